@@ -1,0 +1,173 @@
+using Herald.Diagnostics;
+using Herald.Hosting;
+using Herald.Publishing;
+using Herald.Transports;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Herald.Consuming;
+
+/// <summary>Joins every subscription's consumer group and runs its members, in the background or driven by a caller.</summary>
+internal sealed class ConsumerRuntime(
+    HeraldModel model,
+    ITransport transport,
+    IServiceScopeFactory scopes,
+    IEventPublisher publisher,
+    ObserverSet observers,
+    TimeProvider timeProvider,
+    ILoggerFactory? loggerFactory = null) : IConsumerDriver, IAsyncDisposable
+{
+    private static readonly TimeSpan LoopRestartDelay = TimeSpan.FromSeconds(1);
+    private readonly ILogger _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Herald.Consuming");
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly CancellationTokenSource _abort = new();
+    private readonly SemaphoreSlim _driverGate = new(1, 1);
+    private List<ConsumerMember>? _members;
+    private Task[]? _loops;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (_members is not null)
+        {
+            throw new InvalidOperationException("Herald's consumers are already running or driven through IConsumerDriver.");
+        }
+
+        _members = await JoinAsync(cancellationToken);
+        _loops = _members.Select(member => Task.Run(() => RunAsync(member), CancellationToken.None)).ToArray();
+        foreach (var subscription in model.Subscriptions)
+        {
+            Log.ConsumerStarted(_logger, subscription.Group, subscription.Topic, subscription.Options.Members);
+        }
+    }
+
+    /// <summary>Stops fetching, lets in-flight handlers finish until <paramref name="cancellationToken"/> fires, then leaves the groups.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_loops is null)
+        {
+            return;
+        }
+
+        await _stopping.CancelAsync();
+        try
+        {
+            await Task.WhenAll(_loops).WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            Log.DrainTimedOut(_logger);
+            await _abort.CancelAsync();
+            await Task.WhenAll(_loops);
+        }
+
+        await LeaveAsync();
+        Log.ConsumersStopped(_logger);
+    }
+
+    public async ValueTask<int> ProcessAvailableAsync(CancellationToken cancellationToken = default)
+    {
+        if (_loops is not null)
+        {
+            throw new InvalidOperationException("Herald's background consumers are running; IConsumerDriver drives consumers only when the host's consumers are not started.");
+        }
+
+        await _driverGate.WaitAsync(cancellationToken);
+        try
+        {
+            _members ??= await JoinAsync(cancellationToken);
+            var processed = 0;
+            foreach (var member in _members)
+            {
+                member.Batch.Clear();
+                if (member.Listener.TryReceive(member.Batch, member.Batch.Capacity) > 0)
+                {
+                    processed += await member.Processor.ProcessAsync(member.Listener, member.Batch, CancellationToken.None, cancellationToken);
+                }
+            }
+
+            return processed;
+        }
+        finally
+        {
+            _driverGate.Release();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync(CancellationToken.None);
+        await LeaveAsync();
+        _stopping.Dispose();
+        _abort.Dispose();
+        _driverGate.Dispose();
+    }
+
+    private async Task<List<ConsumerMember>> JoinAsync(CancellationToken cancellationToken)
+    {
+        var members = new List<ConsumerMember>();
+        foreach (var subscription in model.Subscriptions)
+        {
+            var processor = new DeliveryProcessor(subscription, scopes, publisher, observers, _logger);
+            for (var i = 0; i < subscription.Options.Members; i++)
+            {
+                var listener = await transport.ListenAsync(subscription.Topic, subscription.Group, cancellationToken);
+                members.Add(new ConsumerMember(listener, processor));
+            }
+        }
+
+        return members;
+    }
+
+    private async Task LeaveAsync()
+    {
+        var members = Interlocked.Exchange(ref _members, []);
+        foreach (var member in members ?? [])
+        {
+            await member.Listener.DisposeAsync();
+        }
+    }
+
+    private async Task RunAsync(ConsumerMember member)
+    {
+        var stopping = _stopping.Token;
+        var batchSize = member.Batch.Capacity;
+        while (!stopping.IsCancellationRequested)
+        {
+            try
+            {
+                member.Batch.Clear();
+                if (member.Listener.TryReceive(member.Batch, batchSize) == 0)
+                {
+                    if (!await member.Listener.WaitToReceiveAsync(stopping))
+                    {
+                        return;
+                    }
+
+                    continue;
+                }
+
+                await member.Processor.ProcessAsync(member.Listener, member.Batch, stopping, _abort.Token);
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested || _abort.IsCancellationRequested)
+            {
+                return;
+            }
+#pragma warning disable CA1031 // A transport fault must not end the member; it restarts after a pause.
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                var subscription = member.Processor.Subscription;
+                Log.ConsumerLoopFailed(_logger, e, subscription.Group, subscription.Topic, LoopRestartDelay);
+                try
+                {
+                    await Task.Delay(LoopRestartDelay, timeProvider, stopping);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,98 @@
+using Herald.Diagnostics;
+using Herald.Events;
+using Herald.Internal;
+using Herald.Publishing;
+using Herald.Transports;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Herald.Consuming;
+
+/// <summary>Runs one subscription's handlers over a batch of deliveries and settles each with the transport.</summary>
+/// <remarks>
+/// Deliveries are handled one at a time in batch order, which is offset order per partition. When
+/// one fails, the rest of its partition in the batch is skipped: the transport redelivers them
+/// after the failed one, so per-key order holds across retries.
+/// </remarks>
+internal sealed class DeliveryProcessor(Subscription subscription, IServiceScopeFactory scopes, IEventPublisher publisher, ObserverSet observers, ILogger logger)
+{
+    public Subscription Subscription => subscription;
+
+    /// <summary>Handles the batch; stops early, leaving deliveries unsettled, once <paramref name="stopping"/> is cancelled.</summary>
+    /// <returns>How many deliveries were handled or failed.</returns>
+    public async ValueTask<int> ProcessAsync(ITransportListener listener, List<TransportDelivery> batch, CancellationToken stopping, CancellationToken abort)
+    {
+        List<int>? failedPartitions = null;
+        var processed = 0;
+        foreach (var delivery in batch)
+        {
+            if (stopping.IsCancellationRequested)
+            {
+                break;
+            }
+
+            if (failedPartitions is not null && failedPartitions.Contains(delivery.Partition))
+            {
+                continue;
+            }
+
+            switch (await HandleAsync(delivery, abort))
+            {
+                case Outcome.Handled:
+                    await listener.CompleteAsync(delivery, abort);
+                    break;
+                case Outcome.Failed:
+                    await listener.RedeliverAsync(delivery, subscription.Options.DelayFor(delivery.DeliveryCount), abort);
+                    (failedPartitions ??= []).Add(delivery.Partition);
+                    break;
+                default:
+                    return processed;
+            }
+
+            processed++;
+        }
+
+        return processed;
+    }
+
+    private async Task<Outcome> HandleAsync(TransportDelivery delivery, CancellationToken abort)
+    {
+        var envelope = delivery.Envelope;
+        if (!subscription.TryGetHandler(envelope.EventType, out var binding))
+        {
+            Log.EventIgnored(logger, subscription.Group, envelope.EventType, envelope.EventId);
+            observers.Ignored(envelope, subscription.Group);
+            return Outcome.Handled;
+        }
+
+        try
+        {
+            var @event = EventSerializer.Deserialize(binding.Event, envelope.Data.Span);
+            await using var scope = scopes.CreateAsyncScope();
+            // Flows to publishes the handler makes, for correlation, causation and depth.
+            AmbientEvent.Current = envelope;
+            await binding.Invoker.InvokeAsync(scope.ServiceProvider, @event, envelope, delivery.DeliveryCount, subscription.Group, publisher, abort);
+            observers.Handled(envelope, @event, subscription.Group);
+            return Outcome.Handled;
+        }
+        catch (OperationCanceledException) when (abort.IsCancellationRequested)
+        {
+            return Outcome.Aborted;
+        }
+#pragma warning disable CA1031 // Any handler failure is the delivery's failure, never the consumer's.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            Log.HandlerFailed(logger, e, subscription.Group, envelope.EventType, envelope.EventId, delivery.DeliveryCount, subscription.Options.DelayFor(delivery.DeliveryCount));
+            observers.Failed(envelope, subscription.Group, delivery.DeliveryCount, e);
+            return Outcome.Failed;
+        }
+    }
+
+    private enum Outcome
+    {
+        Handled,
+        Failed,
+        Aborted,
+    }
+}

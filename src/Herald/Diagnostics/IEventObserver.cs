@@ -1,0 +1,21 @@
+using Herald.Events;
+
+namespace Herald.Diagnostics;
+
+/// <summary>Observes what Herald publishes and handles; register implementations as singletons.</summary>
+/// <remarks>Called synchronously on the publishing or consuming thread: keep implementations fast and thread-safe.
+/// An observer that throws is logged and does not change the outcome.</remarks>
+public interface IEventObserver
+{
+    /// <summary>Called after an event was accepted by the transport.</summary>
+    void OnPublished(EventEnvelope envelope, object @event) { }
+
+    /// <summary>Called after a handler of <paramref name="group"/> completed an event.</summary>
+    void OnHandled(EventEnvelope envelope, object @event, string group) { }
+
+    /// <summary>Called when handling an event in <paramref name="group"/> failed; it will be delivered again.</summary>
+    void OnFailed(EventEnvelope envelope, string group, int attempt, Exception exception) { }
+
+    /// <summary>Called when <paramref name="group"/> skipped an event it has no handler for.</summary>
+    void OnIgnored(EventEnvelope envelope, string group) { }
+}

@@ -1,0 +1,28 @@
+using Microsoft.Extensions.Logging;
+
+namespace Herald.Diagnostics;
+
+/// <summary>Herald's log messages, source-generated.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(1, LogLevel.Information, "Consumer group {Group} started on topic {Topic} with {Members} member(s)")]
+    public static partial void ConsumerStarted(ILogger logger, string group, string topic, int members);
+
+    [LoggerMessage(2, LogLevel.Information, "Consumers stopped; in-flight events were drained")]
+    public static partial void ConsumersStopped(ILogger logger);
+
+    [LoggerMessage(3, LogLevel.Warning, "Consumer group {Group} failed to handle {EventType} {EventId} (attempt {Attempt}); delivering it again in {Delay}")]
+    public static partial void HandlerFailed(ILogger logger, Exception exception, string group, string eventType, string eventId, int attempt, TimeSpan delay);
+
+    [LoggerMessage(4, LogLevel.Debug, "Consumer group {Group} has no handler for {EventType} {EventId}; skipped")]
+    public static partial void EventIgnored(ILogger logger, string group, string eventType, string eventId);
+
+    [LoggerMessage(5, LogLevel.Error, "Event observer {Observer} threw; the outcome is unchanged")]
+    public static partial void ObserverFailed(ILogger logger, Exception exception, string observer);
+
+    [LoggerMessage(6, LogLevel.Error, "Consumer loop of group {Group} on topic {Topic} failed; restarting it in {Delay}")]
+    public static partial void ConsumerLoopFailed(ILogger logger, Exception exception, string group, string topic, TimeSpan delay);
+
+    [LoggerMessage(7, LogLevel.Warning, "Consumers did not drain before the shutdown timeout; in-flight handlers were cancelled and their events will be delivered again")]
+    public static partial void DrainTimedOut(ILogger logger);
+}

@@ -1,0 +1,38 @@
+using Herald.Events;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Herald.Diagnostics;
+
+/// <summary>Calls every registered <see cref="IEventObserver"/>, isolating the pipeline from their failures.</summary>
+internal sealed class ObserverSet(IEnumerable<IEventObserver> observers, ILoggerFactory? loggerFactory = null)
+{
+    private readonly IEventObserver[] _observers = observers.ToArray();
+    private readonly ILogger _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Herald.Diagnostics");
+
+    public void Published(EventEnvelope envelope, object @event) => Notify((o, s) => o.OnPublished(s.envelope, s.@event), (envelope, @event));
+
+    public void Handled(EventEnvelope envelope, object @event, string group) => Notify((o, s) => o.OnHandled(s.envelope, s.@event, s.group), (envelope, @event, group));
+
+    public void Failed(EventEnvelope envelope, string group, int attempt, Exception exception) =>
+        Notify((o, s) => o.OnFailed(s.envelope, s.group, s.attempt, s.exception), (envelope, group, attempt, exception));
+
+    public void Ignored(EventEnvelope envelope, string group) => Notify((o, s) => o.OnIgnored(s.envelope, s.group), (envelope, group));
+
+    private void Notify<TState>(Action<IEventObserver, TState> call, TState state)
+    {
+        foreach (var observer in _observers)
+        {
+            try
+            {
+                call(observer, state);
+            }
+#pragma warning disable CA1031 // An observer is diagnostics: its failure must not fail a publish or a delivery.
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                Log.ObserverFailed(_logger, e, observer.GetType().Name);
+            }
+        }
+    }
+}

@@ -1,0 +1,124 @@
+using System.Buffers;
+using System.Text.Json;
+
+namespace Herald.Events;
+
+/// <summary>Maps envelopes to and from CloudEvents structured content mode: one JSON document.</summary>
+/// <remarks>
+/// For an event that must stand alone (CLI output, HTTP, exports). JSON data is embedded as
+/// <c>data</c>; any other content type travels base64-encoded as <c>data_base64</c>. Integer
+/// extensions (<c>eventversion</c>, <c>depth</c>) are JSON numbers; <c>sequence</c> is a string,
+/// as the Sequence extension defines it.
+/// </remarks>
+public static class CloudEventJson
+{
+    /// <summary>The media type of a structured-mode document.</summary>
+    public const string MediaType = "application/cloudevents+json";
+
+    /// <summary>Writes the envelope as one structured-mode JSON document.</summary>
+    public static void Write(EventEnvelope envelope, Utf8JsonWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(envelope);
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.WriteStartObject();
+        EnvelopeAttributes.Visit(envelope, writer, static (w, name, value) =>
+        {
+            if (name is CloudEventAttributes.EventVersion or CloudEventAttributes.Depth)
+            {
+                w.WriteNumber(name, long.Parse(value, System.Globalization.CultureInfo.InvariantCulture));
+            }
+            else
+            {
+                w.WriteString(name, value);
+            }
+        });
+        writer.WriteString(CloudEventAttributes.DataContentType, envelope.DataContentType);
+        if (IsJson(envelope.DataContentType) && !envelope.Data.IsEmpty)
+        {
+            writer.WritePropertyName("data");
+            writer.WriteRawValue(envelope.Data.Span, skipInputValidation: false);
+        }
+        else if (!envelope.Data.IsEmpty)
+        {
+            writer.WriteBase64String("data_base64", envelope.Data.Span);
+        }
+
+        writer.WriteEndObject();
+    }
+
+    /// <summary>Returns the envelope as a UTF-8 structured-mode JSON document.</summary>
+    public static byte[] ToUtf8Bytes(EventEnvelope envelope, bool indented = false)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256 + envelope.Data.Length);
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = indented }))
+        {
+            Write(envelope, writer);
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Reads an envelope from a structured-mode JSON document.</summary>
+    /// <exception cref="EventFormatException">The document is not JSON, or a required attribute is missing or malformed.</exception>
+    public static EventEnvelope Read(ReadOnlyMemory<byte> utf8Json)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(utf8Json);
+            return Read(document.RootElement);
+        }
+        catch (JsonException e)
+        {
+            throw new EventFormatException($"The structured CloudEvent is not valid JSON: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Reads an envelope from a structured-mode JSON element.</summary>
+    /// <exception cref="EventFormatException">A required attribute is missing or malformed.</exception>
+    public static EventEnvelope Read(JsonElement element)
+    {
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            throw new EventFormatException($"A structured CloudEvent is a JSON object, not {element.ValueKind}.");
+        }
+
+        var attributes = new List<KeyValuePair<string, string>>(16);
+        ReadOnlyMemory<byte> data = default;
+        foreach (var property in element.EnumerateObject())
+        {
+            switch (property.Name)
+            {
+                case "data":
+                    data = property.Value.ValueKind == JsonValueKind.String && !IsJsonAttribute(element)
+                        ? System.Text.Encoding.UTF8.GetBytes(property.Value.GetString()!)
+                        : System.Text.Encoding.UTF8.GetBytes(property.Value.GetRawText());
+                    break;
+                case "data_base64":
+                    data = property.Value.GetBytesFromBase64();
+                    break;
+                default:
+                    attributes.Add(new(property.Name, AttributeText(property)));
+                    break;
+            }
+        }
+
+        return EnvelopeAttributes.Build(attributes, null, data);
+    }
+
+    private static bool IsJsonAttribute(JsonElement element) =>
+        !element.TryGetProperty(CloudEventAttributes.DataContentType, out var type) || IsJson(type.GetString());
+
+    private static string AttributeText(JsonProperty property) => property.Value.ValueKind switch
+    {
+        JsonValueKind.String => property.Value.GetString()!,
+        JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False => property.Value.GetRawText(),
+        _ => throw new EventFormatException(
+            $"The CloudEvents attribute '{property.Name}' is a JSON {property.Value.ValueKind}; attributes are strings, numbers or booleans."),
+    };
+
+    internal static bool IsJson(string? contentType) =>
+        contentType is null
+        || contentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase)
+        || contentType.Contains("+json", StringComparison.OrdinalIgnoreCase)
+        || contentType.StartsWith("text/json", StringComparison.OrdinalIgnoreCase);
+}

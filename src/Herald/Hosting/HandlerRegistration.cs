@@ -1,0 +1,3 @@
+namespace Herald.Hosting;
+
+internal sealed record HandlerRegistration(Type HandlerType, Type EventType, string? Group);

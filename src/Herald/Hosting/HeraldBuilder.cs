@@ -1,0 +1,110 @@
+using System.Reflection;
+using Herald.Consuming;
+using Herald.Transports;
+using Herald.Transports.InMemory;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Herald.Hosting;
+
+/// <summary>Collects Herald's configuration: events, handlers, consumer groups and the transport.</summary>
+public sealed class HeraldBuilder
+{
+    internal HeraldBuilder(IServiceCollection services) => Services = services;
+
+    /// <summary>Gets the application's service collection.</summary>
+    public IServiceCollection Services { get; }
+
+    /// <summary>Gets the options; set them inside the <c>AddHerald</c> callback.</summary>
+    public HeraldOptions Options { get; } = new();
+
+    internal List<EventRegistrationEntry> Events { get; } = [];
+
+    internal List<HandlerRegistration> Handlers { get; } = [];
+
+    internal Dictionary<string, Action<ConsumerGroupOptions>> GroupConfigurations { get; } = new(StringComparer.Ordinal);
+
+    internal Func<IServiceProvider, ITransport>? TransportFactory { get; private set; }
+
+    /// <summary>Registers an event type; needed only for types no handler of this application handles.</summary>
+    public HeraldBuilder AddEvent<TEvent>(Action<EventRegistration<TEvent>>? configure = null)
+        where TEvent : notnull
+    {
+        var registration = new EventRegistration<TEvent>();
+        configure?.Invoke(registration);
+        Events.Add(new(typeof(TEvent), registration.Name, registration.Version, registration.Topic, registration.KeySelector));
+        return this;
+    }
+
+    /// <summary>Registers a handler class for every <see cref="IEventHandler{TEvent}"/> it implements.</summary>
+    /// <param name="group">The consumer group. Default: the class's <see cref="ConsumerGroupAttribute"/>, else <see cref="HeraldOptions.ServiceName"/>.</param>
+    public HeraldBuilder AddHandler<THandler>(string? group = null)
+        where THandler : class =>
+        AddHandler(typeof(THandler), group);
+
+    /// <summary>Registers a handler class for every <see cref="IEventHandler{TEvent}"/> it implements.</summary>
+    public HeraldBuilder AddHandler(Type handlerType, string? group = null)
+    {
+        ArgumentNullException.ThrowIfNull(handlerType);
+        var eventTypes = HandledEventTypes(handlerType).ToList();
+        if (eventTypes.Count == 0 || handlerType.IsAbstract)
+        {
+            throw new ArgumentException($"{handlerType.FullName} is not a concrete class implementing IEventHandler<TEvent>.", nameof(handlerType));
+        }
+
+        group ??= handlerType.GetCustomAttribute<ConsumerGroupAttribute>()?.Name;
+        foreach (var eventType in eventTypes)
+        {
+            Handlers.Add(new(handlerType, eventType, group));
+        }
+
+        Services.TryAddScoped(handlerType);
+        return this;
+    }
+
+    /// <summary>Registers every concrete handler class of <paramref name="assembly"/>.</summary>
+    /// <param name="assembly">The assembly to scan.</param>
+    /// <param name="group">The consumer group of handlers without a <see cref="ConsumerGroupAttribute"/>. Default: <see cref="HeraldOptions.ServiceName"/>.</param>
+    public HeraldBuilder AddHandlersFromAssembly(Assembly assembly, string? group = null)
+    {
+        ArgumentNullException.ThrowIfNull(assembly);
+        foreach (var type in assembly.GetTypes().Where(t => t is { IsClass: true, IsAbstract: false, IsGenericTypeDefinition: false }))
+        {
+            if (HandledEventTypes(type).Any())
+            {
+                AddHandler(type, group);
+            }
+        }
+
+        return this;
+    }
+
+    /// <summary>Configures a consumer group; several calls for one group apply in order.</summary>
+    public HeraldBuilder ConfigureGroup(string group, Action<ConsumerGroupOptions> configure)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(group);
+        ArgumentNullException.ThrowIfNull(configure);
+        GroupConfigurations[group] = GroupConfigurations.TryGetValue(group, out var previous) ? previous + configure : configure;
+        return this;
+    }
+
+    /// <summary>Uses the transport <paramref name="factory"/> creates; it is created once, as a singleton.</summary>
+    public HeraldBuilder UseTransport(Func<IServiceProvider, ITransport> factory)
+    {
+        TransportFactory = factory ?? throw new ArgumentNullException(nameof(factory));
+        return this;
+    }
+
+    /// <summary>Uses the in-memory transport: partitioned and ordered like a broker, but not durable.</summary>
+    public HeraldBuilder UseInMemoryTransport(Action<InMemoryTransportOptions>? configure = null)
+    {
+        var options = new InMemoryTransportOptions();
+        configure?.Invoke(options);
+        return UseTransport(sp => new InMemoryTransport(options, sp.GetService<TimeProvider>()));
+    }
+
+    private static IEnumerable<Type> HandledEventTypes(Type type) =>
+        type.GetInterfaces()
+            .Where(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IEventHandler<>))
+            .Select(i => i.GetGenericArguments()[0]);
+}

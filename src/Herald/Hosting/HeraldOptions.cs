@@ -1,0 +1,21 @@
+using System.Reflection;
+using System.Text.Json;
+
+namespace Herald.Hosting;
+
+/// <summary>Configures Herald for one application.</summary>
+public sealed class HeraldOptions
+{
+    /// <summary>Gets or sets the name of this service: the CloudEvents <c>source</c> of what it publishes
+    /// and the consumer group of handlers registered without one. Default: the entry assembly's name, lowercased.</summary>
+    public string ServiceName { get; set; } =
+        Assembly.GetEntryAssembly()?.GetName().Name?.ToLowerInvariant() ?? "herald";
+
+    /// <summary>Gets or sets the deepest causation chain a publish may create. Default 32, from 1 to 10,000.</summary>
+    /// <remarks>An event no handler caused has depth 0; each publish from a handler adds 1.</remarks>
+    public int MaxCausationDepth { get; set; } = 32;
+
+    /// <summary>Gets the JSON options payloads are serialized with. Default: web defaults (camelCase).</summary>
+    /// <remarks>Add a source-generated <c>JsonSerializerContext</c> to <c>TypeInfoResolverChain</c> to avoid reflection.</remarks>
+    public JsonSerializerOptions JsonSerializerOptions { get; } = new(JsonSerializerDefaults.Web);
+}

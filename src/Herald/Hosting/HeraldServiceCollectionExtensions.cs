@@ -1,0 +1,41 @@
+using Herald.Consuming;
+using Herald.Diagnostics;
+using Herald.Publishing;
+using Herald.Transports.InMemory;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Herald.Hosting;
+
+/// <summary>Adds Herald to an application's services.</summary>
+public static class HeraldServiceCollectionExtensions
+{
+    /// <summary>Adds Herald: the publisher, the handlers and consumer groups <paramref name="configure"/> registers,
+    /// and a hosted service that runs the consumers with the host.</summary>
+    /// <remarks>The configuration is validated when the first Herald service is resolved, at the latest when the
+    /// host starts; an inconsistency stops the host with a message naming it.</remarks>
+    /// <exception cref="InvalidOperationException">Herald was already added.</exception>
+    public static IServiceCollection AddHerald(this IServiceCollection services, Action<HeraldBuilder>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        if (services.Any(d => d.ServiceType == typeof(HeraldBuilder)))
+        {
+            throw new InvalidOperationException("AddHerald was called twice; configure everything in one call.");
+        }
+
+        var builder = new HeraldBuilder(services);
+        configure?.Invoke(builder);
+        services.AddSingleton(builder);
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(_ => HeraldModel.Build(builder));
+        services.AddSingleton(sp => sp.GetRequiredService<HeraldModel>().Registry);
+        services.AddSingleton(builder.Options);
+        services.AddSingleton(sp => builder.TransportFactory?.Invoke(sp) ?? new InMemoryTransport(null, sp.GetService<TimeProvider>()));
+        services.AddSingleton<ObserverSet>();
+        services.AddSingleton<IEventPublisher, EventPublisher>();
+        services.AddSingleton<ConsumerRuntime>();
+        services.AddSingleton<IConsumerDriver>(sp => sp.GetRequiredService<ConsumerRuntime>());
+        services.AddHostedService<ConsumerService>();
+        return services;
+    }
+}

@@ -1,0 +1,31 @@
+using System.Text.RegularExpressions;
+
+namespace Herald.Internal;
+
+/// <summary>Validates the names Herald puts on the wire and on disk.</summary>
+internal static partial class Names
+{
+    public static void ValidateEventName(string name, Type type)
+    {
+        if (!EventName().IsMatch(name))
+        {
+            throw new InvalidOperationException(
+                $"Event name '{name}' of {type.FullName} is invalid: use lowercase letters and digits joined by '.', '-' or '_', such as 'order.created'.");
+        }
+    }
+
+    public static void ValidateTopicOrGroup(string name, string what)
+    {
+        if (!TopicOrGroup().IsMatch(name))
+        {
+            throw new InvalidOperationException(
+                $"{what} name '{name}' is invalid: use 1 to 249 of the characters a-z, A-Z, 0-9, '.', '_' and '-'.");
+        }
+    }
+
+    [GeneratedRegex("^[a-z0-9]+([._-][a-z0-9]+)*$")]
+    private static partial Regex EventName();
+
+    [GeneratedRegex("^[A-Za-z0-9._-]{1,249}$")]
+    private static partial Regex TopicOrGroup();
+}

@@ -1,0 +1,25 @@
+using Herald.Events;
+
+namespace Herald.Transports;
+
+/// <summary>Moves envelopes between publishers and consumer groups: the contract every transport implements.</summary>
+/// <remarks>
+/// Semantics every transport keeps (the conformance suite checks them): every consumer group
+/// receives every event published to a topic; the members of one group share its partitions;
+/// events with the same partition key arrive in publish order; an event that is not completed is
+/// delivered again. Transports are singletons and must be safe to call from any thread.
+/// </remarks>
+public interface ITransport
+{
+    /// <summary>Gets what this transport can do beyond the contract's minimum.</summary>
+    TransportCapabilities Capabilities { get; }
+
+    /// <summary>Publishes an envelope to a topic.</summary>
+    /// <remarks>When the returned task completes, the transport has accepted the event with its
+    /// durability guarantee (on disk for durable transports).</remarks>
+    ValueTask SendAsync(string topic, EventEnvelope envelope, CancellationToken cancellationToken = default);
+
+    /// <summary>Joins consumer group <paramref name="group"/> on <paramref name="topic"/> as one competing member.</summary>
+    /// <remarks>Disposing the listener leaves the group; its partitions move to the remaining members.</remarks>
+    ValueTask<ITransportListener> ListenAsync(string topic, string group, CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,25 @@
+namespace Herald.Transports;
+
+/// <summary>Receives the deliveries of one consumer group member and settles them.</summary>
+/// <remarks>
+/// The pattern follows <c>ChannelReader</c>: <see cref="TryReceive"/> is the synchronous fast path,
+/// <see cref="WaitToReceiveAsync"/> waits on a signal (never a poll) for more work. Deliveries of
+/// one partition come in offset order. A listener is used by one consumer loop at a time.
+/// </remarks>
+public interface ITransportListener : IAsyncDisposable
+{
+    /// <summary>Adds up to <paramref name="maxCount"/> deliveries that are ready now; returns how many were added.</summary>
+    int TryReceive(List<TransportDelivery> deliveries, int maxCount);
+
+    /// <summary>Waits until <see cref="TryReceive"/> may return deliveries; returns false once the listener is closed.</summary>
+    ValueTask<bool> WaitToReceiveAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Settles a delivery as handled; it is not delivered to this group again.</summary>
+    /// <remarks>Ignored when the delivery's partition has since moved to another member.</remarks>
+    ValueTask CompleteAsync(TransportDelivery delivery, CancellationToken cancellationToken = default);
+
+    /// <summary>Settles a delivery as failed: it and every later delivery of its partition come again after <paramref name="delay"/>.</summary>
+    /// <remarks>Deliveries of that partition already received and not completed must be dropped by the caller:
+    /// they are delivered again, in order, after the failed one.</remarks>
+    ValueTask RedeliverAsync(TransportDelivery delivery, TimeSpan delay, CancellationToken cancellationToken = default);
+}

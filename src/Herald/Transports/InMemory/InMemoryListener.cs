@@ -1,0 +1,171 @@
+namespace Herald.Transports.InMemory;
+
+/// <summary>One member of a consumer group on an in-memory topic.</summary>
+internal sealed class InMemoryListener(InMemoryTopic topic, InMemoryGroup group) : ITransportListener
+{
+    private TaskCompletionSource<bool>? _waiter;
+    private bool _closed;
+    private int _nextStart;
+
+    public int TryReceive(List<TransportDelivery> deliveries, int maxCount)
+    {
+        ArgumentNullException.ThrowIfNull(deliveries);
+        var added = 0;
+        lock (topic.Sync)
+        {
+            if (_closed)
+            {
+                return 0;
+            }
+
+            var now = topic.TimeProvider.GetUtcNow();
+            var count = group.Partitions.Length;
+            // Rotating the first partition keeps one busy partition from starving the others.
+            var start = _nextStart++;
+            for (var i = 0; i < count && added < maxCount; i++)
+            {
+                var p = (start + i) % count;
+                var state = group.Partitions[p];
+                if (!ReferenceEquals(state.Owner, this) || state.NotBefore > now)
+                {
+                    continue;
+                }
+
+                var partition = topic.Partitions[p];
+                while (state.Position < partition.End && added < maxCount)
+                {
+                    var offset = state.Position++;
+                    var deliveryCount = offset == state.FailedOffset ? state.FailedCount + 1 : 1;
+                    deliveries.Add(new TransportDelivery(partition[offset], p, offset, deliveryCount) { State = state.Generation });
+                    added++;
+                }
+            }
+        }
+
+        return added;
+    }
+
+    public async ValueTask<bool> WaitToReceiveAsync(CancellationToken cancellationToken = default)
+    {
+        Task<bool> signal;
+        TimeSpan? due;
+        lock (topic.Sync)
+        {
+            if (_closed)
+            {
+                return false;
+            }
+
+            var now = topic.TimeProvider.GetUtcNow();
+            if (HasReady(now, out due))
+            {
+                return true;
+            }
+
+            _waiter ??= new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            signal = _waiter.Task;
+        }
+
+        if (due is null)
+        {
+            return await signal.WaitAsync(cancellationToken);
+        }
+
+        // A failed partition becomes ready when its redelivery delay ends, with no append to signal it.
+        using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var delay = Task.Delay(due.Value, topic.TimeProvider, timer.Token);
+        var first = await Task.WhenAny(signal, delay);
+        await timer.CancelAsync();
+        cancellationToken.ThrowIfCancellationRequested();
+        return first != signal || await signal;
+    }
+
+    public ValueTask CompleteAsync(TransportDelivery delivery, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(delivery);
+        lock (topic.Sync)
+        {
+            if (Owns(delivery, out var state) && delivery.Offset >= state.Committed)
+            {
+                state.Committed = delivery.Offset + 1;
+                if (delivery.Offset >= state.FailedOffset)
+                {
+                    state.FailedOffset = -1;
+                    state.FailedCount = 0;
+                }
+
+                topic.Trim(delivery.Partition);
+            }
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask RedeliverAsync(TransportDelivery delivery, TimeSpan delay, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(delivery);
+        lock (topic.Sync)
+        {
+            if (Owns(delivery, out var state))
+            {
+                state.Position = delivery.Offset;
+                state.FailedOffset = delivery.Offset;
+                state.FailedCount = delivery.DeliveryCount;
+                state.NotBefore = topic.TimeProvider.GetUtcNow() + delay;
+                // Deliveries after the failed one are void: settling one of them must not move the group.
+                state.Generation++;
+            }
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        lock (topic.Sync)
+        {
+            _closed = true;
+            _waiter?.TrySetResult(false);
+            _waiter = null;
+        }
+
+        topic.Leave(this, group);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Wakes a waiting <see cref="WaitToReceiveAsync"/>. Caller holds the topic lock.</summary>
+    public void Signal()
+    {
+        _waiter?.TrySetResult(true);
+        _waiter = null;
+    }
+
+    private bool Owns(TransportDelivery delivery, out InMemoryGroupPartition state)
+    {
+        state = group.Partitions[delivery.Partition];
+        return ReferenceEquals(state.Owner, this) && delivery.State is int generation && generation == state.Generation;
+    }
+
+    private bool HasReady(DateTimeOffset now, out TimeSpan? due)
+    {
+        due = null;
+        for (var p = 0; p < group.Partitions.Length; p++)
+        {
+            var state = group.Partitions[p];
+            if (!ReferenceEquals(state.Owner, this) || state.Position >= topic.Partitions[p].End)
+            {
+                continue;
+            }
+
+            if (state.NotBefore <= now)
+            {
+                return true;
+            }
+
+            var wait = state.NotBefore - now;
+            due = due is null || wait < due ? wait : due;
+        }
+
+        return false;
+    }
+}

@@ -1,0 +1,58 @@
+using System.Collections.Concurrent;
+using Herald.Events;
+
+namespace Herald.Transports.InMemory;
+
+/// <summary>Keeps topics in process memory with the semantics of a partitioned log broker; for tests and single-process tools.</summary>
+/// <remarks>
+/// Topics are split into partitions by key (murmur2, as Kafka); every consumer group has its own
+/// committed position per partition; the members of a group share the partitions and a member
+/// that leaves gives them back. A group that joins starts at the earliest event still held.
+/// Events are dropped once every group of the topic has completed them. Nothing survives the
+/// process: use the embedded log or a broker transport for durability.
+/// </remarks>
+public sealed class InMemoryTransport : ITransport
+{
+    private readonly ConcurrentDictionary<string, InMemoryTopic> _topics = new(StringComparer.Ordinal);
+    private readonly int _partitionCount;
+    private readonly TimeProvider _timeProvider;
+
+    /// <summary>Creates an empty in-memory transport.</summary>
+    public InMemoryTransport(InMemoryTransportOptions? options = null, TimeProvider? timeProvider = null)
+    {
+        _partitionCount = options?.PartitionCount ?? new InMemoryTransportOptions().PartitionCount;
+        ArgumentOutOfRangeException.ThrowIfLessThan(_partitionCount, 1, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(_partitionCount, 1024, nameof(options));
+        _timeProvider = timeProvider ?? TimeProvider.System;
+    }
+
+    /// <inheritdoc />
+    public TransportCapabilities Capabilities => TransportCapabilities.None;
+
+    /// <inheritdoc />
+    public ValueTask SendAsync(string topic, EventEnvelope envelope, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(envelope);
+        cancellationToken.ThrowIfCancellationRequested();
+        Topic(topic).Append(envelope);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public ValueTask<ITransportListener> ListenAsync(string topic, string group, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(group);
+        cancellationToken.ThrowIfCancellationRequested();
+        return new(Topic(topic).Join(group));
+    }
+
+    /// <summary>Gets how many events of <paramref name="topic"/> group <paramref name="group"/> has not completed.</summary>
+    public long GetBacklog(string topic, string group) =>
+        _topics.TryGetValue(topic, out var t) ? t.Backlog(group) : 0;
+
+    private InMemoryTopic Topic(string name)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name, "topic");
+        return _topics.GetOrAdd(name, static (_, state) => new InMemoryTopic(state._partitionCount, state._timeProvider), this);
+    }
+}
