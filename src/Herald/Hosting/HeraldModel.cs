@@ -1,4 +1,5 @@
 using System.Reflection;
+using System.Text.Json.Serialization.Metadata;
 using Herald.Consuming;
 using Herald.Events;
 using Herald.Internal;
@@ -55,6 +56,12 @@ internal sealed class HeraldModel
         }
 
         var json = builder.Options.JsonSerializerOptions;
+        if (json.TypeInfoResolver is null && !json.IsReadOnly)
+        {
+            // Reflection metadata unless the application supplied a (source-generated) resolver.
+            json.TypeInfoResolver = new DefaultJsonTypeInfoResolver();
+        }
+
         foreach (var entry in entries.Values)
         {
             var attribute = entry.Type.GetCustomAttribute<EventAttribute>();

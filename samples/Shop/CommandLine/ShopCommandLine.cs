@@ -1,0 +1,85 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+
+namespace Shop.CommandLine;
+
+/// <summary>Parses the shop's command line: <c>--name value</c> or <c>--name=value</c>, in any order.</summary>
+internal static class ShopCommandLine
+{
+    public const int MaxRate = 1_000_000;
+
+    public const string Usage = """
+        Herald Shop: orders flow to payment, inventory and notification services over Herald.
+
+        Usage: Shop [--orders N] [--rate R] [--json]
+
+          --orders N   orders to publish (default 1000); 0 publishes until Ctrl+C
+          --rate R     orders per second, 1 to 1000000 (default: as fast as possible,
+                       or 100 with --orders 0)
+          --json       end the output with one JSON line holding the counters
+          --help       show this help
+
+        The summary goes to standard output; progress and logs go to standard error.
+        Exit codes: 0 done, 1 timed out waiting for the handlers, 2 bad arguments,
+        130 interrupted before all orders were handled.
+
+        """;
+
+    public static bool TryParse(IReadOnlyList<string> args, [NotNullWhen(true)] out ShopOptions? options, [NotNullWhen(false)] out string? error)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        options = new ShopOptions();
+        error = null;
+        for (var i = 0; i < args.Count && error is null; i++)
+        {
+            var (name, inlineValue) = Split(args[i]);
+            switch (name)
+            {
+                case "--help" or "-h" or "-?":
+                    options = options with { Help = true };
+                    break;
+                case "--json":
+                    error = inlineValue is null ? null : "--json takes no value";
+                    options = options with { Json = true };
+                    break;
+                case "--orders":
+                    error = TryReadNumber(args, ref i, name, inlineValue, 0, int.MaxValue, out var orders);
+                    options = options with { Orders = orders };
+                    break;
+                case "--rate":
+                    error = TryReadNumber(args, ref i, name, inlineValue, 1, MaxRate, out var rate);
+                    options = options with { Rate = rate };
+                    break;
+                default:
+                    error = name.StartsWith('-') ? $"unknown option '{name}'" : $"unexpected argument '{name}'";
+                    break;
+            }
+        }
+
+        options = error is null ? options : null;
+        return error is null;
+    }
+
+    private static (string Name, string? Value) Split(string argument)
+    {
+        var equals = argument.IndexOf('=', StringComparison.Ordinal);
+        return argument.StartsWith("--", StringComparison.Ordinal) && equals > 0
+            ? (argument[..equals], argument[(equals + 1)..])
+            : (argument, null);
+    }
+
+    /// <returns>An error message, or null when <paramref name="value"/> was read.</returns>
+    private static string? TryReadNumber(IReadOnlyList<string> args, ref int index, string name, string? inlineValue, int min, int max, out int value)
+    {
+        value = 0;
+        var text = inlineValue ?? (index + 1 < args.Count && !args[index + 1].StartsWith("--", StringComparison.Ordinal) ? args[++index] : null);
+        if (text is null)
+        {
+            return $"{name} needs a value";
+        }
+
+        return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out value) && value >= min && value <= max
+            ? null
+            : string.Create(CultureInfo.InvariantCulture, $"{name} must be a whole number from {min} to {max}, not '{text}'");
+    }
+}

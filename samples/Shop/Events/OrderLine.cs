@@ -1,0 +1,3 @@
+namespace Shop.Events;
+
+internal sealed record OrderLine(string Sku, int Quantity, decimal UnitPrice);

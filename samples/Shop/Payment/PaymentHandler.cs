@@ -1,0 +1,24 @@
+using Herald.Consuming;
+using Shop.Events;
+using Shop.Statistics;
+
+namespace Shop.Payment;
+
+[ConsumerGroup("payment")]
+internal sealed class PaymentHandler(ShopStatistics statistics) : IEventHandler<OrderCreated>
+{
+    public async Task HandleAsync(EventContext<OrderCreated> context)
+    {
+        var order = context.Event;
+        if (CardIssuer.TryCharge(order.CardToken, order.Total, out var declineReason))
+        {
+            await context.PublishAsync(new PaymentCompleted(order.OrderId, order.CustomerEmail, order.Total));
+            statistics.PaymentCompleted();
+        }
+        else
+        {
+            await context.PublishAsync(new PaymentFailed(order.OrderId, order.CustomerEmail, order.Total, declineReason));
+            statistics.PaymentFailed();
+        }
+    }
+}

@@ -1,0 +1,40 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Shop.Reporting;
+
+internal static class SummaryWriter
+{
+    private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web)
+    {
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
+    };
+
+    /// <summary>Writes the summary table and, when <paramref name="json"/> is set, the summary as the last line.</summary>
+    public static void Write(TextWriter output, ShopSummary summary, bool json)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(summary);
+        var culture = CultureInfo.InvariantCulture;
+        output.WriteLine(string.Create(culture, $"Herald Shop: {summary.Status.ToString().ToLowerInvariant()} on {summary.Transport}"));
+        output.WriteLine();
+        Row(output, "Orders published", summary.Orders);
+        Row(output, "Payments completed", summary.PaymentsCompleted);
+        Row(output, "Payments failed", summary.PaymentsFailed);
+        Row(output, "Inventory reserved", summary.InventoryReserved);
+        Row(output, "Inventory failed", summary.InventoryFailed);
+        Row(output, "Notifications sent", summary.NotificationsSent);
+        Row(output, "Handler failures", summary.HandlerFailures);
+        output.WriteLine(string.Create(culture, $"  {"Elapsed",-20}{summary.ElapsedSeconds,10:0.000} s"));
+        output.WriteLine(string.Create(culture, $"  {"Throughput",-20}{summary.OrdersPerSecond,10:0.0} orders/s"));
+        if (json)
+        {
+            output.WriteLine();
+            output.WriteLine(JsonSerializer.Serialize(summary, JsonOptions));
+        }
+    }
+
+    private static void Row(TextWriter output, string label, long value) =>
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {label,-20}{value,10:N0}"));
+}

@@ -1,0 +1,162 @@
+using Herald.Consuming;
+using Herald.Hosting;
+using Herald.Publishing;
+using Herald.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Herald.Tests.Hosting;
+
+public sealed class ConfigurationTests
+{
+    private sealed class NotAnnotatedHandler : IEventHandler<NotAnnotated>
+    {
+        public Task HandleAsync(EventContext<NotAnnotated> context) => Task.CompletedTask;
+    }
+
+    private sealed class SecondPlacedHandler : IEventHandler<OrderPlaced>
+    {
+        public Task HandleAsync(EventContext<OrderPlaced> context) => Task.CompletedTask;
+    }
+
+    [ConsumerGroup("scanned")]
+    internal sealed class ScannedHandler : IEventHandler<OrderPaid>
+    {
+        public Task HandleAsync(EventContext<OrderPaid> context) => Task.CompletedTask;
+    }
+
+    private static InvalidOperationException Fails(Action<HeraldBuilder> configure) =>
+        Assert.Throws<InvalidOperationException>(() => HeraldTestHarness.Create(configure, s => s.AddSingleton(new Consuming.Journal())));
+
+    [Fact]
+    public void HandlerOfTypeWithoutEventName_FailsStartNamingTheType()
+    {
+        var error = Fails(h => h.AddHandler<NotAnnotatedHandler>("g"));
+
+        Assert.Contains(typeof(NotAnnotated).FullName!, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TwoHandlersForOneEventInOneGroup_FailsStartNamingBoth()
+    {
+        var error = Fails(h => h.AddHandler<Consuming.RecordingPlacedHandler>("billing").AddHandler<SecondPlacedHandler>("billing"));
+
+        Assert.Contains(nameof(SecondPlacedHandler), error.Message, StringComparison.Ordinal);
+        Assert.Contains(nameof(Consuming.RecordingPlacedHandler), error.Message, StringComparison.Ordinal);
+        Assert.Contains("'billing'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Order.Created")]
+    [InlineData("order created")]
+    [InlineData("order..created")]
+    public void InvalidEventName_FailsStartNamingIt(string name)
+    {
+        var error = Fails(h => h.AddEvent<NotAnnotated>(e => e.Name = name));
+
+        Assert.Contains($"'{name}'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void OneNameForTwoTypes_FailsStart()
+    {
+        var error = Fails(h => h.AddEvent<OrderPlaced>().AddEvent<NotAnnotated>(e => e.Name = "test.order-placed"));
+
+        Assert.Contains("'test.order-placed'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ConfigureGroupWithoutHandlers_FailsStartNamingTheGroup()
+    {
+        var error = Fails(h => h.AddHandler<Consuming.RecordingPlacedHandler>("billing").ConfigureGroup("biling", g => g.Members = 2));
+
+        Assert.Contains("'biling'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void InvalidGroupOptions_FailStart()
+    {
+        var error = Fails(h => h.AddHandler<Consuming.RecordingPlacedHandler>("billing").ConfigureGroup("billing", g => g.Members = 0));
+
+        Assert.Contains("Members", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AddHeraldTwice_Fails()
+    {
+        var services = new ServiceCollection().AddHerald();
+
+        Assert.Throws<InvalidOperationException>(() => services.AddHerald());
+    }
+
+    [Fact]
+    public void AssemblyScan_FindsEveryHandler_AndKeepsOneHandlerPerEventAndGroup()
+    {
+        // The test assembly holds several OrderPlaced handlers without a group attribute: one group cannot take them all.
+        var error = Fails(h => h.AddHandlersFromAssembly(typeof(ConfigurationTests).Assembly, group: "default-group").AddEvent<NotAnnotated>(e => e.Name = "test.not-annotated"));
+
+        Assert.Contains("'default-group'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("'test.order-placed'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task HandlerWithConsumerGroupAttribute_RunsInThatGroup()
+    {
+        await using var harness = HeraldTestHarness.Create(h => h.AddHandler<ScannedHandler>());
+
+        await harness.PublishAsync(new OrderPaid("o1"));
+        await harness.ProcessPendingAsync();
+
+        Assert.Equal("scanned", Assert.Single(harness.Handled).Group);
+    }
+
+    [Fact]
+    public async Task HandlerWithoutGroup_RunsInTheServiceGroup()
+    {
+        await using var harness = HeraldTestHarness.Create(h =>
+        {
+            h.Options.ServiceName = "billing-service";
+            h.AddHandler<SecondPlacedHandler>();
+        });
+
+        await harness.PublishAsync(new OrderPlaced("o1", 1));
+        await harness.ProcessPendingAsync();
+
+        var handled = Assert.Single(harness.Handled);
+        Assert.Equal(("billing-service", "billing-service"), (handled.Group, handled.Envelope.Source));
+    }
+
+    [Fact]
+    public async Task PublishUnregisteredType_FailsNamingTheType()
+    {
+        await using var harness = HeraldTestHarness.Create(h => h.AddEvent<OrderPlaced>());
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => harness.PublishAsync(new OrderPaid("o1")).AsTask());
+
+        Assert.Contains(typeof(OrderPaid).FullName!, error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Tenant")]
+    [InlineData("tenant-id")]
+    [InlineData("depth")]
+    [InlineData("averyveryverylongheadername")]
+    public async Task PublishWithInvalidHeaderName_FailsNamingTheHeader(string name)
+    {
+        await using var harness = HeraldTestHarness.Create(h => h.AddEvent<OrderPlaced>());
+        var options = new PublishOptions { Headers = { [name] = "x" } };
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => harness.PublishAsync(new OrderPlaced("o1", 1), options).AsTask());
+
+        Assert.Contains($"'{name}'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PublishWithHeadersAndKeySelector_CarriesThem()
+    {
+        await using var harness = HeraldTestHarness.Create(h => h.AddEvent<OrderPlaced>(e => e.PartitionKey(o => o.OrderId)));
+
+        var envelope = await harness.PublishAsync(new OrderPlaced("o9", 1), new PublishOptions { Headers = { ["tenant"] = "acme" }, Sequence = 3 });
+
+        Assert.Equal(("o9", "acme", 3L), (envelope.PartitionKey, envelope.Extensions["tenant"], envelope.Sequence));
+    }
+}
