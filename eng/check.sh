@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Checks what the compiler does not: formatting and the size limits of source files.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+status=0
+
+# House style: no file in src/ over 500 lines.
+while read -r lines file; do
+  if [ "$lines" -gt 500 ]; then
+    echo "$file has $lines lines; split it by collaborator (limit 500)." >&2
+    status=1
+  fi
+done < <(git ls-files 'src/*.cs' | xargs -r wc -l | grep -v ' total$')
+
+if ! dotnet format Herald.slnx --verify-no-changes --verbosity quiet; then
+  echo "dotnet format found changes to make: run 'dotnet format Herald.slnx'." >&2
+  status=1
+fi
+
+exit $status

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Runs every Herald test project from a fresh machine and ends with one line: "N passed, N failed[, N skipped]".
+# Usage: eng/test.sh [extra dotnet test options]
+# With CI=true a test that needs a missing service fails instead of skipping.
+set -uo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+dotnet test --solution Herald.slnx -c Release --no-progress "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+
+# Sum the per-assembly summaries; a project that crashed before reporting counts as a failure.
+read -r passed failed skipped < <(sed -E 's/\x1b\[[0-9;]*m//g' "$log" | awk '
+  /^[[:space:]]*total:/     { t += $2 }
+  /^[[:space:]]*failed:/    { f += $2 }
+  /^[[:space:]]*succeeded:/ { p += $2 }
+  /^[[:space:]]*skipped:/   { s += $2 }
+  END { print p+0, f+0, s+0 }')
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+  failed=1
+  echo "dotnet test exited with $status without a failed test: the build or a test host failed (see above)." >&2
+fi
+
+summary="$passed passed, $failed failed"
+[ "$skipped" -gt 0 ] && summary="$summary, $skipped skipped"
+echo "$summary"
+[ "$status" -eq 0 ]
