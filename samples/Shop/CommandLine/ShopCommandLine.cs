@@ -20,6 +20,7 @@ internal static class ShopCommandLine
           --help       show this help
 
         The summary goes to standard output; progress and logs go to standard error.
+        Set Logging__LogLevel__Shop=Debug to see the first e-mails the shop writes.
         Exit codes: 0 done, 1 timed out waiting for the handlers, 2 bad arguments,
         130 interrupted before all orders were handled.
 

@@ -1,7 +1,7 @@
 namespace Shop.CommandLine;
 
-/// <param name="Orders">How many orders to publish; 0 publishes until Ctrl+C.</param>
-/// <param name="Rate">Orders per second, or null to publish a finite run as fast as possible.</param>
+/// <summary>The parsed command line: <see cref="Orders"/> 0 publishes until Ctrl+C; <see cref="Rate"/> null
+/// publishes a finite run as fast as possible.</summary>
 internal sealed record ShopOptions(int Orders = ShopOptions.DefaultOrders, int? Rate = null, bool Json = false, bool Help = false)
 {
     public const int DefaultOrders = 1000;

@@ -10,15 +10,10 @@ namespace Shop.Inventory;
 internal sealed class Stock
 {
     private readonly Lock _sync = new();
-    private readonly Dictionary<string, int> _onHand;
+    private readonly Dictionary<string, int> _onHand = ProductCatalog.Products.ToDictionary(p => p.Sku, p => p.InitialStock, StringComparer.Ordinal);
+
+    // Null for a reserved order, else its shortage. Never trimmed: a redelivery may come at any time.
     private readonly Dictionary<string, string?> _outcomes = new(StringComparer.Ordinal);
-
-    public Stock()
-        : this(ProductCatalog.Products.ToDictionary(p => p.Sku, p => p.InitialStock, StringComparer.Ordinal))
-    {
-    }
-
-    public Stock(Dictionary<string, int> onHand) => _onHand = onHand;
 
     /// <summary>Reserves every line of order <paramref name="orderId"/>, or none and says which SKU is short.</summary>
     public bool TryReserve(string orderId, IReadOnlyList<OrderLine> lines, [NotNullWhen(false)] out string? shortage)

@@ -10,7 +10,7 @@ internal sealed class PaymentHandler(ShopStatistics statistics) : IEventHandler<
     public async Task HandleAsync(EventContext<OrderCreated> context)
     {
         var order = context.Event;
-        if (CardIssuer.TryCharge(order.CardToken, order.Total, out var declineReason))
+        if (CardIssuer.TryAuthorize(order.CardToken, out var declineReason))
         {
             await context.PublishAsync(new PaymentCompleted(order.OrderId, order.CustomerEmail, order.Total));
             statistics.PaymentCompleted();

@@ -1,4 +1,4 @@
 namespace Shop.Products;
 
-/// <param name="Weight">How often orders pick the product, relative to the others.</param>
+/// <summary>A product for sale; <see cref="Weight"/> is how often orders pick it, relative to the others.</summary>
 internal sealed record Product(string Sku, decimal UnitPrice, int InitialStock, int Weight);

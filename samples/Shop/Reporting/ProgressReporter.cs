@@ -20,7 +20,7 @@ internal sealed class ProgressReporter(ShopStatistics statistics, TimeProvider t
                 var elapsed = timeProvider.GetElapsedTime(started);
                 await output.WriteLineAsync(string.Create(
                     CultureInfo.InvariantCulture,
-                    $"[{elapsed:hh\\:mm\\:ss}] {s.OrdersPublished:N0} orders: {s.PaymentsCompleted:N0} paid, {s.PaymentsFailed:N0} declined, " +
+                    $"[{elapsed.TotalSeconds,6:0} s] {s.OrdersPublished:N0} orders: {s.PaymentsCompleted:N0} paid, {s.PaymentsFailed:N0} declined, " +
                     $"{s.InventoryReserved:N0} reserved, {s.InventoryFailed:N0} short, {s.NotificationsSent:N0} e-mails"));
             }
         }

@@ -17,7 +17,7 @@ internal static class SummaryWriter
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(summary);
         var culture = CultureInfo.InvariantCulture;
-        output.WriteLine(string.Create(culture, $"Herald Shop: {summary.Status.ToString().ToLowerInvariant()} on {summary.Transport}"));
+        output.WriteLine(string.Create(culture, $"Herald Shop on {summary.Transport}: {Describe(summary.Status)}"));
         output.WriteLine();
         Row(output, "Orders published", summary.Orders);
         Row(output, "Payments completed", summary.PaymentsCompleted);
@@ -27,13 +27,22 @@ internal static class SummaryWriter
         Row(output, "Notifications sent", summary.NotificationsSent);
         Row(output, "Handler failures", summary.HandlerFailures);
         output.WriteLine(string.Create(culture, $"  {"Elapsed",-20}{summary.ElapsedSeconds,10:0.000} s"));
-        output.WriteLine(string.Create(culture, $"  {"Throughput",-20}{summary.OrdersPerSecond,10:0.0} orders/s"));
+        output.WriteLine(string.Create(culture, $"  {"Throughput",-20}{summary.OrdersPerSecond,10:N1} orders/s"));
         if (json)
         {
             output.WriteLine();
             output.WriteLine(JsonSerializer.Serialize(summary, JsonOptions));
         }
     }
+
+    private static string Describe(RunOutcome status) => status switch
+    {
+        RunOutcome.Completed => "every order handled",
+        RunOutcome.Stopped => "stopped",
+        RunOutcome.TimedOut => "timed out before every order was handled",
+        RunOutcome.Interrupted => "interrupted before every order was handled",
+        _ => status.ToString(),
+    };
 
     private static void Row(TextWriter output, string label, long value) =>
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {label,-20}{value,10:N0}"));

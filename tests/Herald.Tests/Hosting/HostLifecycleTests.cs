@@ -17,7 +17,11 @@ public sealed class HostLifecycleTests
     {
         public int Target { get; set; } = int.MaxValue;
 
-        public int Handled;
+        private int _handled;
+
+        public int Handled => Volatile.Read(ref _handled);
+
+        public int Increment() => Interlocked.Increment(ref _handled);
 
         public TaskCompletionSource AllHandled { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -48,7 +52,7 @@ public sealed class HostLifecycleTests
                 }
             }
 
-            if (Interlocked.Increment(ref gate.Handled) >= gate.Target)
+            if (gate.Increment() >= gate.Target)
             {
                 gate.AllHandled.TrySetResult();
             }
