@@ -16,7 +16,7 @@ internal sealed class ConsumerRuntime(
     IEventPublisher publisher,
     ObserverSet observers,
     TimeProvider timeProvider,
-    ILoggerFactory? loggerFactory = null) : IConsumerDriver, IAsyncDisposable
+    ILoggerFactory? loggerFactory = null) : IConsumerDriver, IAsyncDisposable, IDisposable
 {
     private static readonly TimeSpan LoopRestartDelay = TimeSpan.FromSeconds(1);
     private readonly ILogger _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Herald.Consuming");
@@ -101,6 +101,15 @@ internal sealed class ConsumerRuntime(
         _stopping.Dispose();
         _abort.Dispose();
         _driverGate.Dispose();
+    }
+
+    /// <summary>Stops at once, without draining: for containers disposed synchronously.</summary>
+    public void Dispose()
+    {
+        _stopping.Cancel();
+        _abort.Cancel();
+        // Listeners only offer asynchronous disposal; a synchronous container dispose has no other way to leave the groups.
+        LeaveAsync().GetAwaiter().GetResult();
     }
 
     private async Task<List<ConsumerMember>> JoinAsync(CancellationToken cancellationToken)

@@ -62,17 +62,33 @@ public sealed class HeraldBuilder
         return this;
     }
 
-    /// <summary>Registers every concrete handler class of <paramref name="assembly"/>.</summary>
+    /// <summary>Registers every concrete handler class and every <see cref="Events.EventAttribute"/> record of <paramref name="assembly"/>.</summary>
     /// <param name="assembly">The assembly to scan.</param>
     /// <param name="group">The consumer group of handlers without a <see cref="ConsumerGroupAttribute"/>. Default: <see cref="HeraldOptions.ServiceName"/>.</param>
     public HeraldBuilder AddHandlersFromAssembly(Assembly assembly, string? group = null)
     {
         ArgumentNullException.ThrowIfNull(assembly);
+        AddEventsFromAssembly(assembly);
         foreach (var type in assembly.GetTypes().Where(t => t is { IsClass: true, IsAbstract: false, IsGenericTypeDefinition: false }))
         {
             if (HandledEventTypes(type).Any())
             {
                 AddHandler(type, group);
+            }
+        }
+
+        return this;
+    }
+
+    /// <summary>Registers every type of <paramref name="assembly"/> marked with <see cref="Events.EventAttribute"/>, so it can be published.</summary>
+    public HeraldBuilder AddEventsFromAssembly(Assembly assembly)
+    {
+        ArgumentNullException.ThrowIfNull(assembly);
+        foreach (var type in assembly.GetTypes().Where(t => !t.IsGenericTypeDefinition && t.IsDefined(typeof(Events.EventAttribute), inherit: false)))
+        {
+            if (!Events.Exists(e => e.Type == type))
+            {
+                Events.Add(new(type, null, null, null, null));
             }
         }
 

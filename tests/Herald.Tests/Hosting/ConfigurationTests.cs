@@ -81,6 +81,26 @@ public sealed class ConfigurationTests
     }
 
     [Fact]
+    public async Task ServiceProvider_DisposedSynchronously_LeavesTheGroups()
+    {
+        var services = new ServiceCollection().AddHerald(h => h.AddHandler<SecondPlacedHandler>("billing"));
+        var provider = services.BuildServiceProvider();
+        await provider.GetRequiredService<IConsumerDriver>().ProcessAvailableAsync(TestContext.Current.CancellationToken);
+
+        provider.Dispose();
+    }
+
+    [Fact]
+    public async Task AddEventsFromAssembly_RegistersEveryAnnotatedRecord()
+    {
+        await using var harness = HeraldTestHarness.Create(h => h.AddEventsFromAssembly(typeof(ConfigurationTests).Assembly));
+
+        Assert.True(harness.Registry.TryGet("test.order-shipped", out var shipped));
+        Assert.Equal(typeof(OrderShipped), shipped.ClrType);
+        Assert.False(harness.Registry.TryGet(typeof(NotAnnotated), out _));
+    }
+
+    [Fact]
     public void AddHeraldTwice_Fails()
     {
         var services = new ServiceCollection().AddHerald();
