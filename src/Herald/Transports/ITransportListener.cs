@@ -15,7 +15,9 @@ public interface ITransportListener : IAsyncDisposable
     ValueTask<bool> WaitToReceiveAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Settles a delivery as handled; it is not delivered to this group again.</summary>
-    /// <remarks>Ignored when the delivery's partition has since moved to another member.</remarks>
+    /// <remarks>Complete in offset order within a partition: log-based transports commit up to the completed
+    /// offset, which settles the earlier deliveries of the partition too. Ignored when the delivery's partition
+    /// has since moved to another member or the delivery was voided by a redelivery.</remarks>
     ValueTask CompleteAsync(TransportDelivery delivery, CancellationToken cancellationToken = default);
 
     /// <summary>Settles a delivery as failed: it and every later delivery of its partition come again after <paramref name="delay"/>.</summary>

@@ -6,7 +6,7 @@ namespace Herald.Transports;
 /// <param name="envelope">The event.</param>
 /// <param name="partition">The partition the event is in.</param>
 /// <param name="offset">The event's position in its partition.</param>
-/// <param name="deliveryCount">How many times this group has been given the event, this time included (at least 1).</param>
+/// <param name="deliveryCount">Which handling attempt this is: 1, plus one per earlier <see cref="ITransportListener.RedeliverAsync"/> of this event.</param>
 public sealed class TransportDelivery(EventEnvelope envelope, int partition, long offset, int deliveryCount)
 {
     /// <summary>Gets the event.</summary>
@@ -18,7 +18,8 @@ public sealed class TransportDelivery(EventEnvelope envelope, int partition, lon
     /// <summary>Gets the event's position in its partition.</summary>
     public long Offset { get; } = offset;
 
-    /// <summary>Gets how many times this group has been given the event, this time included.</summary>
+    /// <summary>Gets which handling attempt this is: 1, plus one per earlier redelivery of this event.</summary>
+    /// <remarks>An event handed to another member after a rebalance, or re-read behind a failed one, counts from 1 again.</remarks>
     public int DeliveryCount { get; } = deliveryCount;
 
     /// <summary>Gets the transport's own settlement state (a delivery tag, an assignment generation).</summary>

@@ -21,7 +21,8 @@ internal sealed class InMemoryListener(InMemoryTopic topic, InMemoryGroup group)
             var now = topic.TimeProvider.GetUtcNow();
             var count = group.Partitions.Length;
             // Rotating the first partition keeps one busy partition from starving the others.
-            var start = _nextStart++;
+            var start = _nextStart;
+            _nextStart = start + 1 == count ? 0 : start + 1;
             for (var i = 0; i < count && added < maxCount; i++)
             {
                 var p = (start + i) % count;
