@@ -1,0 +1,44 @@
+using System.Globalization;
+
+namespace Herald.Bench;
+
+/// <summary>The harness's command line.</summary>
+internal sealed record BenchArguments(string Mode, long Events, int Repeat, string Directory, bool Json)
+{
+    private const string Usage = "usage: Herald.Bench baselines [--events N] [--repeat R] [--dir DIR] [--json]";
+
+    public static BenchArguments? Parse(string[] args)
+    {
+        var result = new BenchArguments("baselines", 1_000_000, 3, Path.Combine(Environment.CurrentDirectory, "bench-data"), false);
+        for (var i = 0; i < args.Length; i++)
+        {
+            var value = i + 1 < args.Length ? args[i + 1] : null;
+            switch (args[i])
+            {
+                case "baselines":
+                    result = result with { Mode = args[i] };
+                    break;
+                case "--events" when long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var events) && events > 0:
+                    result = result with { Events = events };
+                    i++;
+                    break;
+                case "--repeat" when int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var repeat) && repeat > 0:
+                    result = result with { Repeat = repeat };
+                    i++;
+                    break;
+                case "--dir" when value is not null:
+                    result = result with { Directory = Path.GetFullPath(value) };
+                    i++;
+                    break;
+                case "--json":
+                    result = result with { Json = true };
+                    break;
+                default:
+                    Console.Error.WriteLine($"Herald.Bench: unexpected argument '{args[i]}' (or a missing or invalid value after it). {Usage}");
+                    return null;
+            }
+        }
+
+        return result;
+    }
+}

@@ -1,0 +1,11 @@
+using Herald.Events;
+
+namespace Herald.Bench;
+
+/// <summary>The event every measurement moves: an id, a key and a payload of a fixed size.</summary>
+[Event("bench.measured")]
+public sealed record BenchEvent(long Id, string Key, string Payload)
+{
+    public static BenchEvent Create(long id, int payloadBytes) =>
+        new(id, $"key-{id % 1024}", new string('x', Math.Max(0, payloadBytes - 40)));
+}
