@@ -1,0 +1,151 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Diagnostics;
+using System.Text;
+using static Herald.Log.Storage.RecordBatchLayout;
+
+namespace Herald.Log.Storage;
+
+/// <summary>Writes records as one uncompressed Kafka RecordBatch v2, byte for byte as a Kafka producer would.</summary>
+/// <remarks>
+/// The batch has no producer id, epoch or sequence (-1), no leader epoch (-1), CreateTime timestamps, and the first
+/// record's timestamp as its base timestamp. Encoding allocates nothing for up to <see cref="StackRecords"/> records
+/// and rents one pooled array above that.
+/// </remarks>
+internal static class RecordBatchEncoder
+{
+    /// <summary>The batch size up to which record lengths are measured into stack memory.</summary>
+    public const int StackRecords = 256;
+
+    /// <summary>Returns the bytes <see cref="Encode(Span{byte}, long, ReadOnlySpan{LogRecord})"/> writes for <paramref name="records"/>.</summary>
+    /// <exception cref="ArgumentException"><paramref name="records"/> is empty or encodes to more than 2 GiB.</exception>
+    public static int GetEncodedLength(ReadOnlySpan<LogRecord> records) =>
+        RecordBatchMeasure.Measure(records, Span<int>.Empty);
+
+    /// <summary>Writes <paramref name="records"/> as a batch starting at <paramref name="baseOffset"/> and returns its size.</summary>
+    /// <exception cref="ArgumentException"><paramref name="records"/> is empty, or the batch does not fit in <paramref name="destination"/>.</exception>
+    public static int Encode(Span<byte> destination, long baseOffset, ReadOnlySpan<LogRecord> records)
+    {
+        int[]? rented = null;
+        var bodyLengths = records.Length <= StackRecords ? stackalloc int[records.Length] : (rented = ArrayPool<int>.Shared.Rent(records.Length));
+        try
+        {
+            var size = RecordBatchMeasure.Measure(records, bodyLengths);
+            if (destination.Length < size)
+            {
+                throw new ArgumentException($"The batch takes {size} bytes; the destination has {destination.Length}.", nameof(destination));
+            }
+
+            Write(destination[..size], baseOffset, records, bodyLengths);
+            return size;
+        }
+        finally
+        {
+            Return(rented);
+        }
+    }
+
+    /// <summary>Writes <paramref name="records"/> as a batch starting at <paramref name="baseOffset"/> into <paramref name="writer"/> and returns its size.</summary>
+    /// <exception cref="ArgumentException"><paramref name="records"/> is empty or encodes to more than 2 GiB.</exception>
+    public static int Encode(IBufferWriter<byte> writer, long baseOffset, ReadOnlySpan<LogRecord> records)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        int[]? rented = null;
+        var bodyLengths = records.Length <= StackRecords ? stackalloc int[records.Length] : (rented = ArrayPool<int>.Shared.Rent(records.Length));
+        try
+        {
+            var size = RecordBatchMeasure.Measure(records, bodyLengths);
+            Write(writer.GetSpan(size)[..size], baseOffset, records, bodyLengths);
+            writer.Advance(size);
+            return size;
+        }
+        finally
+        {
+            Return(rented);
+        }
+    }
+
+    private static void Return(int[]? rented)
+    {
+        if (rented is not null)
+        {
+            ArrayPool<int>.Shared.Return(rented);
+        }
+    }
+
+    private static void Write(Span<byte> batch, long baseOffset, ReadOnlySpan<LogRecord> records, ReadOnlySpan<int> bodyLengths)
+    {
+        var baseTimestamp = records[0].Timestamp;
+        var maxTimestamp = baseTimestamp;
+        var position = RecordsPosition;
+        for (var i = 0; i < records.Length; i++)
+        {
+            ref readonly var record = ref records[i];
+            maxTimestamp = Math.Max(maxTimestamp, record.Timestamp);
+            position = WriteRecord(batch, position, in record, i, baseTimestamp, bodyLengths[i]);
+        }
+
+        Debug.Assert(position == batch.Length, "The measured size must match the bytes written.");
+        BinaryPrimitives.WriteInt64BigEndian(batch[BaseOffsetPosition..], baseOffset);
+        BinaryPrimitives.WriteInt32BigEndian(batch[BatchLengthPosition..], batch.Length - LogOverhead);
+        BinaryPrimitives.WriteInt32BigEndian(batch[PartitionLeaderEpochPosition..], None);
+        batch[MagicPosition] = CurrentMagic;
+        BinaryPrimitives.WriteInt16BigEndian(batch[AttributesPosition..], 0);
+        BinaryPrimitives.WriteInt32BigEndian(batch[LastOffsetDeltaPosition..], records.Length - 1);
+        BinaryPrimitives.WriteInt64BigEndian(batch[BaseTimestampPosition..], baseTimestamp);
+        BinaryPrimitives.WriteInt64BigEndian(batch[MaxTimestampPosition..], maxTimestamp);
+        BinaryPrimitives.WriteInt64BigEndian(batch[ProducerIdPosition..], None);
+        BinaryPrimitives.WriteInt16BigEndian(batch[ProducerEpochPosition..], None);
+        BinaryPrimitives.WriteInt32BigEndian(batch[BaseSequencePosition..], None);
+        BinaryPrimitives.WriteInt32BigEndian(batch[RecordsCountPosition..], records.Length);
+        BinaryPrimitives.WriteUInt32BigEndian(batch[CrcPosition..], Crc32C.Compute(batch[AttributesPosition..]));
+    }
+
+    private static int WriteRecord(Span<byte> batch, int position, in LogRecord record, int offsetDelta, long baseTimestamp, int bodyLength)
+    {
+        position += Varint.WriteInt32(batch[position..], bodyLength);
+        var bodyStart = position;
+        batch[position++] = 0;
+        position += Varint.WriteInt64(batch[position..], record.Timestamp - baseTimestamp);
+        position += Varint.WriteInt32(batch[position..], offsetDelta);
+        position = WriteBytes(batch, position, record.Key);
+        position = WriteBytes(batch, position, record.Value);
+        var headers = record.Headers.Span;
+        position += Varint.WriteInt32(batch[position..], headers.Length);
+        foreach (ref readonly var header in headers)
+        {
+            position = WriteString(batch, position, header.Key);
+            position = WriteBytes(batch, position, header.Value);
+        }
+
+        Debug.Assert(position - bodyStart == bodyLength, "The measured record length must match the bytes written.");
+        return position;
+    }
+
+    private static int WriteBytes(Span<byte> batch, int position, ReadOnlyMemory<byte>? bytes)
+    {
+        if (bytes is not { } value)
+        {
+            return position + Varint.WriteInt32(batch[position..], -1);
+        }
+
+        position += Varint.WriteInt32(batch[position..], value.Length);
+        value.Span.CopyTo(batch[position..]);
+        return position + value.Length;
+    }
+
+    private static int WriteString(Span<byte> batch, int position, string text)
+    {
+        // Header keys are short ASCII almost always (ce_type, traceparent): narrow them straight after a one-byte
+        // length, which skips the UTF-8 transcoder's setup; anything else takes the general path.
+        if (text.Length < 64 && Ascii.FromUtf16(text, batch.Slice(position + 1, text.Length), out _) == OperationStatus.Done)
+        {
+            batch[position] = (byte)(text.Length << 1);
+            return position + 1 + text.Length;
+        }
+
+        var length = Encoding.UTF8.GetByteCount(text);
+        position += Varint.WriteInt32(batch[position..], length);
+        return position + Encoding.UTF8.GetBytes(text, batch[position..]);
+    }
+}
