@@ -3,9 +3,9 @@ using System.Globalization;
 namespace Herald.Bench;
 
 /// <summary>The harness's command line.</summary>
-internal sealed record BenchArguments(string Mode, long Events, int Repeat, string Directory, bool Json)
+internal sealed record BenchArguments(string Mode, long Events, int Repeat, string Directory, bool Json, long Stream = 0)
 {
-    private const string Usage = "usage: Herald.Bench baselines [--events N] [--repeat R] [--dir DIR] [--json]";
+    private const string Usage = "usage: Herald.Bench log|baselines [--events N] [--repeat R] [--dir DIR] [--stream N] [--json]";
 
     public static BenchArguments? Parse(string[] args)
     {
@@ -15,7 +15,7 @@ internal sealed record BenchArguments(string Mode, long Events, int Repeat, stri
             var value = i + 1 < args.Length ? args[i + 1] : null;
             switch (args[i])
             {
-                case "baselines":
+                case "baselines" or "log":
                     result = result with { Mode = args[i] };
                     break;
                 case "--events" when long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var events) && events > 0:
@@ -24,6 +24,10 @@ internal sealed record BenchArguments(string Mode, long Events, int Repeat, stri
                     break;
                 case "--repeat" when int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var repeat) && repeat > 0:
                     result = result with { Repeat = repeat };
+                    i++;
+                    break;
+                case "--stream" when long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var stream) && stream > 0:
+                    result = result with { Stream = stream };
                     i++;
                     break;
                 case "--dir" when value is not null:

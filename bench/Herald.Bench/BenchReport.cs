@@ -1,19 +1,38 @@
 using System.Globalization;
+using System.Text.Json;
 
 namespace Herald.Bench;
 
-/// <summary>Prints measurements as a table with each one's ratio to the first.</summary>
+/// <summary>Prints measurements as a table, each beside the baseline it is compared with, and as one JSON line.</summary>
 internal static class BenchReport
 {
     public static void WriteTable(IReadOnlyList<Measurement> results)
     {
-        var reference = results.FirstOrDefault(r => r.Key == "channel_json_events_per_s")?.Median ?? double.NaN;
-        Console.WriteLine($"{"measurement",-62} {"median ev/s",14} {"vs Channel+JSON",16}  runs");
+        var medians = results.Where(r => r.Median is not null).ToDictionary(r => r.Key, r => r.Median!.Value);
+        Console.WriteLine($"{"measurement",-66} {"median",13} {"unit",-5} {"ratio",22}  runs");
         foreach (var result in results)
         {
-            var runs = string.Join(" ", result.Runs.Select(r => r.ToString("N0", CultureInfo.InvariantCulture)));
+            if (result.Median is not { } median)
+            {
+                Console.WriteLine($"{result.Description,-66} {"not running",13} {result.Unit,-5} {"-",22}");
+                continue;
+            }
+
+            var ratio = result.Versus is { } versus && medians.TryGetValue(versus, out var reference)
+                ? string.Create(CultureInfo.InvariantCulture, $"{median / reference:0.00}x {Abbreviate(versus)}")
+                : "-";
+            var format = result.Unit == "ms" ? "0.00" : "N0";
+            var runs = string.Join(" ", result.Runs.Select(r => r.ToString(format, CultureInfo.InvariantCulture)));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{result.Description,-62} {result.Median,14:N0} {result.Median / reference,15:0.00}x  {runs}"));
+                $"{result.Description,-66} {median.ToString(format, CultureInfo.InvariantCulture),13} {result.Unit,-5} {ratio,22}  {runs}"));
         }
     }
+
+    public static void WriteJson(IReadOnlyList<Measurement> results)
+    {
+        var line = results.ToDictionary(r => r.Key, r => r.Median is { } m ? Math.Round(m, r.Unit == "ms" ? 2 : 0) : (double?)null);
+        Console.WriteLine(JsonSerializer.Serialize(line));
+    }
+
+    private static string Abbreviate(string key) => key.Replace("_events_per_s", string.Empty, StringComparison.Ordinal);
 }

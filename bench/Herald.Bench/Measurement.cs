@@ -1,27 +1,44 @@
 namespace Herald.Bench;
 
-/// <summary>The median of several runs of one measurement, in events per second.</summary>
-internal sealed record Measurement(string Key, string Description, IReadOnlyList<double> Runs)
+/// <summary>The median of several runs of one measurement; no runs when what it measures was not available (a broker that is not running).</summary>
+/// <param name="Key">The measurement's key in the JSON line.</param>
+/// <param name="Description">What was measured, for the table.</param>
+/// <param name="Runs">The value of each run.</param>
+/// <param name="Unit">The unit of the values: <c>ev/s</c> unless said.</param>
+/// <param name="Versus">The key of the measurement this one is compared with in the table, if any.</param>
+internal sealed record Measurement(string Key, string Description, IReadOnlyList<double> Runs, string Unit = "ev/s", string? Versus = null)
 {
-    public double Median
+    /// <summary>Gets the median of the runs, or null when the measurement was not available.</summary>
+    public double? Median
     {
         get
         {
             var sorted = Runs.Order().ToArray();
-            return sorted.Length == 0 ? double.NaN
+            return sorted.Length == 0 ? null
                 : sorted.Length % 2 == 1 ? sorted[sorted.Length / 2]
                 : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
         }
     }
 
-    public static async Task<Measurement> RunAsync(string key, string description, int repeat, Func<Task<double>> run)
+    /// <summary>Runs <paramref name="run"/> <paramref name="repeat"/> times.</summary>
+    public static Task<Measurement> RunAsync(string key, string description, int repeat, Func<Task<double>> run, string? versus = null) =>
+        RunAsync(key, description, repeat, async () => (double?)await run(), versus);
+
+    /// <summary>Runs <paramref name="run"/> <paramref name="repeat"/> times; a run that returns null means the
+    /// measurement is not available, which ends it with no runs.</summary>
+    public static async Task<Measurement> RunAsync(string key, string description, int repeat, Func<Task<double?>> run, string? versus = null)
     {
         var runs = new List<double>(repeat);
         for (var i = 0; i < repeat; i++)
         {
-            runs.Add(await run());
+            if (await run() is not { } value)
+            {
+                return new Measurement(key, description, [], Versus: versus);
+            }
+
+            runs.Add(value);
         }
 
-        return new Measurement(key, description, runs);
+        return new Measurement(key, description, runs, Versus: versus);
     }
 }

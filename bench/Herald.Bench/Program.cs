@@ -1,8 +1,8 @@
-using System.Text.Json;
 using Herald.Bench;
 using Herald.Bench.Baselines;
+using Herald.Bench.Log;
 
-// Usage: dotnet run -c Release --project bench/Herald.Bench -- baselines [--events N] [--repeat R] [--dir DIR] [--json]
+// Usage: dotnet run -c Release --project bench/Herald.Bench -- log|baselines [--events N] [--repeat R] [--dir DIR] [--stream N] [--json]
 var arguments = BenchArguments.Parse(args);
 if (arguments is null)
 {
@@ -13,24 +13,70 @@ Directory.CreateDirectory(arguments.Directory);
 var results = new List<Measurement>();
 var events = arguments.Events;
 var repeat = arguments.Repeat;
-Console.Error.WriteLine($"Herald bench '{arguments.Mode}': {events:N0} events of 100 B, median of {repeat} runs, data in {arguments.Directory}");
+var directory = arguments.Directory;
+Console.Error.WriteLine($"Herald bench '{arguments.Mode}': {events:N0} events of 100 B, median of {repeat} runs, data in {directory}");
+const string GroupCommit = "groupcommit_baseline_events_per_s";
+const string ChannelJson = "channel_json_events_per_s";
 
-results.Add(await Measurement.RunAsync("groupcommit_baseline_events_per_s", ".NET append + fsync group commit (one writer, one flusher)", repeat,
-    () => GroupCommitBaseline.RunAsync(arguments.Directory, events * 2, 100)));
+results.Add(await Measurement.RunAsync(GroupCommit, ".NET append + fsync group commit (one writer, one flusher)", repeat,
+    () => GroupCommitBaseline.RunAsync(directory, events * 2, 100)));
+if (arguments.Mode == "log")
+{
+    results.Add(await Measurement.RunAsync("publish_events_per_s", "Herald.Log durable append, 100 B, 256 records per call", repeat,
+        () => LogBench.PublishAsync(directory, events * 2, 100, batch: 256, partitions: 1), GroupCommit));
+    results.Add(await Measurement.RunAsync("publish_single_events_per_s", "Herald.Log durable append, 100 B, one record per call", repeat,
+        () => LogBench.PublishAsync(directory, events, 100, batch: 1, partitions: 1), GroupCommit));
+    results.Add(await Measurement.RunAsync("publish_1k_events_per_s", "Herald.Log durable append, 1 KiB, 64 records per call", repeat,
+        () => LogBench.PublishAsync(directory, events / 2, 1024, batch: 64, partitions: 1), GroupCommit));
+    results.Add(await Measurement.RunAsync("consume_events_per_s", "Herald.Log read, 100 B records", repeat,
+        () => LogBench.ConsumeAsync(directory, events * 2, 100)));
+    foreach (var (rate, label) in new[] { (10_000, "10k"), (100_000, "100k"), (1_000_000, "1m") })
+    {
+        var runs = new List<LatencyResult>();
+        for (var i = 0; i < repeat; i++)
+        {
+            runs.Add(await LogBench.LatencyAsync(directory, rate, TimeSpan.FromSeconds(rate >= 1_000_000 ? 2 : 3), 100));
+        }
+
+        results.Add(new Measurement($"e2e_rate_at_{label}", $"  offered {label}/s: achieved durable rate", [.. runs.Select(r => r.AchievedRate)]));
+        results.Add(new Measurement($"e2e_p50_ms_at_{label}", $"  offered {label}/s: append → tailing reader, p50", [.. runs.Select(r => r.P50)], "ms"));
+        results.Add(new Measurement($"e2e_p99_ms_at_{label}", $"  offered {label}/s: append → tailing reader, p99", [.. runs.Select(r => r.P99)], "ms"));
+        results.Add(new Measurement($"e2e_p999_ms_at_{label}", $"  offered {label}/s: append → tailing reader, p99.9", [.. runs.Select(r => r.P999)], "ms"));
+    }
+}
+
 results.Add(await Measurement.RunAsync("channel_events_per_s", "Channel<T> pass-through, objects", repeat,
     () => ChannelBaseline.RunAsync(events, 100, json: false)));
-results.Add(await Measurement.RunAsync("channel_json_events_per_s", "Channel<T> pass-through + System.Text.Json both ways", repeat,
+results.Add(await Measurement.RunAsync(ChannelJson, "Channel<T> pass-through + System.Text.Json both ways", repeat,
     () => ChannelBaseline.RunAsync(events, 100, json: true)));
+if (arguments.Mode == "log")
+{
+    results.Add(await Measurement.RunAsync("full_path_events_per_s", "Herald full path on the embedded log (durable, JSON)", repeat,
+        () => HeraldFullPath.RunAsync(events, 100, h => h.UseEmbeddedLog(o => o.DataDirectory = Path.Combine(directory, $"full-{Guid.NewGuid():N}"))), ChannelJson));
+}
+
 results.Add(await Measurement.RunAsync("inmemory_full_path_events_per_s", "Herald full path on the in-memory transport (not durable)", repeat,
-    () => HeraldFullPath.RunAsync(events, 100, h => h.UseInMemoryTransport())));
+    () => HeraldFullPath.RunAsync(events, 100, h => h.UseInMemoryTransport()), ChannelJson));
 results.Add(await Measurement.RunAsync("masstransit_events_per_s", "MassTransit 8.5 in-memory, publish → consumer", repeat,
-    () => MassTransitBaseline.RunAsync(Math.Min(events, 200_000), 100)));
+    () => MassTransitBaseline.RunAsync(Math.Min(events, 200_000), 100), ChannelJson));
+results.Add(await Measurement.RunAsync("rabbitmq_publish_events_per_s", "RabbitMQ 3.10 quorum queue, persistent, confirmed publishes", repeat,
+    () => RabbitMqBaseline.RunAsync((int)Math.Min(events, 100_000), 100)));
+results.Add(await Measurement.RunAsync("nats_publish_events_per_s", "NATS 2.9 JetStream file stream, acknowledged publishes", repeat,
+    () => NatsBaseline.RunAsync((int)Math.Min(events, 100_000), 100)));
+
+if (arguments.Stream > 0)
+{
+    var stream = await LogBench.StreamAsync(directory, arguments.Stream, 100);
+    results.Add(new Measurement("stream_events_per_s", $"Herald.Log streaming {arguments.Stream:N0} events, reader tailing the writer", [stream.EventsPerSecond]));
+    results.Add(new Measurement("stream_early_working_set_mb", "  working set, first quarter after warm-up (peak)", [stream.EarlyWorkingSetMb], "MB"));
+    results.Add(new Measurement("stream_late_working_set_mb", "  working set, last quarter (peak)", [stream.LateWorkingSetMb], "MB"));
+    results.Add(new Measurement("stream_max_heap_mb", "  managed heap (peak)", [stream.MaxHeapMb], "MB"));
+}
 
 BenchReport.WriteTable(results);
 if (arguments.Json)
 {
-    var line = results.ToDictionary(r => r.Key, r => (object?)Math.Round(r.Median));
-    Console.WriteLine(JsonSerializer.Serialize(line));
+    BenchReport.WriteJson(results);
 }
 
 return 0;

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
+using Shop.CommandLine;
 using Shop.Events;
 using Shop.Inventory;
 using Shop.Notification;
@@ -14,8 +15,12 @@ namespace Shop;
 
 internal static class ShopHost
 {
-    public static IHost Build()
+    /// <summary>Builds the shop's host on the transport <paramref name="options"/> choose; the embedded log opens its
+    /// data directory when the transport is first resolved, not here.</summary>
+    public static IHost Build(ShopOptions options)
     {
+        ArgumentNullException.ThrowIfNull(options);
+
         // No args: the shop parses its own, and the host's command-line configuration would misread them.
         var builder = Host.CreateApplicationBuilder();
 
@@ -24,15 +29,27 @@ internal static class ShopHost
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning).AddFilter("Herald", LogLevel.Warning);
 
         builder.Services
+            .AddSingleton(sp => new ShopRun(sp.GetRequiredService<TimeProvider>().GetUtcNow()))
             .AddSingleton<ShopStatistics>()
             .AddSingleton<IEventObserver, HandlerFailureObserver>()
             .AddSingleton<OrderService>()
             .AddSingleton<Stock>()
             .AddSingleton<EmailOutbox>();
 
-        builder.Services.AddHerald(herald => herald
-            .AddShopEvents()
-            .AddHandlersFromAssembly(typeof(Program).Assembly));
+        builder.Services.AddHerald(herald =>
+        {
+            // The source of every event the shop publishes, whichever assembly hosts it (the shop or its tests).
+            herald.Options.ServiceName = "shop";
+            herald.AddShopEvents().AddHandlersFromAssembly(typeof(ShopHost).Assembly);
+            if (options.Transport == ShopTransport.InMemory)
+            {
+                herald.UseInMemoryTransport();
+            }
+            else
+            {
+                herald.UseEmbeddedLog(log => log.DataDirectory = options.DataDirectory);
+            }
+        });
 
         return builder.Build();
     }

@@ -1,4 +1,7 @@
+using System.Globalization;
+using Herald.Events;
 using Herald.Transports;
+using Herald.Transports.Embedded;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Shop.CommandLine;
@@ -9,17 +12,33 @@ using Shop.Statistics;
 namespace Shop;
 
 /// <summary>Runs the shop on a host: starts it, publishes the orders, waits for the services, stops it and reports.</summary>
+/// <remarks>
+/// Constructing the runner resolves the transport, which opens the embedded log's data directory: a directory in use
+/// fails there with <see cref="Herald.Log.LogDirectoryLockedException"/>, before the host starts.
+/// </remarks>
 internal sealed class ShopRunner(IHost host, ShopOptions options, TextWriter output, TextWriter diagnostics)
 {
     private static readonly TimeSpan CompletionTimeout = TimeSpan.FromMinutes(2);
     private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(10);
 
+    private readonly ITransport _transport = host.Services.GetRequiredService<ITransport>();
     private readonly ShopStatistics _statistics = host.Services.GetRequiredService<ShopStatistics>();
     private readonly OrderService _orders = host.Services.GetRequiredService<OrderService>();
     private readonly TimeProvider _timeProvider = host.Services.GetRequiredService<TimeProvider>();
 
-    public async Task<RunOutcome> RunAsync()
+    private string? DataDirectory => (_transport as EmbeddedLogTransport)?.Log.Directory;
+
+    /// <summary>Runs the shop, writes the summary to the output and returns it.</summary>
+    public async Task<ShopSummary> RunAsync()
     {
+        // Counted before the consumers start, while the backlog holds only what earlier runs left; the run then waits
+        // for those events too, so a completed run leaves nothing behind in the data directory.
+        var leftover = LeftoverWork.Count(_transport, host.Services.GetRequiredService<EventTypeRegistry>());
+        if (leftover > 0)
+        {
+            await diagnostics.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"Shop: resuming: earlier runs left {leftover} events to handle in {DataDirectory}."));
+        }
+
         await host.StartAsync();
         // Ctrl+C reaches the host's console lifetime, which signals ApplicationStopping.
         var stopping = host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
@@ -28,30 +47,31 @@ internal sealed class ShopRunner(IHost host, ShopOptions options, TextWriter out
         using (var progressStop = CancellationTokenSource.CreateLinkedTokenSource(stopping))
         {
             var progress = new ProgressReporter(_statistics, _timeProvider, diagnostics).RunAsync(progressStop.Token);
-            outcome = options.RunsUntilStopped ? await RunUntilStoppedAsync(stopping) : await RunToCompletionAsync(stopping);
+            outcome = options.RunsUntilStopped ? await RunUntilStoppedAsync(leftover, stopping) : await RunToCompletionAsync(leftover, stopping);
             await progressStop.CancelAsync();
             await progress;
         }
 
         var elapsed = _timeProvider.GetElapsedTime(started);
+        // Stopping lets in-flight handlers finish and commits every handled event, so the next run handles none again.
         await host.StopAsync();
-        var transport = host.Services.GetRequiredService<ITransport>().GetType().Name;
-        SummaryWriter.Write(output, ShopSummary.Create(outcome, transport, _statistics.Snapshot(), elapsed), options.Json);
-        return outcome;
+        var summary = ShopSummary.Create(outcome, _transport.GetType().Name, DataDirectory, _statistics.Snapshot(), elapsed);
+        SummaryWriter.Write(output, summary, options.Json);
+        return summary;
     }
 
-    private async Task<RunOutcome> RunToCompletionAsync(CancellationToken stopping)
+    private async Task<RunOutcome> RunToCompletionAsync(long leftover, CancellationToken stopping)
     {
         try
         {
             await PublishAsync(options.Orders, stopping);
-            await _statistics.WhenHandled(options.Orders).WaitAsync(CompletionTimeout, _timeProvider, stopping);
+            await _statistics.WhenHandled(options.Orders, leftover).WaitAsync(CompletionTimeout, _timeProvider, stopping);
             return RunOutcome.Completed;
         }
         catch (TimeoutException)
         {
             await diagnostics.WriteLineAsync(
-                $"Shop: the services did not finish within {CompletionTimeout.TotalSeconds:0} s; handled so far: {_statistics.Snapshot().DescribeProgress(options.Orders)}");
+                $"Shop: the services did not finish within {CompletionTimeout.TotalSeconds:0} s; handled so far: {_statistics.Snapshot().DescribeProgress(options.Orders, leftover)}");
             return RunOutcome.TimedOut;
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
@@ -60,7 +80,7 @@ internal sealed class ShopRunner(IHost host, ShopOptions options, TextWriter out
         }
     }
 
-    private async Task<RunOutcome> RunUntilStoppedAsync(CancellationToken stopping)
+    private async Task<RunOutcome> RunUntilStoppedAsync(long leftover, CancellationToken stopping)
     {
         try
         {
@@ -71,17 +91,17 @@ internal sealed class ShopRunner(IHost host, ShopOptions options, TextWriter out
             // Ctrl+C is how an endless run ends.
         }
 
-        // The in-memory transport forgets undelivered events when the host stops; waiting briefly for
-        // the orders in flight keeps the summary's counters consistent with each other.
+        // The in-memory transport forgets undelivered events when the host stops (the embedded log keeps them for the
+        // next run); waiting briefly for the orders in flight keeps the summary's counters consistent with each other.
         var published = _statistics.Snapshot().OrdersPublished;
         await diagnostics.WriteLineAsync($"Stopping: waiting up to {DrainTimeout.TotalSeconds:0} s for the orders in flight.");
         try
         {
-            await _statistics.WhenHandled(published).WaitAsync(DrainTimeout, _timeProvider, CancellationToken.None);
+            await _statistics.WhenHandled(published, leftover).WaitAsync(DrainTimeout, _timeProvider, CancellationToken.None);
         }
         catch (TimeoutException)
         {
-            await diagnostics.WriteLineAsync($"Shop: stopped with work left; handled: {_statistics.Snapshot().DescribeProgress(published)}");
+            await diagnostics.WriteLineAsync($"Shop: stopped with work left; handled: {_statistics.Snapshot().DescribeProgress(published, leftover)}");
         }
 
         return RunOutcome.Stopped;

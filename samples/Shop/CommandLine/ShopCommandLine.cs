@@ -11,17 +11,28 @@ internal static class ShopCommandLine
     public const string Usage = """
         Herald Shop: orders flow to payment, inventory and notification services over Herald.
 
-        Usage: Shop [--orders N] [--rate R] [--json]
+        Usage: Shop [--orders N] [--rate R] [--transport embedded|inmemory] [--data DIR] [--fresh] [--json]
 
-          --orders N   orders to publish (default 1000); 0 publishes until Ctrl+C
-          --rate R     orders per second, 1 to 1000000 (default: as fast as possible,
-                       or 100 with --orders 0)
-          --json       end the output with one JSON line holding the counters
-          --help       show this help
+          --orders N     orders to publish (default 1000); 0 publishes until Ctrl+C
+          --rate R       orders per second, 1 to 1000000 (default: as fast as possible,
+                         or 100 with --orders 0)
+          --transport T  embedded (default): Herald's durable log in the data directory;
+                         inmemory: nothing outlives the run (no --data, no --fresh)
+          --data DIR     the embedded log's data directory (default herald-data,
+                         relative to the working directory)
+          --fresh        delete the data directory first, to start from nothing
+          --json         end the output with one JSON line holding the counters
+          --help         show this help
+
+        Events and consumer offsets persist in the data directory, so a second run
+        resumes where the first stopped: it handles what the first left undone once
+        (reported as earlier-run events) and nothing twice. One process at a time
+        may use a data directory.
 
         The summary goes to standard output; progress and logs go to standard error.
         Set Logging__LogLevel__Shop=Debug to see the first e-mails the shop writes.
         Exit codes: 0 done, 1 timed out waiting for the handlers, 2 bad arguments,
+        3 the data directory is in use by another process,
         130 interrupted before all orders were handled.
 
         """;
@@ -31,6 +42,7 @@ internal static class ShopCommandLine
         ArgumentNullException.ThrowIfNull(args);
         options = new ShopOptions();
         error = null;
+        var dataGiven = false;
         for (var i = 0; i < args.Count && error is null; i++)
         {
             var (name, inlineValue) = Split(args[i]);
@@ -43,6 +55,10 @@ internal static class ShopCommandLine
                     error = inlineValue is null ? null : "--json takes no value";
                     options = options with { Json = true };
                     break;
+                case "--fresh":
+                    error = inlineValue is null ? null : "--fresh takes no value";
+                    options = options with { Fresh = true };
+                    break;
                 case "--orders":
                     error = TryReadNumber(args, ref i, name, inlineValue, 0, int.MaxValue, out var orders);
                     options = options with { Orders = orders };
@@ -51,10 +67,26 @@ internal static class ShopCommandLine
                     error = TryReadNumber(args, ref i, name, inlineValue, 1, MaxRate, out var rate);
                     options = options with { Rate = rate };
                     break;
+                case "--transport":
+                    error = TryReadTransport(args, ref i, inlineValue, out var transport);
+                    options = options with { Transport = transport };
+                    break;
+                case "--data":
+                    var directory = ReadValue(args, ref i, inlineValue);
+                    error = string.IsNullOrWhiteSpace(directory) ? "--data needs a directory" : null;
+                    options = options with { DataDirectory = directory ?? string.Empty };
+                    dataGiven = true;
+                    break;
                 default:
                     error = name.StartsWith('-') ? $"unknown option '{name}'" : $"unexpected argument '{name}'";
                     break;
             }
+        }
+
+        if (error is null && options.Transport == ShopTransport.InMemory && (dataGiven || options.Fresh))
+        {
+            // Accepting them silently would let a user believe the in-memory run kept or cleared a data directory.
+            error = "--data and --fresh apply to the embedded transport; --transport inmemory keeps nothing";
         }
 
         options = error is null ? options : null;
@@ -69,11 +101,15 @@ internal static class ShopCommandLine
             : (argument, null);
     }
 
+    /// <returns>The inline value, else the next argument unless it is an option, else null.</returns>
+    private static string? ReadValue(IReadOnlyList<string> args, ref int index, string? inlineValue) =>
+        inlineValue ?? (index + 1 < args.Count && !args[index + 1].StartsWith("--", StringComparison.Ordinal) ? args[++index] : null);
+
     /// <returns>An error message, or null when <paramref name="value"/> was read.</returns>
     private static string? TryReadNumber(IReadOnlyList<string> args, ref int index, string name, string? inlineValue, int min, int max, out int value)
     {
         value = 0;
-        var text = inlineValue ?? (index + 1 < args.Count && !args[index + 1].StartsWith("--", StringComparison.Ordinal) ? args[++index] : null);
+        var text = ReadValue(args, ref index, inlineValue);
         if (text is null)
         {
             return $"{name} needs a value";
@@ -82,5 +118,26 @@ internal static class ShopCommandLine
         return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out value) && value >= min && value <= max
             ? null
             : string.Create(CultureInfo.InvariantCulture, $"{name} must be a whole number from {min} to {max}, not '{text}'");
+    }
+
+    /// <returns>An error message, or null when <paramref name="transport"/> was read.</returns>
+    private static string? TryReadTransport(IReadOnlyList<string> args, ref int index, string? inlineValue, out ShopTransport transport)
+    {
+        var text = ReadValue(args, ref index, inlineValue);
+        transport = ShopTransport.Embedded;
+        if (text is null)
+        {
+            return "--transport needs a value: embedded or inmemory";
+        }
+
+        if (string.Equals(text, "inmemory", StringComparison.OrdinalIgnoreCase))
+        {
+            transport = ShopTransport.InMemory;
+            return null;
+        }
+
+        return string.Equals(text, "embedded", StringComparison.OrdinalIgnoreCase)
+            ? null
+            : $"--transport must be 'embedded' or 'inmemory', not '{text}'";
     }
 }

@@ -1,11 +1,22 @@
 namespace Shop.CommandLine;
 
 /// <summary>The parsed command line: <see cref="Orders"/> 0 publishes until Ctrl+C; <see cref="Rate"/> null
-/// publishes a finite run as fast as possible.</summary>
-internal sealed record ShopOptions(int Orders = ShopOptions.DefaultOrders, int? Rate = null, bool Json = false, bool Help = false)
+/// publishes a finite run as fast as possible; <see cref="DataDirectory"/> and <see cref="Fresh"/> apply to the
+/// embedded transport only.</summary>
+internal sealed record ShopOptions(
+    int Orders = ShopOptions.DefaultOrders,
+    int? Rate = null,
+    bool Json = false,
+    bool Help = false,
+    ShopTransport Transport = ShopTransport.Embedded,
+    string DataDirectory = ShopOptions.DefaultDataDirectory,
+    bool Fresh = false)
 {
     public const int DefaultOrders = 1000;
     public const int DefaultRate = 100;
+
+    /// <summary>The embedded log's data directory unless <c>--data</c> names another, relative to the working directory.</summary>
+    public const string DefaultDataDirectory = "herald-data";
 
     public bool RunsUntilStopped => Orders == 0;
 

@@ -6,16 +6,18 @@ using Shop.Statistics;
 
 namespace Shop.Notification;
 
-[ConsumerGroup("notification")]
+[ConsumerGroup(Group)]
 internal sealed partial class NotificationHandler(EmailOutbox outbox, ShopStatistics statistics, ILogger<NotificationHandler> logger)
     : IEventHandler<PaymentCompleted>, IEventHandler<PaymentFailed>
 {
+    public const string Group = "notification";
+
     private const int EmailsToLog = 3;
 
     public Task HandleAsync(EventContext<PaymentCompleted> context)
     {
         var payment = context.Event;
-        return SendAsync(new Email(
+        return SendAsync(payment.OrderId, new Email(
             context.Envelope.EventId,
             payment.CustomerEmail,
             $"Thank you for order {payment.OrderId}",
@@ -25,16 +27,17 @@ internal sealed partial class NotificationHandler(EmailOutbox outbox, ShopStatis
     public Task HandleAsync(EventContext<PaymentFailed> context)
     {
         var payment = context.Event;
-        return SendAsync(new Email(
+        return SendAsync(payment.OrderId, new Email(
             context.Envelope.EventId,
             payment.CustomerEmail,
             $"Payment for order {payment.OrderId} failed",
             string.Create(CultureInfo.InvariantCulture, $"We could not charge {payment.Amount:0.00} EUR: {payment.Reason}.")));
     }
 
-    private Task SendAsync(Email email)
+    private Task SendAsync(string orderId, Email email)
     {
-        if (outbox.TryAdd(email) && statistics.NotificationSent() <= EmailsToLog)
+        // NotificationSent is null for an earlier run's order, and null <= n is false: only this run's first e-mails are logged.
+        if (outbox.TryAdd(email) && statistics.NotificationSent(orderId) <= EmailsToLog)
         {
             LogEmail(email.To, email.Subject, email.Body);
         }

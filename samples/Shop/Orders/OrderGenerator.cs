@@ -3,9 +3,10 @@ using Shop.Products;
 
 namespace Shop.Orders;
 
-/// <summary>Makes up orders from a fixed seed, so every run sees the same orders, cards and shortages.</summary>
+/// <summary>Makes up orders from a fixed seed, so every run sees the same orders, cards and shortages; only the order
+/// ids differ, carrying the run's id.</summary>
 /// <remarks>Not thread-safe: one publishing loop owns it.</remarks>
-internal sealed class OrderGenerator(int seed)
+internal sealed class OrderGenerator(int seed, ShopRun run)
 {
     private const int Customers = 500;
     private const int MaxLines = 3;
@@ -20,7 +21,7 @@ internal sealed class OrderGenerator(int seed)
         var customer = _random.Next(1, Customers + 1);
         var lines = PickLines();
         return new OrderCreated(
-            OrderId: $"order-{number:D7}",
+            OrderId: run.OrderId(number),
             CustomerId: $"customer-{customer:D4}",
             CustomerEmail: $"customer{customer:D4}@example.com",
             Lines: lines,

@@ -4,19 +4,20 @@ using Shop.Statistics;
 namespace Shop.Orders;
 
 /// <summary>Takes orders and announces each with <c>order.created</c>; the other services react to that event alone.</summary>
-internal sealed class OrderService(IEventPublisher publisher, ShopStatistics statistics, TimeProvider timeProvider)
+internal sealed class OrderService(IEventPublisher publisher, ShopStatistics statistics, TimeProvider timeProvider, ShopRun run)
 {
     private const int Seed = 42;
     private static readonly TimeSpan ShortestTick = TimeSpan.FromMilliseconds(10);
 
-    private readonly OrderGenerator _generator = new(Seed);
+    private readonly OrderGenerator _generator = new(Seed, run);
 
     /// <summary>Publishes <paramref name="count"/> orders as fast as the transport accepts them.</summary>
     public async Task PublishAsync(long count, CancellationToken cancellationToken)
     {
         for (long i = 0; i < count; i++)
         {
-            await PublishOneAsync(cancellationToken);
+            cancellationToken.ThrowIfCancellationRequested();
+            await PublishOneAsync();
         }
     }
 
@@ -35,14 +36,17 @@ internal sealed class OrderService(IEventPublisher publisher, ShopStatistics sta
             var due = Math.Min(count, (long)(timeProvider.GetElapsedTime(started).TotalSeconds * rate));
             for (; published < due; published++)
             {
-                await PublishOneAsync(cancellationToken);
+                cancellationToken.ThrowIfCancellationRequested();
+                await PublishOneAsync();
             }
         }
     }
 
-    private async Task PublishOneAsync(CancellationToken cancellationToken)
+    // Not cancellable: a durable transport may store an order whose publish was cancelled mid-append, and the services
+    // would then handle an order the publisher never counted. Cancellation waits for the publish in progress instead.
+    private async Task PublishOneAsync()
     {
-        await publisher.PublishAsync(_generator.Next(), cancellationToken: cancellationToken);
+        await publisher.PublishAsync(_generator.Next());
         statistics.OrderPublished();
     }
 }

@@ -18,6 +18,11 @@ internal static class SummaryWriter
         ArgumentNullException.ThrowIfNull(summary);
         var culture = CultureInfo.InvariantCulture;
         output.WriteLine(string.Create(culture, $"Herald Shop on {summary.Transport}: {Describe(summary.Status)}"));
+        if (summary.DataDirectory is { } directory)
+        {
+            output.WriteLine($"Data directory: {directory}");
+        }
+
         output.WriteLine();
         Row(output, "Orders published", summary.Orders);
         Row(output, "Payments completed", summary.PaymentsCompleted);
@@ -25,6 +30,7 @@ internal static class SummaryWriter
         Row(output, "Inventory reserved", summary.InventoryReserved);
         Row(output, "Inventory failed", summary.InventoryFailed);
         Row(output, "Notifications sent", summary.NotificationsSent);
+        Row(output, "Earlier-run events", summary.EarlierRunEvents);
         Row(output, "Handler failures", summary.HandlerFailures);
         output.WriteLine(string.Create(culture, $"  {"Elapsed",-20}{summary.ElapsedSeconds,10:0.000} s"));
         output.WriteLine(string.Create(culture, $"  {"Throughput",-20}{summary.OrdersPerSecond,10:N1} orders/s"));

@@ -1,14 +1,14 @@
 namespace Herald.Log.Storage;
 
 /// <summary>Enumerates a record's headers in place; usable directly in <see langword="foreach"/>.</summary>
-internal ref struct HeaderEnumerator
+public ref struct HeaderEnumerator
 {
     private readonly ReadOnlySpan<byte> _headers;
     private FieldReader _reader;
     private int _index;
 
     /// <summary>Creates an enumerator over <paramref name="count"/> headers already validated by <see cref="RecordView.Read"/>.</summary>
-    public HeaderEnumerator(ReadOnlySpan<byte> headers, int count)
+    internal HeaderEnumerator(ReadOnlySpan<byte> headers, int count)
     {
         _headers = headers;
         _reader = new FieldReader(headers, 0);

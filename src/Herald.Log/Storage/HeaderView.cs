@@ -3,7 +3,7 @@ using System.Text;
 namespace Herald.Log.Storage;
 
 /// <summary>Shows one record header in place: its UTF-8 key and its nullable value.</summary>
-internal readonly ref struct HeaderView
+public readonly ref struct HeaderView
 {
     private HeaderView(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, bool hasValue)
     {
@@ -26,7 +26,7 @@ internal readonly ref struct HeaderView
 
     /// <summary>Reads the header at the reader's position and leaves the reader after it.</summary>
     /// <exception cref="InvalidDataException">The header is malformed or has a null key.</exception>
-    public static HeaderView Read(scoped ref FieldReader reader)
+    internal static HeaderView Read(scoped ref FieldReader reader)
     {
         var key = reader.ReadNullableBytes("header key", out var keyIsNull);
         if (keyIsNull)

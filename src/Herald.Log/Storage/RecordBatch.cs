@@ -16,6 +16,10 @@ internal readonly ref struct RecordBatch
 
     private RecordBatch(ReadOnlySpan<byte> bytes) => _bytes = bytes;
 
+    /// <summary>Returns the batch at the start of <paramref name="source"/> without checking it: for bytes <see cref="Read"/> has already checked.</summary>
+    internal static RecordBatch ReadChecked(ReadOnlySpan<byte> source) =>
+        new(source[..(LogOverhead + BinaryPrimitives.ReadInt32BigEndian(source[BatchLengthPosition..]))]);
+
     /// <summary>Gets the batch's bytes, exactly <see cref="Size"/> long.</summary>
     public ReadOnlySpan<byte> Bytes => _bytes;
 

@@ -86,22 +86,71 @@ internal static class RecordBatchEncoder
         }
 
         Debug.Assert(position == batch.Length, "The measured size must match the bytes written.");
+        WriteHeader(batch, baseOffset, records.Length, records.Length - 1, baseTimestamp, maxTimestamp);
+    }
+
+    /// <summary>Encodes a batch whose records keep the offsets they had, with gaps where compaction removed records.</summary>
+    /// <param name="baseOffset">The original batch's base offset.</param>
+    /// <param name="lastOffsetDelta">The original batch's last offset delta, kept even when its last record is gone.</param>
+    /// <param name="baseTimestamp">The original batch's base timestamp, which the records' timestamp deltas are relative to.</param>
+    /// <param name="maxTimestamp">The original batch's largest timestamp.</param>
+    /// <param name="records">The surviving records and their offset deltas, ascending; may be empty.</param>
+    public static byte[] EncodeSparse(long baseOffset, int lastOffsetDelta, long baseTimestamp, long maxTimestamp, IReadOnlyList<(LogRecord Record, int OffsetDelta)> records)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        var bodies = new int[records.Count];
+        long size = RecordsPosition;
+        for (var i = 0; i < records.Count; i++)
+        {
+            var (record, delta) = records[i];
+            bodies[i] = RecordBatchMeasure.MeasureBody(in record, delta, baseTimestamp);
+            size += Varint.GetLength(bodies[i]) + bodies[i];
+        }
+
+        var batch = new byte[size];
+        var position = RecordsPosition;
+        for (var i = 0; i < records.Count; i++)
+        {
+            var (record, delta) = records[i];
+            position = WriteRecord(batch, position, in record, delta, baseTimestamp, bodies[i]);
+        }
+
+        WriteHeader(batch, baseOffset, records.Count, lastOffsetDelta, baseTimestamp, maxTimestamp);
+        return batch;
+    }
+
+    /// <summary>Fills in the header of a batch whose records are already in place after <see cref="RecordBatchLayout.RecordsPosition"/>, CRC last.</summary>
+    /// <param name="batch">The whole batch, exactly.</param>
+    /// <param name="baseOffset">The offset of the batch's first record.</param>
+    /// <param name="count">The number of records in the batch.</param>
+    /// <param name="lastOffsetDelta">The last record's offset delta; <paramref name="count"/> - 1 unless records were removed by compaction.</param>
+    /// <param name="baseTimestamp">The first record's timestamp, which record timestamp deltas are relative to.</param>
+    /// <param name="maxTimestamp">The largest record timestamp.</param>
+    public static void WriteHeader(Span<byte> batch, long baseOffset, int count, int lastOffsetDelta, long baseTimestamp, long maxTimestamp)
+    {
         BinaryPrimitives.WriteInt64BigEndian(batch[BaseOffsetPosition..], baseOffset);
         BinaryPrimitives.WriteInt32BigEndian(batch[BatchLengthPosition..], batch.Length - LogOverhead);
         BinaryPrimitives.WriteInt32BigEndian(batch[PartitionLeaderEpochPosition..], None);
         batch[MagicPosition] = CurrentMagic;
         BinaryPrimitives.WriteInt16BigEndian(batch[AttributesPosition..], 0);
-        BinaryPrimitives.WriteInt32BigEndian(batch[LastOffsetDeltaPosition..], records.Length - 1);
+        BinaryPrimitives.WriteInt32BigEndian(batch[LastOffsetDeltaPosition..], lastOffsetDelta);
         BinaryPrimitives.WriteInt64BigEndian(batch[BaseTimestampPosition..], baseTimestamp);
         BinaryPrimitives.WriteInt64BigEndian(batch[MaxTimestampPosition..], maxTimestamp);
         BinaryPrimitives.WriteInt64BigEndian(batch[ProducerIdPosition..], None);
         BinaryPrimitives.WriteInt16BigEndian(batch[ProducerEpochPosition..], None);
         BinaryPrimitives.WriteInt32BigEndian(batch[BaseSequencePosition..], None);
-        BinaryPrimitives.WriteInt32BigEndian(batch[RecordsCountPosition..], records.Length);
+        BinaryPrimitives.WriteInt32BigEndian(batch[RecordsCountPosition..], count);
         BinaryPrimitives.WriteUInt32BigEndian(batch[CrcPosition..], Crc32C.Compute(batch[AttributesPosition..]));
     }
 
-    private static int WriteRecord(Span<byte> batch, int position, in LogRecord record, int offsetDelta, long baseTimestamp, int bodyLength)
+    /// <summary>Writes one record (its length prefix, then its body) at <paramref name="position"/> and returns the position after it.</summary>
+    /// <param name="batch">The batch being built.</param>
+    /// <param name="position">Where the record starts.</param>
+    /// <param name="record">The record.</param>
+    /// <param name="offsetDelta">The record's offset relative to the batch's base offset.</param>
+    /// <param name="baseTimestamp">The batch's base timestamp.</param>
+    /// <param name="bodyLength">The body length <see cref="RecordBatchMeasure.MeasureBody"/> returned for the same arguments.</param>
+    public static int WriteRecord(Span<byte> batch, int position, in LogRecord record, int offsetDelta, long baseTimestamp, int bodyLength)
     {
         position += Varint.WriteInt32(batch[position..], bodyLength);
         var bodyStart = position;

@@ -31,7 +31,7 @@ internal static class RecordBatchMeasure
             : throw new ArgumentException($"The batch would take {size} bytes; a record batch holds at most 2 GiB.", nameof(records));
     }
 
-    private static int MeasureBody(in LogRecord record, int offsetDelta, long baseTimestamp)
+    public static int MeasureBody(in LogRecord record, int offsetDelta, long baseTimestamp)
     {
         var headers = record.Headers.Span;
         long length = 1 + Varint.GetLength(record.Timestamp - baseTimestamp) + Varint.GetLength(offsetDelta)

@@ -5,7 +5,7 @@ namespace Herald.Log.Storage;
 /// The value is borrowed, not copied, until the record is encoded. A <see langword="null"/> <c>byte[]</c> converts to an
 /// empty value, not a null one (see <see cref="LogRecord"/>).
 /// </remarks>
-internal readonly struct RecordHeader
+public readonly struct RecordHeader
 {
     /// <summary>Creates a header; a <see langword="null"/> <paramref name="value"/> is written as Kafka's null (length -1).</summary>
     public RecordHeader(string key, ReadOnlyMemory<byte>? value)

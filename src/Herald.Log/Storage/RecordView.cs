@@ -2,7 +2,7 @@ namespace Herald.Log.Storage;
 
 /// <summary>Shows one record of a batch in place: its offset, timestamp, key, value and headers.</summary>
 /// <remarks>Spans point into the batch's bytes and stay valid only as long as those bytes.</remarks>
-internal readonly ref struct RecordView
+public readonly ref struct RecordView
 {
     private readonly ReadOnlySpan<byte> _headers;
 
@@ -44,7 +44,7 @@ internal readonly ref struct RecordView
 
     /// <summary>Reads the record at the reader's position, headers included, and leaves the reader after it.</summary>
     /// <exception cref="InvalidDataException">The record is malformed or its fields do not fill its declared length.</exception>
-    public static RecordView Read(scoped ref FieldReader reader, long baseOffset, long baseTimestamp)
+    internal static RecordView Read(scoped ref FieldReader reader, long baseOffset, long baseTimestamp)
     {
         var length = reader.ReadVarint32("record length");
         if (length < 0 || length > reader.Remaining)

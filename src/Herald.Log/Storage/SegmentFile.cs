@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Buffers.Binary;
 using System.Globalization;
 using Microsoft.Win32.SafeHandles;
@@ -6,48 +5,61 @@ using static Herald.Log.Storage.RecordBatchLayout;
 
 namespace Herald.Log.Storage;
 
-/// <summary>One segment of a partition: a <c>.log</c> file of consecutive RecordBatch v2 batches and its sparse <c>.index</c>.</summary>
+/// <summary>One segment of a partition: a <c>.log</c> file of consecutive RecordBatch v2 batches, its sparse <c>.index</c> and its <c>.timeindex</c>.</summary>
 /// <remarks>
 /// <para>
-/// Files are named after the segment's base offset, <c>{baseOffset:D20}.log</c> and <c>{baseOffset:D20}.index</c>. The
-/// index holds big-endian pairs of (offset relative to the base: int32, log file position: int32); a batch gets an entry
-/// when at least <see cref="IndexIntervalBytes"/> of log were written since the previous entry, and the first batch,
-/// at position 0, never needs one. The index is a hint rebuilt on open: entries past the valid log are dropped.
+/// Files are named after the segment's base offset: <c>{baseOffset:D20}.log</c>, <c>.index</c> and <c>.timeindex</c>. A
+/// batch gets an <see cref="OffsetIndex"/> entry when at least <see cref="IndexIntervalBytes"/> of log were written since
+/// the previous entry (the first batch, at position 0, never needs one), and a <see cref="TimeIndex"/> entry beside it when
+/// the segment's max timestamp grew since the previous time-index entry. Both indexes are hints rebuilt on open: entries
+/// past the valid log are dropped.
 /// </para>
 /// <para>
-/// Opening re-validates every batch from the last index entry (or from 0) by length, magic, CRC and contiguous base
-/// offsets. In the last (active) segment, the tail may be torn by a crash, and the tail is defined as the last batch
-/// only: a batch that runs past the end of the file, a corrupt batch whose declared length ends exactly at the end of
-/// the file, or zero fill up to the end of the file is cut off and reported in <see cref="SegmentRecovery"/>. Anything
-/// else that is not a whole valid batch, in any segment, throws <see cref="LogCorruptedException"/>, because a whole
-/// valid batch after it may hold acknowledged data that must never be dropped silently. A corrupt final batch whose
-/// length field itself was damaged to a smaller value therefore refuses to open too: that is the safe side.
+/// Opening the last (active) segment re-validates every batch from position 0 by length, magic, CRC, leader epoch and
+/// contiguous base offsets, so damage anywhere in it is found. Opening a sealed segment is cheaper: it re-validates from
+/// the newest offset-index entry with a time-index entry beside it, which gives the max timestamp of the batches before
+/// (normally the last entry; where the max stopped growing, the entry where it last grew; position 0 without one). It
+/// trusts the batches before that point, validated while the segment was active and flushed when it was sealed: damage
+/// there surfaces when they are read. An index entry the log contradicts sends it back to position 0.
+/// </para>
+/// <para>
+/// In the active segment the tail may be torn by a crash, and the tail is defined as the last batch only: a batch that runs
+/// past the end of the file, a corrupt batch whose declared length ends exactly at the end of the file, or zero fill up to
+/// the end of the file is cut off and reported in <see cref="SegmentRecovery"/>, unless a whole valid batch with a later
+/// base offset starts inside the bytes it claims, which shows a damaged length field rather than a torn write. Anything
+/// else that is not a whole valid batch, in any segment, throws <see cref="LogCorruptedException"/>, because a whole valid
+/// batch after it may hold acknowledged data that must never be dropped silently. A corrupt final batch whose length field
+/// itself was damaged to a smaller value therefore refuses to open too, and so does a final batch whose CRC holds but whose
+/// base offset or leader epoch (outside the CRC) is wrong, which no torn write produces: that is the safe side.
 /// </para>
 /// <para>Not thread-safe: one writer per partition owns the segment.</para>
 /// </remarks>
 internal sealed class SegmentFile : IDisposable
 {
+    // Over 300 lines because appending, lookups and recovery all move the same private state (size, next offset, max
+    // timestamp, the index interval count); the index files, the tail rule and the damage search live in OffsetIndex,
+    // TimeIndex and SegmentRecovery.
     /// <summary>The default log bytes between two index entries.</summary>
     public const int DefaultIndexIntervalBytes = 4096;
 
-    private const int IndexEntrySize = 8;
-    private const int HeaderPeekSize = LastOffsetDeltaPosition + sizeof(int);
+    private const int HeaderPeekSize = MaxTimestampPosition + sizeof(long);
 
     private readonly SafeFileHandle _log;
-    private readonly SafeFileHandle _index;
-    private readonly List<(int RelativeOffset, int Position)> _entries = [];
+    private readonly OffsetIndex _offsetIndex;
+    private readonly TimeIndex _timeIndex;
     private int _bytesSinceIndexEntry;
-    private bool _writable = true;
+    private bool _writable;
 
-    private SegmentFile(string logPath, string indexPath, SafeFileHandle log, SafeFileHandle index, long baseOffset, int indexIntervalBytes)
+    private SegmentFile(string logPath, SafeFileHandle log, OffsetIndex offsetIndex, TimeIndex timeIndex, long baseOffset, int indexIntervalBytes, bool writable)
     {
         LogPath = logPath;
-        IndexPath = indexPath;
         _log = log;
-        _index = index;
+        _offsetIndex = offsetIndex;
+        _timeIndex = timeIndex;
         BaseOffset = baseOffset;
         NextOffset = baseOffset;
         IndexIntervalBytes = indexIntervalBytes;
+        _writable = writable;
     }
 
     /// <summary>Gets the offset of the segment's first record.</summary>
@@ -59,45 +71,49 @@ internal sealed class SegmentFile : IDisposable
     /// <summary>Gets the log file's size in bytes.</summary>
     public long Size { get; private set; }
 
+    /// <summary>Gets the largest record timestamp in the segment (Unix epoch milliseconds, from each batch header), or -1 when it is empty.</summary>
+    public long MaxTimestamp { get; private set; } = TimeIndex.NoTimestamp;
+
     /// <summary>Gets the log bytes between two index entries.</summary>
     public int IndexIntervalBytes { get; }
+
+    /// <summary>Gets a value indicating whether <see cref="Append"/> throws: the segment was sealed or opened as sealed.</summary>
+    public bool IsSealed => !_writable;
 
     /// <summary>Gets the path of the log file.</summary>
     public string LogPath { get; }
 
-    /// <summary>Gets the path of the index file.</summary>
-    public string IndexPath { get; }
+    /// <summary>Gets the path of the offset index file.</summary>
+    public string IndexPath => _offsetIndex.Path;
 
-    /// <summary>Gets the number of entries in the sparse index.</summary>
-    public int IndexEntryCount => _entries.Count;
+    /// <summary>Gets the path of the time index file.</summary>
+    public string TimeIndexPath => _timeIndex.Path;
+
+    /// <summary>Gets the number of entries in the sparse offset index.</summary>
+    public int IndexEntryCount => _offsetIndex.Count;
+
+    /// <summary>Gets the number of entries in the sparse time index.</summary>
+    public int TimeIndexEntryCount => _timeIndex.Count;
 
     /// <summary>Returns the log file name of the segment starting at <paramref name="baseOffset"/>.</summary>
-    public static string LogFileName(long baseOffset) => baseOffset.ToString("D20", CultureInfo.InvariantCulture) + ".log";
+    public static string LogFileName(long baseOffset) => FileName(baseOffset, ".log");
 
-    /// <summary>Returns the index file name of the segment starting at <paramref name="baseOffset"/>.</summary>
-    public static string IndexFileName(long baseOffset) => baseOffset.ToString("D20", CultureInfo.InvariantCulture) + ".index";
+    /// <summary>Returns the offset index file name of the segment starting at <paramref name="baseOffset"/>.</summary>
+    public static string IndexFileName(long baseOffset) => FileName(baseOffset, ".index");
 
-    /// <summary>Creates a new, empty segment; its files must not exist yet.</summary>
-    /// <exception cref="IOException">The files exist or cannot be created.</exception>
+    /// <summary>Returns the time index file name of the segment starting at <paramref name="baseOffset"/>.</summary>
+    public static string TimeIndexFileName(long baseOffset) => FileName(baseOffset, ".timeindex");
+
+    /// <summary>Creates a new, empty segment; its log file must not exist yet, and stale index files are emptied.</summary>
+    /// <exception cref="IOException">The log file exists, or a file cannot be created.</exception>
     public static SegmentFile Create(string directory, long baseOffset, int indexIntervalBytes = DefaultIndexIntervalBytes)
     {
         Validate(directory, baseOffset, indexIntervalBytes);
-        var logPath = Path.Combine(directory, LogFileName(baseOffset));
-        var indexPath = Path.Combine(directory, IndexFileName(baseOffset));
-        var log = File.OpenHandle(logPath, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.Read);
-        try
-        {
-            var index = File.OpenHandle(indexPath, FileMode.Create, FileAccess.ReadWrite, FileShare.Read);
-            return new SegmentFile(logPath, indexPath, log, index, baseOffset, indexIntervalBytes);
-        }
-        catch
-        {
-            log.Dispose();
-            throw;
-        }
+        var log = File.OpenHandle(Path.Combine(directory, LogFileName(baseOffset)), FileMode.CreateNew, FileAccess.ReadWrite, FileShare.Read);
+        return Assemble(directory, baseOffset, indexIntervalBytes, log, FileMode.Create, writable: true);
     }
 
-    /// <summary>Opens an existing segment and re-validates it from its last index entry.</summary>
+    /// <summary>Opens an existing segment and re-validates it: all of it when it is the last segment, otherwise from its last indexed batch.</summary>
     /// <param name="directory">The partition directory.</param>
     /// <param name="baseOffset">The segment's base offset, as its file name says.</param>
     /// <param name="isLastSegment"><see langword="true"/> for the active segment, whose torn tail is cut; <see langword="false"/> for a sealed one, which must be whole.</param>
@@ -108,28 +124,16 @@ internal sealed class SegmentFile : IDisposable
     {
         Validate(directory, baseOffset, indexIntervalBytes);
         var logPath = Path.Combine(directory, LogFileName(baseOffset));
-        var indexPath = Path.Combine(directory, IndexFileName(baseOffset));
         var log = File.OpenHandle(logPath, FileMode.Open, isLastSegment ? FileAccess.ReadWrite : FileAccess.Read, FileShare.Read);
-        SafeFileHandle? index = null;
+        var segment = Assemble(directory, baseOffset, indexIntervalBytes, log, FileMode.OpenOrCreate, writable: isLastSegment);
         try
         {
-            index = File.OpenHandle(indexPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read);
-            var segment = new SegmentFile(logPath, indexPath, log, index, baseOffset, indexIntervalBytes) { _writable = isLastSegment };
-            try
-            {
-                recovery = segment.Recover(isLastSegment);
-                return segment;
-            }
-            catch
-            {
-                segment.Dispose();
-                throw;
-            }
+            recovery = segment.Recover(isLastSegment);
+            return segment;
         }
         catch
         {
-            index?.Dispose();
-            log.Dispose();
+            segment.Dispose();
             throw;
         }
     }
@@ -139,7 +143,7 @@ internal sealed class SegmentFile : IDisposable
     /// <param name="baseOffset">The batch's base offset; must equal <see cref="NextOffset"/>.</param>
     /// <param name="recordCount">The batch's record count (its last offset delta plus one).</param>
     /// <exception cref="ArgumentException">The batch does not match <paramref name="baseOffset"/> or <paramref name="recordCount"/>, or is not contiguous.</exception>
-    /// <exception cref="InvalidOperationException">The segment would outgrow int32 file positions.</exception>
+    /// <exception cref="InvalidOperationException">The segment is sealed, or would outgrow int32 file positions.</exception>
     public void Append(ReadOnlySpan<byte> encodedBatch, long baseOffset, int recordCount)
     {
         if (encodedBatch.Length < RecordsPosition || BinaryPrimitives.ReadInt32BigEndian(encodedBatch[BatchLengthPosition..]) != encodedBatch.Length - LogOverhead)
@@ -159,7 +163,7 @@ internal sealed class SegmentFile : IDisposable
 
         if (!_writable)
         {
-            throw new InvalidOperationException($"Segment '{LogPath}' is sealed: it was opened read-only.");
+            throw new InvalidOperationException($"Segment '{LogPath}' is sealed: append to the partition's active segment instead.");
         }
 
         if (Size + encodedBatch.Length > int.MaxValue || NextOffset + recordCount - BaseOffset > int.MaxValue)
@@ -171,7 +175,9 @@ internal sealed class SegmentFile : IDisposable
         RandomAccess.Write(_log, encodedBatch, position);
         Size = position + encodedBatch.Length;
         NextOffset = baseOffset + recordCount;
-        Track(baseOffset, (int)position, encodedBatch.Length);
+        Track(baseOffset, (int)position, encodedBatch.Length, BinaryPrimitives.ReadInt64BigEndian(encodedBatch[MaxTimestampPosition..]));
+        _offsetIndex.Save();
+        _timeIndex.Save();
     }
 
     /// <summary>Flushes the log and index files to disk.</summary>
@@ -179,7 +185,29 @@ internal sealed class SegmentFile : IDisposable
     public void Flush()
     {
         RandomAccess.FlushToDisk(_log);
-        RandomAccess.FlushToDisk(_index);
+        _offsetIndex.Flush();
+        _timeIndex.Flush();
+    }
+
+    /// <summary>Flushes the segment and makes it read-only: from then on <see cref="Append"/> throws.</summary>
+    /// <remarks>Idempotent; a segment opened as sealed is not flushed again.</remarks>
+    public void Seal()
+    {
+        if (_writable)
+        {
+            Flush();
+            _writable = false;
+        }
+    }
+
+    /// <summary>Closes the segment and deletes its log and index files.</summary>
+    /// <remarks>The indexes go first: a crash part-way leaves the whole log, whose indexes the next open rebuilds, or nothing.</remarks>
+    public void Delete()
+    {
+        Dispose();
+        File.Delete(_timeIndex.Path);
+        File.Delete(_offsetIndex.Path);
+        File.Delete(LogPath);
     }
 
     /// <summary>Returns the log file position of the batch that holds <paramref name="offset"/>.</summary>
@@ -188,31 +216,10 @@ internal sealed class SegmentFile : IDisposable
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(offset, BaseOffset);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(offset, NextOffset);
-        var relative = (int)(offset - BaseOffset);
-        long position = 0;
-        int low = 0, high = _entries.Count - 1;
-        while (low <= high)
-        {
-            var middle = low + ((high - low) / 2);
-            if (_entries[middle].RelativeOffset <= relative)
-            {
-                position = _entries[middle].Position;
-                low = middle + 1;
-            }
-            else
-            {
-                high = middle - 1;
-            }
-        }
-
+        var position = _offsetIndex.FindPosition((int)(offset - BaseOffset));
         Span<byte> header = stackalloc byte[HeaderPeekSize];
-        while (position < Size)
+        while (position < Size && RandomAccess.Read(_log, header, position) == HeaderPeekSize)
         {
-            if (RandomAccess.Read(_log, header, position) < HeaderPeekSize)
-            {
-                break;
-            }
-
             var lastOffset = BinaryPrimitives.ReadInt64BigEndian(header[BaseOffsetPosition..]) + BinaryPrimitives.ReadInt32BigEndian(header[LastOffsetDeltaPosition..]);
             if (offset <= lastOffset)
             {
@@ -225,6 +232,35 @@ internal sealed class SegmentFile : IDisposable
         throw new LogCorruptedException(LogPath, position, $"no batch holds offset {offset}, which is below the segment's next offset {NextOffset}.");
     }
 
+    /// <summary>Returns the base offset of the first batch whose max timestamp is at or after <paramref name="timestampMs"/>, or <see langword="null"/> when none is.</summary>
+    /// <remarks>
+    /// Timestamps may arrive out of order, so records in that batch and later ones can be older than
+    /// <paramref name="timestampMs"/>: callers filter records. The time index skips batches known to be older; batch
+    /// headers are read from there.
+    /// </remarks>
+    /// <param name="timestampMs">The timestamp sought, in Unix epoch milliseconds.</param>
+    public long? FindOffsetByTimestamp(long timestampMs)
+    {
+        if (timestampMs > MaxTimestamp)
+        {
+            return null;
+        }
+
+        var position = _offsetIndex.FindPosition(_timeIndex.FindStartOffset(timestampMs));
+        Span<byte> header = stackalloc byte[HeaderPeekSize];
+        while (position < Size && RandomAccess.Read(_log, header, position) == HeaderPeekSize)
+        {
+            if (BinaryPrimitives.ReadInt64BigEndian(header[MaxTimestampPosition..]) >= timestampMs)
+            {
+                return BinaryPrimitives.ReadInt64BigEndian(header[BaseOffsetPosition..]);
+            }
+
+            position += LogOverhead + BinaryPrimitives.ReadInt32BigEndian(header[BatchLengthPosition..]);
+        }
+
+        return null;
+    }
+
     /// <summary>Reads log bytes at <paramref name="position"/> into <paramref name="buffer"/> and returns how many were read.</summary>
     public int Read(long position, Span<byte> buffer)
     {
@@ -235,9 +271,12 @@ internal sealed class SegmentFile : IDisposable
     /// <inheritdoc/>
     public void Dispose()
     {
-        _index.Dispose();
+        _timeIndex.Dispose();
+        _offsetIndex.Dispose();
         _log.Dispose();
     }
+
+    private static string FileName(long baseOffset, string extension) => baseOffset.ToString("D20", CultureInfo.InvariantCulture) + extension;
 
     private static void Validate(string directory, long baseOffset, int indexIntervalBytes)
     {
@@ -246,78 +285,122 @@ internal sealed class SegmentFile : IDisposable
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(indexIntervalBytes);
     }
 
-    private void Track(long batchBaseOffset, int position, int batchSize)
+    private static SegmentFile Assemble(string directory, long baseOffset, int indexIntervalBytes, SafeFileHandle log, FileMode indexMode, bool writable)
+    {
+        OffsetIndex? offsetIndex = null;
+        try
+        {
+            offsetIndex = new OffsetIndex(Path.Combine(directory, IndexFileName(baseOffset)), indexMode);
+            var timeIndex = new TimeIndex(Path.Combine(directory, TimeIndexFileName(baseOffset)), indexMode);
+            return new SegmentFile(Path.Combine(directory, LogFileName(baseOffset)), log, offsetIndex, timeIndex, baseOffset, indexIntervalBytes, writable);
+        }
+        catch
+        {
+            offsetIndex?.Dispose();
+            log.Dispose();
+            throw;
+        }
+    }
+
+    private void Track(long batchBaseOffset, int position, int batchSize, long batchMaxTimestamp)
     {
         if (_bytesSinceIndexEntry >= IndexIntervalBytes)
         {
             var relative = (int)(batchBaseOffset - BaseOffset);
-            _entries.Add((relative, position));
-            Span<byte> entry = stackalloc byte[IndexEntrySize];
-            BinaryPrimitives.WriteInt32BigEndian(entry, relative);
-            BinaryPrimitives.WriteInt32BigEndian(entry[sizeof(int)..], position);
-            RandomAccess.Write(_index, entry, (long)(_entries.Count - 1) * IndexEntrySize);
-
+            _offsetIndex.Add(relative, position);
+            _timeIndex.Track(MaxTimestamp, relative);
             _bytesSinceIndexEntry = 0;
         }
 
         _bytesSinceIndexEntry += batchSize;
+        MaxTimestamp = Math.Max(MaxTimestamp, batchMaxTimestamp);
     }
 
     private SegmentRecovery Recover(bool isLastSegment)
     {
         var fileLength = RandomAccess.GetLength(_log);
-        LoadIndex(fileLength);
-        long position = 0;
-        var expected = BaseOffset;
-        if (_entries.Count > 0)
+        _offsetIndex.Load(fileLength);
+        _timeIndex.Load();
+        if (isLastSegment)
         {
-            (var relative, var entryPosition) = _entries[^1];
-            position = entryPosition;
-            expected = BaseOffset + relative;
+            return Scan(-1, isLastSegment, fileLength);
         }
 
+        var resume = FindResumeEntry();
+        try
+        {
+            return Scan(resume, isLastSegment, fileLength);
+        }
+        catch (LogCorruptedException) when (resume >= 0)
+        {
+            // The hint pointed where the log disagrees: distrust both indexes and validate the whole segment.
+            return Scan(-1, isLastSegment, fileLength);
+        }
+    }
+
+    // Resuming at an offset-index entry needs the max timestamp of the batches before it, which a time-index entry at the
+    // same offset gives: keep the time entries the offset index confirms and resume at the newest.
+    private int FindResumeEntry()
+    {
+        var confirmed = 0;
+        while (confirmed < _timeIndex.Count && _offsetIndex.IndexOf(_timeIndex[confirmed].RelativeOffset) >= 0)
+        {
+            confirmed++;
+        }
+
+        _timeIndex.Rewind(confirmed);
+        return confirmed == 0 ? -1 : _offsetIndex.IndexOf(_timeIndex[confirmed - 1].RelativeOffset);
+    }
+
+    private SegmentRecovery Scan(int resumeEntry, bool isLastSegment, long fileLength)
+    {
+        long position = 0;
+        var expected = BaseOffset;
+        MaxTimestamp = TimeIndex.NoTimestamp;
+        if (resumeEntry >= 0)
+        {
+            (var relative, var entryPosition) = _offsetIndex[resumeEntry];
+            (position, expected, MaxTimestamp) = (entryPosition, BaseOffset + relative, _timeIndex.LastTimestamp);
+        }
+
+        _offsetIndex.Rewind(resumeEntry + 1);
+        _timeIndex.Rewind(resumeEntry < 0 ? 0 : _timeIndex.Count);
+        _bytesSinceIndexEntry = 0;
         byte[]? buffer = null;
         try
         {
             while (position < fileLength)
             {
-                var remaining = fileLength - position;
-                var length = (int)Math.Min(remaining, LogOverhead);
-                buffer = Ensure(buffer, length);
-                var read = RandomAccess.Read(_log, buffer.AsSpan(0, length), position);
-                var check = RecordBatch.Read(buffer.AsSpan(0, read), out _);
-                if (check.Status == RecordBatchStatus.Incomplete && check.Size > 0 && check.Size <= remaining)
+                var check = SegmentRecovery.ReadBatch(_log, position, fileLength - position, ref buffer, out var batch);
+                if (check.Status == RecordBatchStatus.Complete)
                 {
-                    buffer = Ensure(buffer, check.Size);
-                    read = RandomAccess.Read(_log, buffer.AsSpan(0, check.Size), position);
-                    check = RecordBatch.Read(buffer.AsSpan(0, read), out var batch);
-                    if (check.Status == RecordBatchStatus.Complete)
+                    var wrong = batch.BaseOffset != expected ? $"the batch's base offset is {batch.BaseOffset}, but the previous batch ends before offset {expected}."
+                        : batch.PartitionLeaderEpoch < None ? $"the batch's partition leader epoch is {batch.PartitionLeaderEpoch}; Kafka's are {None} (none) or at least 0."
+                        : position + check.Size > int.MaxValue ? "the segment is larger than int32 file positions allow."
+                        : null;
+                    if (wrong is not null)
                     {
-                        if (batch.BaseOffset != expected)
-                        {
-                            throw new LogCorruptedException(LogPath, position, $"the batch's base offset is {batch.BaseOffset}, but the previous batch ends before offset {expected}.");
-                        }
-
-                        expected = batch.LastOffset + 1;
-                        if (position + check.Size > int.MaxValue)
-                        {
-                            throw new LogCorruptedException(LogPath, position, "the segment is larger than int32 file positions allow.");
-                        }
-
-                        Track(batch.BaseOffset, (int)position, check.Size);
-                        position += check.Size;
-                        continue;
+                        throw new LogCorruptedException(LogPath, position, wrong);
                     }
+
+                    Track(batch.BaseOffset, (int)position, check.Size, batch.MaxTimestamp);
+                    expected = batch.LastOffset + 1;
+                    position += check.Size;
+                    continue;
                 }
 
                 var problem = check.Problem ?? (check.Size == 0
-                    ? $"only {remaining} bytes remain before the end of the file, fewer than a batch's {LogOverhead}-byte log overhead."
-                    : $"the batch needs {check.Size} bytes but only {remaining} remain before the end of the file.");
-                if (isLastSegment && IsTornTail(check, position, fileLength))
+                    ? $"only {fileLength - position} bytes remain before the end of the file, fewer than a batch's {LogOverhead}-byte log overhead."
+                    : $"the batch needs {check.Size} bytes but only {fileLength - position} remain before the end of the file.");
+                if (isLastSegment && SegmentRecovery.IsTornTail(_log, check, position, fileLength, expected))
                 {
                     RandomAccess.SetLength(_log, position);
-                    FinishRecovery(position, expected);
-                    return new SegmentRecovery(position, fileLength - position, problem);
+                    return Finish(position, expected, new SegmentRecovery(position, fileLength - position, problem));
+                }
+
+                if (isLastSegment && check.Status == RecordBatchStatus.Incomplete)
+                {
+                    problem += " A whole batch starts inside those bytes, so the length field is damaged: this is no torn write.";
                 }
 
                 throw new LogCorruptedException(LogPath, position, problem);
@@ -325,91 +408,18 @@ internal sealed class SegmentFile : IDisposable
         }
         finally
         {
-            if (buffer is not null)
-            {
-                ArrayPool<byte>.Shared.Return(buffer);
-            }
+            SegmentRecovery.Return(buffer);
         }
 
-        FinishRecovery(fileLength, expected);
-        return new SegmentRecovery(fileLength, 0, null);
+        return Finish(fileLength, expected, new SegmentRecovery(fileLength, 0, null));
     }
 
-    private void FinishRecovery(long size, long nextOffset)
+    private SegmentRecovery Finish(long size, long nextOffset, SegmentRecovery recovery)
     {
         Size = size;
         NextOffset = nextOffset;
-        _entries.RemoveAll(entry => entry.Position >= size);
-        if (RandomAccess.GetLength(_index) != (long)_entries.Count * IndexEntrySize)
-        {
-            RandomAccess.SetLength(_index, (long)_entries.Count * IndexEntrySize);
-        }
-    }
-
-    private bool IsTornTail(RecordBatchCheck check, long position, long fileLength) => check.Status switch
-    {
-        RecordBatchStatus.Incomplete => true,
-        RecordBatchStatus.Corrupt when check.Size > 0 && position + check.Size == fileLength => true,
-        RecordBatchStatus.Corrupt => IsZeroFilled(position, fileLength),
-        _ => false,
-    };
-
-    private bool IsZeroFilled(long position, long fileLength)
-    {
-        Span<byte> chunk = stackalloc byte[512];
-        while (position < fileLength)
-        {
-            var read = RandomAccess.Read(_log, chunk[..(int)Math.Min(chunk.Length, fileLength - position)], position);
-            if (read == 0)
-            {
-                break;
-            }
-
-            if (chunk[..read].ContainsAnyExcept((byte)0))
-            {
-                return false;
-            }
-
-            position += read;
-        }
-
-        return true;
-    }
-
-    private void LoadIndex(long logLength)
-    {
-        var indexLength = RandomAccess.GetLength(_index);
-        var count = (int)Math.Min(indexLength / IndexEntrySize, int.MaxValue / IndexEntrySize);
-        var bytes = new byte[count * IndexEntrySize];
-        var read = count == 0 ? 0 : RandomAccess.Read(_index, bytes, 0);
-        var lastRelative = 0;
-        var lastPosition = 0;
-        for (var i = 0; i + IndexEntrySize <= read; i += IndexEntrySize)
-        {
-            var relative = BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(i));
-            var position = BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(i + sizeof(int)));
-            if (relative <= lastRelative || position <= lastPosition || position >= logLength)
-            {
-                break;
-            }
-
-            _entries.Add((relative, position));
-            (lastRelative, lastPosition) = (relative, position);
-        }
-    }
-
-    private static byte[] Ensure(byte[]? buffer, int length)
-    {
-        if (buffer is not null && buffer.Length >= length)
-        {
-            return buffer;
-        }
-
-        if (buffer is not null)
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-
-        return ArrayPool<byte>.Shared.Rent(Math.Max(length, 4096));
+        _offsetIndex.Save();
+        _timeIndex.Save();
+        return recovery;
     }
 }

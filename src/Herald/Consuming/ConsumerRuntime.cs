@@ -37,7 +37,7 @@ internal sealed class ConsumerRuntime(
         _loops = _members.Select(member => Task.Run(() => RunAsync(member), CancellationToken.None)).ToArray();
         foreach (var subscription in model.Subscriptions)
         {
-            Log.ConsumerStarted(_logger, subscription.Group, subscription.Topic, subscription.Options.Members);
+            LogMessages.ConsumerStarted(_logger, subscription.Group, subscription.Topic, subscription.Options.Members);
         }
     }
 
@@ -56,13 +56,13 @@ internal sealed class ConsumerRuntime(
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            Log.DrainTimedOut(_logger);
+            LogMessages.DrainTimedOut(_logger);
             await _abort.CancelAsync();
             await Task.WhenAll(_loops);
         }
 
         await LeaveAsync();
-        Log.ConsumersStopped(_logger);
+        LogMessages.ConsumersStopped(_logger);
     }
 
     public async ValueTask<int> ProcessAvailableAsync(CancellationToken cancellationToken = default)
@@ -167,7 +167,7 @@ internal sealed class ConsumerRuntime(
 #pragma warning restore CA1031
             {
                 var subscription = member.Processor.Subscription;
-                Log.ConsumerLoopFailed(_logger, e, subscription.Group, subscription.Topic, LoopRestartDelay);
+                LogMessages.ConsumerLoopFailed(_logger, e, subscription.Group, subscription.Topic, LoopRestartDelay);
                 try
                 {
                     await Task.Delay(LoopRestartDelay, timeProvider, stopping);

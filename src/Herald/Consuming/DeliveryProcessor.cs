@@ -60,7 +60,7 @@ internal sealed class DeliveryProcessor(Subscription subscription, IServiceScope
         var envelope = delivery.Envelope;
         if (!subscription.TryGetHandler(envelope.EventType, out var binding))
         {
-            Log.EventIgnored(logger, subscription.Group, envelope.EventType, envelope.EventId);
+            LogMessages.EventIgnored(logger, subscription.Group, envelope.EventType, envelope.EventId);
             observers.Ignored(envelope, subscription.Group);
             return Outcome.Handled;
         }
@@ -83,7 +83,7 @@ internal sealed class DeliveryProcessor(Subscription subscription, IServiceScope
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            Log.HandlerFailed(logger, e, subscription.Group, envelope.EventType, envelope.EventId, delivery.DeliveryCount, subscription.Options.DelayFor(delivery.DeliveryCount));
+            LogMessages.HandlerFailed(logger, e, subscription.Group, envelope.EventType, envelope.EventId, delivery.DeliveryCount, subscription.Options.DelayFor(delivery.DeliveryCount));
             observers.Failed(envelope, subscription.Group, delivery.DeliveryCount, e);
             return Outcome.Failed;
         }

@@ -31,7 +31,7 @@ internal sealed class ObserverSet(IEnumerable<IEventObserver> observers, ILogger
             catch (Exception e)
 #pragma warning restore CA1031
             {
-                Log.ObserverFailed(_logger, e, observer.GetType().Name);
+                LogMessages.ObserverFailed(_logger, e, observer.GetType().Name);
             }
         }
     }

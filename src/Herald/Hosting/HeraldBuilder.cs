@@ -1,9 +1,11 @@
 using System.Reflection;
 using Herald.Consuming;
 using Herald.Transports;
+using Herald.Transports.Embedded;
 using Herald.Transports.InMemory;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 
 namespace Herald.Hosting;
 
@@ -110,6 +112,20 @@ public sealed class HeraldBuilder
         TransportFactory = factory ?? throw new ArgumentNullException(nameof(factory));
         return this;
     }
+
+    /// <summary>
+    /// Uses the embedded log, Herald's default when no transport is chosen: durable, partitioned and replayable, in a local
+    /// data directory (<c>herald-data</c> unless <paramref name="configure"/> says otherwise).
+    /// </summary>
+    public HeraldBuilder UseEmbeddedLog(Action<EmbeddedLogOptions>? configure = null)
+    {
+        var options = new EmbeddedLogOptions();
+        configure?.Invoke(options);
+        return UseTransport(sp => CreateEmbeddedLog(sp, options));
+    }
+
+    internal static EmbeddedLogTransport CreateEmbeddedLog(IServiceProvider services, EmbeddedLogOptions options) =>
+        new(options, services.GetService<TimeProvider>(), services.GetService<ILogger<EmbeddedLogTransport>>());
 
     /// <summary>Uses the in-memory transport: partitioned and ordered like a broker, but not durable.</summary>
     public HeraldBuilder UseInMemoryTransport(Action<InMemoryTransportOptions>? configure = null)

@@ -1,7 +1,7 @@
 using Herald.Consuming;
 using Herald.Diagnostics;
 using Herald.Publishing;
-using Herald.Transports.InMemory;
+using Herald.Transports.Embedded;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -13,7 +13,8 @@ public static class HeraldServiceCollectionExtensions
     /// <summary>Adds Herald: the publisher, the handlers and consumer groups <paramref name="configure"/> registers,
     /// and a hosted service that runs the consumers with the host.</summary>
     /// <remarks>The configuration is validated when the first Herald service is resolved, at the latest when the
-    /// host starts; an inconsistency stops the host with a message naming it.</remarks>
+    /// host starts; an inconsistency stops the host with a message naming it. Without a transport chosen, events go
+    /// through the embedded log in <c>./herald-data</c> (see <see cref="HeraldBuilder.UseEmbeddedLog"/>).</remarks>
     /// <exception cref="InvalidOperationException">Herald was already added.</exception>
     public static IServiceCollection AddHerald(this IServiceCollection services, Action<HeraldBuilder>? configure = null)
     {
@@ -30,7 +31,7 @@ public static class HeraldServiceCollectionExtensions
         services.AddSingleton(_ => HeraldModel.Build(builder));
         services.AddSingleton(sp => sp.GetRequiredService<HeraldModel>().Registry);
         services.AddSingleton(builder.Options);
-        services.AddSingleton(sp => builder.TransportFactory?.Invoke(sp) ?? new InMemoryTransport(null, sp.GetService<TimeProvider>()));
+        services.AddSingleton(sp => builder.TransportFactory?.Invoke(sp) ?? HeraldBuilder.CreateEmbeddedLog(sp, new EmbeddedLogOptions()));
         services.AddSingleton<ObserverSet>();
         services.AddSingleton<IEventPublisher, EventPublisher>();
         services.AddSingleton<ConsumerRuntime>();

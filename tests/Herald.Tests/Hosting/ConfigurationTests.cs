@@ -83,7 +83,7 @@ public sealed class ConfigurationTests
     [Fact]
     public async Task ServiceProvider_DisposedSynchronously_LeavesTheGroups()
     {
-        var services = new ServiceCollection().AddHerald(h => h.AddHandler<SecondPlacedHandler>("billing"));
+        var services = new ServiceCollection().AddHerald(h => h.UseInMemoryTransport().AddHandler<SecondPlacedHandler>("billing"));
         var provider = services.BuildServiceProvider();
         await provider.GetRequiredService<IConsumerDriver>().ProcessAvailableAsync(TestContext.Current.CancellationToken);
 

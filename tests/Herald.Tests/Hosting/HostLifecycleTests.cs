@@ -127,7 +127,7 @@ public sealed class HostLifecycleTests
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Services.AddSingleton(new Gate());
-        builder.Services.AddHerald(h => h.AddHandler<GatedHandler>("billing").ConfigureGroup("billing", g => g.BatchSize = 0));
+        builder.Services.AddHerald(h => h.UseInMemoryTransport().AddHandler<GatedHandler>("billing").ConfigureGroup("billing", g => g.BatchSize = 0));
         using var host = builder.Build();
 
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => host.StartAsync(TestContext.Current.CancellationToken));

@@ -1,4 +1,5 @@
 using Herald.Events;
+using Herald.Log;
 
 namespace Herald.Transports.InMemory;
 

@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;
 
-namespace Herald.Transports;
+namespace Herald.Log;
 
 /// <summary>Maps partition keys to partitions the way Kafka's default partitioner does (murmur2).</summary>
 /// <remarks>A key lands on the same partition number in Herald and in Kafka for the same partition count.</remarks>

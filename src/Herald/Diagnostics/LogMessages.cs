@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 namespace Herald.Diagnostics;
 
 /// <summary>Herald's log messages, source-generated.</summary>
-internal static partial class Log
+internal static partial class LogMessages
 {
     [LoggerMessage(1, LogLevel.Information, "Consumer group {Group} started on topic {Topic} with {Members} member(s)")]
     public static partial void ConsumerStarted(ILogger logger, string group, string topic, int members);

@@ -1,7 +1,6 @@
 using System.Text;
-using Herald.Transports;
 
-namespace Herald.Tests.Transports;
+namespace Herald.Log.Tests;
 
 public sealed class KeyPartitionerTests
 {

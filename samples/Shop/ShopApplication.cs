@@ -1,0 +1,66 @@
+using System.Diagnostics;
+using Herald.Log;
+using Shop.CommandLine;
+
+namespace Shop;
+
+/// <summary>The shop's command: parses the arguments, prepares the data directory, runs the shop and returns the exit code.</summary>
+internal static class ShopApplication
+{
+    public const int Done = 0;
+    public const int TimedOut = 1;
+    public const int BadArguments = 2;
+    public const int DataDirectoryInUse = 3;
+
+    // 128 + SIGINT: what shells report for a program ended by Ctrl+C.
+    public const int Interrupted = 130;
+
+    public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter output, TextWriter diagnostics)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(diagnostics);
+        if (!ShopCommandLine.TryParse(args, out var options, out var error))
+        {
+            await diagnostics.WriteLineAsync($"Shop: {error}. Run with --help for usage.");
+            return BadArguments;
+        }
+
+        if (options.Help)
+        {
+            await output.WriteAsync(ShopCommandLine.Usage);
+            return Done;
+        }
+
+        try
+        {
+            if (options.Fresh)
+            {
+                if (!ShopDataDirectory.TryDelete(options.DataDirectory, out var freshError))
+                {
+                    await diagnostics.WriteLineAsync($"Shop: {freshError}.");
+                    return BadArguments;
+                }
+
+                await diagnostics.WriteLineAsync($"Shop: starting fresh: deleted {Path.GetFullPath(options.DataDirectory)}.");
+            }
+
+            using var host = ShopHost.Build(options);
+            var summary = await new ShopRunner(host, options, output, diagnostics).RunAsync();
+            return ExitCode(summary.Status);
+        }
+        catch (LogDirectoryLockedException exception)
+        {
+            // An expected condition, not a bug: one line that says what to do, no stack trace.
+            await diagnostics.WriteLineAsync($"Shop: {exception.Message}");
+            return DataDirectoryInUse;
+        }
+    }
+
+    private static int ExitCode(RunOutcome outcome) => outcome switch
+    {
+        RunOutcome.Completed or RunOutcome.Stopped => Done,
+        RunOutcome.TimedOut => TimedOut,
+        RunOutcome.Interrupted => Interrupted,
+        _ => throw new UnreachableException($"Unknown outcome {outcome}."),
+    };
+}

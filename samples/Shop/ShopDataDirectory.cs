@@ -1,0 +1,45 @@
+using System.Diagnostics.CodeAnalysis;
+using Herald.Log;
+
+namespace Shop;
+
+/// <summary>Deletes the embedded log's data directory for <c>--fresh</c>, only when it is a Herald data directory no one uses.</summary>
+internal static class ShopDataDirectory
+{
+    // The file the log locks in every data directory it opens (see LogDirectoryLockedException).
+    private const string LockFileName = ".lock";
+
+    /// <summary>Deletes <paramref name="directory"/> and everything in it; a missing directory is already fresh.</summary>
+    /// <returns>False, with <paramref name="error"/> saying why, when the directory is not a Herald data directory.</returns>
+    /// <exception cref="LogDirectoryLockedException">Another process, or another log in this one, has the directory open.</exception>
+    public static bool TryDelete(string directory, [NotNullWhen(false)] out string? error)
+    {
+        var fullPath = Path.GetFullPath(directory);
+        error = null;
+        if (!Directory.Exists(fullPath))
+        {
+            return true;
+        }
+
+        // A typo such as --data . must not wipe an unrelated directory: every data directory holds the lock file.
+        if (!File.Exists(Path.Combine(fullPath, LockFileName)) && Directory.EnumerateFileSystemEntries(fullPath).Any())
+        {
+            error = $"--fresh would delete '{fullPath}', which is not a Herald data directory (it has no {LockFileName} file); delete it yourself or choose another --data";
+            return false;
+        }
+
+        // Opening the log proves no one else holds the directory (and throws naming the holder when one does). A process
+        // starting between this check and the delete would lose its directory: --fresh is for when nothing else runs.
+        try
+        {
+            EventLog.Open(fullPath).Dispose();
+        }
+        catch (LogCorruptedException)
+        {
+            // The log took the lock before it found the corruption, so no one holds it; starting fresh is the cure.
+        }
+
+        Directory.Delete(fullPath, recursive: true);
+        return true;
+    }
+}

@@ -1,0 +1,34 @@
+using System.Globalization;
+
+namespace Shop;
+
+/// <summary>Identifies one run of the shop, so that its orders can be told from those earlier runs left in the data directory.</summary>
+/// <remarks>
+/// The id is the run's start time to the millisecond, in UTC. Runs on one data directory never overlap (the log locks
+/// it) and each lasts well over a millisecond, so no two runs on a directory share an id.
+/// </remarks>
+internal sealed class ShopRun
+{
+    private readonly string _orderIdPrefix;
+
+    public ShopRun(DateTimeOffset startedAt)
+    {
+        StartedAt = startedAt;
+        Id = startedAt.UtcDateTime.ToString("yyyyMMdd'T'HHmmssfff", CultureInfo.InvariantCulture);
+        _orderIdPrefix = $"order-{Id}-";
+    }
+
+    public string Id { get; }
+
+    public DateTimeOffset StartedAt { get; }
+
+    /// <summary>Returns the id of this run's order number <paramref name="number"/>, such as <c>order-20250101T120000000-0000001</c>.</summary>
+    public string OrderId(long number) => string.Create(CultureInfo.InvariantCulture, $"{_orderIdPrefix}{number:D7}");
+
+    /// <summary>Returns whether this run placed the order <paramref name="orderId"/>.</summary>
+    public bool Placed(string orderId)
+    {
+        ArgumentNullException.ThrowIfNull(orderId);
+        return orderId.StartsWith(_orderIdPrefix, StringComparison.Ordinal);
+    }
+}

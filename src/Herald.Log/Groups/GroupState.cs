@@ -1,0 +1,23 @@
+namespace Herald.Log.Groups;
+
+/// <summary>A consumer group's committed offsets and members, guarded by the <see cref="ConsumerGroups"/> lock.</summary>
+internal sealed class GroupState(string name)
+{
+    private readonly Dictionary<string, List<GroupMember>> _members = new(StringComparer.Ordinal);
+
+    public string Name { get; } = name;
+
+    public Dictionary<(string Topic, int Partition), long> Committed { get; } = [];
+
+    public bool Dirty { get; set; }
+
+    public List<GroupMember> Members(string topic)
+    {
+        if (!_members.TryGetValue(topic, out var members))
+        {
+            _members.Add(topic, members = []);
+        }
+
+        return members;
+    }
+}

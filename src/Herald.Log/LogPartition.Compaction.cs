@@ -1,0 +1,169 @@
+using Herald.Log.Storage;
+
+namespace Herald.Log;
+
+// Key compaction: sealed segments are rewritten keeping, for every key, only its newest record in the partition.
+public sealed partial class LogPartition
+{
+    private const string CompactionDirectoryName = ".compacting";
+
+    private int Compact()
+    {
+        var segments = Volatile.Read(ref _segments);
+        if (segments.Length < 2)
+        {
+            return 0;
+        }
+
+        var (_, _, visibleEnd) = VisibleEnd;
+        var newest = NewestOffsets(segments, visibleEnd);
+        var rewritten = 0;
+        for (var i = 0; i < segments.Length - 1; i++)
+        {
+            if (CompactSegment(segments[i], newest))
+            {
+                rewritten++;
+            }
+        }
+
+        return rewritten;
+    }
+
+    private Dictionary<byte[], long> NewestOffsets(SegmentFile[] segments, long visibleEnd)
+    {
+        var newest = new Dictionary<byte[], long>(ByteArrayComparer.Instance);
+        using var reader = OpenReader(segments[0].BaseOffset);
+        while (reader.Position < visibleEnd && reader.TryRead(out var records))
+        {
+            foreach (var record in records)
+            {
+                if (record.HasKey && record.Offset < visibleEnd)
+                {
+                    newest[record.Key.ToArray()] = record.Offset;
+                }
+            }
+        }
+
+        return newest;
+    }
+
+    private bool CompactSegment(SegmentFile segment, Dictionary<byte[], long> newest)
+    {
+        var scratch = System.IO.Path.Combine(Directory, CompactionDirectoryName);
+        if (System.IO.Directory.Exists(scratch))
+        {
+            System.IO.Directory.Delete(scratch, recursive: true);
+        }
+
+        System.IO.Directory.CreateDirectory(scratch);
+        var removed = 0;
+        using (var compacted = SegmentFile.Create(scratch, segment.BaseOffset, _options.IndexIntervalBytes))
+        {
+            var buffer = new byte[Math.Max(64 * 1024, (int)Math.Min(segment.Size, 16 * 1024 * 1024))];
+            long position = 0;
+            while (position < segment.Size)
+            {
+                var read = segment.Read(position, buffer);
+                var check = RecordBatch.Read(buffer.AsSpan(0, read), out var batch);
+                if (check.Status == RecordBatchStatus.Incomplete && check.Size > buffer.Length)
+                {
+                    buffer = new byte[check.Size];
+                    continue;
+                }
+
+                if (check.Status != RecordBatchStatus.Complete)
+                {
+                    throw new LogCorruptedException(segment.LogPath, position, check.Problem ?? "the batch is cut short.");
+                }
+
+                removed += CopyNewest(batch, newest, compacted);
+                position += check.Size;
+            }
+
+            if (removed == 0)
+            {
+                return false;
+            }
+
+            compacted.Seal();
+        }
+
+        Replace(segment, scratch);
+        return true;
+    }
+
+    private static int CopyNewest(RecordBatch batch, Dictionary<byte[], long> newest, SegmentFile compacted)
+    {
+        var kept = new List<(LogRecord Record, int OffsetDelta)>(batch.Count);
+        var removed = 0;
+        foreach (var record in batch)
+        {
+            if (record.HasKey && newest.TryGetValue(record.Key.ToArray(), out var latest) && latest != record.Offset)
+            {
+                removed++;
+                continue;
+            }
+
+            kept.Add((Detach(record), (int)(record.Offset - batch.BaseOffset)));
+        }
+
+        // The batch keeps its base offset and last offset delta even when empty, so offsets stay contiguous batch to batch.
+        var bytes = RecordBatchEncoder.EncodeSparse(batch.BaseOffset, batch.LastOffsetDelta, batch.BaseTimestamp, batch.MaxTimestamp, kept);
+        compacted.Append(bytes, batch.BaseOffset, batch.LastOffsetDelta + 1);
+        return removed;
+    }
+
+    private static LogRecord Detach(RecordView record)
+    {
+        var headers = new RecordHeader[record.HeaderCount];
+        var i = 0;
+        foreach (var header in record.Headers)
+        {
+            headers[i++] = new RecordHeader(header.GetKeyString(), header.HasValue ? header.Value.ToArray() : (ReadOnlyMemory<byte>?)null);
+        }
+
+        return new LogRecord(
+            record.Timestamp,
+            record.HasKey ? record.Key.ToArray() : (ReadOnlyMemory<byte>?)null,
+            record.HasValue ? record.Value.ToArray() : (ReadOnlyMemory<byte>?)null,
+            headers);
+    }
+
+    private void Replace(SegmentFile segment, string scratch)
+    {
+        // The old indexes go first: a crash between the moves leaves a log without indexes, which opening rebuilds.
+        var baseOffset = segment.BaseOffset;
+        File.Delete(segment.IndexPath);
+        File.Delete(System.IO.Path.Combine(Directory, SegmentFile.TimeIndexFileName(baseOffset)));
+        File.Move(System.IO.Path.Combine(scratch, SegmentFile.LogFileName(baseOffset)), segment.LogPath, overwrite: true);
+        File.Move(System.IO.Path.Combine(scratch, SegmentFile.IndexFileName(baseOffset)), segment.IndexPath, overwrite: true);
+        File.Move(System.IO.Path.Combine(scratch, SegmentFile.TimeIndexFileName(baseOffset)), System.IO.Path.Combine(Directory, SegmentFile.TimeIndexFileName(baseOffset)), overwrite: true);
+        LogDirectory.Sync(Directory);
+        System.IO.Directory.Delete(scratch, recursive: true);
+        var reopened = SegmentFile.Open(Directory, baseOffset, isLastSegment: false, out _, _options.IndexIntervalBytes);
+        lock (_segmentLock)
+        {
+            var segments = _segments;
+            var index = Array.IndexOf(segments, segment);
+            var replaced = (SegmentFile[])segments.Clone();
+            replaced[index] = reopened;
+            Volatile.Write(ref _segments, replaced);
+        }
+
+        segment.Dispose();
+    }
+
+    private sealed class ByteArrayComparer : IEqualityComparer<byte[]>
+    {
+        public static readonly ByteArrayComparer Instance = new();
+
+        public bool Equals(byte[]? x, byte[]? y) => x.AsSpan().SequenceEqual(y);
+
+        public int GetHashCode(byte[] obj)
+        {
+            var hash = default(HashCode);
+            hash.AddBytes(obj);
+            return hash.ToHashCode();
+        }
+    }
+}

@@ -1,0 +1,365 @@
+using System.Globalization;
+using Herald.Log.Storage;
+
+namespace Herald.Log;
+
+/// <summary>
+/// One partition of a topic: an ordered, append-only sequence of records numbered by offset, stored as segment files in
+/// its own directory. Appends from any thread are batched and written by the partition's writer thread; readers tail it.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Group commit: every append goes into the pending batch; the writer takes everything pending, writes it with one
+/// write per batch and, under <see cref="FlushPolicy.Always"/>, one fsync, then completes all those appends together.
+/// Appends that arrive meanwhile wait for the next round, so the fsync cost is shared by as many appends as arrive
+/// during one fsync. Readers see a record only once its append is acknowledged (<see cref="EndOffset"/>).
+/// </para>
+/// <para>A write or fsync error is final: the partition fails every pending and later append with <see cref="LogFailedException"/>.</para>
+/// </remarks>
+public sealed partial class LogPartition : IDisposable
+{
+    private readonly Lock _lock = new();
+    private readonly Lock _segmentLock = new();
+    private readonly TopicOptions _options;
+    private readonly TimeProvider _time;
+    private readonly SemaphoreSlim _wake = new(0);
+    private readonly Thread _writer;
+    private PendingBatches _pending;
+    private PendingBatches? _spare;
+    private CommitGroup _group = new();
+    private long _nextOffset;
+    private bool _writerIdle;
+    private bool _closing;
+    private bool _closed;
+    private Exception? _failure;
+    private SegmentFile[] _segments;
+    private SegmentFile _active;
+    private Visible _visible;
+    private TaskCompletionSource<bool> _signal = NewSignal();
+    private long _activeStartedAt;
+    private long _lastFlushAt;
+    private bool _unflushed;
+
+    private LogPartition(string topic, int id, string directory, TopicOptions options, TimeProvider time, SegmentFile[] segments)
+    {
+        Topic = topic;
+        Id = id;
+        Directory = directory;
+        _options = options;
+        _time = time;
+        _segments = segments;
+        _active = segments[^1];
+        _nextOffset = _active.NextOffset;
+        _visible = new Visible(_active, _active.Size, _nextOffset);
+        _pending = new PendingBatches(options.MaxBatchBytes);
+        _spare = new PendingBatches(options.MaxBatchBytes);
+        _activeStartedAt = _lastFlushAt = time.GetTimestamp();
+        _writer = new Thread(WriteLoop) { IsBackground = true, Name = $"Herald.Log writer {topic}-{id}" };
+        _writer.Start();
+    }
+
+    /// <summary>Gets the name of the partition's topic.</summary>
+    public string Topic { get; }
+
+    /// <summary>Gets the partition's number within its topic.</summary>
+    public int Id { get; }
+
+    /// <summary>Gets the partition's directory.</summary>
+    public string Directory { get; }
+
+    /// <summary>Gets the offset of the oldest record still stored (retention deletes older segments).</summary>
+    public long StartOffset => Volatile.Read(ref _segments)[0].BaseOffset;
+
+    /// <summary>Gets the offset after the last acknowledged record: readers see every record below it.</summary>
+    public long EndOffset => Volatile.Read(ref _visible).EndOffset;
+
+    /// <summary>Gets the bytes stored in the partition's segments.</summary>
+    public long SizeInBytes
+    {
+        get
+        {
+            long size = 0;
+            foreach (var segment in Volatile.Read(ref _segments))
+            {
+                size += segment.Size;
+            }
+
+            return size;
+        }
+    }
+
+    /// <summary>Gets the number of segment files.</summary>
+    public int SegmentCount => Volatile.Read(ref _segments).Length;
+
+    /// <summary>Gets the failure that stopped the partition's writer, if any.</summary>
+    public Exception? Failure => Volatile.Read(ref _failure);
+
+    /// <summary>Appends a record and returns its offset once the append is acknowledged under the topic's flush policy.</summary>
+    /// <remarks>The record's bytes are copied before this method returns. Cancelling stops the wait, not the append.</remarks>
+    /// <exception cref="LogFailedException">The partition failed to write or fsync.</exception>
+    /// <exception cref="ObjectDisposedException">The log is closed.</exception>
+    public ValueTask<long> AppendAsync(LogRecord record, CancellationToken cancellationToken = default)
+    {
+        CommitGroup group;
+        long offset;
+        lock (_lock)
+        {
+            ThrowIfUnavailable();
+            if (_pending.Length >= _options.MaxPendingBytes)
+            {
+                WakeWriter();
+                return AppendWhenRoomAsync(record.Detach(), cancellationToken);
+            }
+
+            offset = _nextOffset;
+            _pending.Add(in record, offset);
+            _nextOffset = offset + 1;
+            group = _group;
+            WakeWriter();
+        }
+
+        return group.WaitAsync(offset, cancellationToken);
+    }
+
+    /// <summary>Appends records as consecutive offsets and returns the first offset once all are acknowledged.</summary>
+    /// <exception cref="ArgumentException"><paramref name="records"/> is empty or holds an invalid record; nothing was appended.</exception>
+    /// <exception cref="LogFailedException">The partition failed to write or fsync.</exception>
+    public ValueTask<long> AppendAsync(ReadOnlySpan<LogRecord> records, CancellationToken cancellationToken = default)
+    {
+        if (records.IsEmpty)
+        {
+            throw new ArgumentException("There is nothing to append.", nameof(records));
+        }
+
+        foreach (ref readonly var record in records)
+        {
+            _ = PendingBatches.MeasureAlone(in record);
+        }
+
+        CommitGroup group;
+        long first;
+        lock (_lock)
+        {
+            ThrowIfUnavailable();
+            first = _nextOffset;
+            foreach (ref readonly var record in records)
+            {
+                _pending.Add(in record, _nextOffset++);
+            }
+
+            group = _group;
+            WakeWriter();
+        }
+
+        return group.WaitAsync(first, cancellationToken);
+    }
+
+    /// <summary>Opens a reader positioned at <paramref name="offset"/>, clamped to the stored range.</summary>
+    public LogReader OpenReader(long offset) => new(this, offset);
+
+    /// <summary>Returns the offset of the first record whose batch holds a timestamp at or after <paramref name="timestamp"/>, or <see cref="EndOffset"/> when none does.</summary>
+    public long FindOffset(DateTimeOffset timestamp)
+    {
+        var milliseconds = timestamp.ToUnixTimeMilliseconds();
+        var visibleEnd = EndOffset;
+        foreach (var segment in Volatile.Read(ref _segments))
+        {
+            if (segment.MaxTimestamp >= milliseconds)
+            {
+                long? found;
+                lock (_segmentLock)
+                {
+                    found = segment.FindOffsetByTimestamp(milliseconds);
+                }
+
+                if (found is { } offset)
+                {
+                    return Math.Min(offset, visibleEnd);
+                }
+            }
+        }
+
+        return visibleEnd;
+    }
+
+    /// <summary>Stops the writer after it has written everything pending, fsyncs, and closes the segment files.</summary>
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            if (_closing)
+            {
+                return;
+            }
+
+            _closing = true;
+            WakeWriter();
+        }
+
+        _writer.Join();
+        lock (_segmentLock)
+        {
+            if (_failure is null)
+            {
+                try
+                {
+                    _active.Flush();
+                }
+                catch (IOException)
+                {
+                    // The log closes either way; what did not reach the disk is recovered from what did on the next open.
+                }
+            }
+
+            foreach (var segment in _segments)
+            {
+                segment.Dispose();
+            }
+
+            _closed = true;
+        }
+
+        _signal.TrySetResult(false);
+        _wake.Dispose();
+    }
+
+    internal static LogPartition Open(string topic, int id, string directory, TopicOptions options, TimeProvider time, List<LogRecovery> recoveries)
+    {
+        System.IO.Directory.CreateDirectory(directory);
+        var baseOffsets = new List<long>();
+        foreach (var path in System.IO.Directory.EnumerateFiles(directory, "*.log"))
+        {
+            var name = Path.GetFileNameWithoutExtension(path);
+            if (name.Length == 20 && long.TryParse(name, NumberStyles.None, CultureInfo.InvariantCulture, out var baseOffset))
+            {
+                baseOffsets.Add(baseOffset);
+            }
+        }
+
+        baseOffsets.Sort();
+        var segments = new List<SegmentFile>();
+        try
+        {
+            if (baseOffsets.Count == 0)
+            {
+                segments.Add(SegmentFile.Create(directory, 0, options.IndexIntervalBytes));
+                LogDirectory.Sync(directory);
+            }
+
+            for (var i = 0; i < baseOffsets.Count; i++)
+            {
+                var segment = SegmentFile.Open(directory, baseOffsets[i], i == baseOffsets.Count - 1, out var recovery, options.IndexIntervalBytes);
+                segments.Add(segment);
+                if (recovery.TruncatedBytes > 0)
+                {
+                    recoveries.Add(new LogRecovery(segment.LogPath, recovery.ValidSize, recovery.TruncatedBytes, recovery.Problem ?? "torn write"));
+                }
+
+                if (i > 0)
+                {
+                    CheckContiguous(segments[i - 1], segment, options);
+                }
+            }
+
+            return new LogPartition(topic, id, directory, options, time, [.. segments]);
+        }
+        catch
+        {
+            foreach (var segment in segments)
+            {
+                segment.Dispose();
+            }
+
+            throw;
+        }
+    }
+
+    internal SegmentFile[] Segments => Volatile.Read(ref _segments);
+
+    internal Lock SegmentLock => _segmentLock;
+
+    internal bool IsClosed => Volatile.Read(ref _closed);
+
+    internal (SegmentFile Segment, long Size, long EndOffset) VisibleEnd
+    {
+        get
+        {
+            var visible = Volatile.Read(ref _visible);
+            return (visible.Segment, visible.Size, visible.EndOffset);
+        }
+    }
+
+    internal Task<bool> Signal => Volatile.Read(ref _signal).Task;
+
+    private static void CheckContiguous(SegmentFile previous, SegmentFile next, TopicOptions options)
+    {
+        var expected = previous.NextOffset;
+        if (next.BaseOffset == expected || (options.CleanupPolicy == CleanupPolicy.Compact && next.BaseOffset > expected))
+        {
+            return;
+        }
+
+        throw new LogCorruptedException(next.LogPath, 0, $"the segment starts at offset {next.BaseOffset}, but the segment before it ends before offset {expected}.");
+    }
+
+    private static TaskCompletionSource<bool> NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private void ThrowIfUnavailable()
+    {
+        if (_failure is not null)
+        {
+            throw new LogFailedException($"Partition {Topic}-{Id} failed earlier and accepts no appends: {_failure.Message}", _failure);
+        }
+
+        ObjectDisposedException.ThrowIf(_closing, this);
+    }
+
+    private void WakeWriter()
+    {
+        if (_writerIdle)
+        {
+            _writerIdle = false;
+            _wake.Release();
+        }
+    }
+
+    private async ValueTask<long> AppendWhenRoomAsync(LogRecord record, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            Task flushed;
+            CommitGroup? group = null;
+            var offset = -1L;
+            lock (_lock)
+            {
+                ThrowIfUnavailable();
+                if (_pending.Length < _options.MaxPendingBytes)
+                {
+                    offset = _nextOffset;
+                    _pending.Add(in record, offset);
+                    _nextOffset = offset + 1;
+                    group = _group;
+                }
+
+                flushed = _group.Completion;
+                WakeWriter();
+            }
+
+            if (group is not null)
+            {
+                return await group.WaitAsync(offset, cancellationToken).ConfigureAwait(false);
+            }
+
+            try
+            {
+                await flushed.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (LogFailedException)
+            {
+                // ThrowIfUnavailable reports the failure with this partition's name on the next round.
+            }
+        }
+    }
+
+    private sealed record Visible(SegmentFile Segment, long Size, long EndOffset);
+}

@@ -1,0 +1,273 @@
+using Herald.Log;
+using Herald.Log.Groups;
+
+namespace Herald.Transports.Embedded;
+
+/// <summary>
+/// One consumer group member on the embedded log: reads the partitions the group assigns it, rewinds a partition to
+/// redeliver, and commits completed offsets to the group (durably every second and when it leaves).
+/// </summary>
+internal sealed class EmbeddedLogListener(GroupMember member, TimeProvider timeProvider) : ITransportListener
+{
+    private readonly Lock _lock = new();
+    private PartitionState[] _states = [];
+    private int _assignmentVersion = -1;
+    private int _nextStart;
+    private bool _closed;
+
+    public int TryReceive(List<TransportDelivery> deliveries, int maxCount)
+    {
+        ArgumentNullException.ThrowIfNull(deliveries);
+        lock (_lock)
+        {
+            if (_closed)
+            {
+                return 0;
+            }
+
+            Refresh();
+            var now = timeProvider.GetUtcNow();
+            var added = 0;
+            var states = _states;
+            var start = _nextStart;
+            _nextStart = states.Length == 0 ? 0 : (start + 1) % states.Length;
+            for (var i = 0; i < states.Length && added < maxCount; i++)
+            {
+                var state = states[(start + i) % states.Length];
+                if (state.NotBefore <= now)
+                {
+                    added += state.Receive(deliveries, maxCount - added);
+                }
+            }
+
+            return added;
+        }
+    }
+
+    public async ValueTask<bool> WaitToReceiveAsync(CancellationToken cancellationToken = default)
+    {
+        while (true)
+        {
+            List<Task> waits;
+            TimeSpan? due = null;
+            lock (_lock)
+            {
+                if (_closed || member.HasLeft)
+                {
+                    return false;
+                }
+
+                Refresh();
+                var now = timeProvider.GetUtcNow();
+                waits = [member.AssignmentChanged];
+                foreach (var state in _states)
+                {
+                    if (state.NotBefore > now)
+                    {
+                        var wait = state.NotBefore - now;
+                        due = due is null || wait < due ? wait : due;
+                        continue;
+                    }
+
+                    var ready = state.Reader.WaitToReadAsync(cancellationToken);
+                    if (ready.IsCompleted)
+                    {
+                        return ready.Result;
+                    }
+
+                    waits.Add(ready.AsTask());
+                }
+            }
+
+            using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            if (due is { } delay)
+            {
+                waits.Add(Task.Delay(delay, timeProvider, timer.Token));
+            }
+
+            await Task.WhenAny(waits).ConfigureAwait(false);
+            await timer.CancelAsync().ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+    }
+
+    public ValueTask CompleteAsync(TransportDelivery delivery, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(delivery);
+        if (delivery.State is Ticket ticket && ticket.State.IsCurrent(ticket.Generation))
+        {
+            ticket.State.Complete(delivery.Offset);
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask RedeliverAsync(TransportDelivery delivery, TimeSpan delay, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(delivery);
+        lock (_lock)
+        {
+            if (delivery.State is Ticket ticket && ticket.State.IsCurrent(ticket.Generation))
+            {
+                ticket.State.Rewind(delivery.Offset, delivery.DeliveryCount, timeProvider.GetUtcNow() + delay);
+            }
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        lock (_lock)
+        {
+            if (_closed)
+            {
+                return ValueTask.CompletedTask;
+            }
+
+            _closed = true;
+            foreach (var state in _states)
+            {
+                state.Revoke(member);
+            }
+
+            _states = [];
+        }
+
+        member.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    // Under _lock: follow the group's assignment, keeping the partitions this member still owns where they are.
+    private void Refresh()
+    {
+        foreach (var state in _states)
+        {
+            state.PushCommit(member);
+        }
+
+        var assignment = member.Assignment;
+        if (assignment.Version == _assignmentVersion)
+        {
+            return;
+        }
+
+        var states = new PartitionState[assignment.Partitions.Count];
+        for (var i = 0; i < states.Length; i++)
+        {
+            var assigned = assignment.Partitions[i];
+            var kept = Array.Find(_states, s => s.Partition == assigned.Partition.Id);
+            states[i] = kept ?? new PartitionState(assigned.Partition.OpenReader(assigned.StartOffset), assigned.StartOffset);
+        }
+
+        foreach (var state in _states)
+        {
+            if (Array.IndexOf(states, state) < 0)
+            {
+                state.Revoke(member);
+            }
+        }
+
+        _states = states;
+        _assignmentVersion = assignment.Version;
+    }
+
+    /// <summary>What a delivery carries back to settle it: its partition's state and the generation it was read in.</summary>
+    private sealed record Ticket(PartitionState State, int Generation);
+
+    private sealed class PartitionState(LogReader reader, long committed)
+    {
+        private long _completed = committed;
+        private long _pushed = committed;
+        private int _generation;
+        private long _failedOffset = -1;
+        private int _failedCount;
+        private Ticket? _ticket;
+
+        public LogReader Reader { get; } = reader;
+
+        public int Partition => Reader.Partition.Id;
+
+        public DateTimeOffset NotBefore { get; private set; }
+
+        public bool IsCurrent(int generation) => Volatile.Read(ref _generation) == generation;
+
+        public int Receive(List<TransportDelivery> deliveries, int maxCount)
+        {
+            var added = 0;
+            _ticket ??= new Ticket(this, _generation);
+            while (added < maxCount && Reader.TryRead(out var records))
+            {
+                long next = -1;
+                foreach (var record in records)
+                {
+                    if (added == maxCount)
+                    {
+                        next = record.Offset;
+                        break;
+                    }
+
+                    var count = record.Offset == _failedOffset ? _failedCount + 1 : 1;
+                    deliveries.Add(new TransportDelivery(EnvelopeRecords.FromRecord(record), Partition, record.Offset, count) { State = _ticket });
+                    added++;
+                }
+
+                if (next >= 0)
+                {
+                    Reader.Seek(next);
+                }
+            }
+
+            return added;
+        }
+
+        public void Complete(long offset)
+        {
+            var next = offset + 1;
+            var current = Volatile.Read(ref _completed);
+            while (next > current)
+            {
+                var seen = Interlocked.CompareExchange(ref _completed, next, current);
+                if (seen == current)
+                {
+                    break;
+                }
+
+                current = seen;
+            }
+
+            if (offset >= Volatile.Read(ref _failedOffset))
+            {
+                Volatile.Write(ref _failedOffset, -1);
+            }
+        }
+
+        public void Rewind(long offset, int deliveryCount, DateTimeOffset notBefore)
+        {
+            Reader.Seek(offset);
+            _failedOffset = offset;
+            _failedCount = deliveryCount;
+            NotBefore = notBefore;
+            // Deliveries read after the failed one are void: settling one of them must not move the group.
+            Interlocked.Increment(ref _generation);
+            _ticket = null;
+        }
+
+        public void PushCommit(GroupMember member)
+        {
+            var completed = Volatile.Read(ref _completed);
+            if (completed > _pushed)
+            {
+                member.Commit(Partition, completed);
+                _pushed = completed;
+            }
+        }
+
+        public void Revoke(GroupMember member)
+        {
+            PushCommit(member);
+            Interlocked.Increment(ref _generation);
+            Reader.Dispose();
+        }
+    }
+}

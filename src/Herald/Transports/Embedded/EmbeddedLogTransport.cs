@@ -1,0 +1,99 @@
+using System.Collections.Concurrent;
+using Herald.Events;
+using Herald.Log;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Herald.Transports.Embedded;
+
+/// <summary>
+/// The default transport: Herald.Log, a durable partitioned log in a local data directory. Events are appended to the
+/// partition their key chooses and acknowledged once on disk; consumer groups keep durable committed offsets, so a
+/// restarted application resumes where it stopped.
+/// </summary>
+/// <remarks>One process at a time may open a data directory; a second gets <see cref="LogDirectoryLockedException"/>.</remarks>
+public sealed partial class EmbeddedLogTransport : ITransport, IDisposable, IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<string, LogTopic> _topics = new(StringComparer.Ordinal);
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
+    private uint _roundRobin;
+
+    /// <summary>Opens the log in the options' data directory, recovering it, and logs any torn tail it truncated.</summary>
+    /// <exception cref="LogDirectoryLockedException">Another process has the data directory open.</exception>
+    /// <exception cref="LogCorruptedException">The data directory holds corruption a crash cannot explain.</exception>
+    public EmbeddedLogTransport(EmbeddedLogOptions? options = null, TimeProvider? timeProvider = null, ILogger<EmbeddedLogTransport>? logger = null)
+    {
+        options ??= new EmbeddedLogOptions();
+        _timeProvider = timeProvider ?? TimeProvider.System;
+        _logger = logger ?? NullLogger<EmbeddedLogTransport>.Instance;
+        Log = EventLog.Open(options.DataDirectory, options.Log);
+        Log.PartitionFailed += (partition, exception) => PartitionFailed(_logger, exception, partition.Topic, partition.Id);
+        foreach (var recovery in Log.Recoveries)
+        {
+            TailTruncated(_logger, recovery.FileName, recovery.Position, recovery.TruncatedBytes, recovery.Reason);
+        }
+
+        Opened(_logger, Log.Directory, Log.Topics.Count);
+    }
+
+    /// <inheritdoc/>
+    public TransportCapabilities Capabilities => TransportCapabilities.Durable | TransportCapabilities.Replay | TransportCapabilities.DurableOffsets;
+
+    /// <summary>Gets the log underneath, for tools and tests.</summary>
+    public EventLog Log { get; }
+
+    /// <inheritdoc/>
+    public ValueTask SendAsync(string topic, EventEnvelope envelope, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(envelope);
+        cancellationToken.ThrowIfCancellationRequested();
+        var logTopic = Topic(topic);
+        var partitions = logTopic.Partitions;
+        var partition = envelope.PartitionKey is { } key
+            ? KeyPartitioner.Partition(key, partitions.Count)
+            : (int)(Interlocked.Increment(ref _roundRobin) % (uint)partitions.Count);
+        var append = partitions[partition].AppendAsync(EnvelopeRecords.ToRecord(envelope), cancellationToken);
+        if (append.IsCompletedSuccessfully)
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        return AwaitAsync(append);
+
+        static async ValueTask AwaitAsync(ValueTask<long> append) => await append.ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    public ValueTask<ITransportListener> ListenAsync(string topic, string group, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(group);
+        cancellationToken.ThrowIfCancellationRequested();
+        _ = Topic(topic);
+        return new(new EmbeddedLogListener(Log.Groups.Join(topic, group), _timeProvider));
+    }
+
+    /// <summary>Returns the events of <paramref name="topic"/> that <paramref name="group"/> has not committed yet.</summary>
+    public long GetBacklog(string topic, string group) => Log.Groups.GetLag(group, topic);
+
+    /// <summary>Flushes committed offsets and closes the log.</summary>
+    public void Dispose() => Log.Dispose();
+
+    /// <inheritdoc/>
+    public ValueTask DisposeAsync() => Log.DisposeAsync();
+
+    private LogTopic Topic(string name)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name, "topic");
+        return _topics.TryGetValue(name, out var topic) ? topic : _topics.GetOrAdd(name, Log.GetOrCreateTopic(name));
+    }
+
+    [LoggerMessage(20, LogLevel.Information, "Embedded log opened in {Directory} with {Topics} topic(s)")]
+    private static partial void Opened(ILogger logger, string directory, int topics);
+
+    [LoggerMessage(21, LogLevel.Warning, "Embedded log recovery truncated a torn tail of {File} at byte {Position} ({Bytes} bytes cut: {Reason})")]
+    private static partial void TailTruncated(ILogger logger, string file, long position, long bytes, string reason);
+
+    [LoggerMessage(22, LogLevel.Critical, "Embedded log partition {Topic}-{Partition} failed to write or fsync and accepts no more events; restart the application to recover")]
+    private static partial void PartitionFailed(ILogger logger, Exception exception, string topic, int partition);
+}
