@@ -5,7 +5,10 @@ namespace Herald.Bench;
 /// <summary>The harness's command line.</summary>
 internal sealed record BenchArguments(string Mode, long Events, int Repeat, string Directory, bool Json, long Stream = 0)
 {
-    private const string Usage = "usage: Herald.Bench log|baselines [--events N] [--repeat R] [--dir DIR] [--stream N] [--json]";
+    /// <summary>Gets the key prefixes to run; empty runs everything.</summary>
+    public IReadOnlyList<string> Only { get; init; } = [];
+
+    private const string Usage = "usage: Herald.Bench log|baselines [--events N] [--repeat R] [--dir DIR] [--stream N] [--only KEY,…] [--json]";
 
     public static BenchArguments? Parse(string[] args)
     {
@@ -28,6 +31,10 @@ internal sealed record BenchArguments(string Mode, long Events, int Repeat, stri
                     break;
                 case "--stream" when long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var stream) && stream > 0:
                     result = result with { Stream = stream };
+                    i++;
+                    break;
+                case "--only" when value is not null:
+                    result = result with { Only = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) };
                     i++;
                     break;
                 case "--dir" when value is not null:

@@ -2,7 +2,7 @@ using Herald.Bench;
 using Herald.Bench.Baselines;
 using Herald.Bench.Log;
 
-// Usage: dotnet run -c Release --project bench/Herald.Bench -- log|baselines [--events N] [--repeat R] [--dir DIR] [--stream N] [--json]
+// Usage: dotnet run -c Release --project bench/Herald.Bench -- log|baselines [--events N] [--repeat R] [--dir DIR] [--stream N] [--only KEY,…] [--json]
 var arguments = BenchArguments.Parse(args);
 if (arguments is null)
 {
@@ -18,19 +18,19 @@ Console.Error.WriteLine($"Herald bench '{arguments.Mode}': {events:N0} events of
 const string GroupCommit = "groupcommit_baseline_events_per_s";
 const string ChannelJson = "channel_json_events_per_s";
 
-results.Add(await Measurement.RunAsync(GroupCommit, ".NET append + fsync group commit (one writer, one flusher)", repeat,
-    () => GroupCommitBaseline.RunAsync(directory, events * 2, 100)));
+await Run(GroupCommit, ".NET append + fsync group commit (one writer, one flusher)",
+    () => GroupCommitBaseline.RunAsync(directory, events * 2, 100));
 if (arguments.Mode == "log")
 {
-    results.Add(await Measurement.RunAsync("publish_events_per_s", "Herald.Log durable append, 100 B, 256 records per call", repeat,
-        () => LogBench.PublishAsync(directory, events * 2, 100, batch: 256, partitions: 1), GroupCommit));
-    results.Add(await Measurement.RunAsync("publish_single_events_per_s", "Herald.Log durable append, 100 B, one record per call", repeat,
-        () => LogBench.PublishAsync(directory, events, 100, batch: 1, partitions: 1), GroupCommit));
-    results.Add(await Measurement.RunAsync("publish_1k_events_per_s", "Herald.Log durable append, 1 KiB, 64 records per call", repeat,
-        () => LogBench.PublishAsync(directory, events / 2, 1024, batch: 64, partitions: 1), GroupCommit));
-    results.Add(await Measurement.RunAsync("consume_events_per_s", "Herald.Log read, 100 B records", repeat,
-        () => LogBench.ConsumeAsync(directory, events * 2, 100)));
-    foreach (var (rate, label) in new[] { (10_000, "10k"), (100_000, "100k"), (1_000_000, "1m") })
+    await Run("publish_events_per_s", "Herald.Log durable append, 100 B, 256 records per call",
+        () => LogBench.PublishAsync(directory, events * 2, 100, batch: 256, partitions: 1), GroupCommit);
+    await Run("publish_single_events_per_s", "Herald.Log durable append, 100 B, one record per call",
+        () => LogBench.PublishAsync(directory, events, 100, batch: 1, partitions: 1), GroupCommit);
+    await Run("publish_1k_events_per_s", "Herald.Log durable append, 1 KiB, 64 records per call",
+        () => LogBench.PublishAsync(directory, events / 2, 1024, batch: 64, partitions: 1), GroupCommit);
+    await Run("consume_events_per_s", "Herald.Log read, 100 B records",
+        () => LogBench.ConsumeAsync(directory, events * 2, 100));
+    foreach (var (rate, label) in new[] { (10_000, "10k"), (100_000, "100k"), (1_000_000, "1m") }.Where(r => Selected("e2e_")))
     {
         var runs = new List<LatencyResult>();
         for (var i = 0; i < repeat; i++)
@@ -45,26 +45,26 @@ if (arguments.Mode == "log")
     }
 }
 
-results.Add(await Measurement.RunAsync("channel_events_per_s", "Channel<T> pass-through, objects", repeat,
-    () => ChannelBaseline.RunAsync(events, 100, json: false)));
-results.Add(await Measurement.RunAsync(ChannelJson, "Channel<T> pass-through + System.Text.Json both ways", repeat,
-    () => ChannelBaseline.RunAsync(events, 100, json: true)));
+await Run("channel_events_per_s", "Channel<T> pass-through, objects",
+    () => ChannelBaseline.RunAsync(events, 100, json: false));
+await Run(ChannelJson, "Channel<T> pass-through + System.Text.Json both ways",
+    () => ChannelBaseline.RunAsync(events, 100, json: true));
 if (arguments.Mode == "log")
 {
-    results.Add(await Measurement.RunAsync("full_path_events_per_s", "Herald full path on the embedded log (durable, JSON)", repeat,
-        () => HeraldFullPath.RunAsync(events, 100, h => h.UseEmbeddedLog(o => o.DataDirectory = Path.Combine(directory, $"full-{Guid.NewGuid():N}"))), ChannelJson));
+    await Run("full_path_events_per_s", "Herald full path on the embedded log (durable, JSON)",
+        () => HeraldFullPath.RunAsync(events, 100, h => h.UseEmbeddedLog(o => o.DataDirectory = Path.Combine(directory, $"full-{Guid.NewGuid():N}"))), ChannelJson);
 }
 
-results.Add(await Measurement.RunAsync("inmemory_full_path_events_per_s", "Herald full path on the in-memory transport (not durable)", repeat,
-    () => HeraldFullPath.RunAsync(events, 100, h => h.UseInMemoryTransport()), ChannelJson));
-results.Add(await Measurement.RunAsync("masstransit_events_per_s", "MassTransit 8.5 in-memory, publish → consumer", repeat,
-    () => MassTransitBaseline.RunAsync(Math.Min(events, 200_000), 100), ChannelJson));
-results.Add(await Measurement.RunAsync("rabbitmq_publish_events_per_s", "RabbitMQ 3.10 quorum queue, persistent, confirmed publishes", repeat,
-    () => RabbitMqBaseline.RunAsync((int)Math.Min(events, 100_000), 100)));
-results.Add(await Measurement.RunAsync("nats_publish_events_per_s", "NATS 2.9 JetStream file stream, acknowledged publishes", repeat,
-    () => NatsBaseline.RunAsync((int)Math.Min(events, 100_000), 100)));
+await Run("inmemory_full_path_events_per_s", "Herald full path on the in-memory transport (not durable)",
+    () => HeraldFullPath.RunAsync(events, 100, h => h.UseInMemoryTransport()), ChannelJson);
+await Run("masstransit_events_per_s", "MassTransit 8.5 in-memory, publish → consumer",
+    () => MassTransitBaseline.RunAsync(Math.Min(events, 200_000), 100), ChannelJson);
+await RunOptional("rabbitmq_publish_events_per_s", "RabbitMQ 3.10 quorum queue, persistent, confirmed publishes",
+    () => RabbitMqBaseline.RunAsync((int)Math.Min(events, 100_000), 100));
+await RunOptional("nats_publish_events_per_s", "NATS 2.9 JetStream file stream, acknowledged publishes",
+    () => NatsBaseline.RunAsync((int)Math.Min(events, 100_000), 100));
 
-if (arguments.Stream > 0)
+if (arguments.Stream > 0 && Selected("stream_events_per_s"))
 {
     var stream = await LogBench.StreamAsync(directory, arguments.Stream, 100);
     results.Add(new Measurement("stream_events_per_s", $"Herald.Log streaming {arguments.Stream:N0} events, reader tailing the writer", [stream.EventsPerSecond]));
@@ -80,3 +80,21 @@ if (arguments.Json)
 }
 
 return 0;
+
+bool Selected(string key) => arguments.Only.Count == 0 || arguments.Only.Any(o => key.StartsWith(o, StringComparison.Ordinal));
+
+async Task Run(string key, string description, Func<Task<double>> run, string? versus = null)
+{
+    if (Selected(key))
+    {
+        results.Add(await Measurement.RunAsync(key, description, repeat, run, versus));
+    }
+}
+
+async Task RunOptional(string key, string description, Func<Task<double?>> run)
+{
+    if (Selected(key))
+    {
+        results.Add(await Measurement.RunAsync(key, description, repeat, run));
+    }
+}
