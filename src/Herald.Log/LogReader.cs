@@ -94,6 +94,26 @@ public sealed class LogReader : IDisposable
         }
     }
 
+    /// <summary>
+    /// Returns <see langword="null"/> when an acknowledged record is beyond <see cref="Position"/>, else a task that
+    /// completes with <see langword="true"/> at the partition's next commit or <see langword="false"/> when the log closes.
+    /// </summary>
+    /// <remarks>
+    /// For consumers waiting on many partitions at once: the task is the partition's shared signal, so waiting costs no
+    /// allocation per reader. It may complete for a commit that leaves this reader nothing new; check again.
+    /// </remarks>
+    public Task<bool>? GetDataSignal()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var signal = _partition.Signal;
+        if (Position < _partition.EndOffset)
+        {
+            return null;
+        }
+
+        return _partition.IsClosed ? Task.FromResult(false) : signal;
+    }
+
     /// <inheritdoc/>
     public void Dispose()
     {

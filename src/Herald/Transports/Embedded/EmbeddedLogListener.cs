@@ -46,10 +46,11 @@ internal sealed class EmbeddedLogListener(GroupMember member, TimeProvider timeP
 
     public async ValueTask<bool> WaitToReceiveAsync(CancellationToken cancellationToken = default)
     {
+        var waits = new List<Task>();
         while (true)
         {
-            List<Task> waits;
             TimeSpan? due = null;
+            waits.Clear();
             lock (_lock)
             {
                 if (_closed || member.HasLeft)
@@ -59,7 +60,7 @@ internal sealed class EmbeddedLogListener(GroupMember member, TimeProvider timeP
 
                 Refresh();
                 var now = timeProvider.GetUtcNow();
-                waits = [member.AssignmentChanged];
+                waits.Add(member.AssignmentChanged);
                 foreach (var state in _states)
                 {
                     if (state.NotBefore > now)
@@ -69,25 +70,31 @@ internal sealed class EmbeddedLogListener(GroupMember member, TimeProvider timeP
                         continue;
                     }
 
-                    var ready = state.Reader.WaitToReadAsync(cancellationToken);
-                    if (ready.IsCompleted)
+                    switch (state.Reader.GetDataSignal())
                     {
-                        return ready.Result;
+                        case null:
+                            return true;
+                        case { IsCompleted: true, Result: false }:
+                            return false;
+                        case { } signal:
+                            waits.Add(signal);
+                            break;
                     }
-
-                    waits.Add(ready.AsTask());
                 }
             }
 
-            using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            // The partitions' signals are shared by every waiter; only a redelivery delay needs a timer of its own.
             if (due is { } delay)
             {
+                using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 waits.Add(Task.Delay(delay, timeProvider, timer.Token));
+                await Task.WhenAny(waits).WaitAsync(cancellationToken).ConfigureAwait(false);
+                await timer.CancelAsync().ConfigureAwait(false);
             }
-
-            await Task.WhenAny(waits).ConfigureAwait(false);
-            await timer.CancelAsync().ConfigureAwait(false);
-            cancellationToken.ThrowIfCancellationRequested();
+            else
+            {
+                await Task.WhenAny(waits).WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
         }
     }
 
