@@ -203,7 +203,7 @@ public sealed partial class LogPartition : IDisposable
             {
                 try
                 {
-                    _active.Flush();
+                    _active.FlushAll();
                 }
                 catch (IOException)
                 {

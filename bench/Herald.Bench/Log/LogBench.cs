@@ -88,48 +88,14 @@ internal static class LogBench
         var timestamp = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         var start = Stopwatch.GetTimestamp();
         var ticksPerEvent = (double)Stopwatch.Frequency / rate;
-        var pending = new Queue<ValueTask<long>>();
-        var records = new LogRecord[256];
-        for (long sent = 0; sent < total;)
+        var pending = new List<ValueTask<long>>();
+
+        // The pacing producer gets a thread of its own, as a load generator should: pacing on a thread-pool thread
+        // would take a worker from the pool that completes appends and wakes the reader.
+        await Task.Factory.StartNew(Produce, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        foreach (var append in pending)
         {
-            // Send everything due by now in one call; each record carries its own intended send time.
-            var due = Math.Min(total, (long)((Stopwatch.GetTimestamp() - start) / ticksPerEvent) + 1);
-            if (due <= sent)
-            {
-                // Sleep while the next send is far, yield when it is near: a spinning producer would take one of two cores.
-                var wait = TimeSpan.FromSeconds(((sent * ticksPerEvent) - (Stopwatch.GetTimestamp() - start)) / Stopwatch.Frequency);
-                if (wait > TimeSpan.FromMilliseconds(2))
-                {
-                    Thread.Sleep(1);
-                }
-                else
-                {
-                    Thread.Yield();
-                }
-
-                continue;
-            }
-
-            var count = (int)Math.Min(due - sent, records.Length);
-            var buffer = new byte[count * payloadBytes];
-            for (var i = 0; i < count; i++)
-            {
-                var slice = buffer.AsMemory(i * payloadBytes, payloadBytes);
-                BinaryPrimitives.WriteInt64LittleEndian(slice.Span, start + (long)((sent + i) * ticksPerEvent));
-                records[i] = new LogRecord(timestamp, key, slice);
-            }
-
-            pending.Enqueue(partition.AppendAsync(records.AsSpan(0, count)));
-            sent += count;
-            while (pending.Count > 0 && (pending.Peek().IsCompleted || pending.Count > 4096))
-            {
-                await pending.Dequeue();
-            }
-        }
-
-        while (pending.Count > 0)
-        {
-            await pending.Dequeue();
+            await append;
         }
 
         var achieved = total / Stopwatch.GetElapsedTime(start).TotalSeconds;
@@ -137,6 +103,42 @@ internal static class LogBench
         Array.Sort(latencies);
         double Percentile(double p) => latencies[Math.Min(latencies.Length - 1, (int)(p * latencies.Length))] * 1000.0 / Stopwatch.Frequency;
         return new LatencyResult(rate, achieved, Percentile(0.50), Percentile(0.99), Percentile(0.999));
+
+        void Produce()
+        {
+            var records = new LogRecord[256];
+            for (long sent = 0; sent < total;)
+            {
+                // Send everything due by now in one call; each record carries its own intended send time.
+                var due = Math.Min(total, (long)((Stopwatch.GetTimestamp() - start) / ticksPerEvent) + 1);
+                if (due <= sent)
+                {
+                    var wait = TimeSpan.FromSeconds(((sent * ticksPerEvent) - (Stopwatch.GetTimestamp() - start)) / Stopwatch.Frequency);
+                    if (wait > TimeSpan.FromMilliseconds(2))
+                    {
+                        Thread.Sleep(1);
+                    }
+                    else
+                    {
+                        Thread.Yield();
+                    }
+
+                    continue;
+                }
+
+                var count = (int)Math.Min(due - sent, records.Length);
+                var buffer = new byte[count * payloadBytes];
+                for (var i = 0; i < count; i++)
+                {
+                    var slice = buffer.AsMemory(i * payloadBytes, payloadBytes);
+                    BinaryPrimitives.WriteInt64LittleEndian(slice.Span, start + (long)((sent + i) * ticksPerEvent));
+                    records[i] = new LogRecord(timestamp, key, slice);
+                }
+
+                pending.Add(partition.AppendAsync(records.AsSpan(0, count)));
+                sent += count;
+            }
+        }
     }
 
     /// <summary>Streams <paramref name="events"/> through one partition with a concurrent reader and samples the process's memory.</summary>

@@ -180,11 +180,14 @@ internal sealed class SegmentFile : IDisposable
         _timeIndex.Save();
     }
 
-    /// <summary>Flushes the log and index files to disk.</summary>
+    /// <summary>Flushes the log file to disk: all that durability needs, since the indexes are hints that opening rebuilds.</summary>
     /// <remarks>A flush failure is fatal for the log: callers must not retry it, since the kernel may have dropped the dirty pages.</remarks>
-    public void Flush()
+    public void Flush() => RandomAccess.FlushToDisk(_log);
+
+    /// <summary>Flushes the log and both index files, so that a clean reopen finds the indexes whole.</summary>
+    public void FlushAll()
     {
-        RandomAccess.FlushToDisk(_log);
+        Flush();
         _offsetIndex.Flush();
         _timeIndex.Flush();
     }
@@ -195,7 +198,7 @@ internal sealed class SegmentFile : IDisposable
     {
         if (_writable)
         {
-            Flush();
+            FlushAll();
             _writable = false;
         }
     }
