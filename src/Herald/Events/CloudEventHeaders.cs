@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+
 namespace Herald.Events;
 
 /// <summary>Maps envelopes to CloudEvents binary content mode: <c>ce_*</c> headers plus the data as the body.</summary>
@@ -14,13 +16,20 @@ public static class CloudEventHeaders
     /// <summary>The header that carries <c>datacontenttype</c>.</summary>
     public const string ContentType = "content-type";
 
+    // Extension header names are cached too, up to a bound, so a stream of distinct names cannot grow it without end.
+    private const int MaxCachedExtensionNames = 1024;
+
+    private static readonly string[] KnownHeaderNames = CreateKnownHeaderNames();
+    private static readonly ConcurrentDictionary<string, string> ExtensionHeaderNames = new(StringComparer.Ordinal);
+
     /// <summary>Adds the envelope's attributes to <paramref name="headers"/> as binary-mode headers.</summary>
     public static void Write(EventEnvelope envelope, ICollection<KeyValuePair<string, string>> headers)
     {
         ArgumentNullException.ThrowIfNull(envelope);
         ArgumentNullException.ThrowIfNull(headers);
         headers.Add(new(ContentType, envelope.DataContentType));
-        EnvelopeAttributes.Visit(envelope, headers, static (h, name, value) => h.Add(new(Prefix + name, value)));
+        var writer = new HeaderWriter(headers);
+        EnvelopeAttributes.Visit(envelope, ref writer);
     }
 
     /// <summary>Returns the envelope's attributes as binary-mode headers.</summary>
@@ -37,20 +46,57 @@ public static class CloudEventHeaders
     public static EventEnvelope Read(IEnumerable<KeyValuePair<string, string>> headers, ReadOnlyMemory<byte> data)
     {
         ArgumentNullException.ThrowIfNull(headers);
-        string? contentType = null;
-        var attributes = new List<KeyValuePair<string, string>>(16);
+        var builder = new EnvelopeBuilder();
         foreach (var (name, value) in headers)
         {
             if (name.StartsWith(Prefix, StringComparison.Ordinal))
             {
-                attributes.Add(new(name[Prefix.Length..], value));
+                if (EnvelopeAttributes.TryFind(name.AsSpan(Prefix.Length), out var attribute))
+                {
+                    builder.Set(attribute, value);
+                }
+                else
+                {
+                    builder.SetExtension(name[Prefix.Length..], value);
+                }
             }
             else if (string.Equals(name, ContentType, StringComparison.OrdinalIgnoreCase))
             {
-                contentType = value;
+                builder.ContentType = value;
             }
         }
 
-        return EnvelopeAttributes.Build(attributes, contentType, data);
+        return builder.Build(data);
+    }
+
+    /// <summary>Returns the header name of a known attribute.</summary>
+    internal static string HeaderName(KnownAttribute attribute) => KnownHeaderNames[(int)attribute];
+
+    /// <summary>Returns the header name of an extension attribute.</summary>
+    internal static string HeaderName(string extension) =>
+        ExtensionHeaderNames.TryGetValue(extension, out var name) ? name
+        : ExtensionHeaderNames.Count < MaxCachedExtensionNames ? ExtensionHeaderNames.GetOrAdd(extension, static e => Prefix + e)
+        : Prefix + extension;
+
+    private static string[] CreateKnownHeaderNames()
+    {
+        var names = new string[EnvelopeAttributes.Count];
+        for (var i = 0; i < names.Length; i++)
+        {
+            names[i] = Prefix + EnvelopeAttributes.Name((KnownAttribute)i);
+        }
+
+        return names;
+    }
+
+    private readonly struct HeaderWriter(ICollection<KeyValuePair<string, string>> headers) : IAttributeVisitor
+    {
+        public void VisitString(KnownAttribute attribute, string value) => headers.Add(new(HeaderName(attribute), value));
+
+        public void VisitInteger(KnownAttribute attribute, long value) => headers.Add(new(HeaderName(attribute), AttributeText.FormatInteger(value)));
+
+        public void VisitTime(KnownAttribute attribute, DateTimeOffset value) => headers.Add(new(HeaderName(attribute), AttributeText.FormatTime(value)));
+
+        public void VisitExtension(string name, string value) => headers.Add(new(HeaderName(name), value));
     }
 }

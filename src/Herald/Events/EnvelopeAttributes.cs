@@ -1,114 +1,193 @@
-using System.Globalization;
+using System.Buffers;
+using System.Text;
 
 namespace Herald.Events;
 
-/// <summary>Maps an envelope to and from its CloudEvents attributes as strings, for both content modes.</summary>
+/// <summary>Maps an envelope to and from its CloudEvents attributes, typed or as strings, for both content modes.</summary>
+/// <remarks>
+/// Holds the one list of the attributes the envelope maps itself, with their names and kinds, indexed by
+/// <see cref="KnownAttribute"/>. <see cref="Visit{TVisitor}(EventEnvelope, ref TVisitor)"/> reads them off an
+/// envelope; <see cref="EnvelopeBuilder"/> builds an envelope back and validates it. Any other attribute is an extension.
+/// </remarks>
 internal static class EnvelopeAttributes
 {
-    public static string FormatTime(DateTimeOffset time) =>
-        time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
+    /// <summary>The number of known attributes.</summary>
+    public const int Count = (int)KnownAttribute.DataContentType + 1;
 
-    public static string FormatInteger(long value) => value.ToString(CultureInfo.InvariantCulture);
+    private const int SlotMask = 63;
 
-    /// <summary>Visits every attribute the envelope sets, except <c>datacontenttype</c>.</summary>
-    public static void Visit<TState>(EventEnvelope envelope, TState state, Action<TState, string, string> visit)
+    private static readonly Entry[] Table = CreateTable();
+
+    // Open addressing over the names' keys: finding a header's attribute costs a hash and a probe or two of
+    // integer comparisons, instead of a string allocation and a switch.
+    private static readonly Slot[] Slots = CreateSlots();
+
+    public static string Name(KnownAttribute attribute) => Table[(int)attribute].Name;
+
+    public static AttributeKind Kind(KnownAttribute attribute) => Table[(int)attribute].Kind;
+
+    /// <summary>Tells whether the attribute's values repeat across events (types, sources), so are worth interning.</summary>
+    public static bool Repeats(KnownAttribute attribute) => Table[(int)attribute].Repeats;
+
+    public static bool TryFind(ReadOnlySpan<char> name, out KnownAttribute attribute)
     {
-        visit(state, CloudEventAttributes.SpecVersion, CloudEventAttributes.SpecVersionValue);
-        visit(state, CloudEventAttributes.Id, envelope.EventId);
-        visit(state, CloudEventAttributes.Source, envelope.Source);
-        visit(state, CloudEventAttributes.Type, envelope.EventType);
-        visit(state, CloudEventAttributes.Time, FormatTime(envelope.Timestamp));
-        visit(state, CloudEventAttributes.EventVersion, FormatInteger(envelope.EventVersion));
-        visit(state, CloudEventAttributes.CorrelationId, envelope.CorrelationId);
-        VisitOptional(state, visit, CloudEventAttributes.CausationId, envelope.CausationId);
-        VisitOptional(state, visit, CloudEventAttributes.UserId, envelope.UserId);
-        VisitOptional(state, visit, CloudEventAttributes.TraceParent, envelope.TraceParent);
-        VisitOptional(state, visit, CloudEventAttributes.PartitionKey, envelope.PartitionKey);
-        if (envelope.Sequence is { } sequence)
+        // Known names are short and ASCII; anything else cannot match.
+        Span<byte> utf8 = stackalloc byte[NameKey.MaxLength];
+        if (name.Length > NameKey.MaxLength || Ascii.FromUtf16(name, utf8, out var written) != OperationStatus.Done)
         {
-            visit(state, CloudEventAttributes.Sequence, FormatInteger(sequence));
+            attribute = default;
+            return false;
         }
 
-        visit(state, CloudEventAttributes.Depth, FormatInteger(envelope.Depth));
-        foreach (var (name, value) in envelope.Extensions)
-        {
-            visit(state, name, value);
-        }
+        return TryFind(utf8[..written], out attribute);
     }
 
-    private static void VisitOptional<TState>(TState state, Action<TState, string, string> visit, string name, string? value)
+    public static bool TryFind(ReadOnlySpan<byte> name, out KnownAttribute attribute)
     {
-        if (value is not null)
+        attribute = default;
+        if (name.IsEmpty || name.Length > NameKey.MaxLength)
         {
-            visit(state, name, value);
+            return false;
         }
-    }
 
-    /// <summary>Builds an envelope from attributes read off a message; unknown extensions are kept.</summary>
-    public static EventEnvelope Build(IEnumerable<KeyValuePair<string, string>> attributes, string? contentType, ReadOnlyMemory<byte> data)
-    {
-        string? id = null, type = null, source = null, time = null, correlation = null, specVersion = null;
-        string? causation = null, user = null, trace = null, key = null, sequence = null, depth = null, version = null;
-        Dictionary<string, string>? extensions = null;
-        foreach (var (name, value) in attributes)
+        var key = new NameKey(name);
+        for (var slot = key.Hash & SlotMask; Slots[slot].Key.Length != 0; slot = (slot + 1) & SlotMask)
         {
-            switch (name)
+            if (Slots[slot].Key == key)
             {
-                case CloudEventAttributes.SpecVersion: specVersion = value; break;
-                case CloudEventAttributes.Id: id = value; break;
-                case CloudEventAttributes.Type: type = value; break;
-                case CloudEventAttributes.Source: source = value; break;
-                case CloudEventAttributes.Time: time = value; break;
-                case CloudEventAttributes.DataContentType: contentType ??= value; break;
-                case CloudEventAttributes.EventVersion: version = value; break;
-                case CloudEventAttributes.CorrelationId: correlation = value; break;
-                case CloudEventAttributes.CausationId: causation = value; break;
-                case CloudEventAttributes.UserId: user = value; break;
-                case CloudEventAttributes.TraceParent: trace = value; break;
-                case CloudEventAttributes.PartitionKey: key = value; break;
-                case CloudEventAttributes.Sequence: sequence = value; break;
-                case CloudEventAttributes.Depth: depth = value; break;
-                default: (extensions ??= new(StringComparer.Ordinal))[name] = value; break;
+                attribute = Slots[slot].Attribute;
+                return true;
             }
         }
 
-        if (specVersion is not CloudEventAttributes.SpecVersionValue)
-        {
-            throw new EventFormatException(specVersion is null
-                ? "The message has no CloudEvents 'specversion' attribute."
-                : $"The message has CloudEvents 'specversion' '{specVersion}'; Herald reads version 1.0.");
-        }
-
-        return new EventEnvelope
-        {
-            EventId = Require(id, CloudEventAttributes.Id),
-            EventType = Require(type, CloudEventAttributes.Type),
-            Source = Require(source, CloudEventAttributes.Source),
-            Timestamp = time is null ? default : ParseTime(time),
-            EventVersion = version is null ? 1 : (int)ParseInteger(version, CloudEventAttributes.EventVersion),
-            CorrelationId = correlation ?? id!,
-            CausationId = causation,
-            UserId = user,
-            TraceParent = trace,
-            PartitionKey = key,
-            Sequence = sequence is null ? null : ParseInteger(sequence, CloudEventAttributes.Sequence),
-            Depth = depth is null ? 0 : (int)ParseInteger(depth, CloudEventAttributes.Depth),
-            DataContentType = contentType ?? "application/json",
-            Extensions = extensions ?? EventEnvelope.EmptyExtensions,
-            Data = data,
-        };
+        return false;
     }
 
-    private static string Require(string? value, string name) =>
-        string.IsNullOrEmpty(value) ? throw new EventFormatException($"The message has no CloudEvents '{name}' attribute.") : value;
+    /// <summary>Visits every attribute the envelope sets, typed, except <c>datacontenttype</c>.</summary>
+    public static void Visit<TVisitor>(EventEnvelope envelope, ref TVisitor visitor)
+        where TVisitor : IAttributeVisitor
+    {
+        visitor.VisitString(KnownAttribute.SpecVersion, CloudEventAttributes.SpecVersionValue);
+        visitor.VisitString(KnownAttribute.Id, envelope.EventId);
+        visitor.VisitString(KnownAttribute.Source, envelope.Source);
+        visitor.VisitString(KnownAttribute.Type, envelope.EventType);
+        visitor.VisitTime(KnownAttribute.Time, envelope.Timestamp);
+        visitor.VisitInteger(KnownAttribute.EventVersion, envelope.EventVersion);
+        visitor.VisitString(KnownAttribute.CorrelationId, envelope.CorrelationId);
+        VisitOptional(ref visitor, KnownAttribute.CausationId, envelope.CausationId);
+        VisitOptional(ref visitor, KnownAttribute.UserId, envelope.UserId);
+        VisitOptional(ref visitor, KnownAttribute.TraceParent, envelope.TraceParent);
+        VisitOptional(ref visitor, KnownAttribute.PartitionKey, envelope.PartitionKey);
+        if (envelope.Sequence is { } sequence)
+        {
+            visitor.VisitInteger(KnownAttribute.Sequence, sequence);
+        }
 
-    private static DateTimeOffset ParseTime(string value) =>
-        DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time)
-            ? time
-            : throw new EventFormatException($"The CloudEvents 'time' attribute '{value}' is not an RFC 3339 timestamp.");
+        visitor.VisitInteger(KnownAttribute.Depth, envelope.Depth);
+        if (envelope.Extensions.Count == 0)
+        {
+            return;
+        }
 
-    private static long ParseInteger(string value, string name) =>
-        long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var number)
-            ? number
-            : throw new EventFormatException($"The CloudEvents '{name}' attribute '{value}' is not an integer.");
+        // Enumerating the dictionary as itself, not as an interface, spares a boxed enumerator per event.
+        if (envelope.Extensions is Dictionary<string, string> extensions)
+        {
+            foreach (var (name, value) in extensions)
+            {
+                visitor.VisitExtension(name, value);
+            }
+        }
+        else
+        {
+            foreach (var (name, value) in envelope.Extensions)
+            {
+                visitor.VisitExtension(name, value);
+            }
+        }
+    }
+
+    /// <summary>Visits every attribute the envelope sets as a name and a string, except <c>datacontenttype</c>.</summary>
+    public static void Visit<TState>(EventEnvelope envelope, TState state, Action<TState, string, string> visit)
+    {
+        var visitor = new TextVisitor<TState>(state, visit);
+        Visit(envelope, ref visitor);
+    }
+
+    /// <summary>Builds an envelope from attributes read off a message; unknown extensions are kept.</summary>
+    /// <exception cref="EventFormatException">A required attribute is missing or malformed.</exception>
+    public static EventEnvelope Build(IEnumerable<KeyValuePair<string, string>> attributes, string? contentType, ReadOnlyMemory<byte> data)
+    {
+        var builder = new EnvelopeBuilder { ContentType = contentType };
+        foreach (var (name, value) in attributes)
+        {
+            builder.Add(name, value);
+        }
+
+        return builder.Build(data);
+    }
+
+    private static void VisitOptional<TVisitor>(ref TVisitor visitor, KnownAttribute attribute, string? value)
+        where TVisitor : IAttributeVisitor
+    {
+        if (value is not null)
+        {
+            visitor.VisitString(attribute, value);
+        }
+    }
+
+    private static Entry[] CreateTable()
+    {
+        var table = new Entry[Count];
+        Set(KnownAttribute.SpecVersion, CloudEventAttributes.SpecVersion, AttributeKind.String, repeats: true);
+        Set(KnownAttribute.Id, CloudEventAttributes.Id, AttributeKind.String);
+        Set(KnownAttribute.Source, CloudEventAttributes.Source, AttributeKind.String, repeats: true);
+        Set(KnownAttribute.Type, CloudEventAttributes.Type, AttributeKind.String, repeats: true);
+        Set(KnownAttribute.Time, CloudEventAttributes.Time, AttributeKind.Time);
+        Set(KnownAttribute.EventVersion, CloudEventAttributes.EventVersion, AttributeKind.Integer);
+        Set(KnownAttribute.CorrelationId, CloudEventAttributes.CorrelationId, AttributeKind.String);
+        Set(KnownAttribute.CausationId, CloudEventAttributes.CausationId, AttributeKind.String);
+        Set(KnownAttribute.UserId, CloudEventAttributes.UserId, AttributeKind.String);
+        Set(KnownAttribute.TraceParent, CloudEventAttributes.TraceParent, AttributeKind.String);
+        Set(KnownAttribute.PartitionKey, CloudEventAttributes.PartitionKey, AttributeKind.String);
+        Set(KnownAttribute.Sequence, CloudEventAttributes.Sequence, AttributeKind.Integer);
+        Set(KnownAttribute.Depth, CloudEventAttributes.Depth, AttributeKind.Integer);
+        Set(KnownAttribute.DataContentType, CloudEventAttributes.DataContentType, AttributeKind.String, repeats: true);
+        return table;
+
+        void Set(KnownAttribute attribute, string name, AttributeKind kind, bool repeats = false) =>
+            table[(int)attribute] = new Entry(name, Encoding.UTF8.GetBytes(name), kind, repeats);
+    }
+
+    private static Slot[] CreateSlots()
+    {
+        var slots = new Slot[SlotMask + 1];
+        for (var i = 0; i < Table.Length; i++)
+        {
+            var key = new NameKey(Table[i].Utf8Name);
+            var slot = key.Hash & SlotMask;
+            while (slots[slot].Key.Length != 0)
+            {
+                slot = (slot + 1) & SlotMask;
+            }
+
+            slots[slot] = new Slot(key, (KnownAttribute)i);
+        }
+
+        return slots;
+    }
+
+    private readonly record struct Slot(NameKey Key, KnownAttribute Attribute);
+
+    private sealed record Entry(string Name, byte[] Utf8Name, AttributeKind Kind, bool Repeats);
+
+    private readonly struct TextVisitor<TState>(TState state, Action<TState, string, string> visit) : IAttributeVisitor
+    {
+        public void VisitString(KnownAttribute attribute, string value) => visit(state, Name(attribute), value);
+
+        public void VisitInteger(KnownAttribute attribute, long value) => visit(state, Name(attribute), AttributeText.FormatInteger(value));
+
+        public void VisitTime(KnownAttribute attribute, DateTimeOffset value) => visit(state, Name(attribute), AttributeText.FormatTime(value));
+
+        public void VisitExtension(string name, string value) => visit(state, name, value);
+    }
 }

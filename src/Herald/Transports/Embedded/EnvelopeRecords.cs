@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Text;
 using Herald.Events;
 using Herald.Log.Storage;
@@ -9,88 +8,108 @@ namespace Herald.Transports.Embedded;
 /// Maps an envelope to a log record in CloudEvents binary mode, as Kafka carries CloudEvents: key = partition key,
 /// one <c>ce_*</c> header per attribute plus <c>content-type</c>, value = the data.
 /// </summary>
+/// <remarks>
+/// Both directions work on UTF-8 directly: integers and times are formatted into and parsed out of bytes, header names
+/// are matched as bytes, and reading allocates only the envelope, its data and the strings it holds.
+/// </remarks>
 internal static class EnvelopeRecords
 {
-    private static readonly ConcurrentDictionary<string, string> HeaderNames = new(StringComparer.Ordinal);
+    private static readonly Utf8StringCache Strings = new();
 
     /// <summary>Builds the record in a per-thread scratch buffer; the record is valid until the thread's next call.</summary>
     /// <remarks>Callers must hand the record to an append that copies it before returning (every LogPartition append does).</remarks>
     public static LogRecord ToRecord(EventEnvelope envelope)
     {
-        var scratch = Scratch.Current;
-        scratch.Reset();
-        scratch.Add(CloudEventHeaders.ContentType, envelope.DataContentType);
-        EnvelopeAttributes.Visit(envelope, scratch, static (s, name, value) => s.Add(HeaderName(name), value));
-        var key = envelope.PartitionKey is { } partitionKey ? scratch.Encode(partitionKey) : (ReadOnlyMemory<byte>?)null;
-        return new LogRecord(envelope.Timestamp.ToUnixTimeMilliseconds(), key, envelope.Data, scratch.Headers);
+        var scratch = RecordScratch.Begin();
+        scratch.Add(CloudEventHeaders.ContentType, scratch.String(KnownAttribute.DataContentType, envelope.DataContentType));
+        var writer = new HeaderWriter(scratch);
+        EnvelopeAttributes.Visit(envelope, ref writer);
+        return new LogRecord(envelope.Timestamp.ToUnixTimeMilliseconds(), writer.Key, envelope.Data, scratch.Headers);
     }
 
     /// <summary>Reads an envelope back from a stored record, copying its data out of the reader's buffer.</summary>
     /// <exception cref="EventFormatException">The record is not a CloudEvent Herald can read.</exception>
     public static EventEnvelope FromRecord(RecordView record)
     {
-        var attributes = new List<KeyValuePair<string, string>>(16);
-        string? contentType = null;
+        var builder = new EnvelopeBuilder();
         foreach (var header in record.Headers)
         {
-            var value = header.HasValue ? Encoding.UTF8.GetString(header.Value) : string.Empty;
+            // A null header value reads as empty, as it always has.
             var name = header.Key;
             if (name.StartsWith("ce_"u8))
             {
-                attributes.Add(new(Encoding.UTF8.GetString(name[3..]), value));
+                Read(ref builder, name["ce_"u8.Length..], header.Value);
             }
             else if (Ascii.EqualsIgnoreCase(name, "content-type"u8))
             {
-                contentType = value;
+                builder.ContentType = Strings.Get(header.Value);
             }
         }
 
-        return EnvelopeAttributes.Build(attributes, contentType, record.Value.ToArray());
+        return builder.Build(record.Value.ToArray());
     }
 
-    private static string HeaderName(string attribute) =>
-        HeaderNames.Count < 1024 ? HeaderNames.GetOrAdd(attribute, static a => CloudEventHeaders.Prefix + a) : CloudEventHeaders.Prefix + attribute;
-
-    private sealed class Scratch
+    private static void Read(ref EnvelopeBuilder builder, ReadOnlySpan<byte> name, ReadOnlySpan<byte> value)
     {
-        [ThreadStatic]
-        private static Scratch? t_current;
-
-        private RecordHeader[] _headers = new RecordHeader[24];
-        private byte[] _bytes = new byte[1024];
-        private int _headerCount;
-        private int _used;
-
-        public static Scratch Current => t_current ??= new Scratch();
-
-        public ReadOnlyMemory<RecordHeader> Headers => _headers.AsMemory(0, _headerCount);
-
-        public void Reset() => (_headerCount, _used) = (0, 0);
-
-        public void Add(string name, string value)
+        if (!EnvelopeAttributes.TryFind(name, out var attribute))
         {
-            if (_headerCount == _headers.Length)
-            {
-                Array.Resize(ref _headers, _headers.Length * 2);
-            }
-
-            _headers[_headerCount++] = new RecordHeader(name, Encode(value));
+            builder.SetExtension(Strings.Get(name), Encoding.UTF8.GetString(value));
+            return;
         }
 
-        public ReadOnlyMemory<byte> Encode(string value)
+        switch (EnvelopeAttributes.Kind(attribute))
         {
-            var max = Encoding.UTF8.GetMaxByteCount(value.Length);
-            if (_used + max > _bytes.Length)
+            case AttributeKind.Integer when AttributeText.TryParseInteger(value, out var number):
+                builder.SetInteger(attribute, number);
+                break;
+            case AttributeKind.Time when AttributeText.TryParseTime(value, out var time):
+                builder.SetTime(attribute, time);
+                break;
+            case AttributeKind.Integer or AttributeKind.Time:
+                builder.SetMalformed(attribute, Encoding.UTF8.GetString(value));
+                break;
+            default:
+                builder.SetString(attribute, ReadString(in builder, attribute, value));
+                break;
+        }
+    }
+
+    private static string ReadString(in EnvelopeBuilder builder, KnownAttribute attribute, ReadOnlySpan<byte> value)
+    {
+        if (EnvelopeAttributes.Repeats(attribute))
+        {
+            return Strings.Get(value);
+        }
+
+        // The correlation id of an event that starts a request is its own id: share the string rather than decode it twice.
+        return attribute == KnownAttribute.CorrelationId && builder.EventId is { } id && Ascii.Equals(value, id)
+            ? id
+            : Encoding.UTF8.GetString(value);
+    }
+
+    private struct HeaderWriter(RecordScratch scratch) : IAttributeVisitor
+    {
+        /// <summary>Gets the partition key's bytes, shared with its header, or null when the envelope has none.</summary>
+        public ReadOnlyMemory<byte>? Key { get; private set; }
+
+        public void VisitString(KnownAttribute attribute, string value)
+        {
+            var bytes = scratch.String(attribute, value);
+            if (attribute == KnownAttribute.PartitionKey)
             {
-                // Earlier headers keep pointing at the old array, which stays alive through them.
-                _bytes = new byte[Math.Max(_bytes.Length * 2, max)];
-                _used = 0;
+                Key = bytes;
             }
 
-            var written = Encoding.UTF8.GetBytes(value, _bytes.AsSpan(_used));
-            var memory = _bytes.AsMemory(_used, written);
-            _used += written;
-            return memory;
+            scratch.Add(CloudEventHeaders.HeaderName(attribute), bytes);
         }
+
+        public readonly void VisitInteger(KnownAttribute attribute, long value) =>
+            scratch.Add(CloudEventHeaders.HeaderName(attribute), scratch.Integer(attribute, value));
+
+        public readonly void VisitTime(KnownAttribute attribute, DateTimeOffset value) =>
+            scratch.Add(CloudEventHeaders.HeaderName(attribute), scratch.Time(attribute, value));
+
+        public readonly void VisitExtension(string name, string value) =>
+            scratch.Add(CloudEventHeaders.HeaderName(name), scratch.Extension(value));
     }
 }

@@ -1,0 +1,152 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+
+namespace Herald.Events;
+
+/// <summary>Collects attributes read off a message, typed, and builds the envelope, checking what CloudEvents requires.</summary>
+/// <remarks>
+/// Every reader (binary headers as strings, log records as UTF-8, structured JSON) goes through here, so all of them
+/// accept and refuse the same messages with the same errors. A later value of an attribute replaces an earlier one,
+/// except <c>datacontenttype</c>, whose first value counts and which the <c>content-type</c> header overrides. A
+/// malformed integer or time is kept as text and reported by <see cref="Build"/>, in the order it checks attributes.
+/// </remarks>
+internal struct EnvelopeBuilder
+{
+    private Slots<string?> _text;
+    private Slots<long> _integers;
+    private DateTimeOffset _time;
+    private int _parsed;
+    private Dictionary<string, string>? _extensions;
+
+    /// <summary>Gets or sets the value of the binding's content-type header, which wins over <c>datacontenttype</c>.</summary>
+    public string? ContentType { get; set; }
+
+    /// <summary>Gets the event id read so far, so a reader can reuse its string for an equal correlation id.</summary>
+    public readonly string? EventId => _text[(int)KnownAttribute.Id];
+
+    /// <summary>Adds an attribute by name, parsing its text when the attribute is typed.</summary>
+    public void Add(string name, string value)
+    {
+        if (EnvelopeAttributes.TryFind(name, out var attribute))
+        {
+            Set(attribute, value);
+        }
+        else
+        {
+            SetExtension(name, value);
+        }
+    }
+
+    /// <summary>Sets a known attribute from its text, parsing it when the attribute is typed.</summary>
+    public void Set(KnownAttribute attribute, string text)
+    {
+        switch (EnvelopeAttributes.Kind(attribute))
+        {
+            case AttributeKind.Integer when AttributeText.TryParseInteger(text, out var number):
+                SetInteger(attribute, number);
+                break;
+            case AttributeKind.Time when AttributeText.TryParseTime(text, out var time):
+                SetTime(attribute, time);
+                break;
+            case AttributeKind.Integer or AttributeKind.Time:
+                SetMalformed(attribute, text);
+                break;
+            default:
+                SetString(attribute, text);
+                break;
+        }
+    }
+
+    public void SetString(KnownAttribute attribute, string value)
+    {
+        Debug.Assert(EnvelopeAttributes.Kind(attribute) == AttributeKind.String, $"'{attribute}' is not a string attribute.");
+        ref var slot = ref _text[(int)attribute];
+        slot = attribute == KnownAttribute.DataContentType ? slot ?? value : value;
+    }
+
+    public void SetInteger(KnownAttribute attribute, long value)
+    {
+        Debug.Assert(EnvelopeAttributes.Kind(attribute) == AttributeKind.Integer, $"'{attribute}' is not an integer attribute.");
+        _integers[(int)attribute] = value;
+        MarkParsed(attribute);
+    }
+
+    public void SetTime(KnownAttribute attribute, DateTimeOffset value)
+    {
+        Debug.Assert(attribute == KnownAttribute.Time, "'time' is the one time attribute.");
+        _time = value;
+        MarkParsed(attribute);
+    }
+
+    /// <summary>Keeps the text of an integer or time that did not parse, for <see cref="Build"/> to report.</summary>
+    public void SetMalformed(KnownAttribute attribute, string text)
+    {
+        Debug.Assert(EnvelopeAttributes.Kind(attribute) != AttributeKind.String, $"'{attribute}' is a string attribute.");
+        _text[(int)attribute] = text;
+        _parsed &= ~(1 << (int)attribute);
+    }
+
+    public void SetExtension(string name, string value) => (_extensions ??= new(StringComparer.Ordinal))[name] = value;
+
+    /// <summary>Builds the envelope around <paramref name="data"/>, which it keeps, not copies.</summary>
+    /// <exception cref="EventFormatException">A required attribute is missing or malformed.</exception>
+    public readonly EventEnvelope Build(ReadOnlyMemory<byte> data)
+    {
+        var specVersion = _text[(int)KnownAttribute.SpecVersion];
+        if (specVersion is not CloudEventAttributes.SpecVersionValue)
+        {
+            throw new EventFormatException(specVersion is null
+                ? "The message has no CloudEvents 'specversion' attribute."
+                : $"The message has CloudEvents 'specversion' '{specVersion}'; Herald reads version 1.0.");
+        }
+
+        var id = Require(KnownAttribute.Id);
+        return new EventEnvelope
+        {
+            EventId = id,
+            EventType = Require(KnownAttribute.Type),
+            Source = Require(KnownAttribute.Source),
+            Timestamp = Time(),
+            EventVersion = (int)(Integer(KnownAttribute.EventVersion) ?? 1),
+            CorrelationId = _text[(int)KnownAttribute.CorrelationId] ?? id,
+            CausationId = _text[(int)KnownAttribute.CausationId],
+            UserId = _text[(int)KnownAttribute.UserId],
+            TraceParent = _text[(int)KnownAttribute.TraceParent],
+            PartitionKey = _text[(int)KnownAttribute.PartitionKey],
+            Sequence = Integer(KnownAttribute.Sequence),
+            Depth = (int)(Integer(KnownAttribute.Depth) ?? 0),
+            DataContentType = ContentType ?? _text[(int)KnownAttribute.DataContentType] ?? "application/json",
+            Extensions = _extensions ?? EventEnvelope.EmptyExtensions,
+            Data = data,
+        };
+    }
+
+    private void MarkParsed(KnownAttribute attribute)
+    {
+        _text[(int)attribute] = null;
+        _parsed |= 1 << (int)attribute;
+    }
+
+    private readonly bool IsParsed(KnownAttribute attribute) => (_parsed & (1 << (int)attribute)) != 0;
+
+    private readonly string Require(KnownAttribute attribute) =>
+        _text[(int)attribute] is { Length: > 0 } value
+            ? value
+            : throw new EventFormatException($"The message has no CloudEvents '{EnvelopeAttributes.Name(attribute)}' attribute.");
+
+    private readonly DateTimeOffset Time() =>
+        _text[(int)KnownAttribute.Time] is { } text
+            ? throw new EventFormatException($"The CloudEvents 'time' attribute '{text}' is not an RFC 3339 timestamp.")
+            : IsParsed(KnownAttribute.Time) ? _time : default;
+
+    private readonly long? Integer(KnownAttribute attribute) =>
+        _text[(int)attribute] is { } text
+            ? throw new EventFormatException($"The CloudEvents '{EnvelopeAttributes.Name(attribute)}' attribute '{text}' is not an integer.")
+            : IsParsed(attribute) ? _integers[(int)attribute] : null;
+
+    [InlineArray(EnvelopeAttributes.Count)]
+    private struct Slots<T>
+    {
+        private T _element;
+    }
+}
