@@ -66,6 +66,7 @@ public sealed partial class LogPartition
         if (!_unflushed)
         {
             _wake.Wait();
+            _wake.Reset();
             return;
         }
 
@@ -73,6 +74,7 @@ public sealed partial class LogPartition
         var due = _options.FlushInterval - _time.GetElapsedTime(_lastFlushAt);
         if (due > TimeSpan.Zero && _wake.Wait(due))
         {
+            _wake.Reset();
             return;
         }
 

@@ -22,7 +22,8 @@ public sealed partial class LogPartition : IDisposable
     private readonly Lock _segmentLock = new();
     private readonly TopicOptions _options;
     private readonly TimeProvider _time;
-    private readonly SemaphoreSlim _wake = new(0);
+    // No spinning: a partition's writer sleeps between commits, and a topic has several partitions on few cores.
+    private readonly ManualResetEventSlim _wake = new(false, spinCount: 0);
     private readonly Thread _writer;
     private PendingBatches _pending;
     private PendingBatches? _spare;
@@ -319,7 +320,7 @@ public sealed partial class LogPartition : IDisposable
         if (_writerIdle)
         {
             _writerIdle = false;
-            _wake.Release();
+            _wake.Set();
         }
     }
 
