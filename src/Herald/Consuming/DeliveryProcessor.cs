@@ -36,16 +36,23 @@ internal sealed class DeliveryProcessor(Subscription subscription, IServiceScope
                 continue;
             }
 
+            var atMostOnce = subscription.Options.Acknowledgement == AcknowledgementMode.AtMostOnce;
+            if (atMostOnce)
+            {
+                // Acknowledged first: whatever happens next, the event does not come again.
+                await listener.CompleteAsync(delivery, abort);
+            }
+
             switch (await HandleAsync(delivery, abort))
             {
-                case Outcome.Handled:
+                case Outcome.Handled when !atMostOnce:
                     await listener.CompleteAsync(delivery, abort);
                     break;
-                case Outcome.Failed:
+                case Outcome.Failed when !atMostOnce:
                     await listener.RedeliverAsync(delivery, subscription.Options.DelayFor(delivery.DeliveryCount), abort);
                     (failedPartitions ??= []).Add(delivery.Partition);
                     break;
-                default:
+                case Outcome.Aborted:
                     return processed;
             }
 
@@ -65,27 +72,48 @@ internal sealed class DeliveryProcessor(Subscription subscription, IServiceScope
             return Outcome.Handled;
         }
 
-        try
+        var options = subscription.Options;
+        var tries = options.ImmediateRetries + 1;
+        for (var @try = 1; ; @try++)
         {
-            var @event = EventSerializer.Deserialize(binding.Event, envelope.Data.Span);
-            await using var scope = scopes.CreateAsyncScope();
-            // Flows to publishes the handler makes, for correlation, causation and depth.
-            AmbientEvent.Current = envelope;
-            await binding.Invoker.InvokeAsync(scope.ServiceProvider, @event, envelope, delivery.DeliveryCount, subscription.Group, publisher, abort);
-            observers.Handled(envelope, @event, subscription.Group);
-            return Outcome.Handled;
-        }
-        catch (OperationCanceledException) when (abort.IsCancellationRequested)
-        {
-            return Outcome.Aborted;
-        }
+            // Attempts count every call of the handler for this event in this group, immediate retries included.
+            var attempt = ((delivery.DeliveryCount - 1) * tries) + @try;
+            try
+            {
+                var @event = EventSerializer.Deserialize(binding.Event, envelope.Data.Span);
+                await using var scope = scopes.CreateAsyncScope();
+                // Flows to publishes the handler makes, for correlation, causation and depth.
+                AmbientEvent.Current = envelope;
+                await binding.Invoker.InvokeAsync(scope.ServiceProvider, @event, envelope, attempt, subscription.Group, publisher, abort);
+                observers.Handled(envelope, @event, subscription.Group);
+                return Outcome.Handled;
+            }
+            catch (OperationCanceledException) when (abort.IsCancellationRequested)
+            {
+                return Outcome.Aborted;
+            }
 #pragma warning disable CA1031 // Any handler failure is the delivery's failure, never the consumer's.
-        catch (Exception e)
+            catch (Exception e)
 #pragma warning restore CA1031
-        {
-            LogMessages.HandlerFailed(logger, e, subscription.Group, envelope.EventType, envelope.EventId, delivery.DeliveryCount, subscription.Options.DelayFor(delivery.DeliveryCount));
-            observers.Failed(envelope, subscription.Group, delivery.DeliveryCount, e);
-            return Outcome.Failed;
+            {
+                observers.Failed(envelope, subscription.Group, attempt, e);
+                if (@try < tries)
+                {
+                    LogMessages.HandlerRetrying(logger, e, subscription.Group, envelope.EventType, envelope.EventId, attempt);
+                    continue;
+                }
+
+                if (options.Acknowledgement == AcknowledgementMode.AtMostOnce)
+                {
+                    LogMessages.EventDropped(logger, e, subscription.Group, envelope.EventType, envelope.EventId, attempt);
+                }
+                else
+                {
+                    LogMessages.HandlerFailed(logger, e, subscription.Group, envelope.EventType, envelope.EventId, attempt, options.DelayFor(delivery.DeliveryCount));
+                }
+
+                return Outcome.Failed;
+            }
         }
     }
 

@@ -25,4 +25,10 @@ internal static partial class LogMessages
 
     [LoggerMessage(7, LogLevel.Warning, "Consumers did not drain before the shutdown timeout; in-flight handlers were cancelled and their events will be delivered again")]
     public static partial void DrainTimedOut(ILogger logger);
+
+    [LoggerMessage(8, LogLevel.Information, "Consumer group {Group} failed to handle {EventType} {EventId} (attempt {Attempt}); retrying at once")]
+    public static partial void HandlerRetrying(ILogger logger, Exception exception, string group, string eventType, string eventId, int attempt);
+
+    [LoggerMessage(9, LogLevel.Error, "Consumer group {Group} failed to handle {EventType} {EventId} (attempt {Attempt}) and acknowledges at most once: the event is dropped")]
+    public static partial void EventDropped(ILogger logger, Exception exception, string group, string eventType, string eventId, int attempt);
 }
