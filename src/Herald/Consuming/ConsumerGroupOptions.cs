@@ -20,6 +20,12 @@ public sealed class ConsumerGroupOptions
     /// </summary>
     public int ImmediateRetries { get; set; }
 
+    /// <summary>
+    /// Gets or sets the group's circuit breaker: after repeated handler failures the group stops fetching for a while,
+    /// then probes with one event. Default <see langword="null"/>: no breaker.
+    /// </summary>
+    public CircuitBreakerOptions? CircuitBreaker { get; set; }
+
     /// <summary>Gets or sets the wait before a failed event is delivered again; it doubles per attempt. Default 1 s.</summary>
     /// <remarks>While it waits, later events of the same partition wait too, so per-key order holds.</remarks>
     public TimeSpan RedeliveryDelay { get; set; } = TimeSpan.FromSeconds(1);
@@ -49,6 +55,7 @@ public sealed class ConsumerGroupOptions
             throw new InvalidOperationException($"Consumer group '{group}': Acknowledgement {Acknowledgement} is not a defined mode.");
         }
 
+        CircuitBreaker?.Validate(group);
         if (RedeliveryDelay < TimeSpan.Zero || MaxRedeliveryDelay < RedeliveryDelay)
         {
             throw new InvalidOperationException(

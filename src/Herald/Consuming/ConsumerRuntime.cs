@@ -79,6 +79,11 @@ internal sealed class ConsumerRuntime(
             var processed = 0;
             foreach (var member in _members)
             {
+                if (member.Processor.Breaker?.RemainingBreak() > TimeSpan.Zero)
+                {
+                    continue;
+                }
+
                 member.Batch.Clear();
                 if (member.Listener.TryReceive(member.Batch, member.Batch.Capacity) > 0)
                 {
@@ -117,7 +122,8 @@ internal sealed class ConsumerRuntime(
         var members = new List<ConsumerMember>();
         foreach (var subscription in model.Subscriptions)
         {
-            var processor = new DeliveryProcessor(subscription, scopes, publisher, observers, _logger);
+            var breaker = subscription.Options.CircuitBreaker is { } options ? new SubscriptionBreaker(subscription, options, timeProvider, _logger) : null;
+            var processor = new DeliveryProcessor(subscription, scopes, publisher, observers, _logger, breaker);
             for (var i = 0; i < subscription.Options.Members; i++)
             {
                 var listener = await transport.ListenAsync(subscription.Topic, subscription.Group, cancellationToken);
@@ -145,6 +151,13 @@ internal sealed class ConsumerRuntime(
         {
             try
             {
+                if (member.Processor.Breaker?.RemainingBreak() is { } pause && pause > TimeSpan.Zero)
+                {
+                    // An open circuit stops fetching: events stay in the transport instead of burning retries.
+                    await Task.Delay(pause, timeProvider, stopping);
+                    continue;
+                }
+
                 member.Batch.Clear();
                 if (member.Listener.TryReceive(member.Batch, batchSize) == 0)
                 {

@@ -5,6 +5,7 @@ using Herald.Publishing;
 using Herald.Transports;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Polly.CircuitBreaker;
 
 namespace Herald.Consuming;
 
@@ -14,9 +15,11 @@ namespace Herald.Consuming;
 /// one fails, the rest of its partition in the batch is skipped: the transport redelivers them
 /// after the failed one, so per-key order holds across retries.
 /// </remarks>
-internal sealed class DeliveryProcessor(Subscription subscription, IServiceScopeFactory scopes, IEventPublisher publisher, ObserverSet observers, ILogger logger)
+internal sealed class DeliveryProcessor(Subscription subscription, IServiceScopeFactory scopes, IEventPublisher publisher, ObserverSet observers, ILogger logger, SubscriptionBreaker? breaker = null)
 {
     public Subscription Subscription => subscription;
+
+    public SubscriptionBreaker? Breaker => breaker;
 
     /// <summary>Handles the batch; stops early, leaving deliveries unsettled, once <paramref name="stopping"/> is cancelled.</summary>
     /// <returns>How many deliveries were handled or failed.</returns>
@@ -36,6 +39,15 @@ internal sealed class DeliveryProcessor(Subscription subscription, IServiceScope
                 continue;
             }
 
+            if (breaker?.RemainingBreak() is { } pause && pause > TimeSpan.Zero)
+            {
+                // The circuit opened: put the event back untouched until the break ends, with the rest of its partition.
+                await listener.RedeliverAsync(delivery, pause, abort);
+                (failedPartitions ??= []).Add(delivery.Partition);
+                processed++;
+                continue;
+            }
+
             var atMostOnce = subscription.Options.Acknowledgement == AcknowledgementMode.AtMostOnce;
             if (atMostOnce)
             {
@@ -50,6 +62,10 @@ internal sealed class DeliveryProcessor(Subscription subscription, IServiceScope
                     break;
                 case Outcome.Failed when !atMostOnce:
                     await listener.RedeliverAsync(delivery, subscription.Options.DelayFor(delivery.DeliveryCount), abort);
+                    (failedPartitions ??= []).Add(delivery.Partition);
+                    break;
+                case Outcome.CircuitOpen when !atMostOnce:
+                    await listener.RedeliverAsync(delivery, Max(breaker!.RemainingBreak(), subscription.Options.RedeliveryDelay), abort);
                     (failedPartitions ??= []).Add(delivery.Partition);
                     break;
                 case Outcome.Aborted:
@@ -84,13 +100,35 @@ internal sealed class DeliveryProcessor(Subscription subscription, IServiceScope
                 await using var scope = scopes.CreateAsyncScope();
                 // Flows to publishes the handler makes, for correlation, causation and depth.
                 AmbientEvent.Current = envelope;
-                await binding.Invoker.InvokeAsync(scope.ServiceProvider, @event, envelope, attempt, subscription.Group, publisher, abort);
+                if (breaker is null)
+                {
+                    await binding.Invoker.InvokeAsync(scope.ServiceProvider, @event, envelope, attempt, subscription.Group, publisher, abort);
+                }
+                else
+                {
+                    var call = (binding, scope.ServiceProvider, @event, envelope, attempt, subscription.Group, publisher);
+                    await breaker.Pipeline.ExecuteAsync(
+                        static async (c, token) => await c.binding.Invoker.InvokeAsync(c.ServiceProvider, c.@event, c.envelope, c.attempt, c.Group, c.publisher, token),
+                        call,
+                        abort);
+                }
+
                 observers.Handled(envelope, @event, subscription.Group);
                 return Outcome.Handled;
             }
             catch (OperationCanceledException) when (abort.IsCancellationRequested)
             {
                 return Outcome.Aborted;
+            }
+            catch (BrokenCircuitException e)
+            {
+                // The handler was not called: the circuit opened meanwhile, or another event is the half-open probe.
+                if (options.Acknowledgement == AcknowledgementMode.AtMostOnce)
+                {
+                    LogMessages.EventDropped(logger, e, subscription.Group, envelope.EventType, envelope.EventId, attempt);
+                }
+
+                return Outcome.CircuitOpen;
             }
 #pragma warning disable CA1031 // Any handler failure is the delivery's failure, never the consumer's.
             catch (Exception e)
@@ -117,10 +155,13 @@ internal sealed class DeliveryProcessor(Subscription subscription, IServiceScope
         }
     }
 
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+
     private enum Outcome
     {
         Handled,
         Failed,
         Aborted,
+        CircuitOpen,
     }
 }

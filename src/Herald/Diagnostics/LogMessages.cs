@@ -31,4 +31,13 @@ internal static partial class LogMessages
 
     [LoggerMessage(9, LogLevel.Error, "Consumer group {Group} failed to handle {EventType} {EventId} (attempt {Attempt}) and acknowledges at most once: the event is dropped")]
     public static partial void EventDropped(ILogger logger, Exception exception, string group, string eventType, string eventId, int attempt);
+
+    [LoggerMessage(10, LogLevel.Warning, "Consumer group {Group} on topic {Topic}: circuit opened after repeated handler failures; fetching stops for {BreakDuration}")]
+    public static partial void CircuitOpened(ILogger logger, string group, string topic, TimeSpan breakDuration);
+
+    [LoggerMessage(11, LogLevel.Information, "Consumer group {Group} on topic {Topic}: circuit half-open; probing with one event")]
+    public static partial void CircuitHalfOpened(ILogger logger, string group, string topic);
+
+    [LoggerMessage(12, LogLevel.Information, "Consumer group {Group} on topic {Topic}: circuit closed; consuming again")]
+    public static partial void CircuitClosed(ILogger logger, string group, string topic);
 }
