@@ -1,0 +1,218 @@
+using System.Data.Common;
+using System.Text;
+using Herald.Events;
+using Herald.Outbox;
+using Herald.Sqlite.Internal;
+using Microsoft.Data.Sqlite;
+
+namespace Herald.Sqlite;
+
+/// <summary>Stores outbox rows in a SQLite table, envelopes as CloudEvents structured JSON.</summary>
+/// <remarks>
+/// Relays may run on several connections or processes sharing the database file: each claim is
+/// one UPDATE statement, and SQLite runs one writer at a time, so two relays never lease the same
+/// row. Create the tables first with <see cref="SqliteSchemaInitializer"/>. Thread-safe.
+/// </remarks>
+public sealed class SqliteOutboxStore : IOutboxStore
+{
+    // SQLite's default limit on bound parameters is 32,766; chunks stay far below it.
+    private const int IdsPerStatement = 500;
+    private readonly SqliteStoreOptions _options;
+    private readonly TimeProvider _timeProvider;
+    private readonly string _table;
+    private readonly string _insert;
+    private readonly string _claim;
+    private readonly string _delete;
+    private readonly string _statistics;
+
+    /// <summary>Creates the store over the options' database.</summary>
+    /// <param name="options">The database and table names.</param>
+    /// <param name="timeProvider">The clock for creation times, leases and dispatch times.</param>
+    /// <exception cref="ArgumentException">An option is invalid.</exception>
+    public SqliteOutboxStore(SqliteStoreOptions options, TimeProvider timeProvider)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(timeProvider);
+        options.Validate();
+        _options = options;
+        _timeProvider = timeProvider;
+        _table = options.OutboxTable;
+        _insert = $"INSERT INTO {_table} (topic, partition_key, envelope, created_at) VALUES ($topic, $key, $envelope, $now);";
+
+        // A row is eligible when unleased or its lease expired, and no other undispatched row of
+        // its key is leased by another relay: that relay may still be sending it, and handing out
+        // a later (or re-claimed earlier) row of the key could put the key's events out of order.
+        _claim = $"""
+            UPDATE {_table} SET lease_owner = $relay, lease_expires_at = $expires, attempts = attempts + 1
+            WHERE id IN (
+                SELECT o.id FROM {_table} o
+                WHERE o.dispatched_at IS NULL
+                  AND (o.lease_expires_at IS NULL OR o.lease_expires_at <= $now)
+                  AND (o.partition_key IS NULL OR NOT EXISTS (
+                      SELECT 1 FROM {_table} h
+                      WHERE h.partition_key = o.partition_key AND h.dispatched_at IS NULL
+                        AND h.lease_owner <> $relay AND h.lease_expires_at > $now))
+                ORDER BY o.id LIMIT $max)
+            RETURNING id, topic, envelope, created_at, attempts;
+            """;
+        _delete = $"""
+            DELETE FROM {_table} WHERE id IN (
+                SELECT id FROM {_table} WHERE dispatched_at IS NOT NULL AND dispatched_at < $before ORDER BY dispatched_at LIMIT $batch);
+            """;
+        _statistics = $"SELECT COUNT(*), MIN(created_at) FROM {_table} WHERE dispatched_at IS NULL;";
+    }
+
+    /// <inheritdoc />
+    public async ValueTask AddAsync(DbTransaction transaction, IReadOnlyList<OutboxEntry> entries, CancellationToken cancellationToken)
+    {
+        SqliteSql.ValidateTransaction(transaction);
+        ArgumentNullException.ThrowIfNull(entries);
+        if (entries.Count == 0)
+        {
+            return;
+        }
+
+        var connection = transaction.Connection!;
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = _insert;
+        var topic = SqliteSql.Add(command, "$topic", null);
+        var key = SqliteSql.Add(command, "$key", null);
+        var envelope = SqliteSql.Add(command, "$envelope", null);
+        SqliteSql.Add(command, "$now", _timeProvider.GetUtcNow().UtcTicks);
+        try
+        {
+            foreach (var entry in entries)
+            {
+                ArgumentNullException.ThrowIfNull(entry);
+                ArgumentException.ThrowIfNullOrEmpty(entry.Topic);
+                topic.Value = entry.Topic;
+                key.Value = (object?)entry.Envelope.PartitionKey ?? DBNull.Value;
+                envelope.Value = Encoding.UTF8.GetString(CloudEventJson.ToUtf8Bytes(entry.Envelope));
+                await command.ExecuteNonQueryAsync(cancellationToken);
+            }
+        }
+        catch (Exception e) when (SqliteSql.IsSchemaError(e))
+        {
+            throw SqliteSql.SchemaError(e, connection, _table);
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<IReadOnlyList<OutboxRecord>> ClaimAsync(string relayId, int maxCount, TimeSpan lease, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(relayId);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxCount, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(lease, TimeSpan.Zero);
+        var now = _timeProvider.GetUtcNow().UtcTicks;
+        await using var connection = await SqliteConnectionFactory.OpenAsync(_options, cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = _claim;
+        command.Parameters.AddWithValue("$relay", relayId);
+        command.Parameters.AddWithValue("$now", now);
+        command.Parameters.AddWithValue("$expires", now + lease.Ticks);
+        command.Parameters.AddWithValue("$max", maxCount);
+        var records = new List<OutboxRecord>();
+        try
+        {
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var envelope = CloudEventJson.Read(Encoding.UTF8.GetBytes(reader.GetString(2)));
+                records.Add(new OutboxRecord(reader.GetInt64(0), reader.GetString(1), envelope, SqliteSql.FromTicks(reader.GetInt64(3)), reader.GetInt32(4)));
+            }
+        }
+        catch (Exception e) when (SqliteSql.IsSchemaError(e))
+        {
+            throw SqliteSql.SchemaError(e, connection, _table);
+        }
+
+        // RETURNING yields rows in no guaranteed order; relays rely on insertion order.
+        records.Sort(static (a, b) => a.Id.CompareTo(b.Id));
+        return records;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask MarkDispatchedAsync(string relayId, IReadOnlyList<long> ids, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(relayId);
+        ArgumentNullException.ThrowIfNull(ids);
+        if (ids.Count == 0)
+        {
+            return;
+        }
+
+        await using var connection = await SqliteConnectionFactory.OpenAsync(_options, cancellationToken);
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        try
+        {
+            for (var start = 0; start < ids.Count; start += IdsPerStatement)
+            {
+                var count = Math.Min(IdsPerStatement, ids.Count - start);
+                await using var command = connection.CreateCommand();
+                command.Transaction = transaction;
+                var names = new StringBuilder();
+                for (var i = 0; i < count; i++)
+                {
+                    names.Append(i == 0 ? "$id" : ", $id").Append(i);
+                    command.Parameters.AddWithValue("$id" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), ids[start + i]);
+                }
+
+                command.CommandText = $"UPDATE {_table} SET dispatched_at = $now WHERE lease_owner = $relay AND dispatched_at IS NULL AND id IN ({names});";
+                command.Parameters.AddWithValue("$now", _timeProvider.GetUtcNow().UtcTicks);
+                command.Parameters.AddWithValue("$relay", relayId);
+                await command.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            await transaction.CommitAsync(cancellationToken);
+        }
+        catch (Exception e) when (SqliteSql.IsSchemaError(e))
+        {
+            throw SqliteSql.SchemaError(e, connection, _table);
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<int> DeleteDispatchedAsync(DateTimeOffset dispatchedBefore, int batchSize, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        await using var connection = await SqliteConnectionFactory.OpenAsync(_options, cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = _delete;
+        command.Parameters.AddWithValue("$before", dispatchedBefore.UtcTicks);
+        command.Parameters.AddWithValue("$batch", batchSize);
+        try
+        {
+            return await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+        catch (Exception e) when (SqliteSql.IsSchemaError(e))
+        {
+            throw SqliteSql.SchemaError(e, connection, _table);
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<OutboxStatistics> GetStatisticsAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await SqliteConnectionFactory.OpenAsync(_options, cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = _statistics;
+        try
+        {
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            await reader.ReadAsync(cancellationToken);
+            var count = reader.GetInt64(0);
+            if (count == 0 || reader.IsDBNull(1))
+            {
+                return new OutboxStatistics(0, TimeSpan.Zero);
+            }
+
+            var age = _timeProvider.GetUtcNow() - SqliteSql.FromTicks(reader.GetInt64(1));
+            return new OutboxStatistics(count, age < TimeSpan.Zero ? TimeSpan.Zero : age);
+        }
+        catch (Exception e) when (SqliteSql.IsSchemaError(e))
+        {
+            throw SqliteSql.SchemaError(e, connection, _table);
+        }
+    }
+}

@@ -1,0 +1,87 @@
+using Herald.Sqlite.Internal;
+using Microsoft.Data.Sqlite;
+
+namespace Herald.Sqlite;
+
+/// <summary>Creates Herald's outbox and inbox tables in a SQLite database and switches it to WAL journal mode.</summary>
+/// <remarks>
+/// Idempotent: tables and indexes are created only when missing, so call it at every start.
+/// An existing table lacking a column Herald needs fails with <see cref="SqliteStoreException"/>
+/// naming the table and the database rather than failing later, mid-dispatch.
+/// </remarks>
+public sealed class SqliteSchemaInitializer
+{
+    private readonly SqliteStoreOptions _options;
+
+    /// <summary>Creates an initializer for the options' database and table names.</summary>
+    /// <exception cref="ArgumentException">An option is invalid.</exception>
+    public SqliteSchemaInitializer(SqliteStoreOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _options = options;
+    }
+
+    /// <summary>Creates the tables and indexes that are missing and checks those that exist.</summary>
+    /// <param name="cancellationToken">Cancels the initialization.</param>
+    /// <exception cref="SqliteStoreException">The database cannot use WAL, or an existing table lacks a column.</exception>
+    public async ValueTask InitializeAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await SqliteConnectionFactory.OpenAsync(_options, cancellationToken);
+        await EnableWalAsync(connection, cancellationToken);
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        await ExecuteAsync(transaction, SqliteSql.CreateTables(_options.OutboxTable, _options.InboxTable), cancellationToken);
+
+        // Check before indexing: an index on a column a foreign table lacks fails with a bare "no such column".
+        await CheckColumnsAsync(transaction, _options.OutboxTable, SqliteSql.OutboxColumns, cancellationToken);
+        await CheckColumnsAsync(transaction, _options.InboxTable, SqliteSql.InboxColumns, cancellationToken);
+        await ExecuteAsync(transaction, SqliteSql.CreateIndexes(_options.OutboxTable, _options.InboxTable), cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    private static async ValueTask ExecuteAsync(SqliteTransaction transaction, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = transaction.Connection!.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static async ValueTask EnableWalAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA journal_mode=WAL;";
+        var mode = (string?)await command.ExecuteScalarAsync(cancellationToken);
+        if (!string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase))
+        {
+            // SQLite answers with the mode it kept: in-memory databases stay 'memory'.
+            throw new SqliteStoreException(
+                $"The SQLite database '{connection.DataSource}' refused WAL journal mode (it is '{mode}'): Herald's stores need a database file, not an in-memory database.");
+        }
+    }
+
+    private static async ValueTask CheckColumnsAsync(SqliteTransaction transaction, string table, IReadOnlyList<string> expected, CancellationToken cancellationToken)
+    {
+        var connection = transaction.Connection!;
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "SELECT name FROM pragma_table_info($table);";
+        command.Parameters.AddWithValue("$table", table);
+        var actual = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                actual.Add(reader.GetString(0));
+            }
+        }
+
+        var missing = expected.Where(c => !actual.Contains(c)).ToList();
+        if (missing.Count > 0)
+        {
+            throw new SqliteStoreException(
+                $"The table '{table}' in the SQLite database '{connection.DataSource}' lacks the column(s) {string.Join(", ", missing)} Herald needs: " +
+                "it was created by something else or an older version. Rename or drop it, or set SqliteStoreOptions.TablePrefix to use other tables.");
+        }
+    }
+}

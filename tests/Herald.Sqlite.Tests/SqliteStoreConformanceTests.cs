@@ -1,0 +1,7 @@
+using Herald.Conformance.Stores;
+
+namespace Herald.Sqlite.Tests;
+
+public sealed class SqliteOutboxStoreConformanceTests(SqliteStoreFixture fixture) : OutboxStoreConformance<SqliteStoreFixture>(fixture);
+
+public sealed class SqliteInboxStoreConformanceTests(SqliteStoreFixture fixture) : InboxStoreConformance<SqliteStoreFixture>(fixture);
