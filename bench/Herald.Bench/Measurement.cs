@@ -20,23 +20,28 @@ internal sealed record Measurement(string Key, string Description, IReadOnlyList
         }
     }
 
-    /// <summary>Runs <paramref name="run"/> <paramref name="repeat"/> times.</summary>
+    /// <summary>Runs <paramref name="run"/> once to warm up, then <paramref name="repeat"/> times.</summary>
     public static Task<Measurement> RunAsync(string key, string description, int repeat, Func<Task<double>> run, string? versus = null) =>
         RunAsync(key, description, repeat, async () => (double?)await run(), versus);
 
-    /// <summary>Runs <paramref name="run"/> <paramref name="repeat"/> times; a run that returns null means the
+    /// <summary>Runs <paramref name="run"/> once to warm up, then <paramref name="repeat"/> times; a run that returns null means the
     /// measurement is not available, which ends it with no runs.</summary>
     public static async Task<Measurement> RunAsync(string key, string description, int repeat, Func<Task<double?>> run, string? versus = null)
     {
         var runs = new List<double>(repeat);
-        for (var i = 0; i < repeat; i++)
+        // One run more than asked, the first thrown away: it pays for JIT tiering and cold caches, which otherwise
+        // make every measurement's first run an outlier.
+        for (var i = 0; i <= repeat; i++)
         {
             if (await run() is not { } value)
             {
                 return new Measurement(key, description, [], Versus: versus);
             }
 
-            runs.Add(value);
+            if (i > 0)
+            {
+                runs.Add(value);
+            }
         }
 
         return new Measurement(key, description, runs, Versus: versus);

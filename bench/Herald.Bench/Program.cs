@@ -14,7 +14,7 @@ var results = new List<Measurement>();
 var events = arguments.Events;
 var repeat = arguments.Repeat;
 var directory = arguments.Directory;
-Console.Error.WriteLine($"Herald bench '{arguments.Mode}': {events:N0} events of 100 B, median of {repeat} runs, data in {directory}");
+Console.Error.WriteLine($"Herald bench '{arguments.Mode}': {events:N0} events of 100 B, median of {repeat} runs after a warm-up run, data in {directory}");
 const string GroupCommit = "groupcommit_baseline_events_per_s";
 const string ChannelJson = "channel_json_events_per_s";
 
@@ -33,9 +33,13 @@ if (arguments.Mode == "log")
     foreach (var (rate, label) in new[] { (10_000, "10k"), (100_000, "100k"), (1_000_000, "1m") }.Where(r => Selected("e2e_")))
     {
         var runs = new List<LatencyResult>();
-        for (var i = 0; i < repeat; i++)
+        for (var i = 0; i <= repeat; i++)
         {
-            runs.Add(await LogBench.LatencyAsync(directory, rate, TimeSpan.FromSeconds(rate >= 1_000_000 ? 2 : 3), 100));
+            var result = await LogBench.LatencyAsync(directory, rate, TimeSpan.FromSeconds(rate >= 1_000_000 ? 2 : 3), 100);
+            if (i > 0)
+            {
+                runs.Add(result);
+            }
         }
 
         results.Add(new Measurement($"e2e_rate_at_{label}", $"  offered {label}/s: achieved durable rate", [.. runs.Select(r => r.AchievedRate)]));
