@@ -40,4 +40,13 @@ internal static partial class LogMessages
 
     [LoggerMessage(12, LogLevel.Information, "Consumer group {Group} on topic {Topic}: circuit closed; consuming again")]
     public static partial void CircuitClosed(ILogger logger, string group, string topic);
+
+    [LoggerMessage(13, LogLevel.Error, "Outbox relay {RelayId} failed to dispatch; its leased rows are claimed again in {Delay}")]
+    public static partial void OutboxRelayFailed(ILogger logger, Exception exception, string relayId, TimeSpan delay);
+
+    [LoggerMessage(14, LogLevel.Error, "Outbox relay {RelayId} failed to delete dispatched rows; retrying at the next cleanup")]
+    public static partial void OutboxCleanupFailed(ILogger logger, Exception exception, string relayId);
+
+    [LoggerMessage(15, LogLevel.Debug, "Outbox relay {RelayId} deleted {Count} dispatched row(s)")]
+    public static partial void OutboxCleanedUp(ILogger logger, string relayId, int count);
 }

@@ -1,0 +1,129 @@
+using Herald.Diagnostics;
+using Herald.Transports;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Herald.Outbox;
+
+/// <summary>Sends committed outbox rows to the transport, at least once and in per-key order, and deletes old dispatched rows.</summary>
+/// <remarks>
+/// Each round claims a batch under a lease, sends the rows in id order and marks them dispatched.
+/// A send that fails stops the batch: the rows sent so far are marked, the rest stay leased, and the
+/// relay waits one <see cref="OutboxOptions.Lease"/> before claiming again, so the failed row comes
+/// back before any later row of its key. A relay that dies between sending and marking leaves its
+/// rows to be claimed again after the lease: they are sent twice (at-least-once).
+/// </remarks>
+internal sealed class OutboxRelay(IOutboxStore store, ITransport transport, OutboxOptions options, TimeProvider timeProvider, ILogger logger) : BackgroundService
+{
+    /// <summary>Claims one batch, sends it and marks what was sent as dispatched.</summary>
+    /// <returns>The number of rows claimed and dispatched; 0 when nothing was ready.</returns>
+    /// <exception cref="Exception">A send or the marking failed; unsent rows stay leased until the lease expires.</exception>
+    internal async Task<int> RelayOnceAsync(CancellationToken cancellationToken)
+    {
+        var records = await store.ClaimAsync(options.RelayId, options.BatchSize, options.Lease, cancellationToken);
+        if (records.Count == 0)
+        {
+            return 0;
+        }
+
+        var sent = new List<long>(records.Count);
+        try
+        {
+            foreach (var record in records)
+            {
+                await transport.SendAsync(record.Topic, record.Envelope, cancellationToken);
+                sent.Add(record.Id);
+            }
+        }
+        catch when (sent.Count > 0)
+        {
+            // Mark what did go out, so only the failed row and those after it are sent again.
+            await MarkSentAfterFailureAsync(sent, cancellationToken);
+            throw;
+        }
+
+        await store.MarkDispatchedAsync(options.RelayId, sent, cancellationToken);
+        return records.Count;
+    }
+
+    /// <summary>Deletes rows dispatched longer than <see cref="OutboxOptions.DispatchedRetention"/> ago, batch by batch until a batch comes back short.</summary>
+    /// <returns>The number of rows deleted.</returns>
+    internal async Task<int> CleanupOnceAsync(CancellationToken cancellationToken)
+    {
+        var before = timeProvider.GetUtcNow() - options.DispatchedRetention;
+        var total = 0;
+        int deleted;
+        do
+        {
+            deleted = await store.DeleteDispatchedAsync(before, options.BatchSize, cancellationToken);
+            total += deleted;
+        }
+        while (deleted >= options.BatchSize);
+
+        return total;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var nextCleanup = timeProvider.GetUtcNow();
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                if (timeProvider.GetUtcNow() >= nextCleanup)
+                {
+                    await CleanupAsync(stoppingToken);
+                    nextCleanup = timeProvider.GetUtcNow() + options.CleanupInterval;
+                }
+
+                TimeSpan delay;
+                try
+                {
+                    delay = await RelayOnceAsync(stoppingToken) == 0 ? options.PollInterval : TimeSpan.Zero;
+                }
+                catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+                {
+                    delay = options.Lease;
+                    LogMessages.OutboxRelayFailed(logger, e, options.RelayId, delay);
+                }
+
+                if (delay > TimeSpan.Zero)
+                {
+                    await Task.Delay(delay, timeProvider, stoppingToken);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // The host is stopping; leased rows come back to a relay after their lease.
+        }
+    }
+
+    private async Task CleanupAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var deleted = await CleanupOnceAsync(cancellationToken);
+            if (deleted > 0)
+            {
+                LogMessages.OutboxCleanedUp(logger, options.RelayId, deleted);
+            }
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+        {
+            LogMessages.OutboxCleanupFailed(logger, e, options.RelayId);
+        }
+    }
+
+    private async Task MarkSentAfterFailureAsync(List<long> sent, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await store.MarkDispatchedAsync(options.RelayId, sent, cancellationToken);
+        }
+        catch (Exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Unmarked rows are claimed and sent again after the lease: a duplicate, never a loss.
+        }
+    }
+}

@@ -1,0 +1,65 @@
+using System.Diagnostics;
+using Herald.Events;
+using Herald.Hosting;
+using Herald.Internal;
+
+namespace Herald.Publishing;
+
+/// <summary>Builds the envelope of a publish and guards the causation depth; shared by <see cref="EventPublisher"/> and the outbox publisher.</summary>
+internal sealed class EnvelopeFactory(HeraldModel model, TimeProvider timeProvider)
+{
+    /// <summary>Builds the envelope of <paramref name="event"/>; returns it with the topic it goes to.</summary>
+    public (string Topic, EventEnvelope Envelope) Create<TEvent>(TEvent @event, PublishOptions? options)
+        where TEvent : notnull
+    {
+        ArgumentNullException.ThrowIfNull(@event);
+        var descriptor = model.Registry.Get(@event.GetType());
+        return (descriptor.Topic, Create(descriptor, @event, options));
+    }
+
+    private EventEnvelope Create<TEvent>(EventDescriptor descriptor, TEvent @event, PublishOptions? options)
+        where TEvent : notnull
+    {
+        var cause = AmbientEvent.Current;
+        var depth = cause is null ? 0 : cause.Depth + 1;
+        if (depth > model.Options.MaxCausationDepth)
+        {
+            throw new CausationDepthExceededException(descriptor.Name, depth, model.Options.MaxCausationDepth, cause!.CorrelationId, cause.EventId, cause.EventType);
+        }
+
+        var now = timeProvider.GetUtcNow();
+        var eventId = options?.EventId ?? Guid.CreateVersion7(now).ToString();
+        return new EventEnvelope
+        {
+            EventId = eventId,
+            EventType = descriptor.Name,
+            EventVersion = descriptor.Version,
+            Timestamp = now,
+            Source = model.Options.ServiceName,
+            CorrelationId = options?.CorrelationId ?? cause?.CorrelationId ?? eventId,
+            CausationId = cause?.EventId,
+            UserId = options?.UserId ?? cause?.UserId,
+            TraceParent = Activity.Current is { IdFormat: ActivityIdFormat.W3C } activity ? activity.Id : null,
+            PartitionKey = options?.PartitionKey ?? descriptor.PartitionKey?.Invoke(@event),
+            Sequence = options?.Sequence,
+            Depth = depth,
+            Extensions = options is { Headers.Count: > 0 } ? ValidatedHeaders(options.Headers) : EventEnvelope.EmptyExtensions,
+            Data = EventSerializer.Serialize(descriptor, @event),
+        };
+    }
+
+    private static Dictionary<string, string> ValidatedHeaders(IDictionary<string, string> headers)
+    {
+        foreach (var name in headers.Keys)
+        {
+            if (!CloudEventAttributes.IsValidExtensionName(name) || CloudEventAttributes.IsReserved(name))
+            {
+                throw new ArgumentException(
+                    $"Header '{name}' cannot travel as a CloudEvents extension: use 1–20 of a-z and 0-9, and no name Herald maps itself (id, type, source, depth, …).",
+                    nameof(headers));
+            }
+        }
+
+        return new Dictionary<string, string>(headers, StringComparer.Ordinal);
+    }
+}
