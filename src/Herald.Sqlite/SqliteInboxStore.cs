@@ -60,21 +60,6 @@ public sealed class SqliteInboxStore : IInboxStore
     }
 
     /// <inheritdoc />
-    public async ValueTask<int> DeleteOlderThanAsync(DateTimeOffset before, int batchSize, CancellationToken cancellationToken)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
-        await using var connection = await SqliteConnectionFactory.OpenAsync(_options, cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = _delete;
-        command.Parameters.AddWithValue("$before", before.UtcTicks);
-        command.Parameters.AddWithValue("$batch", batchSize);
-        try
-        {
-            return await command.ExecuteNonQueryAsync(cancellationToken);
-        }
-        catch (Exception e) when (SqliteSql.IsSchemaError(e))
-        {
-            throw SqliteSql.SchemaError(e, connection, _table);
-        }
-    }
+    public ValueTask<int> DeleteOlderThanAsync(DateTimeOffset before, int batchSize, CancellationToken cancellationToken) =>
+        SqliteSql.DeleteBatchAsync(_options, _delete, _table, before, batchSize, cancellationToken);
 }

@@ -173,23 +173,8 @@ public sealed class SqliteOutboxStore : IOutboxStore
     }
 
     /// <inheritdoc />
-    public async ValueTask<int> DeleteDispatchedAsync(DateTimeOffset dispatchedBefore, int batchSize, CancellationToken cancellationToken)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
-        await using var connection = await SqliteConnectionFactory.OpenAsync(_options, cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = _delete;
-        command.Parameters.AddWithValue("$before", dispatchedBefore.UtcTicks);
-        command.Parameters.AddWithValue("$batch", batchSize);
-        try
-        {
-            return await command.ExecuteNonQueryAsync(cancellationToken);
-        }
-        catch (Exception e) when (SqliteSql.IsSchemaError(e))
-        {
-            throw SqliteSql.SchemaError(e, connection, _table);
-        }
-    }
+    public ValueTask<int> DeleteDispatchedAsync(DateTimeOffset dispatchedBefore, int batchSize, CancellationToken cancellationToken) =>
+        SqliteSql.DeleteBatchAsync(_options, _delete, _table, dispatchedBefore, batchSize, cancellationToken);
 
     /// <inheritdoc />
     public async ValueTask<OutboxStatistics> GetStatisticsAsync(CancellationToken cancellationToken)

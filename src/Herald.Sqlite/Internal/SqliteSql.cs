@@ -69,4 +69,23 @@ internal static class SqliteSql
             throw new ArgumentException("The transaction has already been committed or rolled back: pass the open transaction of the business changes.", nameof(transaction));
         }
     }
+
+    /// <summary>Runs a bounded batch delete (<c>$before</c> in UTC ticks, <c>$batch</c> rows at most) on a connection of its own.</summary>
+    public static async ValueTask<int> DeleteBatchAsync(SqliteStoreOptions options, string sql, string table, DateTimeOffset before, int batchSize, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        await using var connection = await SqliteConnectionFactory.OpenAsync(options, cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Parameters.AddWithValue("$before", before.UtcTicks);
+        command.Parameters.AddWithValue("$batch", batchSize);
+        try
+        {
+            return await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+        catch (Exception e) when (IsSchemaError(e))
+        {
+            throw SchemaError(e, connection, table);
+        }
+    }
 }
