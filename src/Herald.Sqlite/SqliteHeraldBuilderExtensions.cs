@@ -28,4 +28,18 @@ public static class SqliteHeraldBuilderExtensions
         builder.Services.AddHostedService(_ => new SqliteSchemaHostedService(new SqliteSchemaInitializer(storeOptions)));
         return builder.UseOutbox(sp => new SqliteOutboxStore(storeOptions, sp.GetRequiredService<TimeProvider>()), configure);
     }
+
+    /// <summary>
+    /// Adds the idempotent-consumer inbox on SQLite: <see cref="Inbox.IInbox"/> over <see cref="SqliteInboxStore"/>, the
+    /// schema created at start, and the cleanup of records past their retention. Handlers open their connections with
+    /// <see cref="SqliteConnectionFactory"/> on the same database, so the inbox record commits with their changes.
+    /// </summary>
+    public static HeraldBuilder UseSqliteInbox(this HeraldBuilder builder, SqliteStoreOptions storeOptions, Action<Inbox.InboxOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(storeOptions);
+        storeOptions.Validate();
+        builder.Services.AddHostedService(_ => new SqliteSchemaHostedService(new SqliteSchemaInitializer(storeOptions)));
+        return builder.UseInbox(sp => new SqliteInboxStore(storeOptions, sp.GetRequiredService<TimeProvider>()), configure);
+    }
 }

@@ -11,6 +11,7 @@ internal sealed class EventRecorder : IEventObserver
     private readonly List<HandledEvent> _handled = [];
     private readonly List<FailedEvent> _failed = [];
     private readonly List<(string Group, EventEnvelope Envelope)> _ignored = [];
+    private readonly List<(string Group, EventEnvelope Envelope)> _duplicates = [];
 
     public IReadOnlyList<PublishedEvent> Published => Snapshot(_published);
 
@@ -20,6 +21,8 @@ internal sealed class EventRecorder : IEventObserver
 
     public IReadOnlyList<(string Group, EventEnvelope Envelope)> Ignored => Snapshot(_ignored);
 
+    public IReadOnlyList<(string Group, EventEnvelope Envelope)> Duplicates => Snapshot(_duplicates);
+
     public void OnPublished(EventEnvelope envelope, object @event) => Add(_published, new(envelope, @event));
 
     public void OnHandled(EventEnvelope envelope, object @event, string group) => Add(_handled, new(group, envelope, @event));
@@ -27,6 +30,8 @@ internal sealed class EventRecorder : IEventObserver
     public void OnFailed(EventEnvelope envelope, string group, int attempt, Exception exception) => Add(_failed, new(group, envelope, attempt, exception));
 
     public void OnIgnored(EventEnvelope envelope, string group) => Add(_ignored, (group, envelope));
+
+    public void OnDuplicate(EventEnvelope envelope, string group) => Add(_duplicates, (group, envelope));
 
     private void Add<T>(List<T> list, T item)
     {

@@ -61,6 +61,9 @@ public sealed class HeraldTestHarness : IAsyncDisposable
     /// <summary>Gets every event a group skipped because it has no handler for its type.</summary>
     public IReadOnlyList<(string Group, EventEnvelope Envelope)> Ignored => _recorder.Ignored;
 
+    /// <summary>Gets the events the inbox skipped as duplicates, with their consumer group, in order.</summary>
+    public IReadOnlyList<(string Group, EventEnvelope Envelope)> Duplicates => _recorder.Duplicates;
+
     /// <summary>Creates a harness from the application's Herald configuration.</summary>
     /// <param name="configure">The same configuration the application passes to <c>AddHerald</c>.</param>
     /// <param name="configureServices">Registers the services the handlers need.</param>

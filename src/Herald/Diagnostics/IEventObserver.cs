@@ -18,4 +18,9 @@ public interface IEventObserver
 
     /// <summary>Called when <paramref name="group"/> skipped an event it has no handler for.</summary>
     void OnIgnored(EventEnvelope envelope, string group) { }
+
+    /// <summary>Called when the inbox finds that <paramref name="group"/> already handled the event (or its idempotency key) and skips it.</summary>
+    /// <param name="envelope">The duplicate's envelope.</param>
+    /// <param name="group">The consumer group.</param>
+    void OnDuplicate(EventEnvelope envelope, string group) { }
 }

@@ -49,4 +49,10 @@ internal static partial class LogMessages
 
     [LoggerMessage(15, LogLevel.Debug, "Outbox relay {RelayId} deleted {Count} dispatched row(s)")]
     public static partial void OutboxCleanedUp(ILogger logger, string relayId, int count);
+
+    [LoggerMessage(16, LogLevel.Information, "Consumer group {Group} already handled {EventType} {EventId} (idempotency key {Key}); skipped as a duplicate")]
+    public static partial void DuplicateSkipped(ILogger logger, string group, string eventType, string eventId, string key);
+
+    [LoggerMessage(17, LogLevel.Error, "Inbox cleanup failed; retrying in {Interval}")]
+    public static partial void InboxCleanupFailed(ILogger logger, Exception exception, TimeSpan interval);
 }

@@ -19,6 +19,8 @@ internal sealed class ObserverSet(IEnumerable<IEventObserver> observers, ILogger
 
     public void Ignored(EventEnvelope envelope, string group) => Notify((o, s) => o.OnIgnored(s.envelope, s.group), (envelope, group));
 
+    public void Duplicate(EventEnvelope envelope, string group) => Notify((o, s) => o.OnDuplicate(s.envelope, s.group), (envelope, group));
+
     private void Notify<TState>(Action<IEventObserver, TState> call, TState state)
     {
         foreach (var observer in _observers)
