@@ -7,44 +7,70 @@ public sealed partial class LogPartition
 {
     private const string CompactionDirectoryName = ".compacting";
 
+    // The visible end when compaction last ran; only the cleanup thread touches it.
+    private long _compactedThrough = -1;
+
     private int Compact()
     {
         var segments = Volatile.Read(ref _segments);
-        if (segments.Length < 2)
+        var (_, _, visibleEnd) = VisibleEnd;
+        // Nothing appended since the last pass: nothing new can supersede a record, so there is nothing to read or write.
+        if (segments.Length < 2 || visibleEnd == _compactedThrough)
         {
             return 0;
         }
 
-        var (_, _, visibleEnd) = VisibleEnd;
-        var newest = NewestOffsets(segments, visibleEnd);
+        var (newest, dirty) = NewestOffsets(segments, visibleEnd);
         var rewritten = 0;
         for (var i = 0; i < segments.Length - 1; i++)
         {
-            if (CompactSegment(segments[i], newest))
+            // Only sealed segments holding a superseded record are rewritten; the others are not copied again.
+            if (dirty[i] && CompactSegment(segments[i], newest))
             {
                 rewritten++;
             }
         }
 
+        _compactedThrough = visibleEnd;
         return rewritten;
     }
 
-    private Dictionary<byte[], long> NewestOffsets(SegmentFile[] segments, long visibleEnd)
+    private (Dictionary<byte[], long> Newest, bool[] Dirty) NewestOffsets(SegmentFile[] segments, long visibleEnd)
     {
         var newest = new Dictionary<byte[], long>(ByteArrayComparer.Instance);
+        var dirty = new bool[segments.Length];
         using var reader = OpenReader(segments[0].BaseOffset);
         while (reader.Position < visibleEnd && reader.TryRead(out var records))
         {
             foreach (var record in records)
             {
-                if (record.HasKey && record.Offset < visibleEnd)
+                if (!record.HasKey || record.Offset >= visibleEnd)
                 {
-                    newest[record.Key.ToArray()] = record.Offset;
+                    continue;
                 }
+
+                var key = record.Key.ToArray();
+                if (newest.TryGetValue(key, out var superseded))
+                {
+                    dirty[SegmentIndexOf(segments, superseded)] = true;
+                }
+
+                newest[key] = record.Offset;
             }
         }
 
-        return newest;
+        return (newest, dirty);
+    }
+
+    private static int SegmentIndexOf(SegmentFile[] segments, long offset)
+    {
+        var index = segments.Length - 1;
+        while (index > 0 && segments[index].BaseOffset > offset)
+        {
+            index--;
+        }
+
+        return index;
     }
 
     private bool CompactSegment(SegmentFile segment, Dictionary<byte[], long> newest)

@@ -96,6 +96,11 @@ public sealed class CleanupTests : IDisposable
             Assert.All(latest.Values, l => Assert.Contains(after, a => a.Offset == l.Offset && a.Value == l.Value));
             Assert.Equal(20, after.Count(s => s.Key is null));
             Assert.Equal(before.Select(s => s.Offset).Where(o => after.Any(a => a.Offset == o)), after.Select(s => s.Offset));
+            // With nothing appended since, a second pass neither rewrites nor copies a segment.
+            var files = Directory.GetFiles(partition.Directory, "*.log").ToDictionary(f => f, File.GetLastWriteTimeUtc);
+            Assert.Equal(0, partition.CleanUp(DateTimeOffset.UtcNow));
+            Assert.Equal(files, Directory.GetFiles(partition.Directory, "*.log").ToDictionary(f => f, File.GetLastWriteTimeUtc));
+
             Assert.Equal(220, await partition.AppendAsync(Record("sku-1", "after"), TestContext.Current.CancellationToken));
         }
 
