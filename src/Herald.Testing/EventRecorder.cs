@@ -1,9 +1,10 @@
+using Herald.DeadLetters;
 using Herald.Diagnostics;
 using Herald.Events;
 
 namespace Herald.Testing;
 
-/// <summary>Records everything published, handled, failed and ignored, in the order it happened.</summary>
+/// <summary>Records everything published, handled, failed, ignored and dead-lettered, in the order it happened.</summary>
 internal sealed class EventRecorder : IEventObserver
 {
     private readonly Lock _sync = new();
@@ -12,6 +13,7 @@ internal sealed class EventRecorder : IEventObserver
     private readonly List<FailedEvent> _failed = [];
     private readonly List<(string Group, EventEnvelope Envelope)> _ignored = [];
     private readonly List<(string Group, EventEnvelope Envelope)> _duplicates = [];
+    private readonly List<DeadLetter> _deadLettered = [];
 
     public IReadOnlyList<PublishedEvent> Published => Snapshot(_published);
 
@@ -23,6 +25,8 @@ internal sealed class EventRecorder : IEventObserver
 
     public IReadOnlyList<(string Group, EventEnvelope Envelope)> Duplicates => Snapshot(_duplicates);
 
+    public IReadOnlyList<DeadLetter> DeadLettered => Snapshot(_deadLettered);
+
     public void OnPublished(EventEnvelope envelope, object @event) => Add(_published, new(envelope, @event));
 
     public void OnHandled(EventEnvelope envelope, object @event, string group) => Add(_handled, new(group, envelope, @event));
@@ -32,6 +36,8 @@ internal sealed class EventRecorder : IEventObserver
     public void OnIgnored(EventEnvelope envelope, string group) => Add(_ignored, (group, envelope));
 
     public void OnDuplicate(EventEnvelope envelope, string group) => Add(_duplicates, (group, envelope));
+
+    public void OnDeadLettered(DeadLetter letter) => Add(_deadLettered, letter);
 
     private void Add<T>(List<T> list, T item)
     {

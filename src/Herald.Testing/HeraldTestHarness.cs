@@ -1,4 +1,5 @@
 using Herald.Consuming;
+using Herald.DeadLetters;
 using Herald.Diagnostics;
 using Herald.Events;
 using Herald.Hosting;
@@ -63,6 +64,12 @@ public sealed class HeraldTestHarness : IAsyncDisposable
 
     /// <summary>Gets the events the inbox skipped as duplicates, with their consumer group, in order.</summary>
     public IReadOnlyList<(string Group, EventEnvelope Envelope)> Duplicates => _recorder.Duplicates;
+
+    /// <summary>Gets the events consumer groups put in their dead-letter queues, in order.</summary>
+    public IReadOnlyList<DeadLetter> DeadLettered => _recorder.DeadLettered;
+
+    /// <summary>Gets the dead-letter queues, to list, redrive and purge them as an operator would.</summary>
+    public IDeadLetters DeadLetters => _services.GetRequiredService<IDeadLetters>();
 
     /// <summary>Creates a harness from the application's Herald configuration.</summary>
     /// <param name="configure">The same configuration the application passes to <c>AddHerald</c>.</param>

@@ -126,7 +126,7 @@ public sealed class InboxTests
         await harness.ProcessPendingAsync(cancellationToken: Cancellation);
         Assert.Empty(await ChargesAsync(database));
 
-        await harness.AdvanceTimeAsync(TimeSpan.FromSeconds(1), Cancellation);
+        await harness.AdvanceTimeAsync(TimeSpan.FromSeconds(1.2), Cancellation);
 
         Assert.Equal(["order-1"], await ChargesAsync(database));
         Assert.Empty(harness.Duplicates);

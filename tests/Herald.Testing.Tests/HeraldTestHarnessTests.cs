@@ -65,7 +65,7 @@ public sealed class HeraldTestHarnessTests
     {
         await using var harness = HeraldTestHarness.Create(h => h
             .AddHandler<FailFirstAttempt>("billing")
-            .ConfigureGroup("billing", g => g.RedeliveryDelay = TimeSpan.FromSeconds(5)));
+            .ConfigureGroup("billing", g => (g.RedeliveryDelay, g.RedeliveryJitter) = (TimeSpan.FromSeconds(5), 0)));
 
         await harness.PublishAsync(new OrderPlaced("o1"));
         await harness.ProcessPendingAsync();

@@ -26,12 +26,29 @@ public sealed class ConsumerGroupOptions
     /// </summary>
     public CircuitBreakerOptions? CircuitBreaker { get; set; }
 
+    /// <summary>
+    /// Gets or sets how many times a failed event is delivered again after a delay, before it goes to the group's
+    /// dead-letter queue. Default 5, from 0 to 1,000; <see langword="null"/> redelivers it for ever.
+    /// </summary>
+    /// <remarks>
+    /// Each delivery calls the handler up to 1 + <see cref="ImmediateRetries"/> times. The schedule is durable on a
+    /// durable transport: a restart continues it. Events that cannot be read (bad payload, unsupported version) go to
+    /// the dead-letter queue at once.
+    /// </remarks>
+    public int? DelayedRetries { get; set; } = 5;
+
     /// <summary>Gets or sets the wait before a failed event is delivered again; it doubles per attempt. Default 1 s.</summary>
     /// <remarks>While it waits, later events of the same partition wait too, so per-key order holds.</remarks>
     public TimeSpan RedeliveryDelay { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Gets or sets the longest wait before a failed event is delivered again. Default 1 min.</summary>
     public TimeSpan MaxRedeliveryDelay { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// Gets or sets how much each redelivery delay varies at random, as a fraction of it: 0.2 waits from 80% to 120%.
+    /// Default 0.2, from 0 to 1. Jitter keeps the members of many groups from retrying against a dependency in step.
+    /// </summary>
+    public double RedeliveryJitter { get; set; } = 0.2;
 
     internal void Validate(string group)
     {
@@ -55,6 +72,16 @@ public sealed class ConsumerGroupOptions
             throw new InvalidOperationException($"Consumer group '{group}': Acknowledgement {Acknowledgement} is not a defined mode.");
         }
 
+        if (DelayedRetries is < 0 or > 1000)
+        {
+            throw new InvalidOperationException($"Consumer group '{group}': DelayedRetries is {DelayedRetries}; it must be from 0 to 1,000, or null to retry for ever.");
+        }
+
+        if (!(RedeliveryJitter is >= 0 and <= 1))
+        {
+            throw new InvalidOperationException($"Consumer group '{group}': RedeliveryJitter is {RedeliveryJitter}; it must be from 0 to 1.");
+        }
+
         CircuitBreaker?.Validate(group);
         if (RedeliveryDelay < TimeSpan.Zero || MaxRedeliveryDelay < RedeliveryDelay)
         {
@@ -63,10 +90,18 @@ public sealed class ConsumerGroupOptions
         }
     }
 
-    internal TimeSpan DelayFor(int attempt)
+    /// <summary>Returns the wait before delivery <paramref name="deliveryCount"/> + 1, before jitter.</summary>
+    internal TimeSpan DelayFor(int deliveryCount)
     {
-        var factor = Math.Pow(2, Math.Min(attempt - 1, 30));
+        var factor = Math.Pow(2, Math.Min(deliveryCount - 1, 30));
         var delay = RedeliveryDelay * factor;
         return delay > MaxRedeliveryDelay ? MaxRedeliveryDelay : delay;
     }
+
+    /// <summary>Returns <see cref="DelayFor"/> varied by <see cref="RedeliveryJitter"/>; <paramref name="random"/> is from 0 to 1.</summary>
+    internal TimeSpan JitteredDelayFor(int deliveryCount, double random) =>
+        DelayFor(deliveryCount) * (1 + (RedeliveryJitter * ((2 * random) - 1)));
+
+    /// <summary>Says whether delivery <paramref name="deliveryCount"/> was the last before the dead-letter queue.</summary>
+    internal bool IsLastDelivery(int deliveryCount) => DelayedRetries is { } retries && deliveryCount > retries;
 }

@@ -1,5 +1,7 @@
+using Herald.DeadLetters;
 using Herald.Diagnostics;
 using Herald.Hosting;
+using Herald.Internal;
 using Herald.Publishing;
 using Herald.Transports;
 using Microsoft.Extensions.DependencyInjection;
@@ -15,6 +17,7 @@ internal sealed class ConsumerRuntime(
     IServiceScopeFactory scopes,
     IEventPublisher publisher,
     ObserverSet observers,
+    IDeadLetterStore deadLetterStore,
     TimeProvider timeProvider,
     ILoggerFactory? loggerFactory = null) : IConsumerDriver, IAsyncDisposable, IDisposable
 {
@@ -123,12 +126,17 @@ internal sealed class ConsumerRuntime(
         foreach (var subscription in model.Subscriptions)
         {
             var breaker = subscription.Options.CircuitBreaker is { } options ? new SubscriptionBreaker(subscription, options, timeProvider, _logger) : null;
-            var processor = new DeliveryProcessor(subscription, scopes, publisher, observers, _logger, breaker);
+            var deadLetters = new DeadLetterWriter(deadLetterStore, observers, timeProvider, _logger);
+            var processor = new DeliveryProcessor(subscription, scopes, publisher, observers, deadLetters, timeProvider, _logger, breaker);
             for (var i = 0; i < subscription.Options.Members; i++)
             {
                 var listener = await transport.ListenAsync(subscription.Topic, subscription.Group, cancellationToken);
                 members.Add(new ConsumerMember(listener, processor));
             }
+
+            // Redriven dead letters come back through a topic only this group reads.
+            var redrives = await transport.ListenAsync(Names.RedriveTopic(subscription.Topic, subscription.Group), subscription.Group, cancellationToken);
+            members.Add(new ConsumerMember(redrives, processor));
         }
 
         return members;

@@ -1,3 +1,4 @@
+using Herald.DeadLetters;
 using Herald.Diagnostics;
 using Herald.Events;
 using Herald.Internal;
@@ -13,9 +14,18 @@ namespace Herald.Consuming;
 /// <remarks>
 /// Deliveries are handled one at a time in batch order, which is offset order per partition. When
 /// one fails, the rest of its partition in the batch is skipped: the transport redelivers them
-/// after the failed one, so per-key order holds across retries.
+/// after the failed one, so per-key order holds across retries. A delivery that fails its last
+/// attempt, or cannot be read at all, goes to the group's dead-letter queue and is settled.
 /// </remarks>
-internal sealed class DeliveryProcessor(Subscription subscription, IServiceScopeFactory scopes, IEventPublisher publisher, ObserverSet observers, ILogger logger, SubscriptionBreaker? breaker = null)
+internal sealed class DeliveryProcessor(
+    Subscription subscription,
+    IServiceScopeFactory scopes,
+    IEventPublisher publisher,
+    ObserverSet observers,
+    DeadLetterWriter deadLetters,
+    TimeProvider timeProvider,
+    ILogger logger,
+    SubscriptionBreaker? breaker = null)
 {
     public Subscription Subscription => subscription;
 
@@ -27,6 +37,7 @@ internal sealed class DeliveryProcessor(Subscription subscription, IServiceScope
     {
         List<int>? failedPartitions = null;
         var processed = 0;
+        var atMostOnce = subscription.Options.Acknowledgement == AcknowledgementMode.AtMostOnce;
         foreach (var delivery in batch)
         {
             if (stopping.IsCancellationRequested)
@@ -42,34 +53,44 @@ internal sealed class DeliveryProcessor(Subscription subscription, IServiceScope
             if (breaker?.RemainingBreak() is { } pause && pause > TimeSpan.Zero)
             {
                 // The circuit opened: put the event back untouched until the break ends, with the rest of its partition.
-                await listener.RedeliverAsync(delivery, pause, abort);
+                await listener.DeferAsync(delivery, pause, abort);
                 (failedPartitions ??= []).Add(delivery.Partition);
                 processed++;
                 continue;
             }
 
-            var atMostOnce = subscription.Options.Acknowledgement == AcknowledgementMode.AtMostOnce;
             if (atMostOnce)
             {
                 // Acknowledged first: whatever happens next, the event does not come again.
                 await listener.CompleteAsync(delivery, abort);
             }
 
-            switch (await HandleAsync(delivery, abort))
+            var (outcome, failure) = await HandleAsync(delivery, abort);
+            switch (outcome)
             {
+                case Outcome.Aborted:
+                    return processed;
                 case Outcome.Handled when !atMostOnce:
                     await listener.CompleteAsync(delivery, abort);
                     break;
-                case Outcome.Failed when !atMostOnce:
-                    await listener.RedeliverAsync(delivery, subscription.Options.DelayFor(delivery.DeliveryCount), abort);
-                    (failedPartitions ??= []).Add(delivery.Partition);
-                    break;
                 case Outcome.CircuitOpen when !atMostOnce:
-                    await listener.RedeliverAsync(delivery, Max(breaker!.RemainingBreak(), subscription.Options.RedeliveryDelay), abort);
+                    await listener.DeferAsync(delivery, Max(breaker!.RemainingBreak(), subscription.Options.RedeliveryDelay), abort);
                     (failedPartitions ??= []).Add(delivery.Partition);
                     break;
-                case Outcome.Aborted:
-                    return processed;
+                case Outcome.Failed when atMostOnce:
+                    await deadLetters.WriteAsync(subscription, delivery, failure! with { Reason = DeadLetterReason.FailedAtMostOnce }, abort);
+                    break;
+                case Outcome.Failed when failure!.Reason != DeadLetterReason.HandlerFailed || subscription.Options.IsLastDelivery(delivery.DeliveryCount):
+                    // Written before the event is settled: a crash in between dead-letters it again, never loses it.
+                    await deadLetters.WriteAsync(subscription, delivery, failure, abort);
+                    await listener.CompleteAsync(delivery, abort);
+                    break;
+                case Outcome.Failed:
+                    var delay = subscription.Options.JitteredDelayFor(delivery.DeliveryCount, Random.Shared.NextDouble());
+                    LogMessages.HandlerFailed(logger, failure.Exception, subscription.Group, delivery.Envelope.EventType, delivery.Envelope.EventId, failure.Attempts, delay);
+                    await listener.RedeliverAsync(delivery, delay, abort);
+                    (failedPartitions ??= []).Add(delivery.Partition);
+                    break;
             }
 
             processed++;
@@ -78,25 +99,59 @@ internal sealed class DeliveryProcessor(Subscription subscription, IServiceScope
         return processed;
     }
 
-    private async Task<Outcome> HandleAsync(TransportDelivery delivery, CancellationToken abort)
+    private async Task<(Outcome Outcome, DeliveryFailure? Failure)> HandleAsync(TransportDelivery delivery, CancellationToken abort)
     {
         var envelope = delivery.Envelope;
         if (!subscription.TryGetHandler(envelope.EventType, out var binding))
         {
             LogMessages.EventIgnored(logger, subscription.Group, envelope.EventType, envelope.EventId);
             observers.Ignored(envelope, subscription.Group);
-            return Outcome.Handled;
+            return (Outcome.Handled, null);
         }
 
+        // An event that cannot be read fails the same way on every attempt: straight to the dead-letter queue.
+        var (@event, unreadable) = Read(binding, envelope);
+        if (unreadable is not null)
+        {
+            observers.Failed(envelope, subscription.Group, 1, unreadable.Exception);
+            return (Outcome.Failed, unreadable);
+        }
+
+        return await InvokeAsync(delivery, binding, @event!, abort);
+    }
+
+    private (object? Event, DeliveryFailure? Failure) Read(HandlerBinding binding, EventEnvelope envelope)
+    {
+        var descriptor = binding.Event;
+        if (envelope.EventVersion != descriptor.Version)
+        {
+            var e = new EventFormatException(
+                $"'{envelope.EventType}' v{envelope.EventVersion} cannot be handled: {binding.HandlerType.Name} in group '{subscription.Group}' reads v{descriptor.Version}, and no upcaster leads from v{envelope.EventVersion} to it.");
+            return (null, new DeliveryFailure(DeadLetterReason.UnsupportedVersion, e, binding.HandlerType, 0, timeProvider.GetUtcNow()));
+        }
+
+        try
+        {
+            return (EventSerializer.Deserialize(descriptor, envelope.Data.Span), null);
+        }
+        catch (EventFormatException e)
+        {
+            return (null, new DeliveryFailure(DeadLetterReason.Undeserializable, e, binding.HandlerType, 0, timeProvider.GetUtcNow()));
+        }
+    }
+
+    private async Task<(Outcome Outcome, DeliveryFailure? Failure)> InvokeAsync(TransportDelivery delivery, HandlerBinding binding, object @event, CancellationToken abort)
+    {
+        var envelope = delivery.Envelope;
         var options = subscription.Options;
         var tries = options.ImmediateRetries + 1;
+        DateTimeOffset? firstFailure = null;
         for (var @try = 1; ; @try++)
         {
             // Attempts count every call of the handler for this event in this group, immediate retries included.
             var attempt = ((delivery.DeliveryCount - 1) * tries) + @try;
             try
             {
-                var @event = EventSerializer.Deserialize(binding.Event, envelope.Data.Span);
                 await using var scope = scopes.CreateAsyncScope();
                 // Flows to publishes the handler makes, for correlation, causation and depth.
                 AmbientEvent.Current = envelope;
@@ -114,26 +169,22 @@ internal sealed class DeliveryProcessor(Subscription subscription, IServiceScope
                 }
 
                 observers.Handled(envelope, @event, subscription.Group);
-                return Outcome.Handled;
+                return (Outcome.Handled, null);
             }
             catch (OperationCanceledException) when (abort.IsCancellationRequested)
             {
-                return Outcome.Aborted;
+                return (Outcome.Aborted, null);
             }
-            catch (BrokenCircuitException e)
+            catch (BrokenCircuitException)
             {
                 // The handler was not called: the circuit opened meanwhile, or another event is the half-open probe.
-                if (options.Acknowledgement == AcknowledgementMode.AtMostOnce)
-                {
-                    LogMessages.EventDropped(logger, e, subscription.Group, envelope.EventType, envelope.EventId, attempt);
-                }
-
-                return Outcome.CircuitOpen;
+                return (Outcome.CircuitOpen, null);
             }
 #pragma warning disable CA1031 // Any handler failure is the delivery's failure, never the consumer's.
             catch (Exception e)
 #pragma warning restore CA1031
             {
+                firstFailure ??= timeProvider.GetUtcNow();
                 observers.Failed(envelope, subscription.Group, attempt, e);
                 if (@try < tries)
                 {
@@ -141,16 +192,7 @@ internal sealed class DeliveryProcessor(Subscription subscription, IServiceScope
                     continue;
                 }
 
-                if (options.Acknowledgement == AcknowledgementMode.AtMostOnce)
-                {
-                    LogMessages.EventDropped(logger, e, subscription.Group, envelope.EventType, envelope.EventId, attempt);
-                }
-                else
-                {
-                    LogMessages.HandlerFailed(logger, e, subscription.Group, envelope.EventType, envelope.EventId, attempt, options.DelayFor(delivery.DeliveryCount));
-                }
-
-                return Outcome.Failed;
+                return (Outcome.Failed, new DeliveryFailure(DeadLetterReason.HandlerFailed, e, binding.HandlerType, attempt, firstFailure.Value));
             }
         }
     }

@@ -13,7 +13,7 @@ public interface IEventObserver
     /// <summary>Called after a handler of <paramref name="group"/> completed an event.</summary>
     void OnHandled(EventEnvelope envelope, object @event, string group) { }
 
-    /// <summary>Called when handling an event in <paramref name="group"/> failed; it will be delivered again.</summary>
+    /// <summary>Called when handling an event in <paramref name="group"/> failed; it is retried, unless <see cref="OnDeadLettered"/> follows.</summary>
     void OnFailed(EventEnvelope envelope, string group, int attempt, Exception exception) { }
 
     /// <summary>Called when <paramref name="group"/> skipped an event it has no handler for.</summary>
@@ -23,4 +23,8 @@ public interface IEventObserver
     /// <param name="envelope">The duplicate's envelope.</param>
     /// <param name="group">The consumer group.</param>
     void OnDuplicate(EventEnvelope envelope, string group) { }
+
+    /// <summary>Called when a consumer group gave up on an event and put it in its dead-letter queue.</summary>
+    /// <param name="letter">The dead letter, as stored.</param>
+    void OnDeadLettered(DeadLetters.DeadLetter letter) { }
 }

@@ -29,9 +29,6 @@ internal static partial class LogMessages
     [LoggerMessage(8, LogLevel.Information, "Consumer group {Group} failed to handle {EventType} {EventId} (attempt {Attempt}); retrying at once")]
     public static partial void HandlerRetrying(ILogger logger, Exception exception, string group, string eventType, string eventId, int attempt);
 
-    [LoggerMessage(9, LogLevel.Error, "Consumer group {Group} failed to handle {EventType} {EventId} (attempt {Attempt}) and acknowledges at most once: the event is dropped")]
-    public static partial void EventDropped(ILogger logger, Exception exception, string group, string eventType, string eventId, int attempt);
-
     [LoggerMessage(10, LogLevel.Warning, "Consumer group {Group} on topic {Topic}: circuit opened after repeated handler failures; fetching stops for {BreakDuration}")]
     public static partial void CircuitOpened(ILogger logger, string group, string topic, TimeSpan breakDuration);
 
@@ -55,4 +52,10 @@ internal static partial class LogMessages
 
     [LoggerMessage(17, LogLevel.Error, "Inbox cleanup failed; retrying in {Interval}")]
     public static partial void InboxCleanupFailed(ILogger logger, Exception exception, TimeSpan interval);
+
+    [LoggerMessage(18, LogLevel.Error, "Consumer group {Group} dead-lettered {EventType} {EventId} ({Reason}, {Attempts} attempt(s)); redrive it with herald dlq redrive or IDeadLetters")]
+    public static partial void DeadLettered(ILogger logger, Exception exception, string group, string eventType, string eventId, string reason, int attempts);
+
+    [LoggerMessage(19, LogLevel.Warning, "The transport {Transport} keeps no dead letters; Herald keeps them in memory, and they are lost when the process ends")]
+    public static partial void DeadLettersInMemory(ILogger logger, string transport);
 }

@@ -21,6 +21,8 @@ internal sealed class ObserverSet(IEnumerable<IEventObserver> observers, ILogger
 
     public void Duplicate(EventEnvelope envelope, string group) => Notify((o, s) => o.OnDuplicate(s.envelope, s.group), (envelope, group));
 
+    public void DeadLettered(DeadLetters.DeadLetter letter) => Notify((o, s) => o.OnDeadLettered(s), letter);
+
     private void Notify<TState>(Action<IEventObserver, TState> call, TState state)
     {
         foreach (var observer in _observers)

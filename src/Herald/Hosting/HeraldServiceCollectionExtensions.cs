@@ -1,9 +1,13 @@
 using Herald.Consuming;
+using Herald.DeadLetters;
 using Herald.Diagnostics;
 using Herald.Publishing;
+using Herald.Transports;
 using Herald.Transports.Embedded;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Herald.Hosting;
 
@@ -33,10 +37,26 @@ public static class HeraldServiceCollectionExtensions
         services.AddSingleton(builder.Options);
         services.AddSingleton(sp => builder.TransportFactory?.Invoke(sp) ?? HeraldBuilder.CreateEmbeddedLog(sp, new EmbeddedLogOptions()));
         services.AddSingleton<ObserverSet>();
+        services.TryAddSingleton(CreateDeadLetterStore);
+        services.TryAddSingleton<IDeadLetters>(sp => new DeadLetters.DeadLetters(
+            sp.GetRequiredService<ITransport>(), sp.GetRequiredService<IDeadLetterStore>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IEventPublisher, EventPublisher>();
         services.AddSingleton<ConsumerRuntime>();
         services.AddSingleton<IConsumerDriver>(sp => sp.GetRequiredService<ConsumerRuntime>());
         services.AddHostedService<ConsumerService>();
         return services;
+    }
+
+    private static IDeadLetterStore CreateDeadLetterStore(IServiceProvider services)
+    {
+        var transport = services.GetRequiredService<ITransport>();
+        if (transport.DeadLetterStore is { } store)
+        {
+            return store;
+        }
+
+        var logger = services.GetService<ILoggerFactory>()?.CreateLogger("Herald.Consuming") ?? NullLogger.Instance;
+        LogMessages.DeadLettersInMemory(logger, transport.GetType().Name);
+        return new InMemoryDeadLetterStore();
     }
 }

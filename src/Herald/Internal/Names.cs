@@ -21,7 +21,18 @@ internal static partial class Names
             throw new InvalidOperationException(
                 $"{what} name '{name}' is invalid: use 1 to 249 of the characters a-z, A-Z, 0-9, '.', '_' and '-'.");
         }
+
+        if (name.StartsWith(ReservedPrefix, StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException($"{what} name '{name}' is invalid: names starting with '{ReservedPrefix}' are Herald's own.");
+        }
     }
+
+    /// <summary>Prefix of the topics Herald keeps for itself (redrives, dead letters, retry state); user topics cannot start with it.</summary>
+    public const string ReservedPrefix = "__herald.";
+
+    /// <summary>The topic through which redriven events of <paramref name="topic"/> reach <paramref name="group"/> only.</summary>
+    public static string RedriveTopic(string topic, string group) => $"{ReservedPrefix}redrive.{group}.{topic}";
 
     [GeneratedRegex("^[a-z0-9]+([._-][a-z0-9]+)*$")]
     private static partial Regex EventName();

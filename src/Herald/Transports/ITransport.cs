@@ -1,3 +1,4 @@
+using Herald.DeadLetters;
 using Herald.Events;
 
 namespace Herald.Transports;
@@ -22,4 +23,8 @@ public interface ITransport
     /// <summary>Joins consumer group <paramref name="group"/> on <paramref name="topic"/> as one competing member.</summary>
     /// <remarks>Disposing the listener leaves the group; its partitions move to the remaining members.</remarks>
     ValueTask<ITransportListener> ListenAsync(string topic, string group, CancellationToken cancellationToken = default);
+
+    /// <summary>Gets where the transport keeps the consumer groups' dead letters, as durably as its events.</summary>
+    /// <remarks><see langword="null"/> when it keeps none; Herald then keeps them in process memory.</remarks>
+    IDeadLetterStore? DeadLetterStore => null;
 }

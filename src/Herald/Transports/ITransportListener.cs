@@ -22,6 +22,13 @@ public interface ITransportListener : IAsyncDisposable
 
     /// <summary>Settles a delivery as failed: it and every later delivery of its partition come again after <paramref name="delay"/>.</summary>
     /// <remarks>Deliveries of that partition already received and not completed must be dropped by the caller:
-    /// they are delivered again, in order, after the failed one.</remarks>
+    /// they are delivered again, in order, after the failed one. The next delivery of the event has a
+    /// <see cref="TransportDelivery.DeliveryCount"/> one higher and keeps <see cref="TransportDelivery.FirstFailedAt"/>
+    /// (the time of the event's first redelivery request); durable transports keep both, and the delay, across a restart.</remarks>
     ValueTask RedeliverAsync(TransportDelivery delivery, TimeSpan delay, CancellationToken cancellationToken = default);
+
+    /// <summary>Puts a delivery back without a failure: it and every later delivery of its partition come again after <paramref name="delay"/>, with the same delivery count.</summary>
+    /// <remarks>For a consumer that pauses (an open circuit breaker) rather than fails: the event was not handled and
+    /// must not move toward the dead-letter queue.</remarks>
+    ValueTask DeferAsync(TransportDelivery delivery, TimeSpan delay, CancellationToken cancellationToken = default);
 }

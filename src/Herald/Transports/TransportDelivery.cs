@@ -22,6 +22,9 @@ public sealed class TransportDelivery(EventEnvelope envelope, int partition, lon
     /// <remarks>An event handed to another member after a rebalance, or re-read behind a failed one, counts from 1 again.</remarks>
     public int DeliveryCount { get; } = deliveryCount;
 
+    /// <summary>Gets when this event first failed in this group, once it has been redelivered; <see langword="null"/> on a first delivery.</summary>
+    public DateTimeOffset? FirstFailedAt { get; init; }
+
     /// <summary>Gets the transport's own settlement state (a delivery tag, an assignment generation).</summary>
     public object? State { get; init; }
 }

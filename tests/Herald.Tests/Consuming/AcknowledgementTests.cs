@@ -30,7 +30,7 @@ public sealed class AcknowledgementTests
     {
         var journal = new Journal();
         journal.FailuresLeft["o1"] = 3;
-        await using var harness = Harness(journal, g => g.ImmediateRetries = 1);
+        await using var harness = Harness(journal, g => (g.ImmediateRetries, g.RedeliveryJitter) = (1, 0));
 
         await harness.PublishAsync(new OrderPlaced("o1", 1), new PublishOptions { PartitionKey = "o1" });
         await harness.ProcessPendingAsync();
@@ -69,7 +69,7 @@ public sealed class AcknowledgementTests
 
         await harness.PublishAsync(new OrderPlaced("o1", 1), new PublishOptions { PartitionKey = "o1" });
         await harness.ProcessPendingAsync();
-        await harness.AdvanceTimeAsync(TimeSpan.FromSeconds(1));
+        await harness.AdvanceTimeAsync(TimeSpan.FromSeconds(1.2));
 
         Assert.Equal(2, Assert.Single(journal.Entries).Attempt);
     }

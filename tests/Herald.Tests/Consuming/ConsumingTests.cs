@@ -75,7 +75,7 @@ public sealed class ConsumingTests
         journal.FailuresLeft["slow"] = 2;
         await using var harness = Harness(journal, h => h
             .AddHandler<RecordingPlacedHandler>("billing")
-            .ConfigureGroup("billing", g => g.RedeliveryDelay = TimeSpan.FromSeconds(1)));
+            .ConfigureGroup("billing", g => (g.RedeliveryDelay, g.RedeliveryJitter) = (TimeSpan.FromSeconds(1), 0)));
 
         await harness.PublishAsync(new OrderPlaced("slow", 1), new PublishOptions { PartitionKey = "slow" });
         await harness.PublishAsync(new OrderPlaced("slow", 2), new PublishOptions { PartitionKey = "slow" });

@@ -38,6 +38,9 @@ public sealed class TransportFaultTests
         public ValueTask RedeliverAsync(TransportDelivery delivery, TimeSpan delay, CancellationToken cancellationToken = default) =>
             inner.RedeliverAsync(delivery, delay, cancellationToken);
 
+        public ValueTask DeferAsync(TransportDelivery delivery, TimeSpan delay, CancellationToken cancellationToken = default) =>
+            inner.DeferAsync(delivery, delay, cancellationToken);
+
         public ValueTask DisposeAsync() => inner.DisposeAsync();
     }
 

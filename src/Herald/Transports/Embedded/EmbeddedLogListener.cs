@@ -5,9 +5,10 @@ namespace Herald.Transports.Embedded;
 
 /// <summary>
 /// One consumer group member on the embedded log: reads the partitions the group assigns it, rewinds a partition to
-/// redeliver, and commits completed offsets to the group (durably every second and when it leaves).
+/// redeliver, and commits completed offsets to the group (durably every second and when it leaves). A failed event's
+/// redelivery schedule is kept in <see cref="RetryStates"/>, so a restart continues it.
 /// </summary>
-internal sealed class EmbeddedLogListener(GroupMember member, TimeProvider timeProvider) : ITransportListener
+internal sealed class EmbeddedLogListener(GroupMember member, RetryStates retries, TimeProvider timeProvider) : ITransportListener
 {
     private readonly Lock _lock = new();
     private PartitionState[] _states = [];
@@ -109,14 +110,35 @@ internal sealed class EmbeddedLogListener(GroupMember member, TimeProvider timeP
         return ValueTask.CompletedTask;
     }
 
-    public ValueTask RedeliverAsync(TransportDelivery delivery, TimeSpan delay, CancellationToken cancellationToken = default)
+    public async ValueTask RedeliverAsync(TransportDelivery delivery, TimeSpan delay, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(delivery);
+        RetryState? state = null;
+        lock (_lock)
+        {
+            if (delivery.State is Ticket ticket && ticket.State.IsCurrent(ticket.Generation))
+            {
+                var now = timeProvider.GetUtcNow();
+                state = new RetryState(delivery.Offset, delivery.DeliveryCount, now + delay, delivery.FirstFailedAt ?? now);
+                ticket.State.Rewind(state.Value);
+            }
+        }
+
+        if (state is { } persist)
+        {
+            await retries.SetAsync(member.Topic.Name, member.Group, delivery.Partition, persist, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public ValueTask DeferAsync(TransportDelivery delivery, TimeSpan delay, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(delivery);
         lock (_lock)
         {
             if (delivery.State is Ticket ticket && ticket.State.IsCurrent(ticket.Generation))
             {
-                ticket.State.Rewind(delivery.Offset, delivery.DeliveryCount, timeProvider.GetUtcNow() + delay);
+                var now = timeProvider.GetUtcNow();
+                ticket.State.Rewind(new RetryState(delivery.Offset, delivery.DeliveryCount - 1, now + delay, delivery.FirstFailedAt ?? now));
             }
         }
 
@@ -164,7 +186,10 @@ internal sealed class EmbeddedLogListener(GroupMember member, TimeProvider timeP
         {
             var assigned = assignment.Partitions[i];
             var kept = Array.Find(_states, s => s.Partition == assigned.Partition.Id);
-            states[i] = kept ?? new PartitionState(assigned.Partition.OpenReader(assigned.StartOffset), assigned.StartOffset);
+            states[i] = kept ?? new PartitionState(
+                assigned.Partition.OpenReader(assigned.StartOffset),
+                assigned.StartOffset,
+                retries.Get(member.Topic.Name, member.Group, assigned.Partition.Id));
         }
 
         foreach (var state in _states)
@@ -182,16 +207,28 @@ internal sealed class EmbeddedLogListener(GroupMember member, TimeProvider timeP
     /// <summary>What a delivery carries back to settle it: its partition's state and the generation it was read in.</summary>
     private sealed record Ticket(PartitionState State, int Generation);
 
-    private sealed class PartitionState(LogReader reader, long committed)
+    private sealed class PartitionState
     {
-        private long _completed = committed;
-        private long _pushed = committed;
+        private long _completed;
+        private long _pushed;
         private int _generation;
         private long _failedOffset = -1;
         private int _failedCount;
+        private DateTimeOffset _failedSince;
         private Ticket? _ticket;
 
-        public LogReader Reader { get; } = reader;
+        public PartitionState(LogReader reader, long committed, RetryState? retry)
+        {
+            Reader = reader;
+            _completed = _pushed = committed;
+            // A schedule left by an earlier run still applies while its event is not committed.
+            if (retry is { } state && state.Offset >= committed)
+            {
+                Rewind(state);
+            }
+        }
+
+        public LogReader Reader { get; }
 
         public int Partition => Reader.Partition.Id;
 
@@ -214,8 +251,12 @@ internal sealed class EmbeddedLogListener(GroupMember member, TimeProvider timeP
                         break;
                     }
 
-                    var count = record.Offset == _failedOffset ? _failedCount + 1 : 1;
-                    deliveries.Add(new TransportDelivery(EnvelopeRecords.FromRecord(record), Partition, record.Offset, count) { State = _ticket });
+                    var earlier = record.Offset == _failedOffset ? _failedCount : 0;
+                    deliveries.Add(new TransportDelivery(EnvelopeRecords.FromRecord(record), Partition, record.Offset, earlier + 1)
+                    {
+                        State = _ticket,
+                        FirstFailedAt = earlier > 0 ? _failedSince : null,
+                    });
                     added++;
                 }
 
@@ -249,12 +290,13 @@ internal sealed class EmbeddedLogListener(GroupMember member, TimeProvider timeP
             }
         }
 
-        public void Rewind(long offset, int deliveryCount, DateTimeOffset notBefore)
+        public void Rewind(RetryState state)
         {
-            Reader.Seek(offset);
-            _failedOffset = offset;
-            _failedCount = deliveryCount;
-            NotBefore = notBefore;
+            Reader.Seek(state.Offset);
+            _failedOffset = state.Offset;
+            _failedCount = state.DeliveryCount;
+            _failedSince = state.FirstFailedAt;
+            NotBefore = state.NotBefore;
             // Deliveries read after the failed one are void: settling one of them must not move the group.
             Interlocked.Increment(ref _generation);
             _ticket = null;

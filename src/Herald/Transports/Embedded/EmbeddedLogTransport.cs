@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
+using Herald.DeadLetters;
 using Herald.Events;
+using Herald.Internal;
 using Herald.Log;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -15,6 +17,10 @@ namespace Herald.Transports.Embedded;
 public sealed partial class EmbeddedLogTransport : ITransport, IDisposable, IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, LogTopic> _topics = new(StringComparer.Ordinal);
+    private readonly Lock _topicCreation = new();
+    private readonly StateTopic _deadLetters;
+    private readonly StateTopic _retries;
+    private readonly RetryStates _retryStates;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private uint _roundRobin;
@@ -27,7 +33,23 @@ public sealed partial class EmbeddedLogTransport : ITransport, IDisposable, IAsy
         options ??= new EmbeddedLogOptions();
         _timeProvider = timeProvider ?? TimeProvider.System;
         _logger = logger ?? NullLogger<EmbeddedLogTransport>.Instance;
+        // Herald's own topics: one partition each, the state ones compacted and kept until removed.
+        options.Log.Topics.TryAdd(EmbeddedDeadLetterStore.TopicName, StateTopic.Options);
+        options.Log.Topics.TryAdd(RetryStates.TopicName, StateTopic.Options);
         Log = EventLog.Open(options.DataDirectory, options.Log);
+        try
+        {
+            _deadLetters = StateTopic.Open(Log, EmbeddedDeadLetterStore.TopicName, _timeProvider);
+            _retries = StateTopic.Open(Log, RetryStates.TopicName, _timeProvider);
+        }
+        catch
+        {
+            Log.Dispose();
+            throw;
+        }
+
+        _retryStates = new RetryStates(_retries);
+        DeadLetterStore = new EmbeddedDeadLetterStore(_deadLetters);
         Log.PartitionFailed += (partition, exception) => PartitionFailed(_logger, exception, partition.Topic, partition.Id);
         foreach (var recovery in Log.Recoveries)
         {
@@ -39,6 +61,9 @@ public sealed partial class EmbeddedLogTransport : ITransport, IDisposable, IAsy
 
     /// <inheritdoc/>
     public TransportCapabilities Capabilities => TransportCapabilities.Durable | TransportCapabilities.Replay | TransportCapabilities.DurableOffsets;
+
+    /// <summary>Gets the dead-letter queues of the consumer groups on this log.</summary>
+    public IDeadLetterStore DeadLetterStore { get; }
 
     /// <summary>Gets the log underneath, for tools and tests.</summary>
     public EventLog Log { get; }
@@ -70,22 +95,43 @@ public sealed partial class EmbeddedLogTransport : ITransport, IDisposable, IAsy
         ArgumentException.ThrowIfNullOrEmpty(group);
         cancellationToken.ThrowIfCancellationRequested();
         _ = Topic(topic);
-        return new(new EmbeddedLogListener(Log.Groups.Join(topic, group), _timeProvider));
+        return new(new EmbeddedLogListener(Log.Groups.Join(topic, group), _retryStates, _timeProvider));
     }
 
     /// <summary>Returns the events of <paramref name="topic"/> that <paramref name="group"/> has not committed yet.</summary>
     public long GetBacklog(string topic, string group) => Log.Groups.GetLag(group, topic);
 
     /// <summary>Flushes committed offsets and closes the log.</summary>
-    public void Dispose() => Log.Dispose();
+    public void Dispose()
+    {
+        Log.Dispose();
+        _deadLetters.Dispose();
+        _retries.Dispose();
+    }
 
     /// <inheritdoc/>
-    public ValueTask DisposeAsync() => Log.DisposeAsync();
+    public ValueTask DisposeAsync() => new(Task.Run(Dispose));
 
     private LogTopic Topic(string name)
     {
         ArgumentException.ThrowIfNullOrEmpty(name, "topic");
-        return _topics.TryGetValue(name, out var topic) ? topic : _topics.GetOrAdd(name, Log.GetOrCreateTopic(name));
+        if (_topics.TryGetValue(name, out var topic))
+        {
+            return topic;
+        }
+
+        lock (_topicCreation)
+        {
+            // Herald's redrive topics carry few events: one partition each instead of the default.
+            if (name.StartsWith(Names.ReservedPrefix, StringComparison.Ordinal) && !Log.Options.Topics.ContainsKey(name))
+            {
+                var options = Log.Options.DefaultTopic.Clone();
+                options.Partitions = 1;
+                Log.Options.Topics[name] = options;
+            }
+
+            return _topics.GetOrAdd(name, Log.GetOrCreateTopic(name));
+        }
     }
 
     [LoggerMessage(20, LogLevel.Information, "Embedded log opened in {Directory} with {Topics} topic(s)")]

@@ -18,6 +18,9 @@ internal sealed class InMemoryGroupPartition(long committed)
 
     public int FailedCount { get; set; }
 
+    /// <summary>Gets or sets when the failed event first failed.</summary>
+    public DateTimeOffset FailedSince { get; set; }
+
     /// <summary>Gets or sets when a failed event may be handed out again.</summary>
     public DateTimeOffset NotBefore { get; set; }
 }

@@ -36,8 +36,12 @@ internal sealed class InMemoryListener(InMemoryTopic topic, InMemoryGroup group)
                 while (state.Position < partition.End && added < maxCount)
                 {
                     var offset = state.Position++;
-                    var deliveryCount = offset == state.FailedOffset ? state.FailedCount + 1 : 1;
-                    deliveries.Add(new TransportDelivery(partition[offset], p, offset, deliveryCount) { State = state.Generation });
+                    var earlier = offset == state.FailedOffset ? state.FailedCount : 0;
+                    deliveries.Add(new TransportDelivery(partition[offset], p, offset, earlier + 1)
+                    {
+                        State = state.Generation,
+                        FirstFailedAt = earlier > 0 ? state.FailedSince : null,
+                    });
                     added++;
                 }
             }
@@ -102,17 +106,25 @@ internal sealed class InMemoryListener(InMemoryTopic topic, InMemoryGroup group)
         return ValueTask.CompletedTask;
     }
 
-    public ValueTask RedeliverAsync(TransportDelivery delivery, TimeSpan delay, CancellationToken cancellationToken = default)
+    public ValueTask RedeliverAsync(TransportDelivery delivery, TimeSpan delay, CancellationToken cancellationToken = default) =>
+        PutBack(delivery, delay, failed: true);
+
+    public ValueTask DeferAsync(TransportDelivery delivery, TimeSpan delay, CancellationToken cancellationToken = default) =>
+        PutBack(delivery, delay, failed: false);
+
+    private ValueTask PutBack(TransportDelivery delivery, TimeSpan delay, bool failed)
     {
         ArgumentNullException.ThrowIfNull(delivery);
         lock (topic.Sync)
         {
             if (Owns(delivery, out var state))
             {
+                var now = topic.TimeProvider.GetUtcNow();
                 state.Position = delivery.Offset;
                 state.FailedOffset = delivery.Offset;
-                state.FailedCount = delivery.DeliveryCount;
-                state.NotBefore = topic.TimeProvider.GetUtcNow() + delay;
+                state.FailedCount = failed ? delivery.DeliveryCount : delivery.DeliveryCount - 1;
+                state.FailedSince = delivery.FirstFailedAt ?? now;
+                state.NotBefore = now + delay;
                 // Deliveries after the failed one are void: settling one of them must not move the group.
                 state.Generation++;
             }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Herald.DeadLetters;
 using Herald.Events;
 
 namespace Herald.Transports.InMemory;
@@ -45,6 +46,9 @@ public sealed class InMemoryTransport : ITransport
         cancellationToken.ThrowIfCancellationRequested();
         return new(Topic(topic).Join(group));
     }
+
+    /// <summary>Gets the consumer groups' dead letters, in memory like the events.</summary>
+    public IDeadLetterStore DeadLetterStore { get; } = new InMemoryDeadLetterStore();
 
     /// <summary>Gets how many events of <paramref name="topic"/> group <paramref name="group"/> has not completed.</summary>
     public long GetBacklog(string topic, string group) =>

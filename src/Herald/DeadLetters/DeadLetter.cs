@@ -1,0 +1,88 @@
+using Herald.Events;
+
+namespace Herald.DeadLetters;
+
+/// <summary>An event one consumer group gave up on, with why and when: an entry in that group's dead-letter queue.</summary>
+/// <remarks>
+/// A dead letter is identified by its <see cref="Group"/> and the event's id: one event has at most one dead letter per
+/// group. The <see cref="Envelope"/> is the event exactly as it was delivered. When a redriven event fails again, its
+/// dead letter returns with the earlier episodes in <see cref="History"/>.
+/// </remarks>
+public sealed record DeadLetter
+{
+    /// <summary>Gets the consumer group that failed to handle the event; a redrive delivers it to this group only.</summary>
+    public required string Group { get; init; }
+
+    /// <summary>Gets the topic the event was delivered from.</summary>
+    public required string Topic { get; init; }
+
+    /// <summary>Gets the event, unchanged.</summary>
+    public required EventEnvelope Envelope { get; init; }
+
+    /// <summary>Gets the event id.</summary>
+    public string EventId => Envelope.EventId;
+
+    /// <summary>Gets the event type.</summary>
+    public string EventType => Envelope.EventType;
+
+    /// <summary>Gets the state of the dead letter.</summary>
+    public DeadLetterStatus Status { get; init; } = DeadLetterStatus.Pending;
+
+    /// <summary>Gets the last failure that sent the event here.</summary>
+    public required DeadLetterFailure Failure { get; init; }
+
+    /// <summary>Gets when the event was last redriven, while <see cref="Status"/> is <see cref="DeadLetterStatus.Redriven"/>.</summary>
+    public DateTimeOffset? RedrivenAt { get; init; }
+
+    /// <summary>Gets the earlier episodes, oldest first: each failure that dead-lettered the event before it was redriven.</summary>
+    public IReadOnlyList<DeadLetterFailure> History { get; init; } = [];
+}
+
+/// <summary>Why and how an event failed in a consumer group, up to its dead-lettering.</summary>
+/// <param name="Reason">What kind of failure it was.</param>
+/// <param name="ExceptionType">The full name of the last exception's type.</param>
+/// <param name="ExceptionMessage">The last exception's message.</param>
+/// <param name="StackTrace">The last exception's stack trace, with inner exceptions (<see cref="Exception.ToString"/>).</param>
+/// <param name="Handler">The handler type that failed, when one was called.</param>
+/// <param name="Attempts">How many times the handler was called for the event in this episode, immediate retries included.</param>
+/// <param name="FirstFailureAt">When the event first failed in this episode.</param>
+/// <param name="LastFailureAt">When the event last failed.</param>
+/// <param name="DeadLetteredAt">When the event was dead-lettered.</param>
+/// <param name="RedrivenAt">When the episode ended by a redrive; <see langword="null"/> for the current one.</param>
+public sealed record DeadLetterFailure(
+    DeadLetterReason Reason,
+    string ExceptionType,
+    string ExceptionMessage,
+    string? StackTrace,
+    string? Handler,
+    int Attempts,
+    DateTimeOffset FirstFailureAt,
+    DateTimeOffset LastFailureAt,
+    DateTimeOffset DeadLetteredAt,
+    DateTimeOffset? RedrivenAt = null);
+
+/// <summary>What kind of failure dead-lettered an event.</summary>
+public enum DeadLetterReason
+{
+    /// <summary>The handler failed on every attempt: immediate retries and delayed redeliveries.</summary>
+    HandlerFailed,
+
+    /// <summary>The payload could not be read as the registered event type; retrying cannot help.</summary>
+    Undeserializable,
+
+    /// <summary>The event's version is newer than the registered type, or older with no upcaster to the current version.</summary>
+    UnsupportedVersion,
+
+    /// <summary>The group acknowledges at most once: the handler failed and the event is not delivered again.</summary>
+    FailedAtMostOnce,
+}
+
+/// <summary>The state of a dead letter.</summary>
+public enum DeadLetterStatus
+{
+    /// <summary>Waiting for an operator: listed, redrivable, purgeable.</summary>
+    Pending,
+
+    /// <summary>Sent back to its group; kept so that a new failure carries the history.</summary>
+    Redriven,
+}

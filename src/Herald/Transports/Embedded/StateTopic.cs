@@ -1,0 +1,113 @@
+using System.Text;
+using Herald.Log;
+using Herald.Log.Storage;
+
+namespace Herald.Transports.Embedded;
+
+/// <summary>
+/// A durable map from string keys to values on a one-partition, key-compacted log topic: every change is an appended
+/// record (a null value removes the key), and opening replays the topic into memory.
+/// </summary>
+/// <remarks>Changes are serialized, so the map always holds what the last appended record of a key says.</remarks>
+internal sealed class StateTopic : IDisposable
+{
+    private readonly LogPartition _partition;
+    private readonly Dictionary<string, byte[]> _entries = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _writeGate = new(1, 1);
+    private readonly Lock _lock = new();
+    private readonly TimeProvider _timeProvider;
+
+    private StateTopic(LogPartition partition, TimeProvider timeProvider)
+    {
+        _partition = partition;
+        _timeProvider = timeProvider;
+        using var reader = partition.OpenReader(partition.StartOffset);
+        while (reader.TryRead(out var records))
+        {
+            foreach (var record in records)
+            {
+                var key = Encoding.UTF8.GetString(record.Key);
+                if (record.HasValue)
+                {
+                    _entries[key] = record.Value.ToArray();
+                }
+                else
+                {
+                    _entries.Remove(key);
+                }
+            }
+        }
+    }
+
+    /// <summary>The options of state topics: one partition, compacted, kept until removed.</summary>
+    public static TopicOptions Options => new()
+    {
+        Partitions = 1,
+        CleanupPolicy = CleanupPolicy.Compact,
+        RetentionTime = null,
+        RetentionBytes = null,
+        SegmentBytes = 16L * 1024 * 1024,
+    };
+
+    /// <summary>Opens <paramref name="name"/> on <paramref name="log"/> (its options registered before the log opened) and replays it.</summary>
+    public static StateTopic Open(EventLog log, string name, TimeProvider timeProvider) =>
+        new(log.GetOrCreateTopic(name).Partitions[0], timeProvider);
+
+    public bool TryGet(string key, out byte[] value)
+    {
+        lock (_lock)
+        {
+            return _entries.TryGetValue(key, out value!);
+        }
+    }
+
+    public List<byte[]> Values()
+    {
+        lock (_lock)
+        {
+            return [.. _entries.Values];
+        }
+    }
+
+    /// <summary>Sets <paramref name="key"/> to <paramref name="value"/>, or removes it when <paramref name="value"/> is null; durable when the task completes.</summary>
+    /// <returns>Whether the key was present before.</returns>
+    public async ValueTask<bool> SetAsync(string key, byte[]? value, CancellationToken cancellationToken)
+    {
+        await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            bool existed;
+            lock (_lock)
+            {
+                existed = _entries.ContainsKey(key);
+            }
+
+            if (value is null && !existed)
+            {
+                return false;
+            }
+
+            var record = new LogRecord(_timeProvider.GetUtcNow().ToUnixTimeMilliseconds(), Encoding.UTF8.GetBytes(key), value is null ? default(ReadOnlyMemory<byte>?) : value);
+            await _partition.AppendAsync(record, CancellationToken.None).ConfigureAwait(false);
+            lock (_lock)
+            {
+                if (value is null)
+                {
+                    _entries.Remove(key);
+                }
+                else
+                {
+                    _entries[key] = value;
+                }
+            }
+
+            return existed;
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
+    public void Dispose() => _writeGate.Dispose();
+}
