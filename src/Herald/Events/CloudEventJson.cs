@@ -33,7 +33,9 @@ public static class CloudEventJson
             }
         });
         writer.WriteString(CloudEventAttributes.DataContentType, envelope.DataContentType);
-        if (IsJson(envelope.DataContentType) && !envelope.Data.IsEmpty)
+        // A JSON payload is embedded as JSON; one that is not valid JSON (a poison event kept in a dead letter) is kept
+        // byte for byte as data_base64, with its content type unchanged.
+        if (IsJson(envelope.DataContentType) && !envelope.Data.IsEmpty && IsValidJson(envelope.Data.Span))
         {
             writer.WritePropertyName("data");
             writer.WriteRawValue(envelope.Data.Span, skipInputValidation: false);
@@ -44,6 +46,23 @@ public static class CloudEventJson
         }
 
         writer.WriteEndObject();
+    }
+
+    private static bool IsValidJson(ReadOnlySpan<byte> data)
+    {
+        var reader = new Utf8JsonReader(data);
+        try
+        {
+            while (reader.Read())
+            {
+            }
+
+            return true;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Returns the envelope as a UTF-8 structured-mode JSON document.</summary>

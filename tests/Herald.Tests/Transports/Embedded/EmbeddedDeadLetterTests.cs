@@ -132,12 +132,17 @@ public sealed class EmbeddedDeadLetterTests : IDisposable
             await transport.DeadLetterStore.SaveAsync(letter, token);
             await transport.DeadLetterStore.SaveAsync(letter with { Group = "audit" }, token);
             await transport.DeadLetterStore.SaveAsync(letter with { Status = DeadLetterStatus.Redriven, RedrivenAt = _time.GetUtcNow() }, token);
+            await transport.DeadLetterStore.SaveAsync(letter with { Group = "poison", Envelope = letter.Envelope with { Data = "{\"OrderId\": 4"u8.ToArray() } }, token);
             Assert.True(await transport.DeadLetterStore.RemoveAsync("audit", "e1", token));
             Assert.False(await transport.DeadLetterStore.RemoveAsync("audit", "e1", token));
         }
 
         await using var reopened = new Herald.Transports.Embedded.EmbeddedLogTransport(new() { DataDirectory = _directory });
-        var stored = Assert.Single(await reopened.DeadLetterStore.GetAllAsync(token));
+        // A payload that is not valid JSON (a poison event) is kept byte for byte.
+        var poison = await reopened.DeadLetterStore.GetAsync("poison", "e1", token);
+        Assert.Equal("{\"OrderId\": 4"u8.ToArray(), poison!.Envelope.Data.ToArray());
+        Assert.Equal("application/json", poison.Envelope.DataContentType);
+        var stored = Assert.Single(await reopened.DeadLetterStore.GetAllAsync(token), l => l.Group == "billing");
         Assert.Equal(DeadLetterStatus.Redriven, stored.Status);
         Assert.Equal(letter.Failure, stored.Failure);
         Assert.Equal("acme", stored.Envelope.Extensions["tenant"]);

@@ -1,0 +1,264 @@
+using System.Data.Common;
+using System.Text;
+using Herald.Events;
+using Herald.Outbox;
+using Herald.PostgreSql.Internal;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Herald.PostgreSql;
+
+/// <summary>Stores outbox rows in a PostgreSQL table, envelopes as CloudEvents structured JSON.</summary>
+/// <remarks>
+/// <para>
+/// Row ids come from an identity column: assigned at insert, visible at commit, so a row with a
+/// lower id can become visible after rows with higher ids were dispatched. Claims therefore never
+/// keep a high-water mark: each one scans the undispatched rows from the oldest (a partial index
+/// holds only those), so a late-committing row is claimed by the next claim after its commit.
+/// </para>
+/// <para>
+/// Relays may run in any number of processes. A claim is one short transaction of two statements.
+/// First it takes, with <c>pg_try_advisory_xact_lock</c>, a transaction lock per partition key
+/// (hashed) of the oldest claimable rows, skipping keys another claim is locking right now.
+/// Then, in a second statement, whose snapshot therefore sees every claim of those keys that
+/// committed before, it leases the oldest rows that are unkeyed or of a locked key not leased by
+/// another relay, <c>FOR UPDATE SKIP LOCKED</c>. The row lock and the lease re-check on the locked
+/// row keep two relays from leasing one row; the key lock keeps two claims from splitting one key
+/// between relays, which <c>SKIP LOCKED</c> alone would allow (one claim locks a key's first row,
+/// the other skips it and takes the second). Hash collisions only make a claim skip a key until
+/// its next round. See docs/adr/0007-postgresql-outbox-claims.md. Create the tables first with
+/// <see cref="PostgreSqlSchemaInitializer"/>. Thread-safe.
+/// </para>
+/// </remarks>
+public sealed class PostgreSqlOutboxStore : IOutboxStore
+{
+    private readonly PostgreSqlStoreOptions _options;
+    private readonly TimeProvider _timeProvider;
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly string _table;
+    private readonly string _insert;
+    private readonly string _lockKeys;
+    private readonly string _claim;
+    private readonly string _mark;
+    private readonly string _delete;
+    private readonly string _statistics;
+
+    /// <summary>Creates the store over the options' database.</summary>
+    /// <param name="options">The database, schema and table names.</param>
+    /// <param name="timeProvider">The clock for creation times, leases and dispatch times; relays sharing a table should share a clock source.</param>
+    /// <exception cref="ArgumentException">An option is invalid.</exception>
+    public PostgreSqlOutboxStore(PostgreSqlStoreOptions options, TimeProvider timeProvider)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(timeProvider);
+        options.Validate();
+        _options = options;
+        _timeProvider = timeProvider;
+        _dataSource = options.GetDataSource();
+        _table = PostgreSqlSql.Qualify(options.Schema, options.OutboxTable);
+        _insert = $"INSERT INTO {_table} (topic, partition_key, envelope, created_at) VALUES (@topic, @key, @envelope, @now)";
+
+        // "Another relay holds the key": the per-key ordering rule of IOutboxStore.ClaimAsync.
+        var keyFree = $"""
+            NOT EXISTS (SELECT 1 FROM {_table} h
+                WHERE h.partition_key = o.partition_key AND h.dispatched_at IS NULL
+                  AND h.lease_expires_at > @now AND h.lease_owner <> @relay)
+            """;
+        var claimable = "o.dispatched_at IS NULL AND (o.lease_expires_at IS NULL OR o.lease_expires_at <= @now)";
+
+        // MATERIALIZED and DISTINCT keep the volatile lock call from running on rows the LIMIT drops.
+        _lockKeys = $"""
+            WITH candidates AS MATERIALIZED (
+                SELECT o.partition_key FROM {_table} o
+                WHERE {claimable} AND o.partition_key IS NOT NULL AND {keyFree}
+                ORDER BY o.id LIMIT @max),
+            keys AS MATERIALIZED (SELECT DISTINCT partition_key FROM candidates)
+            SELECT partition_key FROM keys WHERE pg_try_advisory_xact_lock(hashtext(@table), hashtext(partition_key))
+            """;
+        _claim = $"""
+            WITH picked AS (
+                SELECT o.id FROM {_table} o
+                WHERE {claimable} AND (o.partition_key IS NULL OR (o.partition_key = ANY(@keys) AND {keyFree}))
+                ORDER BY o.id LIMIT @max
+                FOR UPDATE SKIP LOCKED)
+            UPDATE {_table} t SET lease_owner = @relay, lease_expires_at = @expires, attempts = t.attempts + 1
+            FROM picked WHERE t.id = picked.id
+            RETURNING t.id, t.topic, t.envelope, t.created_at, t.attempts
+            """;
+        _mark = $"UPDATE {_table} SET dispatched_at = @now WHERE id = ANY(@ids) AND lease_owner = @relay AND dispatched_at IS NULL";
+
+        // SKIP LOCKED: a batch never waits on rows another cleanup is deleting; inserts take no
+        // locks on old rows, so cleanup and the application never wait on each other.
+        _delete = $"""
+            WITH doomed AS (
+                SELECT id FROM {_table} WHERE dispatched_at IS NOT NULL AND dispatched_at < @before
+                ORDER BY dispatched_at LIMIT @batch FOR UPDATE SKIP LOCKED)
+            DELETE FROM {_table} t USING doomed WHERE t.id = doomed.id
+            """;
+        _statistics = $"SELECT count(*), min(created_at) FROM {_table} WHERE dispatched_at IS NULL";
+    }
+
+    /// <inheritdoc />
+    /// <exception cref="ArgumentException">The transaction is completed or not an Npgsql transaction.</exception>
+    /// <exception cref="PostgreSqlStoreException">The table is missing; the caller's transaction is then aborted.</exception>
+    public async ValueTask AddAsync(DbTransaction transaction, IReadOnlyList<OutboxEntry> entries, CancellationToken cancellationToken)
+    {
+        var connection = PostgreSqlSql.ValidateTransaction(transaction);
+        ArgumentNullException.ThrowIfNull(entries);
+        if (entries.Count == 0)
+        {
+            return;
+        }
+
+        var now = _timeProvider.GetUtcNow();
+        await using var batch = new NpgsqlBatch(connection, (NpgsqlTransaction)transaction);
+        foreach (var entry in entries)
+        {
+            ArgumentNullException.ThrowIfNull(entry);
+            ArgumentException.ThrowIfNullOrEmpty(entry.Topic);
+            var command = new NpgsqlBatchCommand(_insert);
+            command.Parameters.Add(new NpgsqlParameter<string>("topic", entry.Topic));
+            command.Parameters.Add(new NpgsqlParameter("key", NpgsqlDbType.Text) { Value = (object?)entry.Envelope.PartitionKey ?? DBNull.Value });
+            command.Parameters.Add(new NpgsqlParameter<string>("envelope", Encoding.UTF8.GetString(CloudEventJson.ToUtf8Bytes(entry.Envelope))));
+            command.Parameters.Add(new NpgsqlParameter<DateTimeOffset>("now", now));
+            batch.BatchCommands.Add(command);
+        }
+
+        try
+        {
+            await batch.ExecuteNonQueryAsync(cancellationToken);
+        }
+        catch (Exception e) when (PostgreSqlSql.IsSchemaError(e))
+        {
+            throw PostgreSqlSql.SchemaError(e, connection, _options.Schema, _options.OutboxTable);
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<IReadOnlyList<OutboxRecord>> ClaimAsync(string relayId, int maxCount, TimeSpan lease, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(relayId);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxCount, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(lease, TimeSpan.Zero);
+        var now = _timeProvider.GetUtcNow();
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        var records = new List<OutboxRecord>();
+        try
+        {
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            var keys = await LockKeysAsync(connection, transaction, relayId, now, maxCount, cancellationToken);
+            await using (var command = new NpgsqlCommand(_claim, connection, transaction))
+            {
+                AddClaimParameters(command, relayId, now, maxCount);
+                command.Parameters.Add(new NpgsqlParameter<string[]>("keys", keys));
+                command.Parameters.Add(new NpgsqlParameter<DateTimeOffset>("expires", now + lease));
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    var envelope = CloudEventJson.Read(Encoding.UTF8.GetBytes(reader.GetString(2)));
+                    records.Add(new OutboxRecord(reader.GetInt64(0), reader.GetString(1), envelope, reader.GetFieldValue<DateTimeOffset>(3), reader.GetInt32(4)));
+                }
+            }
+
+            // Commit releases the key locks only after the leases are visible to the next claim.
+            await transaction.CommitAsync(cancellationToken);
+        }
+        catch (Exception e) when (PostgreSqlSql.IsSchemaError(e))
+        {
+            throw PostgreSqlSql.SchemaError(e, connection, _options.Schema, _options.OutboxTable);
+        }
+
+        // RETURNING yields rows in no guaranteed order; relays rely on insertion order.
+        records.Sort(static (a, b) => a.Id.CompareTo(b.Id));
+        return records;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask MarkDispatchedAsync(string relayId, IReadOnlyList<long> ids, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(relayId);
+        ArgumentNullException.ThrowIfNull(ids);
+        if (ids.Count == 0)
+        {
+            return;
+        }
+
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(_mark, connection);
+        command.Parameters.Add(new NpgsqlParameter<long[]>("ids", [.. ids]));
+        command.Parameters.Add(new NpgsqlParameter<string>("relay", relayId));
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset>("now", _timeProvider.GetUtcNow()));
+        try
+        {
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+        catch (Exception e) when (PostgreSqlSql.IsSchemaError(e))
+        {
+            throw PostgreSqlSql.SchemaError(e, connection, _options.Schema, _options.OutboxTable);
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<int> DeleteDispatchedAsync(DateTimeOffset dispatchedBefore, int batchSize, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(_delete, connection);
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset>("before", PostgreSqlSql.CeilingToMicrosecond(dispatchedBefore)));
+        command.Parameters.Add(new NpgsqlParameter<int>("batch", batchSize));
+        try
+        {
+            return await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+        catch (Exception e) when (PostgreSqlSql.IsSchemaError(e))
+        {
+            throw PostgreSqlSql.SchemaError(e, connection, _options.Schema, _options.OutboxTable);
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<OutboxStatistics> GetStatisticsAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(_statistics, connection);
+        try
+        {
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            await reader.ReadAsync(cancellationToken);
+            var count = reader.GetInt64(0);
+            if (count == 0 || reader.IsDBNull(1))
+            {
+                return new OutboxStatistics(0, TimeSpan.Zero);
+            }
+
+            var age = _timeProvider.GetUtcNow() - reader.GetFieldValue<DateTimeOffset>(1);
+            return new OutboxStatistics(count, age < TimeSpan.Zero ? TimeSpan.Zero : age);
+        }
+        catch (Exception e) when (PostgreSqlSql.IsSchemaError(e))
+        {
+            throw PostgreSqlSql.SchemaError(e, connection, _options.Schema, _options.OutboxTable);
+        }
+    }
+
+    private async ValueTask<string[]> LockKeysAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string relayId, DateTimeOffset now, int maxCount, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(_lockKeys, connection, transaction);
+        AddClaimParameters(command, relayId, now, maxCount);
+        command.Parameters.Add(new NpgsqlParameter<string>("table", _table));
+        var keys = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            keys.Add(reader.GetString(0));
+        }
+
+        return [.. keys];
+    }
+
+    private static void AddClaimParameters(NpgsqlCommand command, string relayId, DateTimeOffset now, int maxCount)
+    {
+        command.Parameters.Add(new NpgsqlParameter<string>("relay", relayId));
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset>("now", now));
+        command.Parameters.Add(new NpgsqlParameter<int>("max", maxCount));
+    }
+}

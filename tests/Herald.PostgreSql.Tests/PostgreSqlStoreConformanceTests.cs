@@ -1,0 +1,7 @@
+using Herald.Conformance.Stores;
+
+namespace Herald.PostgreSql.Tests;
+
+public sealed class PostgreSqlOutboxStoreConformanceTests(PostgreSqlStoreFixture fixture) : OutboxStoreConformance<PostgreSqlStoreFixture>(fixture);
+
+public sealed class PostgreSqlInboxStoreConformanceTests(PostgreSqlStoreFixture fixture) : InboxStoreConformance<PostgreSqlStoreFixture>(fixture);
