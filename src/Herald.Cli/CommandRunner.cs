@@ -1,0 +1,40 @@
+using Herald.Log;
+
+namespace Herald.Cli;
+
+/// <summary>Runs a command's body and turns its outcome into an exit code and at most one line on stderr.</summary>
+internal static class CommandRunner
+{
+    public static async Task<int> RunAsync(CliContext context, Func<Task<int>> body, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await body();
+        }
+        catch (CliException e)
+        {
+            WriteError(context, e.Message);
+            return e.ExitCode;
+        }
+        catch (LogDirectoryLockedException e)
+        {
+            // Raised by an open that bypassed DataDirectory.Open's mapping; the code must not depend on which path opened.
+            WriteError(context, e.Message);
+            return ExitCodes.DataDirectoryLocked;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            WriteError(context, "interrupted; what was already done stays done (dead letters already redriven stay redriven).");
+            return ExitCodes.Interrupted;
+        }
+        catch (Exception e)
+        {
+            WriteError(context, $"unexpected error: {e.GetType().FullName}: {e.Message}");
+            return ExitCodes.UnexpectedError;
+        }
+    }
+
+    /// <summary>Writes <paramref name="message"/> to stderr as one line prefixed with the tool's name.</summary>
+    public static void WriteError(CliContext context, string message) =>
+        context.Error.WriteLine("herald: " + string.Join(' ', message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)));
+}

@@ -1,0 +1,38 @@
+namespace Herald.Cli;
+
+/// <summary>The process exit codes of <c>herald</c>; scripts depend on them, so they never change meaning.</summary>
+internal static class ExitCodes
+{
+    /// <summary>The command did what was asked (a list or filter that matches nothing included).</summary>
+    public const int Success = 0;
+
+    /// <summary>Something unexpected failed: an I/O error, a corrupted log, a bug.</summary>
+    public const int UnexpectedError = 1;
+
+    /// <summary>The command line is wrong: unknown option, bad value or time, missing selection, no <c>--yes</c> without a terminal.</summary>
+    public const int Usage = 2;
+
+    /// <summary>Another process holds the data directory open.</summary>
+    public const int DataDirectoryLocked = 3;
+
+    /// <summary>The data directory does not exist or is not a Herald data directory.</summary>
+    public const int NoDataDirectory = 4;
+
+    /// <summary>An event id given explicitly matches no dead letter; nothing was changed.</summary>
+    public const int NotFound = 5;
+
+    /// <summary>Interrupted (Ctrl+C); work already done stays done.</summary>
+    public const int Interrupted = 130;
+
+    /// <summary>The exit-code table shown by <c>herald --help</c> and in the README.</summary>
+    public const string HelpText = """
+        Exit codes:
+          0    success (a list or filter that matches nothing is a success)
+          1    unexpected error
+          2    usage error: bad option or time, missing selection, no --yes when stdin is not a terminal
+          3    the data directory is locked by another process (the message names it and its pid)
+          4    the data directory does not exist or is not a Herald data directory
+          5    an event id given explicitly matches no dead letter; nothing was changed
+          130  interrupted (Ctrl+C)
+        """;
+}

@@ -1,0 +1,43 @@
+using System.CommandLine;
+using System.CommandLine.Invocation;
+using Herald.Cli.DeadLetterCommands;
+
+namespace Herald.Cli;
+
+/// <summary>The <c>herald</c> command line: builds the command tree and runs one command line to an exit code.</summary>
+internal static class HeraldCli
+{
+    /// <summary>Builds the root command, every command bound to <paramref name="context"/>.</summary>
+    public static RootCommand Create(CliContext context) => new($"herald: operate Herald, the event-driven messaging framework for .NET.\n\n{ExitCodes.HelpText}")
+    {
+        DeadLetterQueueCommand.Create(context),
+    };
+
+    /// <summary>Parses and runs <paramref name="args"/>; returns the exit code (see <see cref="ExitCodes"/>).</summary>
+    public static async Task<int> RunAsync(string[] args, CliContext context, CancellationToken cancellationToken = default)
+    {
+        var parse = Create(context).Parse(args);
+        if (parse.Action is ParseErrorAction)
+        {
+            // System.CommandLine reports parse errors with exit code 1 and a page of help; herald promises 2 and one line.
+            var errors = string.Join("; ", parse.Errors.Select(e => e.Message));
+            CommandRunner.WriteError(context, $"{errors} (see '{CommandPath(parse)} --help')");
+            return ExitCodes.Usage;
+        }
+
+        var invocation = new InvocationConfiguration { Output = context.Out, Error = context.Error, EnableDefaultExceptionHandler = false };
+        return await parse.InvokeAsync(invocation, cancellationToken);
+    }
+
+    private static string CommandPath(ParseResult parse)
+    {
+        var names = new List<string>();
+        for (var result = parse.CommandResult; result is not null; result = result.Parent as System.CommandLine.Parsing.CommandResult)
+        {
+            names.Add(result.Command is RootCommand ? "herald" : result.Command.Name);
+        }
+
+        names.Reverse();
+        return string.Join(' ', names);
+    }
+}
