@@ -31,8 +31,8 @@ public sealed class OutboxRelayTests(PostgreSqlServer server)
             await transaction.CommitAsync(Cancellation);
         }
 
-        // OutboxRelay is internal to Herald: run it as the host does, as a hosted service on the harness's fake clock.
-        var relay = harness.Services.GetServices<IHostedService>().Single(s => s.GetType().Name == "OutboxRelay");
+        // Run the relay as the host does, as a hosted service on the harness's fake clock.
+        var relay = harness.Services.GetServices<IHostedService>().OfType<OutboxRelay>().Single();
         await relay.StartAsync(Cancellation);
         try
         {
@@ -64,10 +64,10 @@ public sealed class OutboxRelayTests(PostgreSqlServer server)
     {
         var options = server.NewOptions();
         await using var harness = HeraldTestHarness.Create(h => h.UsePostgreSqlOutbox(options, o => o.RelayId = "relay-1"));
-        var hosted = harness.Services.GetServices<IHostedService>().Where(s => s.GetType().Name != "ConsumerService").ToList();
+        var hosted = harness.Services.GetServices<IHostedService>().Where(s => s is not ConsumerService).ToList();
 
         Assert.Equal(2, hosted.Count);
-        Assert.Equal("OutboxRelay", hosted[1].GetType().Name);
+        Assert.IsType<OutboxRelay>(hosted[1]);
         await hosted[0].StartAsync(Cancellation); // the schema
         Assert.Equal(0, (await harness.Services.GetRequiredService<IOutboxStore>().GetStatisticsAsync(Cancellation)).UndispatchedCount);
         Assert.IsType<PostgreSqlOutboxStore>(harness.Services.GetRequiredService<IOutboxStore>());
