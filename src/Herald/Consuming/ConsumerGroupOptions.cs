@@ -7,6 +7,17 @@ public sealed class ConsumerGroupOptions
     /// <remarks>Members share the topic's partitions; each member handles its events one at a time.</remarks>
     public int Members { get; set; } = 1;
 
+    /// <summary>
+    /// Gets or sets how many partition keys a member handles at once. Default 1: one event at a time, and a failed
+    /// event holds back its whole partition until its retry. From 1 to 1,024.
+    /// </summary>
+    /// <remarks>
+    /// Above 1, events of different keys run concurrently and a failed event holds back only its own key: later events
+    /// of that key wait behind it, in order, while every other key flows. The retry schedule then lives in the member:
+    /// after a restart the waiting event is retried at once. Events without a key run in any order.
+    /// </remarks>
+    public int MaxConcurrentKeys { get; set; } = 1;
+
     /// <summary>Gets or sets how many deliveries a member takes from the transport at once. Default 256, from 1 to 10,000.</summary>
     public int BatchSize { get; set; } = 256;
 
@@ -60,6 +71,11 @@ public sealed class ConsumerGroupOptions
         if (BatchSize is < 1 or > 10_000)
         {
             throw new InvalidOperationException($"Consumer group '{group}': BatchSize is {BatchSize}; it must be from 1 to 10,000.");
+        }
+
+        if (MaxConcurrentKeys is < 1 or > 1024)
+        {
+            throw new InvalidOperationException($"Consumer group '{group}': MaxConcurrentKeys is {MaxConcurrentKeys}; it must be from 1 to 1,024.");
         }
 
         if (ImmediateRetries is < 0 or > 10)

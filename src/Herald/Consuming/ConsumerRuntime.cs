@@ -87,11 +87,7 @@ internal sealed class ConsumerRuntime(
                     continue;
                 }
 
-                member.Batch.Clear();
-                if (member.Listener.TryReceive(member.Batch, member.Batch.Capacity) > 0)
-                {
-                    processed += await member.Processor.ProcessAsync(member.Listener, member.Batch, CancellationToken.None, cancellationToken);
-                }
+                processed += await member.ProcessAvailableAsync(CancellationToken.None, cancellationToken);
             }
 
             return processed;
@@ -131,16 +127,54 @@ internal sealed class ConsumerRuntime(
             for (var i = 0; i < subscription.Options.Members; i++)
             {
                 var listener = await transport.ListenAsync(subscription.Topic, subscription.Group, cancellationToken);
-                members.Add(new ConsumerMember(listener, processor));
+                members.Add(Member(listener, processor));
             }
 
             // Redriven dead letters come back through a topic only this group reads.
             var redrives = await transport.ListenAsync(Names.RedriveTopic(subscription.Topic, subscription.Group), subscription.Group, cancellationToken);
-            members.Add(new ConsumerMember(redrives, processor));
+            members.Add(Member(redrives, processor));
         }
 
         return members;
     }
+
+    /// <summary>Waits until the member's transport has deliveries or one of its key lanes is due; false once the listener is closed.</summary>
+    private async Task<bool> WaitAsync(ConsumerMember member, CancellationToken stopping)
+    {
+        if (member.Keyed is not { } keyed)
+        {
+            return await member.Listener.WaitToReceiveAsync(stopping);
+        }
+
+        using var timer = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        var waits = new List<Task>(2);
+        Task<bool>? receive = null;
+        if (keyed.Room > 0)
+        {
+            receive = member.Listener.WaitToReceiveAsync(timer.Token).AsTask();
+            waits.Add(receive);
+        }
+
+        if (keyed.NextDue is { } due)
+        {
+            var wait = due - timeProvider.GetUtcNow();
+            waits.Add(Task.Delay(wait > TimeSpan.Zero ? wait : TimeSpan.Zero, timeProvider, timer.Token));
+        }
+
+        if (waits.Count == 0)
+        {
+            // Full of deliveries that all wait on a key whose event is being retried: look again shortly.
+            waits.Add(Task.Delay(LoopRestartDelay, timeProvider, timer.Token));
+        }
+
+        var first = await Task.WhenAny(waits);
+        await timer.CancelAsync();
+        stopping.ThrowIfCancellationRequested();
+        return first != receive || await receive;
+    }
+
+    private ConsumerMember Member(ITransportListener listener, DeliveryProcessor processor) =>
+        new(listener, processor, processor.Subscription.Options.MaxConcurrentKeys > 1 ? new KeyedProcessor(processor, timeProvider, _logger) : null);
 
     private async Task LeaveAsync()
     {
@@ -154,7 +188,6 @@ internal sealed class ConsumerRuntime(
     private async Task RunAsync(ConsumerMember member)
     {
         var stopping = _stopping.Token;
-        var batchSize = member.Batch.Capacity;
         while (!stopping.IsCancellationRequested)
         {
             try
@@ -166,18 +199,10 @@ internal sealed class ConsumerRuntime(
                     continue;
                 }
 
-                member.Batch.Clear();
-                if (member.Listener.TryReceive(member.Batch, batchSize) == 0)
+                if (await member.ProcessAvailableAsync(stopping, _abort.Token) == 0 && !await WaitAsync(member, stopping))
                 {
-                    if (!await member.Listener.WaitToReceiveAsync(stopping))
-                    {
-                        return;
-                    }
-
-                    continue;
+                    return;
                 }
-
-                await member.Processor.ProcessAsync(member.Listener, member.Batch, stopping, _abort.Token);
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested || _abort.IsCancellationRequested)
             {

@@ -31,6 +31,8 @@ internal sealed class DeliveryProcessor(
 
     public SubscriptionBreaker? Breaker => breaker;
 
+    public DeadLetterWriter DeadLetters => deadLetters;
+
     /// <summary>Handles the batch; stops early, leaving deliveries unsettled, once <paramref name="stopping"/> is cancelled.</summary>
     /// <returns>How many deliveries were handled or failed.</returns>
     public async ValueTask<int> ProcessAsync(ITransportListener listener, List<TransportDelivery> batch, CancellationToken stopping, CancellationToken abort)
@@ -99,7 +101,8 @@ internal sealed class DeliveryProcessor(
         return processed;
     }
 
-    private async Task<(Outcome Outcome, DeliveryFailure? Failure)> HandleAsync(TransportDelivery delivery, CancellationToken abort)
+    /// <summary>Handles one delivery: the handler with its immediate retries; settles nothing.</summary>
+    internal async Task<(Outcome Outcome, DeliveryFailure? Failure)> HandleAsync(TransportDelivery delivery, CancellationToken abort)
     {
         var envelope = delivery.Envelope;
         if (!subscription.TryGetHandler(envelope.EventType, out var binding))
@@ -199,7 +202,7 @@ internal sealed class DeliveryProcessor(
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
-    private enum Outcome
+    internal enum Outcome
     {
         Handled,
         Failed,

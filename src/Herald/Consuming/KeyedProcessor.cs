@@ -1,0 +1,288 @@
+using Herald.DeadLetters;
+using Herald.Diagnostics;
+using Herald.Transports;
+using Microsoft.Extensions.Logging;
+
+namespace Herald.Consuming;
+
+/// <summary>
+/// Handles one member's deliveries with several partition keys at once (up to
+/// <see cref="ConsumerGroupOptions.MaxConcurrentKeys"/>), each key strictly in order: a key whose event waits for a
+/// retry holds its later events back while every other key, in the same partition or not, flows on.
+/// </summary>
+/// <remarks>
+/// Each key has a lane, a queue of its deliveries. A failed event stays at the head of its lane until its delay ends;
+/// the partition is never rewound. Deliveries are settled with the transport in offset order per partition, as each
+/// becomes the oldest unsettled one, so a crash redelivers from the oldest unfinished event (later events of other
+/// keys come again too; the inbox makes that harmless). The retry schedule lives in this object: a restart retries a
+/// waiting event at once, counting from its transport delivery count. Not thread-safe: one member's loop drives it.
+/// </remarks>
+internal sealed class KeyedProcessor(DeliveryProcessor processor, TimeProvider timeProvider, ILogger logger)
+{
+    private readonly Dictionary<(int Partition, string Key), Lane> _lanes = [];
+    private readonly Dictionary<int, Partition> _partitions = [];
+    private readonly Lock _settle = new();
+    private readonly ConsumerGroupOptions _options = processor.Subscription.Options;
+    private int _tracked;
+
+    /// <summary>Gets how many more deliveries the member may take from the transport now.</summary>
+    public int Room => Math.Max(0, (_options.BatchSize * 4) - Volatile.Read(ref _tracked));
+
+    /// <summary>Gets when the next waiting retry is due, or <see langword="null"/> when no lane waits.</summary>
+    public DateTimeOffset? NextDue
+    {
+        get
+        {
+            DateTimeOffset? due = null;
+            foreach (var lane in _lanes.Values)
+            {
+                if (lane.RetryAt is { } at && lane.Pending.Count > 0 && (due is null || at < due))
+                {
+                    due = at;
+                }
+            }
+
+            return due;
+        }
+    }
+
+    /// <summary>Queues <paramref name="batch"/> on its keys' lanes, runs every lane that can run until none can, and settles what finished.</summary>
+    /// <returns>How many handling attempts ran.</returns>
+    public async ValueTask<int> ProcessAsync(ITransportListener listener, List<TransportDelivery> batch, CancellationToken stopping, CancellationToken abort)
+    {
+        foreach (var delivery in batch)
+        {
+            Track(delivery);
+        }
+
+        var processed = 0;
+        var running = new List<(Lane Lane, Task<int> Run)>();
+        while (true)
+        {
+            if (!stopping.IsCancellationRequested)
+            {
+                var now = timeProvider.GetUtcNow();
+                foreach (var lane in _lanes.Values)
+                {
+                    if (running.Count >= _options.MaxConcurrentKeys)
+                    {
+                        break;
+                    }
+
+                    if (!lane.Running && lane.Pending.Count > 0 && (lane.RetryAt is null || lane.RetryAt <= now))
+                    {
+                        lane.Running = true;
+                        running.Add((lane, Task.Run(() => RunLaneAsync(lane, stopping, abort), CancellationToken.None)));
+                    }
+                }
+            }
+
+            if (running.Count == 0)
+            {
+                break;
+            }
+
+            var done = await Task.WhenAny(running.Select(r => r.Run));
+            var index = running.FindIndex(r => r.Run == done);
+            var finished = running[index].Lane;
+            running.RemoveAt(index);
+            finished.Running = false;
+            processed += await done;
+            await SettleAsync(listener, abort);
+        }
+
+        foreach (var key in _lanes.Where(l => l.Value.Pending.Count == 0).Select(l => l.Key).ToList())
+        {
+            _lanes.Remove(key);
+        }
+
+        await SettleAsync(listener, abort);
+        return processed;
+    }
+
+    private void Track(TransportDelivery delivery)
+    {
+        if (!_partitions.TryGetValue(delivery.Partition, out var partition))
+        {
+            _partitions[delivery.Partition] = partition = new Partition();
+        }
+
+        lock (_settle)
+        {
+            if (partition.Entries.Count > 0 && delivery.Offset <= partition.LastOffset)
+            {
+                // The partition moved away and back, or the transport redelivers from its committed offset: what this
+                // member still holds of it is void, and comes again in this delivery's stream.
+                _tracked -= partition.Entries.Count;
+                partition.Entries.Clear();
+                foreach (var lane in _lanes.Values.Where(l => l.Partition == delivery.Partition && !l.Running))
+                {
+                    lane.Pending.Clear();
+                    lane.Reset();
+                }
+            }
+
+            partition.Entries.Enqueue(new Entry(delivery));
+            partition.LastOffset = delivery.Offset;
+            _tracked++;
+        }
+
+        // Events without a key promise no order: each runs on a lane of its own.
+        var key = delivery.Envelope.PartitionKey ?? $"\0{delivery.Offset}";
+        if (!_lanes.TryGetValue((delivery.Partition, key), out var keyLane))
+        {
+            _lanes[(delivery.Partition, key)] = keyLane = new Lane(delivery.Partition);
+        }
+
+        keyLane.Pending.Enqueue(delivery);
+    }
+
+    private async Task<int> RunLaneAsync(Lane lane, CancellationToken stopping, CancellationToken abort)
+    {
+        var attempts = 0;
+        var atMostOnce = _options.Acknowledgement == AcknowledgementMode.AtMostOnce;
+        while (!stopping.IsCancellationRequested && lane.Pending.TryPeek(out var delivery))
+        {
+            if (processor.Breaker?.RemainingBreak() is { } pause && pause > TimeSpan.Zero)
+            {
+                lane.RetryAt = timeProvider.GetUtcNow() + pause;
+                return attempts;
+            }
+
+            var attempt = lane.Failures == 0
+                ? delivery
+                : new TransportDelivery(delivery.Envelope, delivery.Partition, delivery.Offset, delivery.DeliveryCount + lane.Failures)
+                {
+                    State = delivery.State,
+                    FirstFailedAt = delivery.FirstFailedAt ?? lane.FirstFailedAt,
+                };
+            if (atMostOnce && lane.Failures == 0)
+            {
+                Settled(delivery);
+            }
+
+            var (outcome, failure) = await processor.HandleAsync(attempt, abort);
+            switch (outcome)
+            {
+                case DeliveryProcessor.Outcome.Aborted:
+                    return attempts;
+                case DeliveryProcessor.Outcome.CircuitOpen:
+                    lane.RetryAt = timeProvider.GetUtcNow() + Max(processor.Breaker!.RemainingBreak(), _options.RedeliveryDelay);
+                    return attempts;
+                case DeliveryProcessor.Outcome.Handled:
+                    Next(lane, delivery, settle: !atMostOnce);
+                    break;
+                case DeliveryProcessor.Outcome.Failed when atMostOnce:
+                    await processor.DeadLetters.WriteAsync(processor.Subscription, attempt, failure! with { Reason = DeadLetterReason.FailedAtMostOnce }, abort);
+                    Next(lane, delivery, settle: false);
+                    break;
+                case DeliveryProcessor.Outcome.Failed when failure!.Reason != DeadLetterReason.HandlerFailed || _options.IsLastDelivery(attempt.DeliveryCount):
+                    await processor.DeadLetters.WriteAsync(processor.Subscription, attempt, failure, abort);
+                    Next(lane, delivery, settle: true);
+                    break;
+                case DeliveryProcessor.Outcome.Failed:
+                    var delay = _options.JitteredDelayFor(attempt.DeliveryCount, Random.Shared.NextDouble());
+                    LogMessages.HandlerFailed(logger, failure.Exception, processor.Subscription.Group, delivery.Envelope.EventType, delivery.Envelope.EventId, failure.Attempts, delay);
+                    lane.Fail();
+                    lane.FirstFailedAt ??= failure.FirstFailedAt;
+                    lane.RetryAt = timeProvider.GetUtcNow() + delay;
+                    return attempts + 1;
+            }
+
+            attempts++;
+        }
+
+        return attempts;
+    }
+
+    private void Next(Lane lane, TransportDelivery delivery, bool settle)
+    {
+        lane.Pending.Dequeue();
+        lane.Reset();
+        if (settle)
+        {
+            Settled(delivery);
+        }
+    }
+
+    private void Settled(TransportDelivery delivery)
+    {
+        lock (_settle)
+        {
+            if (_partitions.TryGetValue(delivery.Partition, out var partition))
+            {
+                foreach (var entry in partition.Entries)
+                {
+                    if (ReferenceEquals(entry.Delivery, delivery))
+                    {
+                        entry.Done = true;
+                        break;
+                    }
+                }
+            }
+        }
+    }
+
+    // Completes, in offset order per partition, every delivery that is done and has no unfinished one before it.
+    private async ValueTask SettleAsync(ITransportListener listener, CancellationToken abort)
+    {
+        List<TransportDelivery>? ready = null;
+        lock (_settle)
+        {
+            foreach (var partition in _partitions.Values)
+            {
+                while (partition.Entries.TryPeek(out var entry) && entry.Done)
+                {
+                    partition.Entries.Dequeue();
+                    _tracked--;
+                    (ready ??= []).Add(entry.Delivery);
+                }
+            }
+        }
+
+        foreach (var delivery in ready ?? [])
+        {
+            await listener.CompleteAsync(delivery, abort);
+        }
+    }
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+
+    private sealed class Partition
+    {
+        public Queue<Entry> Entries { get; } = new();
+
+        public long LastOffset { get; set; } = -1;
+    }
+
+    private sealed class Entry(TransportDelivery delivery)
+    {
+        public TransportDelivery Delivery { get; } = delivery;
+
+        public bool Done { get; set; }
+    }
+
+    private sealed class Lane(int partition)
+    {
+        public int Partition { get; } = partition;
+
+        public Queue<TransportDelivery> Pending { get; } = new();
+
+        public bool Running { get; set; }
+
+        public int Failures { get; private set; }
+
+        public DateTimeOffset? FirstFailedAt { get; set; }
+
+        public DateTimeOffset? RetryAt { get; set; }
+
+        public void Fail() => Failures++;
+
+        public void Reset()
+        {
+            Failures = 0;
+            FirstFailedAt = null;
+            RetryAt = null;
+        }
+    }
+}
