@@ -48,6 +48,19 @@ public sealed class ConsumerGroupOptions
     /// </remarks>
     public int? DelayedRetries { get; set; } = 5;
 
+    /// <summary>
+    /// Gets or sets whether a dead letter holds back the later events of its partition key. Default <see langword="false"/>:
+    /// they are handled as they come.
+    /// </summary>
+    /// <remarks>
+    /// When set, an event whose key has a dead letter in the group is dead-lettered too, as
+    /// <see cref="DeadLetters.DeadLetterReason.Parked"/> behind it, without calling the handler. Once the first of the
+    /// key's dead letters is redriven and handled, the events parked behind it are redriven in order automatically;
+    /// purging it and redriving the rest releases them. The key's events are thus handled in order, however long the
+    /// first one waits for an operator.
+    /// </remarks>
+    public bool KeepKeyOrderOnDeadLetter { get; set; }
+
     /// <summary>Gets or sets the wait before a failed event is delivered again; it doubles per attempt. Default 1 s.</summary>
     /// <remarks>While it waits, later events of the same partition wait too, so per-key order holds.</remarks>
     public TimeSpan RedeliveryDelay { get; set; } = TimeSpan.FromSeconds(1);

@@ -122,8 +122,9 @@ internal sealed class ConsumerRuntime(
         foreach (var subscription in model.Subscriptions)
         {
             var breaker = subscription.Options.CircuitBreaker is { } options ? new SubscriptionBreaker(subscription, options, timeProvider, _logger) : null;
-            var deadLetters = new DeadLetterWriter(deadLetterStore, observers, timeProvider, _logger);
-            var processor = new DeliveryProcessor(subscription, scopes, publisher, observers, deadLetters, timeProvider, _logger, breaker);
+            var parking = subscription.Options.KeepKeyOrderOnDeadLetter ? new KeyParking(subscription, deadLetterStore, transport, timeProvider) : null;
+            var deadLetters = new DeadLetterWriter(deadLetterStore, observers, timeProvider, _logger, parking);
+            var processor = new DeliveryProcessor(subscription, scopes, publisher, observers, deadLetters, timeProvider, _logger, breaker, parking);
             for (var i = 0; i < subscription.Options.Members; i++)
             {
                 var listener = await transport.ListenAsync(subscription.Topic, subscription.Group, cancellationToken);

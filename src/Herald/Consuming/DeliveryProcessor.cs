@@ -25,7 +25,8 @@ internal sealed class DeliveryProcessor(
     DeadLetterWriter deadLetters,
     TimeProvider timeProvider,
     ILogger logger,
-    SubscriptionBreaker? breaker = null)
+    SubscriptionBreaker? breaker = null,
+    KeyParking? parking = null)
 {
     public Subscription Subscription => subscription;
 
@@ -113,6 +114,12 @@ internal sealed class DeliveryProcessor(
         }
 
         // An event that cannot be read fails the same way on every attempt: straight to the dead-letter queue.
+        if (parking is not null && await parking.ParkedBehindAsync(envelope, abort) is { } head)
+        {
+            var parked = new ParkedBehindDeadLetterException(envelope.PartitionKey!, head);
+            return (Outcome.Failed, new DeliveryFailure(DeadLetterReason.Parked, parked, binding.HandlerType, 0, timeProvider.GetUtcNow()) { ParkedBehind = head });
+        }
+
         var (@event, unreadable) = Read(binding, envelope);
         if (unreadable is not null)
         {
@@ -120,7 +127,13 @@ internal sealed class DeliveryProcessor(
             return (Outcome.Failed, unreadable);
         }
 
-        return await InvokeAsync(delivery, binding, @event!, abort);
+        var result = await InvokeAsync(delivery, binding, @event!, abort);
+        if (result.Outcome == Outcome.Handled && parking is not null)
+        {
+            await parking.HandledAsync(envelope, abort);
+        }
+
+        return result;
     }
 
     private (object? Event, DeliveryFailure? Failure) Read(HandlerBinding binding, EventEnvelope envelope)

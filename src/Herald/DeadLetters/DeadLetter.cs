@@ -34,6 +34,13 @@ public sealed record DeadLetter
     /// <summary>Gets when the event was last redriven, while <see cref="Status"/> is <see cref="DeadLetterStatus.Redriven"/>.</summary>
     public DateTimeOffset? RedrivenAt { get; init; }
 
+    /// <summary>Gets the event id of the dead letter this one waits behind, when its group keeps key order through dead letters.</summary>
+    /// <remarks>Set with <see cref="DeadLetterReason.Parked"/>: the event did not fail; an earlier event of its key did.</remarks>
+    public string? ParkedBehind { get; init; }
+
+    /// <summary>Gets when the event was first dead-lettered in this group: the order of a key's dead letters.</summary>
+    public DateTimeOffset FirstDeadLetteredAt => History.Count > 0 ? History[0].DeadLetteredAt : Failure.DeadLetteredAt;
+
     /// <summary>Gets the earlier episodes, oldest first: each failure that dead-lettered the event before it was redriven.</summary>
     public IReadOnlyList<DeadLetterFailure> History { get; init; } = [];
 }
@@ -75,6 +82,12 @@ public enum DeadLetterReason
 
     /// <summary>The group acknowledges at most once: the handler failed and the event is not delivered again.</summary>
     FailedAtMostOnce,
+
+    /// <summary>
+    /// The event waits behind an earlier dead letter of its partition key, so that the key's events are handled in order
+    /// (<see cref="Consuming.ConsumerGroupOptions.KeepKeyOrderOnDeadLetter"/>); it comes back when that one is handled.
+    /// </summary>
+    Parked,
 }
 
 /// <summary>The state of a dead letter.</summary>

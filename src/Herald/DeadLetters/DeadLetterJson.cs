@@ -24,6 +24,11 @@ public static class DeadLetterJson
             writer.WriteString("redrivenAt", redriven);
         }
 
+        if (letter.ParkedBehind is { } parkedBehind)
+        {
+            writer.WriteString("parkedBehind", parkedBehind);
+        }
+
         writer.WritePropertyName("failure");
         WriteFailure(letter.Failure, writer);
         writer.WriteStartArray("history");
@@ -70,6 +75,7 @@ public static class DeadLetterJson
                 Topic = element.GetProperty("topic").GetString()!,
                 Status = element.GetProperty("status").GetString() == "redriven" ? DeadLetterStatus.Redriven : DeadLetterStatus.Pending,
                 RedrivenAt = element.TryGetProperty("redrivenAt", out var redriven) ? redriven.GetDateTimeOffset() : null,
+                ParkedBehind = element.TryGetProperty("parkedBehind", out var parkedBehind) ? parkedBehind.GetString() : null,
                 Failure = ReadFailure(element.GetProperty("failure")),
                 History = [.. element.GetProperty("history").EnumerateArray().Select(ReadFailure)],
                 Envelope = CloudEventJson.Read(element.GetProperty("envelope")),
@@ -128,6 +134,7 @@ public static class DeadLetterJson
         DeadLetterReason.Undeserializable => "undeserializable",
         DeadLetterReason.UnsupportedVersion => "unsupported-version",
         DeadLetterReason.FailedAtMostOnce => "failed-at-most-once",
+        DeadLetterReason.Parked => "parked",
         _ => ((int)reason).ToString(CultureInfo.InvariantCulture),
     };
 
@@ -140,6 +147,7 @@ public static class DeadLetterJson
         "undeserializable" => DeadLetterReason.Undeserializable,
         "unsupported-version" => DeadLetterReason.UnsupportedVersion,
         "failed-at-most-once" => DeadLetterReason.FailedAtMostOnce,
+        "parked" => DeadLetterReason.Parked,
         _ => throw new FormatException($"Unknown dead-letter reason '{name}'."),
     };
 }

@@ -24,7 +24,7 @@ public sealed class DeadLetters(ITransport transport, IDeadLetterStore store, Ti
         filter ??= DeadLetterFilter.All;
         var all = await store.GetAllAsync(cancellationToken).ConfigureAwait(false);
         return all.Where(filter.Matches)
-            .OrderBy(l => l.Failure.DeadLetteredAt)
+            .OrderBy(l => l.FirstDeadLetteredAt)
             .ThenBy(l => l.Group, StringComparer.Ordinal)
             .ThenBy(l => l.EventId, StringComparer.Ordinal)
             .ToList();

@@ -8,13 +8,13 @@ namespace Herald.DeadLetters;
 /// </remarks>
 public interface IDeadLetters
 {
-    /// <summary>Returns the dead letters matching <paramref name="filter"/>, oldest dead-lettering first.</summary>
+    /// <summary>Returns the dead letters matching <paramref name="filter"/>, in the order they were first dead-lettered.</summary>
     ValueTask<IReadOnlyList<DeadLetter>> ListAsync(DeadLetterFilter? filter = null, CancellationToken cancellationToken = default);
 
     /// <summary>Returns the dead letters of event <paramref name="eventId"/> (one per group that dead-lettered it), redriven ones included.</summary>
     ValueTask<IReadOnlyList<DeadLetter>> FindAsync(string eventId, CancellationToken cancellationToken = default);
 
-    /// <summary>Sends the pending dead letters matching <paramref name="filter"/> back to their groups.</summary>
+    /// <summary>Sends the pending dead letters matching <paramref name="filter"/> back to their groups, in the order they were first dead-lettered.</summary>
     /// <param name="filter">Which dead letters; use <see cref="DeadLetterFilter.All"/> for every pending one.</param>
     /// <param name="options">Dry run and rate limit.</param>
     /// <param name="cancellationToken">Stops the redrive; dead letters already sent stay redriven.</param>

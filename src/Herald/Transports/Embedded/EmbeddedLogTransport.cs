@@ -21,6 +21,7 @@ public sealed partial class EmbeddedLogTransport : ITransport, IDisposable, IAsy
     private readonly StateTopic _deadLetters;
     private readonly StateTopic _retries;
     private readonly RetryStates _retryStates;
+    private readonly EmbeddedDeadLetterStore _deadLetterStore;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private uint _roundRobin;
@@ -49,7 +50,7 @@ public sealed partial class EmbeddedLogTransport : ITransport, IDisposable, IAsy
         }
 
         _retryStates = new RetryStates(_retries);
-        DeadLetterStore = new EmbeddedDeadLetterStore(_deadLetters);
+        _deadLetterStore = new EmbeddedDeadLetterStore(_deadLetters);
         Log.PartitionFailed += (partition, exception) => PartitionFailed(_logger, exception, partition.Topic, partition.Id);
         foreach (var recovery in Log.Recoveries)
         {
@@ -63,7 +64,7 @@ public sealed partial class EmbeddedLogTransport : ITransport, IDisposable, IAsy
     public TransportCapabilities Capabilities => TransportCapabilities.Durable | TransportCapabilities.Replay | TransportCapabilities.DurableOffsets;
 
     /// <summary>Gets the dead-letter queues of the consumer groups on this log.</summary>
-    public IDeadLetterStore DeadLetterStore { get; }
+    public IDeadLetterStore DeadLetterStore => _deadLetterStore;
 
     /// <summary>Gets the log underneath, for tools and tests.</summary>
     public EventLog Log { get; }
@@ -107,6 +108,7 @@ public sealed partial class EmbeddedLogTransport : ITransport, IDisposable, IAsy
         Log.Dispose();
         _deadLetters.Dispose();
         _retries.Dispose();
+        _deadLetterStore.Dispose();
     }
 
     /// <inheritdoc/>

@@ -61,11 +61,11 @@ internal sealed class StateTopic : IDisposable
         }
     }
 
-    public List<byte[]> Values()
+    public List<KeyValuePair<string, byte[]>> Entries()
     {
         lock (_lock)
         {
-            return [.. _entries.Values];
+            return [.. _entries];
         }
     }
 
