@@ -21,6 +21,9 @@ internal static class ExitCodes
     /// <summary>An event id given explicitly matches no dead letter; nothing was changed.</summary>
     public const int NotFound = 5;
 
+    /// <summary><c>herald schema check</c> found changes that break the committed schemas in the chosen mode.</summary>
+    public const int BreakingSchemaChanges = 6;
+
     /// <summary>Interrupted (Ctrl+C); work already done stays done.</summary>
     public const int Interrupted = 130;
 
@@ -33,6 +36,7 @@ internal static class ExitCodes
           3    the data directory is locked by another process (the message names it and its pid)
           4    the data directory does not exist or is not a Herald data directory
           5    an event id given explicitly matches no dead letter; nothing was changed
+          6    schema check: a change breaks the committed schemas in the chosen mode
           130  interrupted (Ctrl+C)
         """;
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Invocation;
 using Herald.Cli.DeadLetterCommands;
+using Herald.Cli.SchemaCommands;
 
 namespace Herald.Cli;
 
@@ -11,6 +12,7 @@ internal static class HeraldCli
     public static RootCommand Create(CliContext context) => new($"herald: operate Herald, the event-driven messaging framework for .NET.\n\n{ExitCodes.HelpText}")
     {
         DeadLetterQueueCommand.Create(context),
+        SchemaCommand.Create(context),
     };
 
     /// <summary>Parses and runs <paramref name="args"/>; returns the exit code (see <see cref="ExitCodes"/>).</summary>

@@ -138,22 +138,24 @@ internal sealed class DeliveryProcessor(
 
     private (object? Event, DeliveryFailure? Failure) Read(HandlerBinding binding, EventEnvelope envelope)
     {
-        var descriptor = binding.Event;
-        if (envelope.EventVersion != descriptor.Version)
-        {
-            var e = new EventFormatException(
-                $"'{envelope.EventType}' v{envelope.EventVersion} cannot be handled: {binding.HandlerType.Name} in group '{subscription.Group}' reads v{descriptor.Version}, and no upcaster leads from v{envelope.EventVersion} to it.");
-            return (null, new DeliveryFailure(DeadLetterReason.UnsupportedVersion, e, binding.HandlerType, 0, timeProvider.GetUtcNow()));
-        }
-
         try
         {
-            return (EventSerializer.Deserialize(descriptor, envelope.Data.Span), null);
+            // An older version is upcast to the current one; the handler still gets the envelope as delivered.
+            if (!Events.Upcasting.UpcasterChain.TryGetCurrentData(binding.Event, envelope, out var data, out var unsupported))
+            {
+                return (null, Failure(DeadLetterReason.UnsupportedVersion, unsupported));
+            }
+
+            return (EventSerializer.Deserialize(binding.Event, data.Span), null);
         }
         catch (EventFormatException e)
         {
-            return (null, new DeliveryFailure(DeadLetterReason.Undeserializable, e, binding.HandlerType, 0, timeProvider.GetUtcNow()));
+            // Not JSON of the event type, not an object an upcaster can take, or an upcaster failed.
+            return (null, Failure(DeadLetterReason.Undeserializable, e));
         }
+
+        DeliveryFailure Failure(DeadLetterReason reason, EventFormatException e) =>
+            new(reason, e, binding.HandlerType, 0, timeProvider.GetUtcNow());
     }
 
     private async Task<(Outcome Outcome, DeliveryFailure? Failure)> InvokeAsync(TransportDelivery delivery, HandlerBinding binding, object @event, CancellationToken abort)

@@ -5,7 +5,7 @@ namespace Herald.Events;
 /// <summary>Describes one registered event type: its stable name, version, CLR type and topic.</summary>
 public sealed class EventDescriptor
 {
-    internal EventDescriptor(string name, int version, Type clrType, string topic, JsonTypeInfo typeInfo, Func<object, string?>? partitionKey)
+    internal EventDescriptor(string name, int version, Type clrType, string topic, JsonTypeInfo typeInfo, Func<object, string?>? partitionKey, Func<object, long>? sequence = null)
     {
         Name = name;
         Version = version;
@@ -13,6 +13,7 @@ public sealed class EventDescriptor
         Topic = topic;
         TypeInfo = typeInfo;
         PartitionKey = partitionKey;
+        Sequence = sequence;
     }
 
     /// <summary>Gets the stable event name (CloudEvents <c>type</c>).</summary>
@@ -30,6 +31,8 @@ public sealed class EventDescriptor
     internal JsonTypeInfo TypeInfo { get; }
 
     internal Func<object, string?>? PartitionKey { get; }
+
+    internal Func<object, long>? Sequence { get; }
 
     /// <inheritdoc />
     public override string ToString() => $"{Name} v{Version} ({ClrType.Name})";

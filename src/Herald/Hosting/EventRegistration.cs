@@ -5,6 +5,9 @@ namespace Herald.Hosting;
 public sealed class EventRegistration<TEvent>
     where TEvent : notnull
 {
+    private Func<object, string?>? _partitionKey;
+    private Func<object, long>? _sequence;
+
     /// <summary>Gets or sets the stable event name. Default: from <see cref="Events.EventAttribute"/>.</summary>
     public string? Name { get; set; }
 
@@ -14,13 +17,28 @@ public sealed class EventRegistration<TEvent>
     /// <summary>Gets or sets the topic. Default: from the attribute, else the event name.</summary>
     public string? Topic { get; set; }
 
-    internal Func<object, string?>? KeySelector { get; private set; }
+    /// <summary>Gets the partition-key and sequence selectors.</summary>
+    internal EventRegistrationEntry.EventSelectors? Selectors =>
+        _partitionKey is null && _sequence is null ? null : new(_partitionKey, _sequence);
 
     /// <summary>Derives the partition key of every publish of this type that does not set one.</summary>
     public EventRegistration<TEvent> PartitionKey(Func<TEvent, string?> selector)
     {
         ArgumentNullException.ThrowIfNull(selector);
-        KeySelector = e => selector((TEvent)e);
+        _partitionKey = e => selector((TEvent)e);
+        return this;
+    }
+
+    /// <summary>Takes the per-entity sequence number of every publish of this type that does not set one from the event, such as the entity's revision.</summary>
+    /// <remarks>
+    /// Consumers with a reorder buffer handle a key's events in this order, drop repeats of a number and wait for
+    /// missing numbers, so the value must grow by exactly 1 per event of the key: an entity version persisted with the
+    /// change it describes is the robust source. <see cref="Publishing.PublishOptions.Sequence"/> wins over it.
+    /// </remarks>
+    public EventRegistration<TEvent> Sequence(Func<TEvent, long> selector)
+    {
+        ArgumentNullException.ThrowIfNull(selector);
+        _sequence = e => selector((TEvent)e);
         return this;
     }
 }

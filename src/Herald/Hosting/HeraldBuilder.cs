@@ -1,5 +1,6 @@
 using System.Reflection;
 using Herald.Consuming;
+using Herald.Events.Upcasting;
 using Herald.Transports;
 using Herald.Transports.Embedded;
 using Herald.Transports.InMemory;
@@ -24,6 +25,8 @@ public sealed class HeraldBuilder
 
     internal List<HandlerRegistration> Handlers { get; } = [];
 
+    internal List<IEventUpcaster> Upcasters { get; } = [];
+
     internal Dictionary<string, Action<ConsumerGroupOptions>> GroupConfigurations { get; } = new(StringComparer.Ordinal);
 
     internal Func<IServiceProvider, ITransport>? TransportFactory { get; private set; }
@@ -34,7 +37,7 @@ public sealed class HeraldBuilder
     {
         var registration = new EventRegistration<TEvent>();
         configure?.Invoke(registration);
-        Events.Add(new(typeof(TEvent), registration.Name, registration.Version, registration.Topic, registration.KeySelector));
+        Events.Add(new(typeof(TEvent), registration.Name, registration.Version, registration.Topic, registration.Selectors));
         return this;
     }
 
@@ -64,7 +67,7 @@ public sealed class HeraldBuilder
         return this;
     }
 
-    /// <summary>Registers every concrete handler class and every <see cref="Events.EventAttribute"/> record of <paramref name="assembly"/>.</summary>
+    /// <summary>Registers every concrete handler class, every <see cref="Events.EventAttribute"/> record and every upcaster of <paramref name="assembly"/>.</summary>
     /// <param name="assembly">The assembly to scan.</param>
     /// <param name="group">The consumer group of handlers without a <see cref="ConsumerGroupAttribute"/>. Default: <see cref="HeraldOptions.ServiceName"/>.</param>
     public HeraldBuilder AddHandlersFromAssembly(Assembly assembly, string? group = null)
@@ -82,7 +85,8 @@ public sealed class HeraldBuilder
         return this;
     }
 
-    /// <summary>Registers every type of <paramref name="assembly"/> marked with <see cref="Events.EventAttribute"/>, so it can be published.</summary>
+    /// <summary>Registers every type of <paramref name="assembly"/> marked with <see cref="Events.EventAttribute"/>, so it can be published,
+    /// and every concrete <see cref="IEventUpcaster"/> class with a public parameterless constructor.</summary>
     public HeraldBuilder AddEventsFromAssembly(Assembly assembly)
     {
         ArgumentNullException.ThrowIfNull(assembly);
@@ -92,6 +96,42 @@ public sealed class HeraldBuilder
             {
                 Events.Add(new(type, null, null, null, null));
             }
+        }
+
+        // Upcasters that need constructor arguments are registered as instances with AddUpcaster(upcaster).
+        foreach (var type in assembly.GetTypes().Where(t => t is { IsClass: true, IsAbstract: false, IsGenericTypeDefinition: false }
+            && typeof(IEventUpcaster).IsAssignableFrom(t) && t.GetConstructor(Type.EmptyTypes) is not null))
+        {
+            if (!Upcasters.Exists(u => u.GetType() == type))
+            {
+                Upcasters.Add((IEventUpcaster)Activator.CreateInstance(type)!);
+            }
+        }
+
+        return this;
+    }
+
+    /// <summary>Registers an upcaster, which reads one older version of an event as the next; once per type.</summary>
+    /// <remarks>Consumers chain an event's upcasters from the version they receive to the current one. The chain is
+    /// validated when the application starts (see <see cref="IEventUpcaster"/>).</remarks>
+    public HeraldBuilder AddUpcaster<TUpcaster>()
+        where TUpcaster : IEventUpcaster, new()
+    {
+        if (!Upcasters.Exists(u => u.GetType() == typeof(TUpcaster)))
+        {
+            Upcasters.Add(new TUpcaster());
+        }
+
+        return this;
+    }
+
+    /// <summary>Registers an upcaster instance, such as one whose constructor takes the event name or field names.</summary>
+    public HeraldBuilder AddUpcaster(IEventUpcaster upcaster)
+    {
+        ArgumentNullException.ThrowIfNull(upcaster);
+        if (!Upcasters.Contains(upcaster))
+        {
+            Upcasters.Add(upcaster);
         }
 
         return this;

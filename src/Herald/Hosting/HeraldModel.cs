@@ -2,6 +2,7 @@ using System.Reflection;
 using System.Text.Json.Serialization.Metadata;
 using Herald.Consuming;
 using Herald.Events;
+using Herald.Events.Upcasting;
 using Herald.Internal;
 
 namespace Herald.Hosting;
@@ -37,6 +38,7 @@ internal sealed class HeraldModel
         }
 
         var registry = new EventTypeRegistry(Descriptors(builder));
+        UpcasterChainBuilder.Build(builder.Upcasters, registry, options.JsonSerializerOptions);
         return new HeraldModel(options, registry, BuildSubscriptions(builder, registry));
     }
 
@@ -46,7 +48,7 @@ internal sealed class HeraldModel
         foreach (var entry in builder.Events)
         {
             entries[entry.Type] = entries.TryGetValue(entry.Type, out var previous)
-                ? new(entry.Type, entry.Name ?? previous.Name, entry.Version ?? previous.Version, entry.Topic ?? previous.Topic, entry.KeySelector ?? previous.KeySelector)
+                ? new(entry.Type, entry.Name ?? previous.Name, entry.Version ?? previous.Version, entry.Topic ?? previous.Topic, EventRegistrationEntry.EventSelectors.Merge(entry.Selectors, previous.Selectors))
                 : entry;
         }
 
@@ -76,7 +78,7 @@ internal sealed class HeraldModel
 
             var topic = entry.Topic ?? attribute?.Topic ?? name;
             Names.ValidateTopicOrGroup(topic, $"Topic of event '{name}'");
-            yield return new EventDescriptor(name, version, entry.Type, topic, json.GetTypeInfo(entry.Type), entry.KeySelector);
+            yield return new EventDescriptor(name, version, entry.Type, topic, json.GetTypeInfo(entry.Type), entry.Selectors?.PartitionKey, entry.Selectors?.Sequence);
         }
     }
 

@@ -41,7 +41,7 @@ internal sealed class EnvelopeFactory(HeraldModel model, TimeProvider timeProvid
             UserId = options?.UserId ?? cause?.UserId,
             TraceParent = Activity.Current is { IdFormat: ActivityIdFormat.W3C } activity ? activity.Id : null,
             PartitionKey = options?.PartitionKey ?? descriptor.PartitionKey?.Invoke(@event),
-            Sequence = options?.Sequence,
+            Sequence = options?.Sequence ?? descriptor.Sequence?.Invoke(@event),
             Depth = depth,
             Extensions = options is { Headers.Count: > 0 } ? ValidatedHeaders(options.Headers) : EventEnvelope.EmptyExtensions,
             Data = EventSerializer.Serialize(descriptor, @event),

@@ -1,0 +1,14 @@
+namespace Herald.Consuming.Ordering;
+
+/// <summary>Says what a <see cref="ReorderBuffer{T}"/> does with a key whose gap in sequence numbers does not fill in time.</summary>
+public enum GapTimeoutPolicy
+{
+    /// <summary>Waits for the missing events for ever; the buffer caps then refuse further out-of-order events (back-pressure).</summary>
+    KeepWaiting,
+
+    /// <summary>Gives up the missing sequence numbers and releases the waiting events in order; a missing event that arrives later is reported as late.</summary>
+    SkipGap,
+
+    /// <summary>Gives up the missing sequence numbers and hands the waiting events back as expired, for the caller to dead-letter.</summary>
+    DeadLetter,
+}
