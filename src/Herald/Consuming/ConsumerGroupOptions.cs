@@ -1,3 +1,5 @@
+using Herald.Consuming.Ordering;
+
 namespace Herald.Consuming;
 
 /// <summary>Configures how one consumer group consumes.</summary>
@@ -17,6 +19,15 @@ public sealed class ConsumerGroupOptions
     /// after a restart the waiting event is retried at once. Events without a key run in any order.
     /// </remarks>
     public int MaxConcurrentKeys { get; set; } = 1;
+
+    /// <summary>
+    /// Gets or sets the reorder buffer: events with a sequence number (<see cref="Events.EventEnvelope.Sequence"/>) and a
+    /// partition key are handled in sequence order per key, repeats of a handled number are dropped as duplicates, and
+    /// gaps wait up to <see cref="ReorderOptions.GapTimeout"/>. Default <see langword="null"/>: events are handled as
+    /// they arrive.
+    /// </summary>
+    /// <remarks>A group with a reorder buffer handles keys in lanes, as with <see cref="MaxConcurrentKeys"/> above 1.</remarks>
+    public ReorderOptions? Reorder { get; set; }
 
     /// <summary>Gets or sets how many deliveries a member takes from the transport at once. Default 256, from 1 to 10,000.</summary>
     public int BatchSize { get; set; } = 256;
@@ -112,6 +123,7 @@ public sealed class ConsumerGroupOptions
         }
 
         CircuitBreaker?.Validate(group);
+        Reorder?.Validate(group);
         if (RedeliveryDelay < TimeSpan.Zero || MaxRedeliveryDelay < RedeliveryDelay)
         {
             throw new InvalidOperationException(

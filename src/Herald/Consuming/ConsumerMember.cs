@@ -9,7 +9,7 @@ internal sealed class ConsumerMember(ITransportListener listener, DeliveryProces
 
     public DeliveryProcessor Processor { get; } = processor;
 
-    /// <summary>Gets the member's key lanes when the group handles several keys at once; <see langword="null"/> when it handles one event at a time.</summary>
+    /// <summary>Gets the member's key lanes when the group handles several keys at once or reorders by sequence; <see langword="null"/> when it handles one event at a time.</summary>
     public KeyedProcessor? Keyed { get; } = keyed;
 
     /// <summary>Takes what the transport has ready and handles it, with the member's processor.</summary>

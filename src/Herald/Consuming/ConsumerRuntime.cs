@@ -1,3 +1,4 @@
+using Herald.Consuming.Ordering;
 using Herald.DeadLetters;
 using Herald.Diagnostics;
 using Herald.Hosting;
@@ -18,6 +19,7 @@ internal sealed class ConsumerRuntime(
     IEventPublisher publisher,
     ObserverSet observers,
     IDeadLetterStore deadLetterStore,
+    ISequencePositionStore sequencePositions,
     TimeProvider timeProvider,
     ILoggerFactory? loggerFactory = null) : IConsumerDriver, IAsyncDisposable, IDisposable
 {
@@ -174,8 +176,18 @@ internal sealed class ConsumerRuntime(
         return first != receive || await receive;
     }
 
-    private ConsumerMember Member(ITransportListener listener, DeliveryProcessor processor) =>
-        new(listener, processor, processor.Subscription.Options.MaxConcurrentKeys > 1 ? new KeyedProcessor(processor, timeProvider, _logger) : null);
+    private ConsumerMember Member(ITransportListener listener, DeliveryProcessor processor)
+    {
+        var subscription = processor.Subscription;
+        var options = subscription.Options;
+        if (options.MaxConcurrentKeys == 1 && options.Reorder is null)
+        {
+            return new(listener, processor);
+        }
+
+        var gate = options.Reorder is { } reorder ? new SequenceGate(subscription, reorder, sequencePositions, timeProvider) : null;
+        return new(listener, processor, new KeyedProcessor(processor, timeProvider, _logger, gate));
+    }
 
     private async Task LeaveAsync()
     {

@@ -34,6 +34,13 @@ internal sealed class DeliveryProcessor(
 
     public DeadLetterWriter DeadLetters => deadLetters;
 
+    /// <summary>Reports an event dropped as a repeat of one the group handled (a sequence number at or below its key's position).</summary>
+    public void ReportDuplicate(EventEnvelope envelope)
+    {
+        LogMessages.SequenceDuplicate(logger, subscription.Group, envelope.EventType, envelope.EventId, envelope.PartitionKey, envelope.Sequence);
+        observers.Duplicate(envelope, subscription.Group);
+    }
+
     /// <summary>Handles the batch; stops early, leaving deliveries unsettled, once <paramref name="stopping"/> is cancelled.</summary>
     /// <returns>How many deliveries were handled or failed.</returns>
     public async ValueTask<int> ProcessAsync(ITransportListener listener, List<TransportDelivery> batch, CancellationToken stopping, CancellationToken abort)

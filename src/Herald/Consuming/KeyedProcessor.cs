@@ -1,3 +1,4 @@
+using Herald.Consuming.Ordering;
 using Herald.DeadLetters;
 using Herald.Diagnostics;
 using Herald.Transports;
@@ -17,12 +18,13 @@ namespace Herald.Consuming;
 /// keys come again too; the inbox makes that harmless). The retry schedule lives in this object: a restart retries a
 /// waiting event at once, counting from its transport delivery count. Not thread-safe: one member's loop drives it.
 /// </remarks>
-internal sealed class KeyedProcessor(DeliveryProcessor processor, TimeProvider timeProvider, ILogger logger)
+internal sealed class KeyedProcessor(DeliveryProcessor processor, TimeProvider timeProvider, ILogger logger, SequenceGate? gate = null)
 {
     private readonly Dictionary<(int Partition, string Key), Lane> _lanes = [];
     private readonly Dictionary<int, Partition> _partitions = [];
     private readonly Lock _settle = new();
     private readonly ConsumerGroupOptions _options = processor.Subscription.Options;
+    private readonly List<TransportDelivery> _rejected = [];
     private int _tracked;
 
     /// <summary>Gets how many more deliveries the member may take from the transport now.</summary>
@@ -33,7 +35,7 @@ internal sealed class KeyedProcessor(DeliveryProcessor processor, TimeProvider t
     {
         get
         {
-            DateTimeOffset? due = null;
+            DateTimeOffset? due = gate?.NextDeadline;
             foreach (var lane in _lanes.Values)
             {
                 if (lane.RetryAt is { } at && lane.Pending.Count > 0 && (due is null || at < due))
@@ -53,6 +55,18 @@ internal sealed class KeyedProcessor(DeliveryProcessor processor, TimeProvider t
         foreach (var delivery in batch)
         {
             Track(delivery);
+        }
+
+        if (gate is not null)
+        {
+            await ReorderAsync(batch, abort);
+        }
+        else
+        {
+            foreach (var delivery in batch)
+            {
+                Enqueue(delivery);
+            }
         }
 
         var processed = 0;
@@ -96,8 +110,80 @@ internal sealed class KeyedProcessor(DeliveryProcessor processor, TimeProvider t
             _lanes.Remove(key);
         }
 
+        if (gate is not null)
+        {
+            await gate.SaveAsync(abort);
+        }
+
         await SettleAsync(listener, abort);
         return processed;
+    }
+
+    // Passes the sequenced deliveries through the reorder buffer: what it releases goes to the lanes in sequence order.
+    private async ValueTask ReorderAsync(List<TransportDelivery> batch, CancellationToken abort)
+    {
+        var offered = new List<TransportDelivery>(_rejected.Count + batch.Count);
+        offered.AddRange(_rejected);
+        offered.AddRange(batch);
+        _rejected.Clear();
+        foreach (var delivery in offered)
+        {
+            if (!SequenceGate.Applies(delivery))
+            {
+                Enqueue(delivery);
+                continue;
+            }
+
+            var result = await gate!.OfferAsync(delivery, abort);
+            switch (result.Disposition)
+            {
+                case ReorderDisposition.Duplicate:
+                    processor.ReportDuplicate(delivery.Envelope);
+                    Settled(delivery);
+                    break;
+                case ReorderDisposition.Late:
+                    await OutOfSequenceAsync(delivery, "arrived after its key's reorder buffer gave up waiting for it", abort);
+                    break;
+                case ReorderDisposition.Rejected:
+                    _rejected.Add(delivery);
+                    break;
+            }
+
+            await ApplyAsync(result, abort);
+        }
+
+        if (gate!.ExpireDue() is { } expired)
+        {
+            await ApplyAsync(expired, abort);
+        }
+    }
+
+    private async ValueTask ApplyAsync(ReorderResult<TransportDelivery> result, CancellationToken abort)
+    {
+        foreach (var released in result.Released)
+        {
+            Enqueue(released.Item);
+        }
+
+        foreach (var expired in result.Expired)
+        {
+            await OutOfSequenceAsync(expired.Item, "waited longer than the reorder buffer's gap timeout for an earlier sequence number", abort);
+        }
+
+        foreach (var gap in result.Gaps)
+        {
+            LogMessages.SequenceGapSkipped(logger, processor.Subscription.Group, gap.Key, gap.First, gap.Last);
+        }
+    }
+
+    private async ValueTask OutOfSequenceAsync(TransportDelivery delivery, string why, CancellationToken abort)
+    {
+        var envelope = delivery.Envelope;
+        var exception = new OutOfSequenceException($"Event {envelope.EventId} (key '{envelope.PartitionKey}', sequence {envelope.Sequence}) {why}.");
+        var failure = new DeliveryFailure(DeadLetterReason.OutOfSequence, exception, null, 0, timeProvider.GetUtcNow());
+        await processor.DeadLetters.WriteAsync(processor.Subscription, delivery, failure, abort);
+        gate?.DealtWith(delivery);
+        Settled(delivery);
     }
 
     private void Track(TransportDelivery delivery)
@@ -126,7 +212,10 @@ internal sealed class KeyedProcessor(DeliveryProcessor processor, TimeProvider t
             partition.LastOffset = delivery.Offset;
             _tracked++;
         }
+    }
 
+    private void Enqueue(TransportDelivery delivery)
+    {
         // Events without a key promise no order: each runs on a lane of its own.
         var key = delivery.Envelope.PartitionKey ?? $"\0{delivery.Offset}";
         if (!_lanes.TryGetValue((delivery.Partition, key), out var keyLane))
@@ -199,6 +288,7 @@ internal sealed class KeyedProcessor(DeliveryProcessor processor, TimeProvider t
     {
         lane.Pending.Dequeue();
         lane.Reset();
+        gate?.DealtWith(delivery);
         if (settle)
         {
             Settled(delivery);

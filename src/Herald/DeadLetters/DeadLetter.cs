@@ -88,6 +88,12 @@ public enum DeadLetterReason
     /// (<see cref="Consuming.ConsumerGroupOptions.KeepKeyOrderOnDeadLetter"/>); it comes back when that one is handled.
     /// </summary>
     Parked,
+
+    /// <summary>
+    /// The event's sequence number came after its key's reorder buffer gave up waiting for it, or it waited behind a
+    /// gap that timed out under <see cref="Consuming.Ordering.GapTimeoutPolicy.DeadLetter"/>.
+    /// </summary>
+    OutOfSequence,
 }
 
 /// <summary>The state of a dead letter.</summary>

@@ -135,6 +135,7 @@ public static class DeadLetterJson
         DeadLetterReason.UnsupportedVersion => "unsupported-version",
         DeadLetterReason.FailedAtMostOnce => "failed-at-most-once",
         DeadLetterReason.Parked => "parked",
+        DeadLetterReason.OutOfSequence => "out-of-sequence",
         _ => ((int)reason).ToString(CultureInfo.InvariantCulture),
     };
 
@@ -148,6 +149,7 @@ public static class DeadLetterJson
         "unsupported-version" => DeadLetterReason.UnsupportedVersion,
         "failed-at-most-once" => DeadLetterReason.FailedAtMostOnce,
         "parked" => DeadLetterReason.Parked,
+        "out-of-sequence" => DeadLetterReason.OutOfSequence,
         _ => throw new FormatException($"Unknown dead-letter reason '{name}'."),
     };
 }

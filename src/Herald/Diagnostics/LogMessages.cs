@@ -58,4 +58,10 @@ internal static partial class LogMessages
 
     [LoggerMessage(19, LogLevel.Warning, "The transport {Transport} keeps no dead letters; Herald keeps them in memory, and they are lost when the process ends")]
     public static partial void DeadLettersInMemory(ILogger logger, string transport);
+
+    [LoggerMessage(20, LogLevel.Debug, "Consumer group {Group} dropped {EventType} {EventId}: sequence {Sequence} of key {Key} was handled already")]
+    public static partial void SequenceDuplicate(ILogger logger, string group, string eventType, string eventId, string? key, long? sequence);
+
+    [LoggerMessage(21, LogLevel.Warning, "Consumer group {Group} gave up waiting for sequence numbers {First} to {Last} of key {Key}; the events after the gap are released")]
+    public static partial void SequenceGapSkipped(ILogger logger, string group, string key, long first, long last);
 }

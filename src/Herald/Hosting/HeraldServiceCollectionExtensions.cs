@@ -1,4 +1,5 @@
 using Herald.Consuming;
+using Herald.Consuming.Ordering;
 using Herald.DeadLetters;
 using Herald.Diagnostics;
 using Herald.Publishing;
@@ -38,6 +39,7 @@ public static class HeraldServiceCollectionExtensions
         services.AddSingleton(sp => builder.TransportFactory?.Invoke(sp) ?? HeraldBuilder.CreateEmbeddedLog(sp, new EmbeddedLogOptions()));
         services.AddSingleton<ObserverSet>();
         services.TryAddSingleton(CreateDeadLetterStore);
+        services.TryAddSingleton(sp => sp.GetRequiredService<ITransport>().SequencePositions ?? new InMemorySequencePositionStore());
         services.TryAddSingleton<IDeadLetters>(sp => new DeadLetters.DeadLetters(
             sp.GetRequiredService<ITransport>(), sp.GetRequiredService<IDeadLetterStore>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IEventPublisher, EventPublisher>();

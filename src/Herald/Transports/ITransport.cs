@@ -1,3 +1,4 @@
+using Herald.Consuming.Ordering;
 using Herald.DeadLetters;
 using Herald.Events;
 
@@ -27,4 +28,8 @@ public interface ITransport
     /// <summary>Gets where the transport keeps the consumer groups' dead letters, as durably as its events.</summary>
     /// <remarks><see langword="null"/> when it keeps none; Herald then keeps them in process memory.</remarks>
     IDeadLetterStore? DeadLetterStore => null;
+
+    /// <summary>Gets where the transport keeps the consumer groups' sequence positions per partition key, for reorder buffers.</summary>
+    /// <remarks><see langword="null"/> when it keeps none; Herald then keeps them in process memory.</remarks>
+    ISequencePositionStore? SequencePositions => null;
 }

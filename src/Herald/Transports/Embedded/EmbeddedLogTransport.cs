@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Herald.Consuming.Ordering;
 using Herald.DeadLetters;
 using Herald.Events;
 using Herald.Internal;
@@ -20,6 +21,7 @@ public sealed partial class EmbeddedLogTransport : ITransport, IDisposable, IAsy
     private readonly Lock _topicCreation = new();
     private readonly StateTopic _deadLetters;
     private readonly StateTopic _retries;
+    private readonly StateTopic _sequences;
     private readonly RetryStates _retryStates;
     private readonly EmbeddedDeadLetterStore _deadLetterStore;
     private readonly TimeProvider _timeProvider;
@@ -37,11 +39,13 @@ public sealed partial class EmbeddedLogTransport : ITransport, IDisposable, IAsy
         // Herald's own topics: one partition each, the state ones compacted and kept until removed.
         options.Log.Topics.TryAdd(EmbeddedDeadLetterStore.TopicName, StateTopic.Options);
         options.Log.Topics.TryAdd(RetryStates.TopicName, StateTopic.Options);
+        options.Log.Topics.TryAdd(EmbeddedSequencePositions.TopicName, StateTopic.Options);
         Log = EventLog.Open(options.DataDirectory, options.Log);
         try
         {
             _deadLetters = StateTopic.Open(Log, EmbeddedDeadLetterStore.TopicName, _timeProvider);
             _retries = StateTopic.Open(Log, RetryStates.TopicName, _timeProvider);
+            _sequences = StateTopic.Open(Log, EmbeddedSequencePositions.TopicName, _timeProvider);
         }
         catch
         {
@@ -51,6 +55,7 @@ public sealed partial class EmbeddedLogTransport : ITransport, IDisposable, IAsy
 
         _retryStates = new RetryStates(_retries);
         _deadLetterStore = new EmbeddedDeadLetterStore(_deadLetters);
+        SequencePositions = new EmbeddedSequencePositions(_sequences);
         Log.PartitionFailed += (partition, exception) => PartitionFailed(_logger, exception, partition.Topic, partition.Id);
         foreach (var recovery in Log.Recoveries)
         {
@@ -65,6 +70,9 @@ public sealed partial class EmbeddedLogTransport : ITransport, IDisposable, IAsy
 
     /// <summary>Gets the dead-letter queues of the consumer groups on this log.</summary>
     public IDeadLetterStore DeadLetterStore => _deadLetterStore;
+
+    /// <summary>Gets the consumer groups' sequence positions per partition key, for reorder buffers.</summary>
+    public ISequencePositionStore SequencePositions { get; }
 
     /// <summary>Gets the log underneath, for tools and tests.</summary>
     public EventLog Log { get; }
@@ -108,6 +116,7 @@ public sealed partial class EmbeddedLogTransport : ITransport, IDisposable, IAsy
         Log.Dispose();
         _deadLetters.Dispose();
         _retries.Dispose();
+        _sequences.Dispose();
         _deadLetterStore.Dispose();
     }
 

@@ -109,5 +109,46 @@ internal sealed class StateTopic : IDisposable
         }
     }
 
+    /// <summary>Sets several keys in one append (one write to disk); a null value removes its key.</summary>
+    public async ValueTask SetManyAsync(IReadOnlyList<KeyValuePair<string, byte[]?>> entries, CancellationToken cancellationToken)
+    {
+        if (entries.Count == 0)
+        {
+            return;
+        }
+
+        var timestamp = _timeProvider.GetUtcNow().ToUnixTimeMilliseconds();
+        var records = new LogRecord[entries.Count];
+        for (var i = 0; i < records.Length; i++)
+        {
+            var value = entries[i].Value;
+            records[i] = new LogRecord(timestamp, Encoding.UTF8.GetBytes(entries[i].Key), value is null ? default(ReadOnlyMemory<byte>?) : value);
+        }
+
+        await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _partition.AppendAsync(records, CancellationToken.None).ConfigureAwait(false);
+            lock (_lock)
+            {
+                foreach (var (key, value) in entries)
+                {
+                    if (value is null)
+                    {
+                        _entries.Remove(key);
+                    }
+                    else
+                    {
+                        _entries[key] = value;
+                    }
+                }
+            }
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
     public void Dispose() => _writeGate.Dispose();
 }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Herald.Consuming.Ordering;
 using Herald.DeadLetters;
 using Herald.Events;
 
@@ -49,6 +50,9 @@ public sealed class InMemoryTransport : ITransport
 
     /// <summary>Gets the consumer groups' dead letters, in memory like the events.</summary>
     public IDeadLetterStore DeadLetterStore { get; } = new InMemoryDeadLetterStore();
+
+    /// <summary>Gets the consumer groups' sequence positions per partition key, in memory like the events.</summary>
+    public ISequencePositionStore SequencePositions { get; } = new InMemorySequencePositionStore();
 
     /// <summary>Gets how many events of <paramref name="topic"/> group <paramref name="group"/> has not completed.</summary>
     public long GetBacklog(string topic, string group) =>
