@@ -1,20 +1,29 @@
 using Herald.Diagnostics;
 using Herald.Hosting;
+using Herald.Sqlite;
+using Herald.Transports;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
 using Shop.CommandLine;
 using Shop.Events;
+using Shop.Faults;
 using Shop.Inventory;
 using Shop.Notification;
 using Shop.Orders;
+using Shop.Payment;
 using Shop.Statistics;
+using Shop.Storage;
 
 namespace Shop;
 
 internal static class ShopHost
 {
+    private const int OutboxBatchSize = 500;
+    private static readonly TimeSpan OutboxPollInterval = TimeSpan.FromMilliseconds(10);
+    private static readonly TimeSpan PaymentRedeliveryDelay = TimeSpan.FromMilliseconds(100);
+
     /// <summary>Builds the shop's host on the transport <paramref name="options"/> choose; the embedded log opens its
     /// data directory when the transport is first resolved, not here.</summary>
     public static IHost Build(ShopOptions options)
@@ -28,10 +37,29 @@ internal static class ShopHost
         builder.Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning).AddFilter("Herald", LogLevel.Warning);
 
+        // The issuer's timeouts are failures the shop makes on purpose, counted as retries in the summary; a warning with
+        // a stack trace for each would bury the rest. Dead letters are still logged, as errors.
+        builder.Logging.AddFilter("Herald.Consuming", LogLevel.Error);
+
+        // Created here, because the outbox and inbox need its path now; opened only once something resolves it.
+        var database = options.Transport == ShopTransport.InMemory
+            ? ShopDatabase.InTempFile()
+            : ShopDatabase.InDataDirectory(Path.GetFullPath(options.DataDirectory));
+
         builder.Services
+            .AddSingleton(options)
             .AddSingleton(sp => new ShopRun(sp.GetRequiredService<TimeProvider>().GetUtcNow()))
             .AddSingleton<ShopStatistics>()
-            .AddSingleton<IEventObserver, HandlerFailureObserver>()
+            .AddSingleton<IEventObserver, DeliveryObserver>()
+            .AddSingleton(sp =>
+            {
+                // The embedded log locks the data directory when the transport is created: no other shop may be
+                // writing the database by the time this one opens it. A factory, so the container disposes it.
+                _ = sp.GetRequiredService<ITransport>();
+                return database;
+            })
+            .AddSingleton<DeliveryFaults>()
+            .AddSingleton<CompletionWaiter>()
             .AddSingleton<OrderService>()
             .AddSingleton<Stock>()
             .AddSingleton<EmailOutbox>();
@@ -41,6 +69,28 @@ internal static class ShopHost
             // The source of every event the shop publishes, whichever assembly hosts it (the shop or its tests).
             herald.Options.ServiceName = "shop";
             herald.AddShopEvents().AddHandlersFromAssembly(typeof(ShopHost).Assembly);
+
+            // The relay polls the outbox while it is empty and claims again at once after a batch: a short poll keeps an
+            // order's latency low, and a large batch amortizes the claim and the mark over many sends.
+            herald.UseSqliteOutbox(database.StoreOptions, outbox =>
+            {
+                outbox.PollInterval = OutboxPollInterval;
+                outbox.BatchSize = OutboxBatchSize;
+
+                // Rows a stopped relay sent but had not marked go out again after the lease: 5 s instead of 30 keeps a
+                // resumed run short, and is still far longer than the relay takes to send a batch.
+                outbox.Lease = TimeSpan.FromSeconds(5);
+            });
+            herald.UseSqliteInbox(database.StoreOptions);
+
+            // The issuer's timeouts are transient: redeliver after a short pause rather than at once (which would hit
+            // an issuer that has just failed to answer) or after the default second (which would slow the run down).
+            herald.ConfigureGroup(PaymentHandler.Group, group =>
+            {
+                group.ImmediateRetries = 0;
+                group.RedeliveryDelay = PaymentRedeliveryDelay;
+                group.MaxRedeliveryDelay = TimeSpan.FromSeconds(2);
+            });
             if (options.Transport == ShopTransport.InMemory)
             {
                 herald.UseInMemoryTransport();

@@ -10,12 +10,14 @@ namespace Shop;
 internal sealed class ShopRun
 {
     private readonly string _orderIdPrefix;
+    private readonly string _poisonIdPrefix;
 
     public ShopRun(DateTimeOffset startedAt)
     {
         StartedAt = startedAt;
         Id = startedAt.UtcDateTime.ToString("yyyyMMdd'T'HHmmssfff", CultureInfo.InvariantCulture);
         _orderIdPrefix = $"order-{Id}-";
+        _poisonIdPrefix = $"poison-{Id}-";
     }
 
     public string Id { get; }
@@ -25,10 +27,18 @@ internal sealed class ShopRun
     /// <summary>Returns the id of this run's order number <paramref name="number"/>, such as <c>order-20250101T120000000-0000001</c>.</summary>
     public string OrderId(long number) => string.Create(CultureInfo.InvariantCulture, $"{_orderIdPrefix}{number:D7}");
 
+    /// <summary>Returns the event id of this run's poison event number <paramref name="number"/>, such as <c>poison-20250101T120000000-0000001</c>.</summary>
+    public string PoisonEventId(long number) => string.Create(CultureInfo.InvariantCulture, $"{_poisonIdPrefix}{number:D7}");
+
     /// <summary>Returns whether this run placed the order <paramref name="orderId"/>.</summary>
     public bool Placed(string orderId)
     {
         ArgumentNullException.ThrowIfNull(orderId);
         return orderId.StartsWith(_orderIdPrefix, StringComparison.Ordinal);
     }
+
+    /// <summary>Returns whether an event with partition key <paramref name="key"/> belongs to this run: one of its orders'
+    /// events (keyed by order id) or one of its poison events (keyed by their event id).</summary>
+    public bool Owns(string? key) =>
+        key is not null && (key.StartsWith(_orderIdPrefix, StringComparison.Ordinal) || key.StartsWith(_poisonIdPrefix, StringComparison.Ordinal));
 }

@@ -5,23 +5,34 @@ using Herald.Transports.Embedded;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Shop.CommandLine;
+using Shop.Faults;
 using Shop.Orders;
 using Shop.Reporting;
 using Shop.Statistics;
+using Shop.Storage;
 
 namespace Shop;
 
-/// <summary>Runs the shop on a host: starts it, publishes the orders, waits for the services, stops it and reports.</summary>
+/// <summary>Runs the shop on a host: starts it, publishes the orders, waits for the services, injects the duplicates and
+/// poison events asked for, waits for them to be settled, stops the host and reports.</summary>
 /// <remarks>
 /// Constructing the runner resolves the transport, which opens the embedded log's data directory: a directory in use
 /// fails there with <see cref="Herald.Log.LogDirectoryLockedException"/>, before the host starts.
 /// </remarks>
 internal sealed class ShopRunner(IHost host, ShopOptions options, TextWriter output, TextWriter diagnostics)
 {
+    // Payment and inventory: the consumer groups that handle order.created, and so see every injected event.
+    private const int OrderCreatedGroups = 2;
+
     private static readonly TimeSpan CompletionTimeout = TimeSpan.FromMinutes(2);
     private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(10);
 
+    // The transport first: with the embedded log, resolving it locks the data directory, which holds the database.
     private readonly ITransport _transport = host.Services.GetRequiredService<ITransport>();
+    private readonly ShopDatabase _database = host.Services.GetRequiredService<ShopDatabase>();
+    private readonly ShopRun _run = host.Services.GetRequiredService<ShopRun>();
+    private readonly DeliveryFaults _faults = host.Services.GetRequiredService<DeliveryFaults>();
+    private readonly CompletionWaiter _waiter = host.Services.GetRequiredService<CompletionWaiter>();
     private readonly ShopStatistics _statistics = host.Services.GetRequiredService<ShopStatistics>();
     private readonly OrderService _orders = host.Services.GetRequiredService<OrderService>();
     private readonly TimeProvider _timeProvider = host.Services.GetRequiredService<TimeProvider>();
@@ -33,7 +44,7 @@ internal sealed class ShopRunner(IHost host, ShopOptions options, TextWriter out
     {
         // Counted before the consumers start, while the backlog holds only what earlier runs left; the run then waits
         // for those events too, so a completed run leaves nothing behind in the data directory.
-        var leftover = LeftoverWork.Count(_transport, host.Services.GetRequiredService<EventTypeRegistry>());
+        var leftover = await LeftoverWork.CountAsync(_transport, host.Services.GetRequiredService<EventTypeRegistry>(), _database);
         if (leftover > 0)
         {
             await diagnostics.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"Shop: resuming: earlier runs left {leftover} events to handle in {DataDirectory}."));
@@ -53,25 +64,50 @@ internal sealed class ShopRunner(IHost host, ShopOptions options, TextWriter out
         }
 
         var elapsed = _timeProvider.GetElapsedTime(started);
+        if (outcome is RunOutcome.Completed or RunOutcome.Stopped && !await _waiter.WaitForNothingLeftAsync(DrainTimeout))
+        {
+            await diagnostics.WriteLineAsync("Shop: stopping with events not yet settled; the next run handles them (or skips them, as duplicates).");
+        }
+
         // Stopping lets in-flight handlers finish and commits every handled event, so the next run handles none again.
         await host.StopAsync();
-        var summary = ShopSummary.Create(outcome, _transport.GetType().Name, DataDirectory, _statistics.Snapshot(), elapsed);
+
+        // Read from the table, not counted by the handler: the number of orders with a charge is what a duplicate
+        // delivery would have inflated.
+        var charged = await _database.CountChargesAsync(_run.Id, CancellationToken.None);
+        var summary = ShopSummary.Create(outcome, _transport.GetType().Name, DataDirectory, _statistics.Snapshot(), charged, elapsed);
         SummaryWriter.Write(output, summary, options.Json);
         return summary;
     }
 
     private async Task<RunOutcome> RunToCompletionAsync(long leftover, CancellationToken stopping)
     {
+        var work = new ShopWork(options.Orders, leftover);
         try
         {
             await PublishAsync(options.Orders, stopping);
-            await _statistics.WhenHandled(options.Orders, leftover).WaitAsync(CompletionTimeout, _timeProvider, stopping);
+            await _waiter.WaitAsync(work, CompletionTimeout, stopping);
+            if (options.Duplicates > 0 || options.Poison > 0)
+            {
+                // Injected once every order is handled, so each duplicate re-sends an event its groups have handled.
+                await _faults.SendDuplicatesAsync(_orders.SentEnvelopes, stopping);
+                await _faults.SendPoisonAsync(options.Poison, stopping);
+
+                // Each group handling order.created settles each injected event: skips a duplicate, dead-letters a poison.
+                work = work with
+                {
+                    DuplicatesSkipped = (long)options.Duplicates * OrderCreatedGroups,
+                    DeadLetterEntries = (long)options.Poison * OrderCreatedGroups,
+                };
+                await _waiter.WaitAsync(work, CompletionTimeout, stopping);
+            }
+
             return RunOutcome.Completed;
         }
         catch (TimeoutException)
         {
             await diagnostics.WriteLineAsync(
-                $"Shop: the services did not finish within {CompletionTimeout.TotalSeconds:0} s; handled so far: {_statistics.Snapshot().DescribeProgress(options.Orders, leftover)}");
+                $"Shop: the services did not finish within {CompletionTimeout.TotalSeconds:0} s; handled so far: {_statistics.Snapshot().DescribeProgress(work)}");
             return RunOutcome.TimedOut;
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
@@ -97,11 +133,11 @@ internal sealed class ShopRunner(IHost host, ShopOptions options, TextWriter out
         await diagnostics.WriteLineAsync($"Stopping: waiting up to {DrainTimeout.TotalSeconds:0} s for the orders in flight.");
         try
         {
-            await _statistics.WhenHandled(published, leftover).WaitAsync(DrainTimeout, _timeProvider, CancellationToken.None);
+            await _waiter.WaitAsync(new ShopWork(published, leftover), DrainTimeout, CancellationToken.None);
         }
         catch (TimeoutException)
         {
-            await diagnostics.WriteLineAsync($"Shop: stopped with work left; handled: {_statistics.Snapshot().DescribeProgress(published, leftover)}");
+            await diagnostics.WriteLineAsync($"Shop: stopped with work left; handled: {_statistics.Snapshot().DescribeProgress(new ShopWork(published, leftover))}");
         }
 
         return RunOutcome.Stopped;

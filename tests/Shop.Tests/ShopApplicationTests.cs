@@ -31,6 +31,31 @@ public sealed class ShopApplicationTests : IDisposable
         Assert.Empty(_output.ToString());
     }
 
+    [Theory]
+    [InlineData("Shop: --poison must be a whole number from 0 to 2147483647, not '-1'. Run with --help for usage.", "--poison", "-1")]
+    [InlineData("Shop: --duplicates (20) cannot exceed --orders (10): each duplicate re-sends a different order. Run with --help for usage.", "--orders", "10", "--duplicates", "20")]
+    public async Task RunAsync_BadInjection_ReturnsBadArgumentsWithOneLine(string message, params string[] args)
+    {
+        var exitCode = await RunAsync(args);
+
+        Assert.Equal(ShopApplication.BadArguments, exitCode);
+        Assert.Equal(message, Assert.Single(Lines(_diagnostics)));
+        Assert.Empty(_output.ToString());
+    }
+
+    [Fact]
+    public async Task RunAsync_DuplicatesAndPoisonWithJson_ReportsTheDeliveryCounters()
+    {
+        var exitCode = await RunAsync("--data", _data.DataDirectory, "--orders", "60", "--duplicates", "6", "--poison", "2", "--json");
+
+        Assert.Equal(ShopApplication.Done, exitCode);
+        var summary = LastLineAsJson();
+        Assert.Equal(60, summary.GetProperty("paymentsCharged").GetInt64() + summary.GetProperty("paymentsFailed").GetInt64());
+        Assert.Equal(6, summary.GetProperty("duplicatesInjected").GetInt64());
+        Assert.Equal(2, summary.GetProperty("deadLettered").GetInt64());
+        Assert.True(summary.GetProperty("retries").GetInt64() > 0);
+    }
+
     [Fact]
     public async Task RunAsync_DataDirectoryInUse_ReturnsDataDirectoryInUseWithOneLine()
     {

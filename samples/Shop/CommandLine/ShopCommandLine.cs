@@ -11,23 +11,36 @@ internal static class ShopCommandLine
     public const string Usage = """
         Herald Shop: orders flow to payment, inventory and notification services over Herald.
 
-        Usage: Shop [--orders N] [--rate R] [--transport embedded|inmemory] [--data DIR] [--fresh] [--json]
+        Usage: Shop [--orders N] [--rate R] [--duplicates D] [--poison P]
+                    [--transport embedded|inmemory] [--data DIR] [--fresh] [--json]
 
           --orders N     orders to publish (default 1000); 0 publishes until Ctrl+C
           --rate R       orders per second, 1 to 1000000 (default: as fast as possible,
                          or 100 with --orders 0)
+          --duplicates D once the orders are handled, send D of them again, same event
+                         id, straight to the transport (default 0, at most --orders);
+                         the inboxes skip them: nothing is charged twice
+          --poison P     send P order.created events whose payload is not JSON straight
+                         to the transport (default 0); Herald dead-letters them at once
           --transport T  embedded (default): Herald's durable log in the data directory;
                          inmemory: nothing outlives the run (no --data, no --fresh)
           --data DIR     the embedded log's data directory (default herald-data,
-                         relative to the working directory)
+                         relative to the working directory); the shop's SQLite
+                         database (orders, charges, outbox, inbox) is DIR/shop.db
           --fresh        delete the data directory first, to start from nothing
           --json         end the output with one JSON line holding the counters
           --help         show this help
 
-        Events and consumer offsets persist in the data directory, so a second run
-        resumes where the first stopped: it handles what the first left undone once
-        (reported as earlier-run events) and nothing twice. One process at a time
-        may use a data directory.
+        Orders and their order.created commit in one SQLite transaction (the outbox);
+        payment times out once on about one order in twenty and Herald retries it;
+        payment and inventory skip events they already handled (the inbox). With
+        --transport inmemory the database is a temp file deleted at exit.
+
+        Events, consumer offsets, dead letters and the database persist in the data
+        directory, so a second run resumes where the first stopped: it handles what
+        the first left undone once (reported as earlier-run events) and nothing twice.
+        The summary counts this run's orders only. One process at a time may use a
+        data directory.
 
         The summary goes to standard output; progress and logs go to standard error.
         Set Logging__LogLevel__Shop=Debug to see the first e-mails the shop writes.
@@ -67,6 +80,14 @@ internal static class ShopCommandLine
                     error = TryReadNumber(args, ref i, name, inlineValue, 1, MaxRate, out var rate);
                     options = options with { Rate = rate };
                     break;
+                case "--duplicates":
+                    error = TryReadNumber(args, ref i, name, inlineValue, 0, int.MaxValue, out var duplicates);
+                    options = options with { Duplicates = duplicates };
+                    break;
+                case "--poison":
+                    error = TryReadNumber(args, ref i, name, inlineValue, 0, int.MaxValue, out var poison);
+                    options = options with { Poison = poison };
+                    break;
                 case "--transport":
                     error = TryReadTransport(args, ref i, inlineValue, out var transport);
                     options = options with { Transport = transport };
@@ -89,8 +110,24 @@ internal static class ShopCommandLine
             error = "--data and --fresh apply to the embedded transport; --transport inmemory keeps nothing";
         }
 
+        error ??= CheckInjections(options);
         options = error is null ? options : null;
         return error is null;
+    }
+
+    /// <returns>An error message when the injections do not fit the run, else null.</returns>
+    private static string? CheckInjections(ShopOptions options)
+    {
+        if (options.RunsUntilStopped && (options.Duplicates > 0 || options.Poison > 0))
+        {
+            // The shop injects once every order is handled, which an endless run never reaches.
+            return "--duplicates and --poison need a finite run; --orders 0 runs until Ctrl+C";
+        }
+
+        // Each duplicate is a different order sent again; more duplicates than orders would have to repeat one.
+        return options.Duplicates > options.Orders
+            ? string.Create(CultureInfo.InvariantCulture, $"--duplicates ({options.Duplicates}) cannot exceed --orders ({options.Orders}): each duplicate re-sends a different order")
+            : null;
     }
 
     private static (string Name, string? Value) Split(string argument)

@@ -2,7 +2,8 @@ namespace Shop.CommandLine;
 
 /// <summary>The parsed command line: <see cref="Orders"/> 0 publishes until Ctrl+C; <see cref="Rate"/> null
 /// publishes a finite run as fast as possible; <see cref="DataDirectory"/> and <see cref="Fresh"/> apply to the
-/// embedded transport only.</summary>
+/// embedded transport only. <see cref="Duplicates"/> and <see cref="Poison"/> are the deliveries the shop injects on
+/// purpose, after its orders are handled.</summary>
 internal sealed record ShopOptions(
     int Orders = ShopOptions.DefaultOrders,
     int? Rate = null,
@@ -10,7 +11,9 @@ internal sealed record ShopOptions(
     bool Help = false,
     ShopTransport Transport = ShopTransport.Embedded,
     string DataDirectory = ShopOptions.DefaultDataDirectory,
-    bool Fresh = false)
+    bool Fresh = false,
+    int Duplicates = 0,
+    int Poison = 0)
 {
     public const int DefaultOrders = 1000;
     public const int DefaultRate = 100;

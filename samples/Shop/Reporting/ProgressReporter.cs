@@ -22,7 +22,7 @@ internal sealed class ProgressReporter(ShopStatistics statistics, TimeProvider t
                     CultureInfo.InvariantCulture,
                     $"[{elapsed.TotalSeconds,6:0} s] {s.OrdersPublished:N0} orders: {s.PaymentsCompleted:N0} paid, {s.PaymentsFailed:N0} declined, " +
                     $"{s.InventoryReserved:N0} reserved, {s.InventoryFailed:N0} short, {s.NotificationsSent:N0} e-mails, " +
-                    $"{s.EarlierRunEvents:N0} earlier-run events"));
+                    $"{s.Retries:N0} retries, {s.EarlierRunEvents:N0} earlier-run events"));
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

@@ -6,7 +6,10 @@ namespace Shop.Reporting;
 /// <remarks>
 /// <see cref="DataDirectory"/> is the embedded log's data directory as a full path, or null for a transport that keeps
 /// nothing. <see cref="EarlierRunEvents"/> counts the events about earlier runs' orders that this run handled; the
-/// other counters cover this run's orders only.
+/// other counters cover this run's orders only. <see cref="PaymentsCharged"/> is read from the <c>charges</c> table at the
+/// end: the orders of this run with a charge, which a duplicate delivery would have inflated. <see cref="Retries"/> counts
+/// the handler failures Herald retried; <see cref="DeadLettered"/> the events it dead-lettered during the run (each
+/// has one dead-letter entry per consumer group that gave up on it).
 /// </remarks>
 internal sealed record ShopSummary(
     RunOutcome Status,
@@ -20,10 +23,15 @@ internal sealed record ShopSummary(
     long NotificationsSent,
     long EarlierRunEvents,
     long HandlerFailures,
+    long Retries,
+    long DuplicatesInjected,
+    long DuplicatesSkipped,
+    long PaymentsCharged,
+    long DeadLettered,
     double ElapsedSeconds,
     double OrdersPerSecond)
 {
-    public static ShopSummary Create(RunOutcome status, string transport, string? dataDirectory, ShopSnapshot counters, TimeSpan elapsed) => new(
+    public static ShopSummary Create(RunOutcome status, string transport, string? dataDirectory, ShopSnapshot counters, long paymentsCharged, TimeSpan elapsed) => new(
         status,
         transport,
         dataDirectory,
@@ -35,6 +43,11 @@ internal sealed record ShopSummary(
         counters.NotificationsSent,
         counters.EarlierRunEvents,
         counters.HandlerFailures,
+        counters.Retries,
+        counters.DuplicatesInjected,
+        counters.DuplicatesSkipped,
+        paymentsCharged,
+        counters.DeadLettered,
         Math.Round(elapsed.TotalSeconds, 3),
         elapsed > TimeSpan.Zero ? Math.Round(counters.OrdersPublished / elapsed.TotalSeconds, 1) : 0);
 }

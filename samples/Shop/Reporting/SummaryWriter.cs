@@ -32,6 +32,11 @@ internal static class SummaryWriter
         Row(output, "Notifications sent", summary.NotificationsSent);
         Row(output, "Earlier-run events", summary.EarlierRunEvents);
         Row(output, "Handler failures", summary.HandlerFailures);
+        Row(output, "Retries", summary.Retries);
+        Row(output, "Duplicates injected", summary.DuplicatesInjected);
+        Row(output, "Duplicates skipped", summary.DuplicatesSkipped);
+        Row(output, "Payments charged", summary.PaymentsCharged);
+        Row(output, "Dead-lettered", summary.DeadLettered);
         output.WriteLine(string.Create(culture, $"  {"Elapsed",-20}{summary.ElapsedSeconds,10:0.000} s"));
         output.WriteLine(string.Create(culture, $"  {"Throughput",-20}{summary.OrdersPerSecond,10:N1} orders/s"));
         if (json)

@@ -4,6 +4,9 @@ namespace Shop.Statistics;
 
 /// <summary>The shop's counters at one moment; <see cref="EarlierRunEvents"/> counts events about orders of earlier runs,
 /// which no other counter includes.</summary>
+/// <remarks><see cref="HandlerFailures"/> counts every failed handler call; <see cref="Retries"/> those of them Herald
+/// retried, that is all but the failures of events it finally dead-lettered. <see cref="DeadLettered"/> counts events,
+/// <see cref="DeadLetterEntries"/> the entries they made: one per consumer group that gave up on the event.</remarks>
 internal readonly record struct ShopSnapshot(
     long OrdersPublished,
     long PaymentsCompleted,
@@ -12,20 +15,32 @@ internal readonly record struct ShopSnapshot(
     long InventoryFailed,
     long NotificationsSent,
     long HandlerFailures,
-    long EarlierRunEvents)
+    long EarlierRunEvents,
+    long Retries = 0,
+    long DuplicatesInjected = 0,
+    long DuplicatesSkipped = 0,
+    long DeadLettered = 0,
+    long DeadLetterEntries = 0)
 {
     public long PaymentsHandled => PaymentsCompleted + PaymentsFailed;
 
     public long InventoryHandled => InventoryReserved + InventoryFailed;
 
-    /// <summary>Returns whether payment and inventory handled <paramref name="orders"/> orders, every payment outcome was
-    /// notified, and <paramref name="earlierRunEvents"/> events of earlier runs were handled.</summary>
-    public bool HasHandled(long orders, long earlierRunEvents = 0) =>
-        PaymentsHandled >= orders && InventoryHandled >= orders && NotificationsSent >= orders && EarlierRunEvents >= earlierRunEvents;
+    /// <summary>Returns whether the snapshot has reached <paramref name="expected"/>: payment and inventory handled its
+    /// orders, every payment outcome was notified, and the earlier runs' events, skipped duplicates and dead-letter
+    /// entries reached their counts.</summary>
+    public bool HasHandled(ShopWork expected) =>
+        PaymentsHandled >= expected.Orders
+        && InventoryHandled >= expected.Orders
+        && NotificationsSent >= expected.Orders
+        && EarlierRunEvents >= expected.EarlierRunEvents
+        && DuplicatesSkipped >= expected.DuplicatesSkipped
+        && DeadLetterEntries >= expected.DeadLetterEntries;
 
-    /// <summary>Describes, per consumer group, how far it got towards <paramref name="orders"/>, and how far the
-    /// earlier runs' leftovers got towards <paramref name="earlierRunEvents"/>.</summary>
-    public string DescribeProgress(long orders, long earlierRunEvents = 0) => string.Create(
+    /// <summary>Describes, per consumer group, how far it got towards <paramref name="expected"/>.</summary>
+    public string DescribeProgress(ShopWork expected) => string.Create(
         CultureInfo.InvariantCulture,
-        $"payment {PaymentsHandled}/{orders}, inventory {InventoryHandled}/{orders}, notification {NotificationsSent}/{orders}, earlier runs' events {EarlierRunEvents}/{earlierRunEvents}");
+        $"payment {PaymentsHandled}/{expected.Orders}, inventory {InventoryHandled}/{expected.Orders}, notification {NotificationsSent}/{expected.Orders}, " +
+        $"earlier runs' events {EarlierRunEvents}/{expected.EarlierRunEvents}, duplicates skipped {DuplicatesSkipped}/{expected.DuplicatesSkipped}, " +
+        $"dead-letter entries {DeadLetterEntries}/{expected.DeadLetterEntries}");
 }

@@ -111,4 +111,78 @@ public sealed class ShopCommandLineTests
     [InlineData("3 the data directory is in use by another process")]
     public void Usage_Always_DescribesTheDataDirectoryOptions(string text) =>
         Assert.Contains(text, ShopCommandLine.Usage, StringComparison.Ordinal);
+
+    [Theory]
+    [InlineData("--duplicates", "20", "--poison", "3")]
+    [InlineData("--poison=3", "--duplicates=20")]
+    public void TryParse_DuplicatesAndPoison_SetsThem(params string[] args)
+    {
+        Assert.True(ShopCommandLine.TryParse(args, out var options, out var error), error);
+
+        Assert.Equal(20, options.Duplicates);
+        Assert.Equal(3, options.Poison);
+    }
+
+    [Fact]
+    public void TryParse_NoInjections_InjectsNothing()
+    {
+        Assert.True(ShopCommandLine.TryParse([], out var options, out _));
+
+        Assert.Equal(0, options.Duplicates);
+        Assert.Equal(0, options.Poison);
+    }
+
+    [Theory]
+    [InlineData("--duplicates", "-1")]
+    [InlineData("--duplicates", "many")]
+    [InlineData("--duplicates=1.5")]
+    [InlineData("--poison", "-3")]
+    [InlineData("--poison", "x")]
+    [InlineData("--poison=")]
+    public void TryParse_InjectionNotAWholeNumber_FailsNamingTheRange(params string[] args)
+    {
+        Assert.False(ShopCommandLine.TryParse(args, out var options, out var error));
+
+        Assert.Null(options);
+        Assert.Matches("^--(duplicates|poison) must be a whole number from 0 to 2147483647, not '.*'$", error);
+    }
+
+    [Theory]
+    [InlineData("--duplicates")]
+    [InlineData("--poison", "--json")]
+    public void TryParse_InjectionWithoutValue_Fails(params string[] args)
+    {
+        Assert.False(ShopCommandLine.TryParse(args, out _, out var error));
+
+        Assert.EndsWith(" needs a value", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TryParse_MoreDuplicatesThanOrders_Fails()
+    {
+        Assert.False(ShopCommandLine.TryParse(["--orders", "10", "--duplicates", "11"], out _, out var error));
+
+        Assert.Equal("--duplicates (11) cannot exceed --orders (10): each duplicate re-sends a different order", error);
+    }
+
+    [Fact]
+    public void TryParse_AsManyDuplicatesAsOrders_Succeeds() =>
+        Assert.True(ShopCommandLine.TryParse(["--duplicates", "10", "--orders", "10"], out _, out var error), error);
+
+    [Theory]
+    [InlineData("--orders", "0", "--duplicates", "1")]
+    [InlineData("--poison", "1", "--orders", "0")]
+    public void TryParse_InjectionsInAnEndlessRun_Fail(params string[] args)
+    {
+        Assert.False(ShopCommandLine.TryParse(args, out _, out var error));
+
+        Assert.Equal("--duplicates and --poison need a finite run; --orders 0 runs until Ctrl+C", error);
+    }
+
+    [Theory]
+    [InlineData("--duplicates D")]
+    [InlineData("--poison P")]
+    [InlineData("DIR/shop.db")]
+    public void Usage_Always_DescribesTheInjections(string text) =>
+        Assert.Contains(text, ShopCommandLine.Usage, StringComparison.Ordinal);
 }

@@ -1,0 +1,121 @@
+using System.Globalization;
+using Herald.Sqlite;
+using Microsoft.Data.Sqlite;
+
+namespace Shop.Storage;
+
+/// <summary>The shop's SQLite database: its <c>orders</c> and <c>charges</c> tables and Herald's outbox and inbox, so that
+/// business rows, outgoing events and inbox records commit in one transaction.</summary>
+/// <remarks>
+/// With the embedded log the database is <c>shop.db</c> in the data directory: it outlives the run with the log, and
+/// <c>--fresh</c> deletes both. With the in-memory transport it is a temp file deleted when the shop stops. Thread-safe.
+/// </remarks>
+internal sealed class ShopDatabase : IDisposable
+{
+    /// <summary>The database file's name in the data directory.</summary>
+    public const string FileName = "shop.db";
+
+    // Orders and charges are keyed by order id. An order id carries the id of the run that placed it, and so does the
+    // run_id column, which is what lets a run count its own charges in a database earlier runs wrote to.
+    private const string CreateTables = """
+        CREATE TABLE IF NOT EXISTS orders (
+            order_id TEXT PRIMARY KEY,
+            run_id TEXT NOT NULL,
+            customer_id TEXT NOT NULL,
+            total TEXT NOT NULL);
+        CREATE INDEX IF NOT EXISTS orders_run ON orders (run_id);
+        CREATE TABLE IF NOT EXISTS charges (
+            order_id TEXT PRIMARY KEY,
+            amount TEXT NOT NULL);
+        """;
+
+    private readonly bool _deleteOnDispose;
+    private readonly Lazy<Task> _created;
+
+    private ShopDatabase(string path, bool deleteOnDispose)
+    {
+        Path = path;
+        _deleteOnDispose = deleteOnDispose;
+        StoreOptions = new SqliteStoreOptions { ConnectionString = new SqliteConnectionStringBuilder { DataSource = path }.ToString() };
+        _created = new Lazy<Task>(CreateAsync);
+    }
+
+    /// <summary>Gets the database file's full path.</summary>
+    public string Path { get; }
+
+    /// <summary>Gets the options Herald's outbox and inbox use: the same database file.</summary>
+    public SqliteStoreOptions StoreOptions { get; }
+
+    /// <summary>Returns the database in the embedded log's <paramref name="dataDirectory"/>, which the log already holds locked.</summary>
+    public static ShopDatabase InDataDirectory(string dataDirectory) => new(System.IO.Path.Combine(dataDirectory, FileName), deleteOnDispose: false);
+
+    /// <summary>Returns a database in a new temp file, deleted on <see cref="Dispose"/>.</summary>
+    public static ShopDatabase InTempFile() =>
+        new(System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"herald-shop-{Guid.NewGuid():N}.db"), deleteOnDispose: true);
+
+    /// <summary>Creates the shop's tables and Herald's, once per process; later calls return the same task.</summary>
+    /// <remarks>Called by everything that touches the database: the order service may publish with a host never started,
+    /// and Herald creates its own tables only when the host starts.</remarks>
+    public Task EnsureCreatedAsync() => _created.Value;
+
+    /// <summary>Opens a connection with Herald's pragmas (full synchronous commits, the busy timeout).</summary>
+    public async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        await EnsureCreatedAsync();
+        return await SqliteConnectionFactory.OpenAsync(StoreOptions, cancellationToken);
+    }
+
+    /// <summary>Returns how many orders of run <paramref name="runId"/> have a charge: distinct rows, whoever wrote them.</summary>
+    public async Task<long> CountChargesAsync(string runId, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM charges c JOIN orders o ON o.order_id = c.order_id WHERE o.run_id = $run;";
+        command.Parameters.AddWithValue("$run", runId);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Returns, per topic, how many events the outbox holds that the relay has not sent yet.</summary>
+    /// <remarks>Reads Herald's outbox table directly: its statistics give only the total, and the shop needs to know what
+    /// kind of work an earlier run left behind.</remarks>
+    public async Task<IReadOnlyDictionary<string, long>> CountUndispatchedAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT topic, COUNT(*) FROM {StoreOptions.OutboxTable} WHERE dispatched_at IS NULL GROUP BY topic;";
+        var counts = new Dictionary<string, long>(StringComparer.Ordinal);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            counts.Add(reader.GetString(0), reader.GetInt64(1));
+        }
+
+        return counts;
+    }
+
+    public void Dispose()
+    {
+        // Pooled connections keep the file open after they are disposed; the shop must let go of its data directory.
+        using (var connection = new SqliteConnection(StoreOptions.ConnectionString))
+        {
+            SqliteConnection.ClearPool(connection);
+        }
+
+        if (_deleteOnDispose)
+        {
+            foreach (var suffix in (string[])["", "-wal", "-shm"])
+            {
+                File.Delete(Path + suffix);
+            }
+        }
+    }
+
+    private async Task CreateAsync()
+    {
+        await new SqliteSchemaInitializer(StoreOptions).InitializeAsync(CancellationToken.None);
+        await using var connection = await SqliteConnectionFactory.OpenAsync(StoreOptions, CancellationToken.None);
+        await using var command = connection.CreateCommand();
+        command.CommandText = CreateTables;
+        await command.ExecuteNonQueryAsync();
+    }
+}
