@@ -31,6 +31,25 @@ public sealed class OutboxRelayTests
     }
 
     [Fact]
+    public async Task RelayOnceAsync_HostStopsMidBatch_MarksWhatWentOutAndLeavesTheRestLeased()
+    {
+        using var database = await CreateDatabaseAsync();
+        var time = new FakeTimeProvider(Start);
+        var store = new SqliteOutboxStore(database.StoreOptions, time);
+        using var stopping = new CancellationTokenSource();
+        var transport = new RecordingTransport { AfterSend = count => { if (count == 2) { stopping.Cancel(); } } };
+        var relay = OutboxTestData.Relay(store, transport, time);
+        await OutboxTestData.AddAsync(database.StoreOptions, store, [.. Enumerable.Range(1, 4).Select(i => OutboxTestData.Entry("order-1", i, Start))], Cancellation);
+
+        Assert.Equal(2, await relay.RelayOnceAsync(stopping.Token));
+
+        Assert.Equal(2, (await store.GetStatisticsAsync(Cancellation)).UndispatchedCount);
+        time.Advance(new OutboxOptions().Lease);
+        Assert.Equal(2, await relay.RelayOnceAsync(Cancellation));
+        Assert.Equal([1L, 2L, 3L, 4L], transport.Sent.Select(s => s.Envelope.Sequence!.Value));
+    }
+
+    [Fact]
     public async Task RelayOnceAsync_SendFails_StopsBatchAndResendsInKeyOrderAfterLease()
     {
         using var database = await CreateDatabaseAsync();

@@ -27,6 +27,9 @@ internal sealed class RecordingTransport : ITransport
         }
     }
 
+    /// <summary>Gets or sets what runs after each recorded send (a host that starts stopping, say).</summary>
+    public Action<int>? AfterSend { get; set; }
+
     /// <summary>Makes the send attempt numbered <paramref name="attempt"/> (1-based, over the transport's life) throw.</summary>
     public void FailAttempt(int attempt) => _failOnSend[attempt] = true;
 
@@ -37,11 +40,14 @@ internal sealed class RecordingTransport : ITransport
             throw new IOException("broker unavailable");
         }
 
+        int count;
         lock (_gate)
         {
             _sent.Add((topic, envelope));
+            count = _sent.Count;
         }
 
+        AfterSend?.Invoke(count);
         return ValueTask.CompletedTask;
     }
 

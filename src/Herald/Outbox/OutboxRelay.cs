@@ -15,6 +15,9 @@ namespace Herald.Outbox;
 /// </remarks>
 internal sealed class OutboxRelay(IOutboxStore store, ITransport transport, OutboxOptions options, TimeProvider timeProvider, ILogger logger) : BackgroundService
 {
+    /// <summary>How long marking sent rows may take once the host is stopping.</summary>
+    private static readonly TimeSpan MarkTimeout = TimeSpan.FromSeconds(10);
+
     /// <summary>Claims one batch, sends it and marks what was sent as dispatched.</summary>
     /// <returns>The number of rows claimed and dispatched; 0 when nothing was ready.</returns>
     /// <exception cref="Exception">A send or the marking failed; unsent rows stay leased until the lease expires.</exception>
@@ -31,6 +34,12 @@ internal sealed class OutboxRelay(IOutboxStore store, ITransport transport, Outb
         {
             foreach (var record in records)
             {
+                // Stopping ends the batch between rows: the rest stay leased and come back after the lease.
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    break;
+                }
+
                 await transport.SendAsync(record.Topic, record.Envelope, cancellationToken);
                 sent.Add(record.Id);
             }
@@ -38,12 +47,14 @@ internal sealed class OutboxRelay(IOutboxStore store, ITransport transport, Outb
         catch when (sent.Count > 0)
         {
             // Mark what did go out, so only the failed row and those after it are sent again.
-            await MarkSentAfterFailureAsync(sent, cancellationToken);
+            await MarkSentAfterFailureAsync(sent);
             throw;
         }
 
-        await store.MarkDispatchedAsync(options.RelayId, sent, cancellationToken);
-        return records.Count;
+        // Marked even when the host is stopping: rows that went out and stay unmarked would go out again.
+        using var marking = new CancellationTokenSource(MarkTimeout, timeProvider);
+        await store.MarkDispatchedAsync(options.RelayId, sent, marking.Token);
+        return sent.Count;
     }
 
     /// <summary>Deletes rows dispatched longer than <see cref="OutboxOptions.DispatchedRetention"/> ago, batch by batch until a batch comes back short.</summary>
@@ -115,13 +126,16 @@ internal sealed class OutboxRelay(IOutboxStore store, ITransport transport, Outb
         }
     }
 
-    private async Task MarkSentAfterFailureAsync(List<long> sent, CancellationToken cancellationToken)
+    private async Task MarkSentAfterFailureAsync(List<long> sent)
     {
         try
         {
-            await store.MarkDispatchedAsync(options.RelayId, sent, cancellationToken);
+            using var marking = new CancellationTokenSource(MarkTimeout, timeProvider);
+            await store.MarkDispatchedAsync(options.RelayId, sent, marking.Token);
         }
-        catch (Exception) when (!cancellationToken.IsCancellationRequested)
+#pragma warning disable CA1031 // The send's failure is the one to report; this one costs only a duplicate.
+        catch (Exception)
+#pragma warning restore CA1031
         {
             // Unmarked rows are claimed and sent again after the lease: a duplicate, never a loss.
         }
