@@ -29,6 +29,13 @@ public interface ITransport
     /// <remarks><see langword="null"/> when it keeps none; Herald then keeps them in process memory.</remarks>
     IDeadLetterStore? DeadLetterStore => null;
 
+    /// <summary>Returns how far <paramref name="group"/> is behind on <paramref name="topic"/>, per partition.</summary>
+    /// <remarks>
+    /// <see langword="null"/> when the transport cannot tell. A group that never joined the topic is behind by every
+    /// event the topic holds. Cheap enough to call on every metrics collection.
+    /// </remarks>
+    ValueTask<IReadOnlyList<PartitionLag>?> GetLagAsync(string topic, string group, CancellationToken cancellationToken = default) => new((IReadOnlyList<PartitionLag>?)null);
+
     /// <summary>Gets where the transport keeps the consumer groups' sequence positions per partition key, for reorder buffers.</summary>
     /// <remarks><see langword="null"/> when it keeps none; Herald then keeps them in process memory.</remarks>
     ISequencePositionStore? SequencePositions => null;

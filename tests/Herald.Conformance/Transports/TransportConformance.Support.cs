@@ -68,6 +68,22 @@ public abstract partial class TransportConformance<TFixture> : IAsyncLifetime
         return listener;
     }
 
+    /// <summary>Waits briefly for the lag to settle: a transport may apply completions asynchronously (a listener pushes commits when it next receives).</summary>
+    private async Task AssertLagAsync(string topic, string group, long expected)
+    {
+        long lag = -1;
+        for (var i = 0; i < 100 && lag != expected; i++)
+        {
+            lag = (await Transport.GetLagAsync(topic, group, Cancellation))!.Sum(p => p.Lag);
+            if (lag != expected)
+            {
+                await Task.Delay(20, Cancellation);
+            }
+        }
+
+        Assert.Equal(expected, lag);
+    }
+
     private async Task LeaveAsync(ITransportListener listener)
     {
         _listeners.Remove(listener);

@@ -74,6 +74,36 @@ public abstract partial class TransportConformance<TFixture> : IClassFixture<TFi
     }
 
     [Fact]
+    public async Task GetLagAsync_CountsWhatTheGroupHasNotCompleted_AndDropsToZeroWhenItHas()
+    {
+        var topic = UniqueName("topic");
+        var group = UniqueName("billing");
+        var listener = await ListenAsync(topic, group);
+        var sent = await PublishAsync(topic, Keys("order", 4), 5);
+        if (await Transport.GetLagAsync(topic, group, Cancellation) is not { } before)
+        {
+            return; // The transport cannot tell; the contract allows it.
+        }
+
+        Assert.Equal(sent.Count, before.Sum(p => p.Lag));
+        Assert.Equal(before.Count, before.Select(p => p.Partition).Distinct().Count());
+        var deliveries = await ReceiveAsync(listener, sent.Count);
+        foreach (var delivery in deliveries.Take(3))
+        {
+            await listener.CompleteAsync(delivery, Cancellation);
+        }
+
+        await AssertLagAsync(topic, group, expected: sent.Count - 3);
+        foreach (var delivery in deliveries.Skip(3))
+        {
+            await listener.CompleteAsync(delivery, Cancellation);
+        }
+
+        await AssertLagAsync(topic, group, expected: 0);
+        Assert.Equal(sent.Count, (await Transport.GetLagAsync(topic, UniqueName("never-joined"), Cancellation))!.Sum(p => p.Lag));
+    }
+
+    [Fact]
     public async Task CompleteAsync_AllCompleted_NothingDeliveredAgainToThatGroup()
     {
         var topic = UniqueName("topic");

@@ -105,6 +105,14 @@ internal sealed class EmbeddedLogListener(GroupMember member, RetryStates retrie
         if (delivery.State is Ticket ticket && ticket.State.IsCurrent(ticket.Generation))
         {
             ticket.State.Complete(delivery.Offset);
+            // Handed to the group at once (in memory; durable within a second), so its lag is current.
+            lock (_lock)
+            {
+                if (!_closed)
+                {
+                    ticket.State.PushCommit(member);
+                }
+            }
         }
 
         return ValueTask.CompletedTask;

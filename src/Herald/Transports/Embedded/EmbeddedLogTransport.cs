@@ -107,6 +107,24 @@ public sealed partial class EmbeddedLogTransport : ITransport, IDisposable, IAsy
         return new(new EmbeddedLogListener(Log.Groups.Join(topic, group), _retryStates, _timeProvider));
     }
 
+    /// <inheritdoc/>
+    public ValueTask<IReadOnlyList<PartitionLag>?> GetLagAsync(string topic, string group, CancellationToken cancellationToken = default)
+    {
+        if (!Log.TryGetTopic(topic, out var logTopic))
+        {
+            return new((IReadOnlyList<PartitionLag>?)[]);
+        }
+
+        var lags = new PartitionLag[logTopic.Partitions.Count];
+        foreach (var partition in logTopic.Partitions)
+        {
+            var committed = Math.Max(Log.Groups.GetCommittedOffset(group, topic, partition.Id), partition.StartOffset);
+            lags[partition.Id] = new PartitionLag(partition.Id, partition.EndOffset, committed);
+        }
+
+        return new(lags);
+    }
+
     /// <summary>Returns the events of <paramref name="topic"/> that <paramref name="group"/> has not committed yet.</summary>
     public long GetBacklog(string topic, string group) => Log.Groups.GetLag(group, topic);
 

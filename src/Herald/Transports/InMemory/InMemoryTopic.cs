@@ -85,6 +85,21 @@ internal sealed class InMemoryTopic
         }
     }
 
+    public IReadOnlyList<PartitionLag> Lag(string groupName)
+    {
+        lock (Sync)
+        {
+            var lags = new PartitionLag[_partitions.Length];
+            for (var p = 0; p < _partitions.Length; p++)
+            {
+                var committed = _groups.TryGetValue(groupName, out var group) ? group.Partitions[p].Committed : _partitions[p].BaseOffset;
+                lags[p] = new PartitionLag(p, _partitions[p].End, committed);
+            }
+
+            return lags;
+        }
+    }
+
     public long Backlog(string groupName)
     {
         lock (Sync)

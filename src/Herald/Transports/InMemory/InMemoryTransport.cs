@@ -54,6 +54,10 @@ public sealed class InMemoryTransport : ITransport
     /// <summary>Gets the consumer groups' sequence positions per partition key, in memory like the events.</summary>
     public ISequencePositionStore SequencePositions { get; } = new InMemorySequencePositionStore();
 
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<PartitionLag>?> GetLagAsync(string topic, string group, CancellationToken cancellationToken = default) =>
+        new(_topics.TryGetValue(topic, out var t) ? t.Lag(group) : []);
+
     /// <summary>Gets how many events of <paramref name="topic"/> group <paramref name="group"/> has not completed.</summary>
     public long GetBacklog(string topic, string group) =>
         _topics.TryGetValue(topic, out var t) ? t.Backlog(group) : 0;
