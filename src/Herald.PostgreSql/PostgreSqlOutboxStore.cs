@@ -99,6 +99,36 @@ public sealed class PostgreSqlOutboxStore : IOutboxStore
     }
 
     /// <inheritdoc />
+    /// <remarks>An upsert in the caller's transaction: the key's counter row stays locked until it ends, so concurrent publishers of a key take turns and a rollback gives the number back.</remarks>
+    /// <exception cref="ArgumentException">The transaction is completed or not an Npgsql transaction.</exception>
+    /// <exception cref="PostgreSqlStoreException">The table is missing; the caller's transaction is then aborted.</exception>
+    public async ValueTask<long> NextSequenceAsync(DbTransaction transaction, string topic, string partitionKey, CancellationToken cancellationToken)
+    {
+        var connection = PostgreSqlSql.ValidateTransaction(transaction);
+        ArgumentException.ThrowIfNullOrEmpty(topic);
+        ArgumentNullException.ThrowIfNull(partitionKey);
+        var table = PostgreSqlSql.Qualify(_options.Schema, _options.SequenceTable);
+        await using var command = new NpgsqlCommand(
+            $"""
+            INSERT INTO {table} AS s (topic, partition_key, last) VALUES (@topic, @key, 1)
+            ON CONFLICT (topic, partition_key) DO UPDATE SET last = s.last + 1
+            RETURNING last
+            """,
+            connection,
+            (NpgsqlTransaction)transaction);
+        command.Parameters.Add(new NpgsqlParameter<string>("topic", topic));
+        command.Parameters.Add(new NpgsqlParameter<string>("key", partitionKey));
+        try
+        {
+            return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+        }
+        catch (Exception e) when (PostgreSqlSql.IsSchemaError(e))
+        {
+            throw PostgreSqlSql.SchemaError(e, connection, _options.Schema, _options.SequenceTable);
+        }
+    }
+
+    /// <inheritdoc />
     /// <exception cref="ArgumentException">The transaction is completed or not an Npgsql transaction.</exception>
     /// <exception cref="PostgreSqlStoreException">The table is missing; the caller's transaction is then aborted.</exception>
     public async ValueTask AddAsync(DbTransaction transaction, IReadOnlyList<OutboxEntry> entries, CancellationToken cancellationToken)

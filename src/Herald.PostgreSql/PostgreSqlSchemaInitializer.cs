@@ -48,6 +48,7 @@ public sealed class PostgreSqlSchemaInitializer
         // Check before indexing: an index on a column a foreign table lacks fails with a bare "column does not exist".
         await CheckColumnsAsync(transaction, _options.OutboxTable, PostgreSqlSql.OutboxColumns, cancellationToken);
         await CheckColumnsAsync(transaction, _options.InboxTable, PostgreSqlSql.InboxColumns, cancellationToken);
+        await CheckColumnsAsync(transaction, _options.SequenceTable, PostgreSqlSql.SequenceColumns, cancellationToken);
         await ExecuteAsync(transaction, PostgreSqlSql.CreateIndexes(_options), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
     }

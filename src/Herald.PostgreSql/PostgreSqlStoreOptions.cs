@@ -39,6 +39,9 @@ public sealed partial class PostgreSqlStoreOptions
     /// <summary>Gets the name of the inbox table, unquoted: <see cref="TablePrefix"/> followed by <c>inbox</c>.</summary>
     public string InboxTable => TablePrefix + "inbox";
 
+    /// <summary>Gets the name of the per-key sequence counters' table, unquoted: <see cref="TablePrefix"/> followed by <c>sequences</c>.</summary>
+    public string SequenceTable => TablePrefix + "sequences";
+
     /// <summary>Throws when an option is missing or invalid.</summary>
     /// <exception cref="ArgumentException">An option is invalid; the message names it.</exception>
     public void Validate()

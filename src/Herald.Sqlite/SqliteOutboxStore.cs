@@ -62,6 +62,32 @@ public sealed class SqliteOutboxStore : IOutboxStore
         _statistics = $"SELECT COUNT(*), MIN(created_at) FROM {_table} WHERE dispatched_at IS NULL;";
     }
 
+    /// <inheritdoc/>
+    /// <remarks>An upsert in the caller's transaction; SQLite's single writer serializes concurrent publishers of a key.</remarks>
+    public async ValueTask<long> NextSequenceAsync(DbTransaction transaction, string topic, string partitionKey, CancellationToken cancellationToken)
+    {
+        SqliteSql.ValidateTransaction(transaction);
+        ArgumentException.ThrowIfNullOrEmpty(topic);
+        ArgumentNullException.ThrowIfNull(partitionKey);
+        await using var command = transaction.Connection!.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = $"""
+            INSERT INTO {_options.SequenceTable} (topic, partition_key, last) VALUES ($topic, $key, 1)
+            ON CONFLICT (topic, partition_key) DO UPDATE SET last = last + 1
+            RETURNING last;
+            """;
+        SqliteSql.Add(command, "$topic", topic);
+        SqliteSql.Add(command, "$key", partitionKey);
+        try
+        {
+            return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+        }
+        catch (Exception e) when (SqliteSql.IsSchemaError(e))
+        {
+            throw SqliteSql.SchemaError(e, transaction.Connection, _options.SequenceTable);
+        }
+    }
+
     /// <inheritdoc />
     public async ValueTask AddAsync(DbTransaction transaction, IReadOnlyList<OutboxEntry> entries, CancellationToken cancellationToken)
     {

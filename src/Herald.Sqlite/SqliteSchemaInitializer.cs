@@ -30,11 +30,12 @@ public sealed class SqliteSchemaInitializer
         await using var connection = await SqliteConnectionFactory.OpenAsync(_options, cancellationToken);
         await EnableWalAsync(connection, cancellationToken);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
-        await ExecuteAsync(transaction, SqliteSql.CreateTables(_options.OutboxTable, _options.InboxTable), cancellationToken);
+        await ExecuteAsync(transaction, SqliteSql.CreateTables(_options.OutboxTable, _options.InboxTable, _options.SequenceTable), cancellationToken);
 
         // Check before indexing: an index on a column a foreign table lacks fails with a bare "no such column".
         await CheckColumnsAsync(transaction, _options.OutboxTable, SqliteSql.OutboxColumns, cancellationToken);
         await CheckColumnsAsync(transaction, _options.InboxTable, SqliteSql.InboxColumns, cancellationToken);
+        await CheckColumnsAsync(transaction, _options.SequenceTable, SqliteSql.SequenceColumns, cancellationToken);
         await ExecuteAsync(transaction, SqliteSql.CreateIndexes(_options.OutboxTable, _options.InboxTable), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
     }

@@ -23,6 +23,9 @@ public sealed partial class SqliteStoreOptions
     /// <summary>Gets the name of the inbox table: <see cref="TablePrefix"/> followed by <c>inbox</c>.</summary>
     public string InboxTable => TablePrefix + "inbox";
 
+    /// <summary>Gets the name of the per-key sequence counters' table: <see cref="TablePrefix"/> followed by <c>sequences</c>.</summary>
+    public string SequenceTable => TablePrefix + "sequences";
+
     /// <summary>Throws when an option is out of range.</summary>
     /// <exception cref="ArgumentException">An option is invalid; the message names it.</exception>
     public void Validate()

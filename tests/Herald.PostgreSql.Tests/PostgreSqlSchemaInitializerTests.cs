@@ -39,7 +39,7 @@ public sealed class PostgreSqlSchemaInitializerTests(PostgreSqlServer server)
         await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => initializer.InitializeAsync(Cancellation).AsTask())));
         await initializer.InitializeAsync(Cancellation);
 
-        Assert.Equal(2L, await ScalarAsync($"SELECT count(*) FROM pg_tables WHERE schemaname = '{options.Schema}'"));
+        Assert.Equal(3L, await ScalarAsync($"SELECT count(*) FROM pg_tables WHERE schemaname = '{options.Schema}'"));
     }
 
     [Fact]

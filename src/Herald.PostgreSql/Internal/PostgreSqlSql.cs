@@ -12,6 +12,8 @@ internal static class PostgreSqlSql
 
     public static readonly IReadOnlyList<string> InboxColumns = ["consumer_group", "idempotency_key", "recorded_at"];
 
+    public static readonly IReadOnlyList<string> SequenceColumns = ["topic", "partition_key", "last"];
+
     /// <summary>Returns <c>"schema"."table"</c>; both names are validated by <see cref="PostgreSqlStoreOptions.Validate"/>.</summary>
     public static string Qualify(string schema, string table) => $"\"{schema}\".\"{table}\"";
 
@@ -35,6 +37,11 @@ internal static class PostgreSqlSql
             idempotency_key text NOT NULL,
             recorded_at timestamptz NOT NULL,
             PRIMARY KEY (consumer_group, idempotency_key));
+        CREATE TABLE IF NOT EXISTS {Qualify(options.Schema, options.SequenceTable)} (
+            topic text NOT NULL,
+            partition_key text NOT NULL,
+            last bigint NOT NULL,
+            PRIMARY KEY (topic, partition_key));
         """;
 
     // _key serves the claim's "is this key leased by another relay" probe: a range scan on

@@ -12,10 +12,12 @@ internal static class SqliteSql
 
     public static readonly IReadOnlyList<string> InboxColumns = ["consumer_group", "idempotency_key", "recorded_at"];
 
+    public static readonly IReadOnlyList<string> SequenceColumns = ["topic", "partition_key", "last"];
+
     // AUTOINCREMENT: ids are never reused, even after the newest rows are deleted, so id order is
     // insertion order for the life of the table. SQLite has one writer at a time, so insertion
     // order is also commit order and a relay cannot skip a row committed late.
-    public static string CreateTables(string outbox, string inbox) => $"""
+    public static string CreateTables(string outbox, string inbox, string sequences) => $"""
         CREATE TABLE IF NOT EXISTS {outbox} (
             id INTEGER PRIMARY KEY AUTOINCREMENT,
             topic TEXT NOT NULL,
@@ -31,6 +33,11 @@ internal static class SqliteSql
             idempotency_key TEXT NOT NULL,
             recorded_at INTEGER NOT NULL,
             PRIMARY KEY (consumer_group, idempotency_key)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS {sequences} (
+            topic TEXT NOT NULL,
+            partition_key TEXT NOT NULL,
+            last INTEGER NOT NULL,
+            PRIMARY KEY (topic, partition_key)) WITHOUT ROWID;
         """;
 
     public static string CreateIndexes(string outbox, string inbox) => $"""

@@ -5,7 +5,7 @@ namespace Herald.Events;
 /// <summary>Describes one registered event type: its stable name, version, CLR type and topic.</summary>
 public sealed class EventDescriptor
 {
-    internal EventDescriptor(string name, int version, Type clrType, string topic, JsonTypeInfo typeInfo, Func<object, string?>? partitionKey, Func<object, long>? sequence = null)
+    internal EventDescriptor(string name, int version, Type clrType, string topic, JsonTypeInfo typeInfo, Func<object, string?>? partitionKey, Func<object, long>? sequence = null, bool sequencePerKey = false)
     {
         Name = name;
         Version = version;
@@ -14,6 +14,7 @@ public sealed class EventDescriptor
         TypeInfo = typeInfo;
         PartitionKey = partitionKey;
         Sequence = sequence;
+        SequencePerKey = sequencePerKey;
     }
 
     /// <summary>Gets the stable event name (CloudEvents <c>type</c>).</summary>
@@ -33,6 +34,9 @@ public sealed class EventDescriptor
     internal Func<object, string?>? PartitionKey { get; }
 
     internal Func<object, long>? Sequence { get; }
+
+    /// <summary>Gets whether the outbox numbers this event per topic and partition key.</summary>
+    internal bool SequencePerKey { get; }
 
     /// <inheritdoc />
     public override string ToString() => $"{Name} v{Version} ({ClrType.Name})";

@@ -7,6 +7,7 @@ public sealed class EventRegistration<TEvent>
 {
     private Func<object, string?>? _partitionKey;
     private Func<object, long>? _sequence;
+    private bool _sequencePerKey;
 
     /// <summary>Gets or sets the stable event name. Default: from <see cref="Events.EventAttribute"/>.</summary>
     public string? Name { get; set; }
@@ -19,7 +20,7 @@ public sealed class EventRegistration<TEvent>
 
     /// <summary>Gets the partition-key and sequence selectors.</summary>
     internal EventRegistrationEntry.EventSelectors? Selectors =>
-        _partitionKey is null && _sequence is null ? null : new(_partitionKey, _sequence);
+        _partitionKey is null && _sequence is null && !_sequencePerKey ? null : new(_partitionKey, _sequence, _sequencePerKey);
 
     /// <summary>Derives the partition key of every publish of this type that does not set one.</summary>
     public EventRegistration<TEvent> PartitionKey(Func<TEvent, string?> selector)
@@ -39,6 +40,20 @@ public sealed class EventRegistration<TEvent>
     {
         ArgumentNullException.ThrowIfNull(selector);
         _sequence = e => selector((TEvent)e);
+        return this;
+    }
+
+    /// <summary>Numbers the events of this type 1, 2, 3, … per topic and partition key, in the transaction that publishes them.</summary>
+    /// <remarks>
+    /// The counter lives in the outbox's database and moves in the publishing transaction: a rolled-back publish
+    /// leaves no gap, several instances never share a number, and a restart continues where the database is. So the
+    /// events must be published through the transactional outbox (<see cref="Outbox.IOutboxPublisher"/> or
+    /// EF Core's <c>PublishEvent</c>), with a partition key; <see cref="Publishing.IEventPublisher"/> refuses them
+    /// unless <see cref="Publishing.PublishOptions.Sequence"/> is given.
+    /// </remarks>
+    public EventRegistration<TEvent> SequencePerKey()
+    {
+        _sequencePerKey = true;
         return this;
     }
 }

@@ -78,7 +78,12 @@ internal sealed class HeraldModel
 
             var topic = entry.Topic ?? attribute?.Topic ?? name;
             Names.ValidateTopicOrGroup(topic, $"Topic of event '{name}'");
-            yield return new EventDescriptor(name, version, entry.Type, topic, json.GetTypeInfo(entry.Type), entry.Selectors?.PartitionKey, entry.Selectors?.Sequence);
+            if (entry.Selectors is { Sequence: not null, SequencePerKey: true })
+            {
+                throw new InvalidOperationException($"Event '{name}' ({entry.Type.FullName}) takes its sequence from the event and numbers it per key: choose Sequence(...) or SequencePerKey().");
+            }
+
+            yield return new EventDescriptor(name, version, entry.Type, topic, json.GetTypeInfo(entry.Type), entry.Selectors?.PartitionKey, entry.Selectors?.Sequence, entry.Selectors?.SequencePerKey ?? false);
         }
     }
 

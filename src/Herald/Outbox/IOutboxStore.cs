@@ -53,6 +53,15 @@ public interface IOutboxStore
     /// <returns>The number of rows deleted.</returns>
     ValueTask<int> DeleteDispatchedAsync(DateTimeOffset dispatchedBefore, int batchSize, CancellationToken cancellationToken);
 
+    /// <summary>Returns the next number, from 1, of <paramref name="partitionKey"/> on <paramref name="topic"/>, counted inside <paramref name="transaction"/>.</summary>
+    /// <remarks>
+    /// For events registered with <c>SequencePerKey()</c>. The counter moves with the transaction: a rollback gives the
+    /// number back, and concurrent transactions of one key wait for each other, so numbers are gap-free and unique.
+    /// </remarks>
+    /// <exception cref="NotSupportedException">The store keeps no counters.</exception>
+    ValueTask<long> NextSequenceAsync(DbTransaction transaction, string topic, string partitionKey, CancellationToken cancellationToken) =>
+        throw new NotSupportedException($"{GetType().Name} cannot number events per key; use a store that can (SQLite, PostgreSQL) or pass PublishOptions.Sequence.");
+
     /// <summary>Returns the undispatched row count and the age of the oldest undispatched row.</summary>
     /// <param name="cancellationToken">Cancels the query.</param>
     ValueTask<OutboxStatistics> GetStatisticsAsync(CancellationToken cancellationToken);

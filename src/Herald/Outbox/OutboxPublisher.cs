@@ -11,8 +11,15 @@ internal sealed class OutboxPublisher(EnvelopeFactory envelopes, IOutboxStore st
         where TEvent : notnull
     {
         ArgumentNullException.ThrowIfNull(transaction);
-        var (topic, envelope) = envelopes.Create(@event, options);
-        await store.AddAsync(transaction, [new OutboxEntry(topic, envelope)], cancellationToken);
+        var (descriptor, envelope) = envelopes.CreateForOutbox(@event, options);
+        if (descriptor.SequencePerKey && envelope.Sequence is null)
+        {
+            var key = envelope.PartitionKey ?? throw new InvalidOperationException(
+                $"Event '{descriptor.Name}' is numbered per partition key (SequencePerKey) but this publish has none: register a key selector or pass PublishOptions.PartitionKey.");
+            envelope = envelope with { Sequence = await store.NextSequenceAsync(transaction, descriptor.Topic, key, cancellationToken) };
+        }
+
+        await store.AddAsync(transaction, [new OutboxEntry(descriptor.Topic, envelope)], cancellationToken);
         return envelope;
     }
 }

@@ -14,7 +14,22 @@ internal sealed class EnvelopeFactory(HeraldModel model, TimeProvider timeProvid
     {
         ArgumentNullException.ThrowIfNull(@event);
         var descriptor = model.Registry.Get(@event.GetType());
+        if (descriptor.SequencePerKey && options?.Sequence is null)
+        {
+            throw new InvalidOperationException(
+                $"Event '{descriptor.Name}' is numbered per key in the publishing transaction (SequencePerKey): publish it through IOutboxPublisher or DbContext.PublishEvent, or pass PublishOptions.Sequence.");
+        }
+
         return (descriptor.Topic, Create(descriptor, @event, options));
+    }
+
+    /// <summary>Builds the envelope of an outbox publish; returns it with its descriptor, for a sequence the outbox numbers.</summary>
+    public (EventDescriptor Descriptor, EventEnvelope Envelope) CreateForOutbox<TEvent>(TEvent @event, PublishOptions? options)
+        where TEvent : notnull
+    {
+        ArgumentNullException.ThrowIfNull(@event);
+        var descriptor = model.Registry.Get(@event.GetType());
+        return (descriptor, Create(descriptor, @event, options));
     }
 
     private EventEnvelope Create<TEvent>(EventDescriptor descriptor, TEvent @event, PublishOptions? options)

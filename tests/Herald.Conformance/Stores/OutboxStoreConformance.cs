@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Data.Common;
 using System.Text;
 using Herald.Events;
 using Herald.Outbox;
@@ -21,6 +22,20 @@ public abstract class OutboxStoreConformance<TFixture>(TFixture fixture) : Store
 
         Assert.Empty(await store.ClaimAsync("relay-a", 10, Lease, Cancellation));
         Assert.Equal(0, (await store.GetStatisticsAsync(Cancellation)).UndispatchedCount);
+    }
+
+    [Fact]
+    public async Task NextSequenceAsync_CountsPerTopicAndKeyFromOne_AndARollbackGivesTheNumberBack()
+    {
+        var store = Database.CreateOutboxStore(Time);
+        ValueTask<long> Next(DbTransaction transaction, string topic, string key) => store.NextSequenceAsync(transaction, topic, key, Cancellation);
+
+        var firstTwo = await InTransactionAsync(async t => new[] { await Next(t, "orders", "a"), await Next(t, "orders", "a") });
+        Assert.Equal(new long[] { 1, 2 }, firstTwo);
+        Assert.Equal(1L, await InTransactionAsync(t => Next(t, "orders", "b")));
+        Assert.Equal(1L, await InTransactionAsync(t => Next(t, "shipping", "a")));
+        Assert.Equal(3L, await InTransactionAsync(t => Next(t, "orders", "a"), commit: false));
+        Assert.Equal(3L, await InTransactionAsync(t => Next(t, "orders", "a")));
     }
 
     [Fact]
