@@ -11,13 +11,13 @@ trap 'rm -f "$log"' EXIT
 
 # Start the services the integration tests need (idempotent when already running). Without CI a
 # service that cannot start only makes its tests skip, each with a message naming this script.
-if ! bash "$root/eng/services.sh" postgres; then
+if ! bash "$root/eng/services.sh" postgres rabbitmq; then
   if [ "${CI:-}" = true ]; then
-    echo "test.sh: PostgreSQL did not start (see above); the Herald.PostgreSql tests need it. Fix 'eng/services.sh postgres' and run again." >&2
+    echo "test.sh: a service did not start (see above); the Herald.PostgreSql and Herald.RabbitMQ tests need them. Fix 'eng/services.sh' and run again." >&2
     echo "0 passed, 1 failed"
     exit 1
   fi
-  echo "test.sh: warning: PostgreSQL did not start (see above); the tests that need it skip, unless it is already running." >&2
+  echo "test.sh: warning: a service did not start (see above); the tests that need it skip, unless it is already running." >&2
 fi
 
 dotnet test --solution Herald.slnx -c Release --no-progress "$@" 2>&1 | tee "$log"

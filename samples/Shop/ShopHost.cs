@@ -1,5 +1,6 @@
 using Herald.Diagnostics;
 using Herald.Hosting;
+using Herald.OpenTelemetry;
 using Herald.Sqlite;
 using Herald.Transports;
 using Microsoft.Extensions.DependencyInjection;
@@ -100,6 +101,12 @@ internal static class ShopHost
                 herald.UseEmbeddedLog(log => log.DataDirectory = options.DataDirectory);
             }
         });
+
+        if (options.MetricsPort is { } port)
+        {
+            // The HttpListener exporter starts with the host and stops with it: scrapeable in every mode, --orders 0 too.
+            builder.Services.AddHeraldPrometheus(port);
+        }
 
         return builder.Build();
     }

@@ -51,6 +51,11 @@ internal sealed class ShopRunner(IHost host, ShopOptions options, TextWriter out
         }
 
         await host.StartAsync();
+        if (options.MetricsPort is { } port)
+        {
+            await diagnostics.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"Shop: serving metrics at http://127.0.0.1:{port}/metrics"));
+        }
+
         // Ctrl+C reaches the host's console lifetime, which signals ApplicationStopping.
         var stopping = host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
         var started = _timeProvider.GetTimestamp();

@@ -44,6 +44,17 @@ public sealed class ShopApplicationTests : IDisposable
     }
 
     [Fact]
+    public async Task RunAsync_MetricsPortOutOfRange_ReturnsBadArgumentsWithOneLine()
+    {
+        var exitCode = await RunAsync("--orders", "0", "--metrics-port", "70000");
+
+        Assert.Equal(ShopApplication.BadArguments, exitCode);
+        Assert.Equal(
+            "Shop: --metrics-port must be a whole number from 1 to 65535, not '70000'. Run with --help for usage.",
+            Assert.Single(Lines(_diagnostics)));
+    }
+
+    [Fact]
     public async Task RunAsync_DuplicatesAndPoisonWithJson_ReportsTheDeliveryCounters()
     {
         var exitCode = await RunAsync("--data", _data.DataDirectory, "--orders", "60", "--duplicates", "6", "--poison", "2", "--json");

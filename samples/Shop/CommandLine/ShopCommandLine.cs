@@ -8,11 +8,14 @@ internal static class ShopCommandLine
 {
     public const int MaxRate = 1_000_000;
 
+    public const int MaxPort = 65_535;
+
     public const string Usage = """
         Herald Shop: orders flow to payment, inventory and notification services over Herald.
 
         Usage: Shop [--orders N] [--rate R] [--duplicates D] [--poison P]
                     [--transport embedded|inmemory] [--data DIR] [--fresh] [--json]
+                    [--metrics-port P]
 
           --orders N     orders to publish (default 1000); 0 publishes until Ctrl+C
           --rate R       orders per second, 1 to 1000000 (default: as fast as possible,
@@ -29,6 +32,10 @@ internal static class ShopCommandLine
                          database (orders, charges, outbox, inbox) is DIR/shop.db
           --fresh        delete the data directory first, to start from nothing
           --json         end the output with one JSON line holding the counters
+          --metrics-port P
+                         serve Herald's metrics as Prometheus text at
+                         http://127.0.0.1:P/metrics while the shop runs, --orders 0
+                         included (P from 1 to 65535)
           --help         show this help
 
         Orders and their order.created commit in one SQLite transaction (the outbox);
@@ -87,6 +94,10 @@ internal static class ShopCommandLine
                 case "--poison":
                     error = TryReadNumber(args, ref i, name, inlineValue, 0, int.MaxValue, out var poison);
                     options = options with { Poison = poison };
+                    break;
+                case "--metrics-port":
+                    error = TryReadNumber(args, ref i, name, inlineValue, 1, MaxPort, out var port);
+                    options = options with { MetricsPort = port };
                     break;
                 case "--transport":
                     error = TryReadTransport(args, ref i, inlineValue, out var transport);

@@ -3,7 +3,7 @@ namespace Shop.CommandLine;
 /// <summary>The parsed command line: <see cref="Orders"/> 0 publishes until Ctrl+C; <see cref="Rate"/> null
 /// publishes a finite run as fast as possible; <see cref="DataDirectory"/> and <see cref="Fresh"/> apply to the
 /// embedded transport only. <see cref="Duplicates"/> and <see cref="Poison"/> are the deliveries the shop injects on
-/// purpose, after its orders are handled.</summary>
+/// purpose, after its orders are handled. <see cref="MetricsPort"/>, when set, serves Prometheus metrics while the shop runs.</summary>
 internal sealed record ShopOptions(
     int Orders = ShopOptions.DefaultOrders,
     int? Rate = null,
@@ -13,7 +13,8 @@ internal sealed record ShopOptions(
     string DataDirectory = ShopOptions.DefaultDataDirectory,
     bool Fresh = false,
     int Duplicates = 0,
-    int Poison = 0)
+    int Poison = 0,
+    int? MetricsPort = null)
 {
     public const int DefaultOrders = 1000;
     public const int DefaultRate = 100;

@@ -28,7 +28,12 @@ internal sealed class DeliveryProcessor(
     SubscriptionBreaker? breaker = null,
     KeyParking? parking = null)
 {
+    private readonly ConsumerTelemetry? _telemetry = observers.Metrics?.ForSubscription(subscription, breaker);
+
     public Subscription Subscription => subscription;
+
+    /// <summary>Gets the subscription's instruments; <see langword="null"/> when the observers carry none.</summary>
+    public ConsumerTelemetry? Telemetry => _telemetry;
 
     public SubscriptionBreaker? Breaker => breaker;
 
@@ -99,6 +104,7 @@ internal sealed class DeliveryProcessor(
                     var delay = subscription.Options.JitteredDelayFor(delivery.DeliveryCount, Random.Shared.NextDouble());
                     LogMessages.HandlerFailed(logger, failure.Exception, subscription.Group, delivery.Envelope.EventType, delivery.Envelope.EventId, failure.Attempts, delay);
                     await listener.RedeliverAsync(delivery, delay, abort);
+                    _telemetry?.Redelivered();
                     (failedPartitions ??= []).Add(delivery.Partition);
                     break;
             }
@@ -110,7 +116,36 @@ internal sealed class DeliveryProcessor(
     }
 
     /// <summary>Handles one delivery: the handler with its immediate retries; settles nothing.</summary>
-    internal async Task<(Outcome Outcome, DeliveryFailure? Failure)> HandleAsync(TransportDelivery delivery, CancellationToken abort)
+    /// <remarks>Observed (span, instruments, log scope) only when someone listens; otherwise no diagnostics cost at all.</remarks>
+    internal Task<(Outcome Outcome, DeliveryFailure? Failure)> HandleAsync(TransportDelivery delivery, CancellationToken abort) =>
+        ProcessObservation.IsWanted(_telemetry, logger) ? HandleObservedAsync(delivery, abort) : HandleCoreAsync(delivery, abort);
+
+    private async Task<(Outcome Outcome, DeliveryFailure? Failure)> HandleObservedAsync(TransportDelivery delivery, CancellationToken abort)
+    {
+        // In this async method, so the span and the scope are current for the handler and end with it.
+        using var observation = ProcessObservation.Start(_telemetry, subscription, delivery, logger);
+        try
+        {
+            var result = await HandleCoreAsync(delivery, abort);
+            observation.Complete(ErrorType(result.Outcome, result.Failure), result.Failure?.Exception);
+            return result;
+        }
+        catch (Exception e)
+        {
+            observation.Complete(MessagingAttributes.ErrorTypeOf(e), e);
+            throw;
+        }
+    }
+
+    private static string? ErrorType(Outcome outcome, DeliveryFailure? failure) => outcome switch
+    {
+        Outcome.Handled => null,
+        Outcome.Failed => MessagingAttributes.ErrorTypeOf(failure!.Exception),
+        Outcome.CircuitOpen => typeof(BrokenCircuitException).FullName,
+        _ => typeof(OperationCanceledException).FullName,
+    };
+
+    private async Task<(Outcome Outcome, DeliveryFailure? Failure)> HandleCoreAsync(TransportDelivery delivery, CancellationToken abort)
     {
         var envelope = delivery.Envelope;
         if (!subscription.TryGetHandler(envelope.EventType, out var binding))

@@ -27,6 +27,9 @@ internal sealed class KeyedProcessor(DeliveryProcessor processor, TimeProvider t
     private readonly List<TransportDelivery> _rejected = [];
     private int _tracked;
 
+    // Reports this member's reorder buffer to the subscription's herald.consumer.reorder.buffered gauge.
+    private readonly SequenceGate? _gauged = processor.Telemetry?.Track(gate);
+
     /// <summary>Gets how many more deliveries the member may take from the transport now.</summary>
     public int Room => Math.Max(0, (_options.BatchSize * 4) - Volatile.Read(ref _tracked));
 
@@ -273,6 +276,7 @@ internal sealed class KeyedProcessor(DeliveryProcessor processor, TimeProvider t
                     var delay = _options.JitteredDelayFor(attempt.DeliveryCount, Random.Shared.NextDouble());
                     LogMessages.HandlerFailed(logger, failure.Exception, processor.Subscription.Group, delivery.Envelope.EventType, delivery.Envelope.EventId, failure.Attempts, delay);
                     lane.Fail();
+                    processor.Telemetry?.Redelivered();
                     lane.FirstFailedAt ??= failure.FirstFailedAt;
                     lane.RetryAt = timeProvider.GetUtcNow() + delay;
                     return attempts + 1;

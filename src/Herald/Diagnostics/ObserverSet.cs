@@ -4,11 +4,14 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Herald.Diagnostics;
 
-/// <summary>Calls every registered <see cref="IEventObserver"/>, isolating the pipeline from their failures.</summary>
-internal sealed class ObserverSet(IEnumerable<IEventObserver> observers, ILoggerFactory? loggerFactory = null)
+/// <summary>Calls every registered <see cref="IEventObserver"/>, isolating the pipeline from their failures, and carries Herald's instruments.</summary>
+internal sealed class ObserverSet(IEnumerable<IEventObserver> observers, ILoggerFactory? loggerFactory = null, HeraldMetrics? metrics = null)
 {
     private readonly IEventObserver[] _observers = observers.ToArray();
     private readonly ILogger _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Herald.Diagnostics");
+
+    /// <summary>Gets the container's instruments; <see langword="null"/> when the set was built without them.</summary>
+    public HeraldMetrics? Metrics => metrics;
 
     public void Published(EventEnvelope envelope, object @event) => Notify((o, s) => o.OnPublished(s.envelope, s.@event), (envelope, @event));
 
@@ -19,9 +22,17 @@ internal sealed class ObserverSet(IEnumerable<IEventObserver> observers, ILogger
 
     public void Ignored(EventEnvelope envelope, string group) => Notify((o, s) => o.OnIgnored(s.envelope, s.group), (envelope, group));
 
-    public void Duplicate(EventEnvelope envelope, string group) => Notify((o, s) => o.OnDuplicate(s.envelope, s.group), (envelope, group));
+    public void Duplicate(EventEnvelope envelope, string group)
+    {
+        metrics?.Duplicate(group);
+        Notify((o, s) => o.OnDuplicate(s.envelope, s.group), (envelope, group));
+    }
 
-    public void DeadLettered(DeadLetters.DeadLetter letter) => Notify((o, s) => o.OnDeadLettered(s), letter);
+    public void DeadLettered(DeadLetters.DeadLetter letter)
+    {
+        metrics?.DeadLettered(letter);
+        Notify((o, s) => o.OnDeadLettered(s), letter);
+    }
 
     private void Notify<TState>(Action<IEventObserver, TState> call, TState state)
     {

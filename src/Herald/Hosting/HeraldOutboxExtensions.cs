@@ -1,3 +1,4 @@
+using Herald.Diagnostics;
 using Herald.Outbox;
 using Herald.Publishing;
 using Herald.Transports;
@@ -43,7 +44,8 @@ public static class HeraldOutboxExtensions
             sp.GetRequiredService<ITransport>(),
             options,
             sp.GetRequiredService<TimeProvider>(),
-            (sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger("Herald.Outbox")));
+            (sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger("Herald.Outbox"),
+            sp.GetService<HeraldMetrics>()));
         services.AddHostedService(sp => sp.GetRequiredService<OutboxRelay>());
         return builder;
     }

@@ -1,7 +1,9 @@
+using System.Diagnostics.Metrics;
 using Herald.Consuming;
 using Herald.Consuming.Ordering;
 using Herald.DeadLetters;
 using Herald.Diagnostics;
+using Herald.Outbox;
 using Herald.Publishing;
 using Herald.Transports;
 using Herald.Transports.Embedded;
@@ -37,6 +39,8 @@ public static class HeraldServiceCollectionExtensions
         services.AddSingleton(sp => sp.GetRequiredService<HeraldModel>().Registry);
         services.AddSingleton(builder.Options);
         services.AddSingleton(sp => builder.TransportFactory?.Invoke(sp) ?? HeraldBuilder.CreateEmbeddedLog(sp, new EmbeddedLogOptions()));
+        services.AddMetrics();
+        services.AddSingleton(CreateMetrics);
         services.AddSingleton<ObserverSet>();
         services.TryAddSingleton(CreateDeadLetterStore);
         services.TryAddSingleton(sp => sp.GetRequiredService<ITransport>().SequencePositions ?? new InMemorySequencePositionStore());
@@ -48,6 +52,16 @@ public static class HeraldServiceCollectionExtensions
         services.AddHostedService<ConsumerService>();
         return services;
     }
+
+    // The meter comes from the host's IMeterFactory when there is one; the stores behind the gauges are resolved on first collection.
+    private static HeraldMetrics CreateMetrics(IServiceProvider services) => new(
+        services.GetRequiredService<HeraldModel>(),
+        services.GetRequiredService<ITransport>(),
+        services.GetRequiredService<TimeProvider>(),
+        services.GetService<IMeterFactory>(),
+        new HeraldGaugeSources(
+            () => services.GetRequiredService<IDeadLetterStore>(),
+            services.GetService<OutboxOptions>() is null ? null : () => services.GetRequiredService<IOutboxStore>()));
 
     private static IDeadLetterStore CreateDeadLetterStore(IServiceProvider services)
     {

@@ -13,7 +13,7 @@ namespace Herald.Outbox;
 /// back before any later row of its key. A relay that dies between sending and marking leaves its
 /// rows to be claimed again after the lease: they are sent twice (at-least-once).
 /// </remarks>
-internal sealed class OutboxRelay(IOutboxStore store, ITransport transport, OutboxOptions options, TimeProvider timeProvider, ILogger logger) : BackgroundService
+internal sealed class OutboxRelay(IOutboxStore store, ITransport transport, OutboxOptions options, TimeProvider timeProvider, ILogger logger, HeraldMetrics? metrics = null) : BackgroundService
 {
     /// <summary>How long marking sent rows may take once the host is stopping.</summary>
     private static readonly TimeSpan MarkTimeout = TimeSpan.FromSeconds(10);
@@ -40,7 +40,7 @@ internal sealed class OutboxRelay(IOutboxStore store, ITransport transport, Outb
                     break;
                 }
 
-                await transport.SendAsync(record.Topic, record.Envelope, cancellationToken);
+                await SendAsync(record, cancellationToken);
                 sent.Add(record.Id);
             }
         }
@@ -124,6 +124,26 @@ internal sealed class OutboxRelay(IOutboxStore store, ITransport transport, Outb
         {
             LogMessages.OutboxCleanupFailed(logger, e, options.RelayId);
         }
+    }
+
+    // The send span continues the trace of the code that wrote the row (its context is the envelope's traceparent), and
+    // the envelope goes out carrying the send span's context instead, so consumers' spans are its children.
+    private async ValueTask SendAsync(OutboxRecord record, CancellationToken cancellationToken)
+    {
+        using var send = SendObservation.Start(metrics, transport.MessagingSystem, record.Topic, TraceContext.Of(record.Envelope));
+        var envelope = send.Activity is { IdFormat: System.Diagnostics.ActivityIdFormat.W3C } activity ? record.Envelope with { TraceParent = activity.Id } : record.Envelope;
+        send.Describe(envelope);
+        try
+        {
+            await transport.SendAsync(record.Topic, envelope, cancellationToken);
+        }
+        catch (Exception e)
+        {
+            send.Complete(e);
+            throw;
+        }
+
+        send.Complete(null);
     }
 
     private async Task MarkSentAfterFailureAsync(List<long> sent)

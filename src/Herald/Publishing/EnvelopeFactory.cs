@@ -42,6 +42,7 @@ internal sealed class EnvelopeFactory(HeraldModel model, TimeProvider timeProvid
             throw new CausationDepthExceededException(descriptor.Name, depth, model.Options.MaxCausationDepth, cause!.CorrelationId, cause.EventId, cause.EventType);
         }
 
+        var trace = Activity.Current is { IdFormat: ActivityIdFormat.W3C } current ? current : null;
         var now = timeProvider.GetUtcNow();
         var eventId = options?.EventId ?? Guid.CreateVersion7(now).ToString();
         return new EventEnvelope
@@ -54,13 +55,26 @@ internal sealed class EnvelopeFactory(HeraldModel model, TimeProvider timeProvid
             CorrelationId = options?.CorrelationId ?? cause?.CorrelationId ?? eventId,
             CausationId = cause?.EventId,
             UserId = options?.UserId ?? cause?.UserId,
-            TraceParent = Activity.Current is { IdFormat: ActivityIdFormat.W3C } activity ? activity.Id : null,
+            TraceParent = trace?.Id,
             PartitionKey = options?.PartitionKey ?? descriptor.PartitionKey?.Invoke(@event),
             Sequence = options?.Sequence ?? descriptor.Sequence?.Invoke(@event),
             Depth = depth,
-            Extensions = options is { Headers.Count: > 0 } ? ValidatedHeaders(options.Headers) : EventEnvelope.EmptyExtensions,
+            Extensions = Extensions(options, trace?.TraceStateString),
             Data = EventSerializer.Serialize(descriptor, @event),
         };
+    }
+
+    // The trace state travels as the extension the CloudEvents Distributed Tracing extension names, next to traceparent.
+    private static IReadOnlyDictionary<string, string> Extensions(PublishOptions? options, string? traceState)
+    {
+        if (traceState is null)
+        {
+            return options is { Headers.Count: > 0 } ? ValidatedHeaders(options.Headers) : EventEnvelope.EmptyExtensions;
+        }
+
+        var extensions = options is { Headers.Count: > 0 } ? ValidatedHeaders(options.Headers) : new Dictionary<string, string>(1, StringComparer.Ordinal);
+        extensions[Diagnostics.MessagingAttributes.TraceState] = traceState;
+        return extensions;
     }
 
     private static Dictionary<string, string> ValidatedHeaders(IDictionary<string, string> headers)

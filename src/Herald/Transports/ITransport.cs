@@ -25,6 +25,11 @@ public interface ITransport
     /// <remarks>Disposing the listener leaves the group; its partitions move to the remaining members.</remarks>
     ValueTask<ITransportListener> ListenAsync(string topic, string group, CancellationToken cancellationToken = default);
 
+    /// <summary>Gets the <c>messaging.system</c> Herald's metrics and spans name this transport by.</summary>
+    /// <remarks>A broker transport returns the OpenTelemetry semantic conventions' name of its broker (<c>rabbitmq</c>,
+    /// <c>kafka</c>, <c>nats</c>); Herald's own transports return <c>herald.&lt;name&gt;</c>. Default: <c>herald</c>.</remarks>
+    string MessagingSystem => "herald";
+
     /// <summary>Gets where the transport keeps the consumer groups' dead letters, as durably as its events.</summary>
     /// <remarks><see langword="null"/> when it keeps none; Herald then keeps them in process memory.</remarks>
     IDeadLetterStore? DeadLetterStore => null;

@@ -100,7 +100,11 @@ public abstract partial class TransportConformance<TFixture> : IClassFixture<TFi
         }
 
         await AssertLagAsync(topic, group, expected: 0);
-        Assert.Equal(sent.Count, (await Transport.GetLagAsync(topic, UniqueName("never-joined"), Cancellation))!.Sum(p => p.Lag));
+        if (Transport.Capabilities.HasFlag(TransportCapabilities.Replay))
+        {
+            // A transport that keeps events for any group counts all of them for one that never joined.
+            Assert.Equal(sent.Count, (await Transport.GetLagAsync(topic, UniqueName("never-joined"), Cancellation))!.Sum(p => p.Lag));
+        }
     }
 
     [Fact]

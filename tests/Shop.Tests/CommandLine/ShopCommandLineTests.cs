@@ -185,4 +185,39 @@ public sealed class ShopCommandLineTests
     [InlineData("DIR/shop.db")]
     public void Usage_Always_DescribesTheInjections(string text) =>
         Assert.Contains(text, ShopCommandLine.Usage, StringComparison.Ordinal);
+
+    [Theory]
+    [InlineData("--metrics-port", "9464")]
+    [InlineData("--metrics-port=9464")]
+    public void TryParse_MetricsPort_SetsThePort(params string[] args)
+    {
+        Assert.True(ShopCommandLine.TryParse([.. args, "--orders", "0"], out var options, out var error), error);
+
+        Assert.Equal(9464, options.MetricsPort);
+        Assert.True(options.RunsUntilStopped);
+    }
+
+    [Fact]
+    public void TryParse_NoMetricsPort_ServesNoMetrics()
+    {
+        Assert.True(ShopCommandLine.TryParse([], out var options, out _));
+
+        Assert.Null(options.MetricsPort);
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("65536")]
+    [InlineData("-1")]
+    [InlineData("http")]
+    public void TryParse_MetricsPortOutOfRange_FailsNamingTheRange(string port)
+    {
+        Assert.False(ShopCommandLine.TryParse(["--metrics-port", port], out _, out var error));
+
+        Assert.Equal($"--metrics-port must be a whole number from 1 to 65535, not '{port}'", error);
+    }
+
+    [Fact]
+    public void Usage_Always_DescribesTheMetricsPort() =>
+        Assert.Contains("--metrics-port P", ShopCommandLine.Usage, StringComparison.Ordinal);
 }

@@ -68,6 +68,9 @@ public sealed partial class EmbeddedLogTransport : ITransport, IDisposable, IAsy
     /// <inheritdoc/>
     public TransportCapabilities Capabilities => TransportCapabilities.Durable | TransportCapabilities.Replay | TransportCapabilities.DurableOffsets;
 
+    /// <inheritdoc />
+    public string MessagingSystem => "herald.embedded";
+
     /// <summary>Gets the dead-letter queues of the consumer groups on this log.</summary>
     public IDeadLetterStore DeadLetterStore => _deadLetterStore;
 

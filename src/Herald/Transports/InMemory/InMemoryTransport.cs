@@ -32,6 +32,9 @@ public sealed class InMemoryTransport : ITransport
     public TransportCapabilities Capabilities => TransportCapabilities.None;
 
     /// <inheritdoc />
+    public string MessagingSystem => "herald.inmemory";
+
+    /// <inheritdoc />
     public ValueTask SendAsync(string topic, EventEnvelope envelope, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(envelope);

@@ -1,0 +1,19 @@
+using Herald.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Herald.RabbitMQ;
+
+/// <summary>Registers the RabbitMQ transport on a <see cref="HeraldBuilder"/>.</summary>
+public static class RabbitMQHeraldBuilderExtensions
+{
+    /// <summary>Uses RabbitMQ as the transport: quorum queues, publisher confirms, CloudEvents binary mode.</summary>
+    /// <remarks>The transport connects on first use and reconnects by itself; see <see cref="RabbitMQTransport"/>.</remarks>
+    public static HeraldBuilder UseRabbitMQ(this HeraldBuilder builder, Action<RabbitMQOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var options = new RabbitMQOptions();
+        configure?.Invoke(options);
+        options.Validate();
+        return builder.UseTransport(sp => new RabbitMQTransport(options, sp.GetService<TimeProvider>()));
+    }
+}

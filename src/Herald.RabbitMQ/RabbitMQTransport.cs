@@ -1,0 +1,261 @@
+using System.Collections.Concurrent;
+using Herald.DeadLetters;
+using Herald.Events;
+using Herald.Log;
+using Herald.RabbitMQ.Internal;
+using Herald.Transports;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Exceptions;
+
+namespace Herald.RabbitMQ;
+
+/// <summary>Moves events through RabbitMQ: a durable direct exchange per topic, quorum queues per consumer group and partition.</summary>
+/// <remarks>
+/// <para><b>Topology.</b> A topic is the direct exchange <c>&lt;prefix&gt;&lt;topic&gt;</c>. A consumer group that listens
+/// declares <see cref="RabbitMQOptions.Partitions"/> durable quorum queues <c>&lt;prefix&gt;&lt;topic&gt;.&lt;group&gt;.p&lt;n&gt;</c>
+/// with <c>x-single-active-consumer</c>, bound with routing key <c>p&lt;n&gt;</c>. The publisher routes an event to
+/// <c>p&lt;murmur2(partition key) mod Partitions&gt;</c> (Kafka's partitioner, as the embedded log), events without a key
+/// round-robin. A group receives what is published after its queues are bound; a topic nobody listens to drops events.</para>
+/// <para><b>Publishing.</b> Persistent messages on a channel with publisher confirms: an awaited <see cref="SendAsync"/>
+/// means every bound quorum queue has the event in its replicated, fsynced log. The envelope travels in CloudEvents binary
+/// mode with the AMQP binding's names (<c>cloudEvents_*</c> headers, the content-type property, data as the body).</para>
+/// <para><b>Ordering.</b> Members of a group in this process split the partitions; across processes each partition
+/// queue has one active consumer at a time, so one member handles a partition and its keys stay in order.</para>
+/// <para><b>Retries.</b> A redelivery closes the partition's consumer, which returns the failed event and everything after
+/// it to the head of the quorum queue, in order, and consumes it again after the delay. The delivery count, first
+/// failure and delay are kept in this process's memory: after a restart the event comes again at once and counts from 1,
+/// and a member of another process that takes the partition over does not wait out the delay.</para>
+/// <para><b>Dead letters.</b> <see cref="DeadLetterStore"/> keeps them in a durable RabbitMQ stream (a log of saves and
+/// removals, replayed at first use and tailed). Redrive topics are ordinary exchanges that only the failed group binds.</para>
+/// <para><b>Recovery.</b> The connection recovers by itself (the client's automatic connection and topology recovery);
+/// consumers are restored and unacknowledged deliveries come again (at-least-once). Thread-safe; one per application.</para>
+/// </remarks>
+public sealed class RabbitMQTransport : ITransport, IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<string, Lazy<Task>> _declared = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string Topic, string Group), RabbitMQGroup> _groups = new();
+    private readonly ConcurrentDictionary<string, bool> _exchanges = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly RabbitMQOptions _options;
+    private readonly TimeProvider _timeProvider;
+    private readonly bool _ownsConnection;
+    private IConnection? _connection;
+    private IChannel? _publisher;
+    private readonly RabbitMQDeadLetterStore _deadLetters;
+    private uint _roundRobin;
+
+    /// <summary>Creates a transport that connects to the broker on first use.</summary>
+    public RabbitMQTransport(RabbitMQOptions? options = null, TimeProvider? timeProvider = null)
+        : this(null, options, timeProvider)
+    {
+    }
+
+    /// <summary>Creates a transport over a connection someone else owns (tests share one).</summary>
+    internal RabbitMQTransport(IConnection? connection, RabbitMQOptions? options, TimeProvider? timeProvider)
+    {
+        _options = options ?? new RabbitMQOptions();
+        _options.Validate();
+        _timeProvider = timeProvider ?? TimeProvider.System;
+        _connection = connection;
+        _ownsConnection = connection is null;
+        _deadLetters = new RabbitMQDeadLetterStore(ConnectionAsync, _options.NamePrefix + "__herald.dead-letters");
+    }
+
+    /// <summary>Gets the options the transport was created with.</summary>
+    internal RabbitMQOptions Options => _options;
+
+    /// <summary>Gets the consumer groups' dead letters, kept in the durable stream <c>&lt;prefix&gt;__herald.dead-letters</c>.</summary>
+    /// <remarks>Read from the stream's start at first use and tailed after, so every process sees every group's letters.</remarks>
+    public IDeadLetterStore DeadLetterStore => _deadLetters;
+
+    /// <summary>Gets <see cref="TransportCapabilities.Durable"/> (confirmed publishes on quorum queues) and
+    /// <see cref="TransportCapabilities.DurableOffsets"/> (acknowledgements are the broker's); not Replay.</summary>
+    public TransportCapabilities Capabilities => TransportCapabilities.Durable | TransportCapabilities.DurableOffsets;
+
+    /// <inheritdoc />
+    public async ValueTask SendAsync(string topic, EventEnvelope envelope, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(envelope);
+        var exchange = await DeclareExchangeAsync(topic, cancellationToken);
+        var partition = envelope.PartitionKey is { } key
+            ? KeyPartitioner.Partition(key, _options.Partitions)
+            : (int)(Interlocked.Increment(ref _roundRobin) % (uint)_options.Partitions);
+        var publisher = await PublisherAsync(cancellationToken);
+        // With confirmation tracking the task completes when the broker confirms, and throws when it nacks.
+        await publisher.BasicPublishAsync(exchange, Names.RoutingKey(partition), mandatory: false,
+            EnvelopeMessages.Properties(envelope), envelope.Data, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<ITransportListener> ListenAsync(string topic, string group, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(group);
+        var exchange = await DeclareExchangeAsync(topic, cancellationToken);
+        var members = _groups.GetOrAdd((topic, group), static (k, o) => new RabbitMQGroup(o.NamePrefix, k.Topic, k.Group, o.Partitions), _options);
+        await DeclareAsync(members.Queue(0), channel => DeclareQueuesAsync(channel, exchange, members), cancellationToken);
+        var listener = new RabbitMQListener(members, await ConnectionAsync(cancellationToken), _options, _timeProvider);
+        await members.JoinAsync(listener, cancellationToken);
+        return listener;
+    }
+
+    /// <summary>Returns, per partition queue, the messages ready plus those this process's members hold unsettled.</summary>
+    /// <remarks>RabbitMQ has no offsets: <see cref="PartitionLag.CommittedOffset"/> is 0 and <see cref="PartitionLag.EndOffset"/> the
+    /// count. Deliveries held unacknowledged by other processes are not counted. <see langword="null"/> when the group has no
+    /// queues: RabbitMQ keeps nothing for a group that never listened.</remarks>
+    public async ValueTask<IReadOnlyList<PartitionLag>?> GetLagAsync(string topic, string group, CancellationToken cancellationToken = default)
+    {
+        var connection = await ConnectionAsync(cancellationToken);
+        _groups.TryGetValue((topic, group), out var local);
+        await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
+        var lag = new PartitionLag[_options.Partitions];
+        for (var partition = 0; partition < lag.Length; partition++)
+        {
+            try
+            {
+                var queue = await channel.QueueDeclarePassiveAsync(Names.Queue(_options.NamePrefix, topic, group, partition), cancellationToken);
+                lag[partition] = new(partition, queue.MessageCount + (local?.Partitions[partition].Unsettled ?? 0), 0);
+            }
+            catch (OperationInterruptedException e) when (e.ShutdownReason?.ReplyCode == Constants.NotFound)
+            {
+                return null;
+            }
+        }
+
+        return lag;
+    }
+
+    /// <summary>Closes the publishing channel and, unless it was handed in, the connection.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _deadLetters.DisposeAsync();
+        if (Interlocked.Exchange(ref _publisher, null) is { } publisher)
+        {
+            await publisher.DisposeAsync();
+        }
+
+        if (_ownsConnection && Interlocked.Exchange(ref _connection, null) is { } connection)
+        {
+            await connection.DisposeAsync();
+        }
+    }
+
+    /// <summary>Deletes the exchanges and queues this transport declared, with their messages; for tests on a shared broker.</summary>
+    internal async Task DeleteTopologyAsync(CancellationToken cancellationToken)
+    {
+        var connection = await ConnectionAsync(cancellationToken);
+        await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
+        foreach (var group in _groups.Values)
+        {
+            for (var partition = 0; partition < group.Partitions.Length; partition++)
+            {
+                await channel.QueueDeleteAsync(group.Queue(partition), ifUnused: false, ifEmpty: false, cancellationToken: cancellationToken);
+            }
+        }
+
+        await channel.QueueDeleteAsync(_deadLetters.Stream, ifUnused: false, ifEmpty: false, cancellationToken: cancellationToken);
+        foreach (var exchange in _exchanges.Keys)
+        {
+            await channel.ExchangeDeleteAsync(exchange, ifUnused: false, cancellationToken: cancellationToken);
+        }
+    }
+
+    private async ValueTask<string> DeclareExchangeAsync(string topic, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(topic);
+        var exchange = Names.Exchange(_options.NamePrefix, topic);
+        await DeclareAsync(exchange, channel => channel.ExchangeDeclareAsync(exchange, ExchangeType.Direct, durable: true, autoDelete: false), cancellationToken);
+        _exchanges.TryAdd(exchange, true);
+        return exchange;
+    }
+
+    private static async Task DeclareQueuesAsync(IChannel channel, string exchange, RabbitMQGroup group)
+    {
+        var arguments = new Dictionary<string, object?>
+        {
+            ["x-queue-type"] = "quorum",
+            // One consumer per partition at a time, the others waiting: that keeps each key in order across processes.
+            ["x-single-active-consumer"] = true,
+        };
+        for (var partition = 0; partition < group.Partitions.Length; partition++)
+        {
+            var queue = group.Queue(partition);
+            await channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false, arguments);
+            await channel.QueueBindAsync(queue, exchange, Names.RoutingKey(partition));
+        }
+    }
+
+    /// <summary>Runs a declaration once per transport, on a channel of its own (a refused declaration closes its channel).</summary>
+    private async Task DeclareAsync(string name, Func<IChannel, Task> declare, CancellationToken cancellationToken)
+    {
+        var once = _declared.GetOrAdd(name, _ => new Lazy<Task>(async () =>
+        {
+            var connection = await ConnectionAsync(CancellationToken.None);
+            await using var channel = await connection.CreateChannelAsync();
+            await declare(channel);
+        }));
+        try
+        {
+            await once.Value.WaitAsync(cancellationToken);
+        }
+        catch when (once.Value.IsFaulted)
+        {
+            _declared.TryRemove(new(name, once));
+            throw;
+        }
+    }
+
+    private async ValueTask<IChannel> PublisherAsync(CancellationToken cancellationToken)
+    {
+        if (_publisher is { IsOpen: true } open)
+        {
+            return open;
+        }
+
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            if (_publisher is { IsClosed: true } closed && closed.CloseReason?.Initiator != ShutdownInitiator.Library)
+            {
+                // Closed by an error, not by a connection loss the client is recovering from: open a new one.
+                await closed.DisposeAsync();
+                _publisher = null;
+            }
+
+            var connection = await ConnectionAsync(cancellationToken);
+            return _publisher ??= await connection.CreateChannelAsync(
+                new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), cancellationToken);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async ValueTask<IConnection> ConnectionAsync(CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _connection) is { } connection)
+        {
+            return connection;
+        }
+
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            return _connection ??= await CreateConnectionFactory(_options).CreateConnectionAsync(_options.ClientName, cancellationToken);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Returns the client factory the transport connects with: automatic connection and topology recovery on.</summary>
+    internal static ConnectionFactory CreateConnectionFactory(RabbitMQOptions options) => new()
+    {
+        Uri = options.Uri,
+        AutomaticRecoveryEnabled = true,
+        TopologyRecoveryEnabled = true,
+        NetworkRecoveryInterval = options.NetworkRecoveryInterval,
+        ClientProvidedName = options.ClientName,
+    };
+}

@@ -1,0 +1,73 @@
+using Herald.Consuming;
+using Herald.Consuming.Ordering;
+
+namespace Herald.Diagnostics;
+
+/// <summary>One subscription's share of the instruments: its tags, built once, and what its gauges read.</summary>
+internal sealed class ConsumerTelemetry
+{
+    private readonly List<SequenceGate> _gates = [];
+    private readonly Lock _lock = new();
+
+    public ConsumerTelemetry(HeraldMetrics metrics, Subscription subscription)
+    {
+        Metrics = metrics;
+        Subscription = subscription;
+        Tags =
+        [
+            new(MessagingAttributes.System, metrics.MessagingSystem),
+            new(MessagingAttributes.DestinationName, subscription.Topic),
+            new(MessagingAttributes.ConsumerGroup, subscription.Group),
+        ];
+        ProcessTags = [.. Tags, new(MessagingAttributes.OperationName, MessagingAttributes.Process)];
+    }
+
+    public HeraldMetrics Metrics { get; }
+
+    public Subscription Subscription { get; }
+
+    /// <summary>Gets <c>messaging.system</c>, <c>messaging.destination.name</c> and <c>messaging.consumer.group.name</c>.</summary>
+    public KeyValuePair<string, object?>[] Tags { get; }
+
+    /// <summary>Gets <see cref="Tags"/> and <c>messaging.operation.name</c> = <c>process</c>.</summary>
+    public KeyValuePair<string, object?>[] ProcessTags { get; }
+
+    public SubscriptionBreaker? Breaker { get; set; }
+
+    public void Redelivered() => Metrics.Redelivered(this);
+
+    /// <summary>Adds a member's reorder buffer to the subscription's <c>herald.consumer.reorder.buffered</c>.</summary>
+    public SequenceGate? Track(SequenceGate? gate)
+    {
+        if (gate is not null)
+        {
+            lock (_lock)
+            {
+                _gates.Add(gate);
+            }
+        }
+
+        return gate;
+    }
+
+    /// <summary>Returns how many events the subscription's reorder buffers hold, or null when it has none.</summary>
+    public long? Buffered()
+    {
+        lock (_lock)
+        {
+            if (_gates.Count == 0)
+            {
+                return null;
+            }
+
+            // Read without the members' loops' synchronisation: a gauge tolerates a value a moment old.
+            long total = 0;
+            foreach (var gate in _gates)
+            {
+                total += gate.Buffer.Buffered;
+            }
+
+            return total;
+        }
+    }
+}

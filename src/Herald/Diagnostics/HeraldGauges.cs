@@ -1,0 +1,154 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using System.Globalization;
+using Herald.Consuming;
+using Herald.DeadLetters;
+using Herald.Hosting;
+using Herald.Outbox;
+using Herald.Transports;
+
+namespace Herald.Diagnostics;
+
+/// <summary>Herald's observable gauges: consumer lag, dead-letter and outbox backlogs, circuit state, reorder buffers.</summary>
+/// <remarks>
+/// Lag is asked of the transport on every collection (the built-in transports answer from memory, synchronously);
+/// the stores are asked at most every <see cref="StoreRefresh"/>, since listing dead letters or counting outbox rows
+/// is a query. docs/observability/metrics.md describes the cost.
+/// </remarks>
+internal sealed class HeraldGauges
+{
+    /// <summary>How long a dead-letter or outbox reading is reported before the store is asked again.</summary>
+    public static readonly TimeSpan StoreRefresh = TimeSpan.FromSeconds(15);
+
+    private readonly IReadOnlyList<Subscription> _subscriptions;
+    private readonly string _system;
+    private readonly KeyValuePair<string, object?>[] _systemTag;
+    private readonly ConcurrentDictionary<Subscription, ConsumerTelemetry> _consumers;
+    private readonly CachedValue<IReadOnlyList<PartitionLag>?>[] _lags;
+    private readonly CachedValue<Dictionary<(string Group, string Topic), long>> _deadLetters;
+    private readonly CachedValue<OutboxStatistics>? _outbox;
+
+    public HeraldGauges(
+        Meter meter,
+        HeraldModel model,
+        ITransport transport,
+        string system,
+        TimeProvider timeProvider,
+        HeraldGaugeSources sources,
+        ConcurrentDictionary<Subscription, ConsumerTelemetry> consumers)
+    {
+        _subscriptions = model.Subscriptions;
+        _system = system;
+        _systemTag = [new(MessagingAttributes.System, system)];
+        _consumers = consumers;
+        _lags = [.. _subscriptions.Select(s => new CachedValue<IReadOnlyList<PartitionLag>?>(() => transport.GetLagAsync(s.Topic, s.Group), timeProvider, TimeSpan.Zero))];
+        _deadLetters = new(async () => PendingDeadLetters(await sources.DeadLetters().GetAllAsync().ConfigureAwait(false)), timeProvider, StoreRefresh);
+
+        meter.CreateObservableGauge("herald.consumer.lag", ObserveLag, "{message}", "Events of a partition a consumer group has not completed.");
+        meter.CreateObservableGauge("herald.dead_letter.pending", ObserveDeadLetters, "{message}", "Pending dead letters of a consumer group on a topic.");
+        meter.CreateObservableGauge("herald.consumer.circuit.state", ObserveCircuits, "{state}", "A subscription's circuit breaker: 0 closed, 1 open, 2 half-open.");
+        meter.CreateObservableGauge("herald.consumer.reorder.buffered", ObserveReorderBuffers, "{message}", "Events a subscription's reorder buffers hold.");
+        if (sources.Outbox is { } outbox)
+        {
+            _outbox = new(() => outbox().GetStatisticsAsync(CancellationToken.None), timeProvider, StoreRefresh);
+            meter.CreateObservableGauge("herald.outbox.pending", () => ObserveOutbox(s => s.UndispatchedCount), "{message}", "Undispatched outbox rows.");
+            meter.CreateObservableGauge("herald.outbox.oldest_age", () => ObserveOutbox(s => s.OldestUndispatchedAge.TotalSeconds), "s", "Age of the oldest undispatched outbox row.");
+        }
+    }
+
+    private List<Measurement<long>> ObserveLag()
+    {
+        var measurements = new List<Measurement<long>>();
+        for (var i = 0; i < _subscriptions.Count; i++)
+        {
+            if (!_lags[i].TryGet(out var lags) || lags is null)
+            {
+                continue;
+            }
+
+            var subscription = _subscriptions[i];
+            foreach (var lag in lags)
+            {
+                measurements.Add(new(
+                    lag.Lag,
+                    Tag(MessagingAttributes.System, _system),
+                    Tag(MessagingAttributes.DestinationName, subscription.Topic),
+                    Tag(MessagingAttributes.ConsumerGroup, subscription.Group),
+                    Tag(MessagingAttributes.PartitionId, lag.Partition.ToString(CultureInfo.InvariantCulture))));
+            }
+        }
+
+        return measurements;
+    }
+
+    private List<Measurement<long>> ObserveDeadLetters()
+    {
+        var measurements = new List<Measurement<long>>();
+        if (!_deadLetters.TryGet(out var pending))
+        {
+            return measurements;
+        }
+
+        foreach (var subscription in _subscriptions)
+        {
+            measurements.Add(new(pending.GetValueOrDefault((subscription.Group, subscription.Topic)), SubscriptionTags(subscription)));
+        }
+
+        return measurements;
+    }
+
+    private List<Measurement<int>> ObserveCircuits()
+    {
+        var measurements = new List<Measurement<int>>();
+        foreach (var consumer in _consumers.Values)
+        {
+            if (consumer.Breaker is { } breaker)
+            {
+                measurements.Add(new(breaker.State, consumer.Tags));
+            }
+        }
+
+        return measurements;
+    }
+
+    private List<Measurement<long>> ObserveReorderBuffers()
+    {
+        var measurements = new List<Measurement<long>>();
+        foreach (var consumer in _consumers.Values)
+        {
+            if (consumer.Buffered() is { } buffered)
+            {
+                measurements.Add(new(buffered, consumer.Tags));
+            }
+        }
+
+        return measurements;
+    }
+
+    private IEnumerable<Measurement<T>> ObserveOutbox<T>(Func<OutboxStatistics, T> read)
+        where T : struct =>
+        _outbox!.TryGet(out var statistics) ? [new Measurement<T>(read(statistics), _systemTag)] : [];
+
+    private KeyValuePair<string, object?>[] SubscriptionTags(Subscription subscription) =>
+    [
+        Tag(MessagingAttributes.System, _system),
+        Tag(MessagingAttributes.DestinationName, subscription.Topic),
+        Tag(MessagingAttributes.ConsumerGroup, subscription.Group),
+    ];
+
+    private static Dictionary<(string Group, string Topic), long> PendingDeadLetters(IReadOnlyList<DeadLetter> letters)
+    {
+        var pending = new Dictionary<(string Group, string Topic), long>();
+        foreach (var letter in letters)
+        {
+            if (letter.Status == DeadLetterStatus.Pending)
+            {
+                pending[(letter.Group, letter.Topic)] = pending.GetValueOrDefault((letter.Group, letter.Topic)) + 1;
+            }
+        }
+
+        return pending;
+    }
+
+    private static KeyValuePair<string, object?> Tag(string name, object? value) => new(name, value);
+}

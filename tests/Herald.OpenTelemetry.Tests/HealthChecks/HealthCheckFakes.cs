@@ -1,0 +1,47 @@
+using System.Data.Common;
+using Herald.Events;
+using Herald.Inbox;
+using Herald.Outbox;
+using Herald.Transports;
+
+namespace Herald.OpenTelemetry.Tests.HealthChecks;
+
+/// <summary>A transport whose broker is unreachable: every operation throws.</summary>
+internal sealed class UnreachableTransport : ITransport
+{
+    public TransportCapabilities Capabilities => TransportCapabilities.None;
+
+    public ValueTask SendAsync(string topic, EventEnvelope envelope, CancellationToken cancellationToken = default) =>
+        throw new IOException("broker unreachable");
+
+    public ValueTask<ITransportListener> ListenAsync(string topic, string group, CancellationToken cancellationToken = default) =>
+        throw new IOException("broker unreachable");
+
+    public ValueTask<IReadOnlyList<PartitionLag>?> GetLagAsync(string topic, string group, CancellationToken cancellationToken = default) =>
+        throw new IOException("broker unreachable");
+}
+
+/// <summary>An outbox store that reports fixed statistics.</summary>
+internal sealed class FixedOutboxStore(OutboxStatistics statistics) : IOutboxStore
+{
+    public ValueTask AddAsync(DbTransaction transaction, IReadOnlyList<OutboxEntry> entries, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+    public ValueTask<IReadOnlyList<OutboxRecord>> ClaimAsync(string relayId, int maxCount, TimeSpan lease, CancellationToken cancellationToken) =>
+        new((IReadOnlyList<OutboxRecord>)[]);
+
+    public ValueTask MarkDispatchedAsync(string relayId, IReadOnlyList<long> ids, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+    public ValueTask<int> DeleteDispatchedAsync(DateTimeOffset dispatchedBefore, int batchSize, CancellationToken cancellationToken) => new(0);
+
+    public ValueTask<OutboxStatistics> GetStatisticsAsync(CancellationToken cancellationToken) => new(statistics);
+}
+
+/// <summary>An inbox store whose database is gone.</summary>
+internal sealed class BrokenInboxStore : IInboxStore
+{
+    public ValueTask<bool> TryRecordAsync(DbTransaction transaction, string consumerGroup, string idempotencyKey, CancellationToken cancellationToken) =>
+        throw new InvalidOperationException("database is locked");
+
+    public ValueTask<int> DeleteOlderThanAsync(DateTimeOffset before, int batchSize, CancellationToken cancellationToken) =>
+        throw new InvalidOperationException("database is locked");
+}

@@ -1,0 +1,35 @@
+using Herald.Conformance.Transports;
+using Herald.Events;
+using Herald.Transports;
+
+namespace Herald.RabbitMQ.Tests;
+
+/// <summary>Hands each conformance test a transport over the shared connection, with names of its own, deleted after the test.</summary>
+public sealed class RabbitMQTransportFixture(RabbitMQBroker broker) : ITransportFixture
+{
+    public ValueTask<ITransport> CreateTransportAsync(CancellationToken cancellationToken) =>
+        ValueTask.FromResult<ITransport>(new Cleaning(broker.CreateTransport()));
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    /// <summary>The transport under test, deleting its queues and exchanges when the suite disposes it.</summary>
+    private sealed class Cleaning(RabbitMQTransport transport) : ITransport, IAsyncDisposable
+    {
+        public TransportCapabilities Capabilities => transport.Capabilities;
+
+        public ValueTask SendAsync(string topic, EventEnvelope envelope, CancellationToken cancellationToken = default) =>
+            transport.SendAsync(topic, envelope, cancellationToken);
+
+        public ValueTask<ITransportListener> ListenAsync(string topic, string group, CancellationToken cancellationToken = default) =>
+            transport.ListenAsync(topic, group, cancellationToken);
+
+        public ValueTask<IReadOnlyList<PartitionLag>?> GetLagAsync(string topic, string group, CancellationToken cancellationToken = default) =>
+            transport.GetLagAsync(topic, group, cancellationToken);
+
+        public async ValueTask DisposeAsync()
+        {
+            await transport.DeleteTopologyAsync(CancellationToken.None);
+            await transport.DisposeAsync();
+        }
+    }
+}

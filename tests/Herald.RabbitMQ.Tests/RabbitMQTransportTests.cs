@@ -1,0 +1,196 @@
+using System.Diagnostics;
+using System.Text;
+using Herald.Transports;
+using RabbitMQ.Client;
+using static Herald.RabbitMQ.Tests.TestSupport;
+
+namespace Herald.RabbitMQ.Tests;
+
+/// <summary>What the RabbitMQ transport adds to the contract: confirms, the wire format, takeover and delayed rewinds.</summary>
+public sealed class RabbitMQTransportTests(RabbitMQBroker broker) : IAsyncLifetime
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+    private readonly List<RabbitMQTransport> _transports = [];
+    private readonly List<ITransportListener> _listeners = [];
+
+    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var listener in _listeners)
+        {
+            await listener.DisposeAsync();
+        }
+
+        foreach (var transport in _transports)
+        {
+            await transport.DeleteTopologyAsync(CancellationToken.None);
+            await transport.DisposeAsync();
+        }
+    }
+
+    private RabbitMQTransport Transport(RabbitMQOptions? options = null)
+    {
+        var transport = broker.CreateTransport(options);
+        _transports.Add(transport);
+        return transport;
+    }
+
+    private async Task<ITransportListener> ListenAsync(RabbitMQTransport transport, string topic, string group)
+    {
+        var listener = await transport.ListenAsync(topic, group, TestContext.Current.CancellationToken);
+        _listeners.Add(listener);
+        return listener;
+    }
+
+    [Fact]
+    public async Task SendAsync_Awaited_EventIsAlreadyInTheGroupsQueues()
+    {
+        var token = TestContext.Current.CancellationToken;
+        var transport = Transport();
+        await (await transport.ListenAsync("orders", "billing", token)).DisposeAsync();
+
+        for (var i = 0; i < 20; i++)
+        {
+            await transport.SendAsync("orders", Envelope($"order-{i}", 0), token);
+        }
+
+        // No wait: a confirmed publish is in the quorum queue's log before SendAsync returns.
+        var lag = await transport.GetLagAsync("orders", "billing", token);
+        Assert.Equal(20, lag!.Sum(p => p.Lag));
+    }
+
+    [Fact]
+    public async Task SendAsync_ManyConcurrentPublishers_EveryEventConfirmedOnce()
+    {
+        var token = TestContext.Current.CancellationToken;
+        var transport = Transport();
+        await (await transport.ListenAsync("orders", "billing", token)).DisposeAsync();
+
+        // One confirming channel serves every publisher; RabbitMQ.Client 7 tracks each publish's confirm.
+        await Task.WhenAll(Enumerable.Range(0, 300).Select(i => Task.Run(() => transport.SendAsync("orders", Envelope($"order-{i % 17}", i), token).AsTask(), token)));
+
+        Assert.Equal(300, (await transport.GetLagAsync("orders", "billing", token))!.Sum(p => p.Lag));
+    }
+
+    [Fact]
+    public async Task SendAsync_BrokerRefusesTheMessage_Throws()
+    {
+        var token = TestContext.Current.CancellationToken;
+        var options = RabbitMQBroker.NewOptions();
+        options.Partitions = 1;
+        var transport = Transport(options);
+        await transport.SendAsync("orders", Envelope("order-1", 0), token);
+        await using var channel = await broker.Connection.CreateChannelAsync(cancellationToken: token);
+        var full = await channel.QueueDeclareAsync(string.Empty, durable: false, exclusive: true, autoDelete: true,
+            new Dictionary<string, object?> { ["x-max-length"] = 0, ["x-overflow"] = "reject-publish" }, cancellationToken: token);
+        await channel.QueueBindAsync(full.QueueName, options.NamePrefix + "orders", "p0", cancellationToken: token);
+
+        // The broker nacks a message a bound queue refuses; only an awaited confirm can tell the publisher.
+        await Assert.ThrowsAnyAsync<Exception>(() => transport.SendAsync("orders", Envelope("order-1", 1), token).AsTask());
+    }
+
+    [Fact]
+    public async Task SendAsync_PlainAmqpConsumer_ReadsCloudEventsBinaryMode()
+    {
+        var token = TestContext.Current.CancellationToken;
+        var options = RabbitMQBroker.NewOptions();
+        var transport = Transport(options);
+        await transport.SendAsync("orders", Envelope("order-0", 0), token); // declares the exchange
+        await using var channel = await broker.Connection.CreateChannelAsync(cancellationToken: token);
+        var queue = (await channel.QueueDeclareAsync(cancellationToken: token)).QueueName;
+        for (var partition = 0; partition < options.Partitions; partition++)
+        {
+            await channel.QueueBindAsync(queue, options.NamePrefix + "orders", $"p{partition}", cancellationToken: token);
+        }
+
+        var sent = Envelope("order-1", 7) with { Extensions = new Dictionary<string, string> { ["tenant"] = "acme" } };
+        await transport.SendAsync("orders", sent, token);
+
+        var message = await channel.BasicGetAsync(queue, autoAck: true, token);
+        Assert.NotNull(message);
+        // Besides the attributes, only x- headers: RabbitMQ.Client's confirm tracking adds x-dotnet-pub-seq-no.
+        Assert.All(message.BasicProperties.Headers!, h => Assert.True(h.Key.StartsWith("cloudEvents_", StringComparison.Ordinal) || h.Key.StartsWith("x-", StringComparison.Ordinal), h.Key));
+        var headers = message.BasicProperties.Headers!.ToDictionary(h => h.Key, h => h.Value is byte[] b ? Encoding.UTF8.GetString(b) : $"{h.Value?.GetType().Name}:{h.Value}");
+        Assert.Equal("1.0", headers["cloudEvents_specversion"]);
+        Assert.Equal(sent.EventId, headers["cloudEvents_id"]);
+        Assert.Equal("test.sequenced", headers["cloudEvents_type"]);
+        Assert.Equal("/herald/rabbitmq-tests", headers["cloudEvents_source"]);
+        Assert.Equal("order-1", headers["cloudEvents_partitionkey"]);
+        Assert.Equal("7", headers["cloudEvents_sequence"]);
+        Assert.Equal("acme", headers["cloudEvents_tenant"]);
+        Assert.DoesNotContain(headers.Keys, k => k.StartsWith("ce_", StringComparison.Ordinal));
+        Assert.Equal("application/json", message.BasicProperties.ContentType);
+        Assert.Equal(DeliveryModes.Persistent, message.BasicProperties.DeliveryMode);
+        Assert.Equal(sent.Data.ToArray(), message.Body.ToArray());
+    }
+
+    [Fact]
+    public async Task ListenAsync_MemberOfAnotherProcessTakesOver_EachKeyCompletedOnceInOrder()
+    {
+        // Two transports on one connection behave as two processes: the broker's single active consumer decides.
+        var first = Transport();
+        var second = Transport(first.Options);
+        var leaving = await ListenAsync(first, "orders", "billing");
+        var waiting = await ListenAsync(second, "orders", "billing");
+        var keys = Enumerable.Range(0, 8).Select(i => $"order-{i}").ToArray();
+        for (var sequence = 0; sequence < 10; sequence++)
+        {
+            foreach (var key in keys)
+            {
+                await first.SendAsync("orders", Envelope(key, sequence), TestContext.Current.CancellationToken);
+            }
+        }
+
+        var completed = new List<TransportDelivery>();
+        foreach (var delivery in (await ReceiveAsync(leaving, 80, Timeout)).Take(30))
+        {
+            await leaving.CompleteAsync(delivery, TestContext.Current.CancellationToken);
+            completed.Add(delivery);
+        }
+
+        _listeners.Remove(leaving);
+        await leaving.DisposeAsync();
+        foreach (var delivery in await ReceiveAsync(waiting, 50, Timeout))
+        {
+            await waiting.CompleteAsync(delivery, TestContext.Current.CancellationToken);
+            completed.Add(delivery);
+        }
+
+        Assert.Equal(80, completed.Count);
+        foreach (var key in completed.GroupBy(d => d.Envelope.PartitionKey))
+        {
+            Assert.Equal(Enumerable.Range(0, 10).Select(i => (long?)i), key.Select(d => d.Envelope.Sequence));
+        }
+    }
+
+    [Fact]
+    public async Task RedeliverAsync_WithDelay_PartitionWaitsThenComesAgainInOrder()
+    {
+        var token = TestContext.Current.CancellationToken;
+        var transport = Transport();
+        var listener = await ListenAsync(transport, "orders", "billing");
+        for (var sequence = 0; sequence < 5; sequence++)
+        {
+            await transport.SendAsync("orders", Envelope("order-1", sequence), token);
+        }
+
+        var first = await ReceiveAsync(listener, 5, Timeout);
+        await listener.CompleteAsync(first[0], token);
+        var clock = Stopwatch.StartNew();
+        await listener.RedeliverAsync(first[1], TimeSpan.FromMilliseconds(500), token);
+        await listener.CompleteAsync(first[2], token); // voided: ignored
+
+        var again = await ReceiveAsync(listener, 4, Timeout);
+        Assert.InRange(clock.Elapsed, TimeSpan.FromMilliseconds(450), Timeout);
+        Assert.Equal(first.Skip(1).Select(d => d.Envelope.EventId), again.Select(d => d.Envelope.EventId));
+        Assert.Equal([2, 1, 1, 1], again.Select(d => d.DeliveryCount));
+        Assert.NotNull(again[0].FirstFailedAt);
+        Assert.Equal(first.Skip(1).Select(d => d.Offset), again.Select(d => d.Offset));
+
+        await listener.DeferAsync(again[0], TimeSpan.Zero, token);
+        var deferred = await ReceiveAsync(listener, 4, Timeout);
+        Assert.Equal(2, deferred[0].DeliveryCount);
+        Assert.Equal(again[0].FirstFailedAt, deferred[0].FirstFailedAt);
+    }
+}

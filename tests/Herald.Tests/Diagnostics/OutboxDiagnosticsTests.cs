@@ -1,0 +1,101 @@
+using System.Data.Common;
+using System.Diagnostics;
+using Herald.Events;
+using Herald.Hosting;
+using Herald.Outbox;
+using Herald.Testing;
+using Herald.Transports;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Herald.Tests.Diagnostics;
+
+[Collection(DiagnosticsTestGroup.Name)]
+public sealed class OutboxDiagnosticsTests
+{
+    private const string Topic = "diag.outboxed";
+
+    [Fact]
+    public async Task RelaySend_RowWrittenInsideASpan_SendSpanIsItsChildAndEnvelopeCarriesSendContext()
+    {
+        using var source = new ActivitySource("Herald.Tests.Outbox");
+        using var traces = new TracesCapture(source.Name);
+        var transport = new RecordingTransport();
+        var store = new OneRowStore();
+        using (var request = source.StartActivity("POST /orders"))
+        {
+            Assert.NotNull(request);
+            store.Row = new OutboxRecord(1, Topic, Envelope(request.Id), DateTimeOffset.UnixEpoch, 1);
+        }
+
+        var relay = new OutboxRelay(store, transport, new OutboxOptions(), TimeProvider.System, NullLogger.Instance);
+        Assert.Equal(1, await relay.RelayOnceAsync(CancellationToken.None));
+
+        var send = Assert.Single(traces.On(Topic));
+        Assert.Equal("send " + Topic, send.DisplayName);
+        Assert.Equal(ActivityKind.Producer, send.Kind);
+        Assert.Equal(ActivityTraceId.CreateFromString(store.Row.Envelope.TraceParent.AsSpan(3, 32)), send.TraceId);
+        Assert.Equal(store.Row.Envelope.TraceParent![36..52], send.ParentSpanId.ToHexString());
+        Assert.Equal(send.Id, Assert.Single(transport.Sent).TraceParent);
+    }
+
+    [Fact]
+    public async Task OutboxRegistered_GaugesReportStatisticsAndRelaySendsAreCounted()
+    {
+        using var metrics = new MetricsCapture();
+        var store = new OneRowStore { Row = new OutboxRecord(1, "diag.outbox-metered", Envelope(null), DateTimeOffset.UnixEpoch, 1) };
+        await using var harness = HeraldTestHarness.Create(h => h.UseOutbox(_ => store));
+
+        await harness.Services.GetRequiredService<OutboxRelay>().RelayOnceAsync(CancellationToken.None);
+
+        Assert.Equal(1, metrics.Sum("messaging.client.sent.messages", ("messaging.destination.name", "diag.outbox-metered")));
+        Assert.Contains(metrics.Collect("herald.outbox.pending"), p => p.GetGaugeLastValueLong() == 3);
+        Assert.Contains(metrics.Collect("herald.outbox.oldest_age"), p => p.GetGaugeLastValueDouble() == 42);
+    }
+
+    private static EventEnvelope Envelope(string? traceParent) => new()
+    {
+        EventId = Guid.NewGuid().ToString(),
+        EventType = "diag.outboxed",
+        Timestamp = DateTimeOffset.UnixEpoch,
+        Source = "tests",
+        CorrelationId = "c-1",
+        TraceParent = traceParent,
+        Data = "{}"u8.ToArray(),
+    };
+
+    private sealed class RecordingTransport : ITransport
+    {
+        public List<EventEnvelope> Sent { get; } = [];
+
+        public TransportCapabilities Capabilities => default;
+
+        public ValueTask SendAsync(string topic, EventEnvelope envelope, CancellationToken cancellationToken = default)
+        {
+            Sent.Add(envelope);
+            return ValueTask.CompletedTask;
+        }
+
+        public ValueTask<ITransportListener> ListenAsync(string topic, string group, CancellationToken cancellationToken = default) =>
+            throw new NotSupportedException();
+    }
+
+    /// <summary>Hands out one row once; reports fixed statistics.</summary>
+    private sealed class OneRowStore : IOutboxStore
+    {
+        private int _claimed;
+
+        public OutboxRecord Row { get; set; } = null!;
+
+        public ValueTask AddAsync(DbTransaction transaction, IReadOnlyList<OutboxEntry> entries, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+        public ValueTask<IReadOnlyList<OutboxRecord>> ClaimAsync(string relayId, int maxCount, TimeSpan lease, CancellationToken cancellationToken) =>
+            new(Interlocked.Exchange(ref _claimed, 1) == 0 ? [Row] : []);
+
+        public ValueTask MarkDispatchedAsync(string relayId, IReadOnlyList<long> ids, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+        public ValueTask<int> DeleteDispatchedAsync(DateTimeOffset dispatchedBefore, int batchSize, CancellationToken cancellationToken) => new(0);
+
+        public ValueTask<OutboxStatistics> GetStatisticsAsync(CancellationToken cancellationToken) => new(new OutboxStatistics(3, TimeSpan.FromSeconds(42)));
+    }
+}
