@@ -11,9 +11,9 @@ trap 'rm -f "$log"' EXIT
 
 # Start the services the integration tests need (idempotent when already running). Without CI a
 # service that cannot start only makes its tests skip, each with a message naming this script.
-if ! bash "$root/eng/services.sh" postgres rabbitmq; then
+if ! bash "$root/eng/services.sh" postgres rabbitmq nats; then
   if [ "${CI:-}" = true ]; then
-    echo "test.sh: a service did not start (see above); the Herald.PostgreSql and Herald.RabbitMQ tests need them. Fix 'eng/services.sh' and run again." >&2
+    echo "test.sh: a service did not start (see above); the Herald.PostgreSql, Herald.RabbitMQ and Herald.Nats tests need them. Fix 'eng/services.sh' and run again." >&2
     echo "0 passed, 1 failed"
     exit 1
   fi

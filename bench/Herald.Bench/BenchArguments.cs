@@ -5,24 +5,33 @@ namespace Herald.Bench;
 /// <summary>The harness's command line.</summary>
 internal sealed record BenchArguments(string Mode, long Events, int Repeat, string Directory, bool Json, long Stream = 0)
 {
+    /// <summary>Gets the events per run of the <c>transports</c> mode when <c>--events</c> is not given: short enough for
+    /// the slowest durable broker to keep the whole comparison under about three minutes.</summary>
+    public const long TransportsEvents = 20_000;
+
     /// <summary>Gets the key prefixes to run; empty runs everything.</summary>
     public IReadOnlyList<string> Only { get; init; } = [];
 
-    private const string Usage = "usage: Herald.Bench log|baselines [--events N] [--repeat R] [--dir DIR] [--stream N] [--only KEY,…] [--json]";
+    /// <summary>Gets the offered rate, events/s, of the <c>transports</c> mode's latency measurement. Default 5,000.</summary>
+    public int Rate { get; init; } = 5_000;
+
+    private const string Usage = "usage: Herald.Bench log|baselines|transports [--events N] [--repeat R] [--dir DIR] [--stream N] [--rate N] [--only KEY,…] [--json]";
 
     public static BenchArguments? Parse(string[] args)
     {
         var result = new BenchArguments("baselines", 1_000_000, 3, Path.Combine(Environment.CurrentDirectory, "bench-data"), false);
+        var eventsGiven = false;
         for (var i = 0; i < args.Length; i++)
         {
             var value = i + 1 < args.Length ? args[i + 1] : null;
             switch (args[i])
             {
-                case "baselines" or "log":
+                case "baselines" or "log" or "transports":
                     result = result with { Mode = args[i] };
                     break;
                 case "--events" when long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var events) && events > 0:
                     result = result with { Events = events };
+                    eventsGiven = true;
                     i++;
                     break;
                 case "--repeat" when int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var repeat) && repeat > 0:
@@ -31,6 +40,10 @@ internal sealed record BenchArguments(string Mode, long Events, int Repeat, stri
                     break;
                 case "--stream" when long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var stream) && stream > 0:
                     result = result with { Stream = stream };
+                    i++;
+                    break;
+                case "--rate" when int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var rate) && rate > 0:
+                    result = result with { Rate = rate };
                     i++;
                     break;
                 case "--only" when value is not null:
@@ -50,6 +63,6 @@ internal sealed record BenchArguments(string Mode, long Events, int Repeat, stri
             }
         }
 
-        return result;
+        return result.Mode == "transports" && !eventsGiven ? result with { Events = TransportsEvents } : result;
     }
 }

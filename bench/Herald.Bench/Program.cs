@@ -1,8 +1,9 @@
 using Herald.Bench;
 using Herald.Bench.Baselines;
 using Herald.Bench.Log;
+using Herald.Bench.Transports;
 
-// Usage: dotnet run -c Release --project bench/Herald.Bench -- log|baselines [--events N] [--repeat R] [--dir DIR] [--stream N] [--only KEY,…] [--json]
+// Usage: dotnet run -c Release --project bench/Herald.Bench -- log|baselines|transports [--events N] [--repeat R] [--dir DIR] [--stream N] [--rate N] [--only KEY,…] [--json]
 var arguments = BenchArguments.Parse(args);
 if (arguments is null)
 {
@@ -10,6 +11,18 @@ if (arguments is null)
 }
 
 Directory.CreateDirectory(arguments.Directory);
+if (arguments.Mode == "transports")
+{
+    var transports = await TransportsBench.RunAsync(arguments);
+    TransportsReport.WriteTable(transports);
+    if (arguments.Json)
+    {
+        TransportsReport.WriteJson(transports);
+    }
+
+    return 0;
+}
+
 var results = new List<Measurement>();
 var events = arguments.Events;
 var repeat = arguments.Repeat;

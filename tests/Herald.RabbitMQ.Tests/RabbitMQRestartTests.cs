@@ -99,7 +99,7 @@ public sealed class RabbitMQRestartTests(RabbitMQBroker broker)
         }
     }
 
-    private static async Task RabbitMQCtlAsync(string command)
+    internal static async Task RabbitMQCtlAsync(string command)
     {
         // The environment eng/services.sh starts the node with, so that rabbitmqctl finds it and its cookie.
         var data = Environment.GetEnvironmentVariable("HERALD_SERVICES_DIR") is { Length: > 0 } dir ? dir : "/tmp/herald-services";

@@ -1,0 +1,225 @@
+using Herald.Events;
+using Herald.Transports;
+using NATS.Client.JetStream;
+
+namespace Herald.Nats.Internal;
+
+/// <summary>One member of a consumer group: hands out the events of the partitions it owns, one reader per partition.</summary>
+internal sealed class NatsListener(NatsGroup group) : ITransportListener
+{
+    private readonly List<NatsPartitionReader> _readers = [];
+    private TaskCompletionSource<bool>? _waiter;
+    private bool _closed;
+    private int _nextStart;
+
+    public NatsGroup Group { get; } = group;
+
+    public Lock Sync { get; } = new();
+
+    public NatsPartitionReader Start(NatsGroupPartition partition, Task previous)
+    {
+        var reader = new NatsPartitionReader(this, partition);
+        lock (Sync)
+        {
+            _readers.Add(reader);
+        }
+
+        reader.Run(previous);
+        return reader;
+    }
+
+    public void Remove(NatsPartitionReader reader)
+    {
+        lock (Sync)
+        {
+            _readers.Remove(reader);
+        }
+    }
+
+    public int TryReceive(List<TransportDelivery> deliveries, int maxCount)
+    {
+        ArgumentNullException.ThrowIfNull(deliveries);
+        var added = 0;
+        List<(NatsPartitionReader Reader, ulong Sequence, Exception Error)>? unreadable = null;
+        lock (Sync)
+        {
+            var count = _readers.Count;
+            if (_closed || count == 0)
+            {
+                return 0;
+            }
+
+            // Rotating the first partition keeps one busy partition from starving the others.
+            var start = _nextStart++ % count;
+            for (var i = 0; i < count && added < maxCount; i++)
+            {
+                var reader = _readers[(start + i) % count];
+                while (added < maxCount && reader.TryTake(out var sequence, out var message))
+                {
+                    try
+                    {
+                        deliveries.Add(Delivery(reader, sequence, message.Metadata!.Value.NumDelivered, NatsEnvelopeCodec.Read(message.Headers, message.Data ?? [])));
+                        added++;
+                    }
+                    catch (EventFormatException e)
+                    {
+                        (unreadable ??= []).Add((reader, sequence, e));
+                    }
+                }
+            }
+        }
+
+        if (unreadable is not null)
+        {
+            _ = TerminateAsync(unreadable);
+        }
+
+        return added;
+    }
+
+    public async ValueTask<bool> WaitToReceiveAsync(CancellationToken cancellationToken = default)
+    {
+        Task<bool> signal;
+        lock (Sync)
+        {
+            if (_closed)
+            {
+                return false;
+            }
+
+            foreach (var reader in _readers)
+            {
+                if (reader.Releasable(out _))
+                {
+                    return true;
+                }
+            }
+
+            _waiter ??= new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            signal = _waiter.Task;
+        }
+
+        return await signal.WaitAsync(cancellationToken);
+    }
+
+    public async ValueTask CompleteAsync(TransportDelivery delivery, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(delivery);
+        if (delivery.State is not DeliveryState state)
+        {
+            throw new ArgumentException("The delivery did not come from a NATS listener.", nameof(delivery));
+        }
+
+        INatsJSMsg<byte[]>? message;
+        lock (Sync)
+        {
+            if (!state.Reader.TrySettle(state, (ulong)delivery.Offset, out message))
+            {
+                return;
+            }
+        }
+
+        state.Reader.Shared.Settled((ulong)delivery.Offset);
+        await state.Reader.SettleAsync(message, (ulong)delivery.Offset, ack: true, TimeSpan.Zero, cancellationToken);
+    }
+
+    public ValueTask RedeliverAsync(TransportDelivery delivery, TimeSpan delay, CancellationToken cancellationToken = default) =>
+        PutBackAsync(delivery, delay, failed: true, cancellationToken);
+
+    public ValueTask DeferAsync(TransportDelivery delivery, TimeSpan delay, CancellationToken cancellationToken = default) =>
+        PutBackAsync(delivery, delay, failed: false, cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        lock (Sync)
+        {
+            if (_closed)
+            {
+                return;
+            }
+
+            _closed = true;
+            _waiter?.TrySetResult(false);
+            _waiter = null;
+        }
+
+        await Group.LeaveAsync(this);
+    }
+
+    /// <summary>Wakes a waiting <see cref="WaitToReceiveAsync"/>. Caller holds <see cref="Sync"/>.</summary>
+    public void SignalLocked()
+    {
+        _waiter?.TrySetResult(true);
+        _waiter = null;
+    }
+
+    private static TransportDelivery Delivery(NatsPartitionReader reader, ulong sequence, ulong numDelivered, EventEnvelope envelope)
+    {
+        var count = reader.Shared.DeliveryCount(sequence, numDelivered);
+        return new TransportDelivery(envelope, reader.Shared.Partition, (long)sequence, count)
+        {
+            State = new DeliveryState(reader, reader.Generation),
+            FirstFailedAt = count > 1 ? reader.Shared.FailedSince(sequence) : null,
+        };
+    }
+
+    private async ValueTask PutBackAsync(TransportDelivery delivery, TimeSpan delay, bool failed, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(delivery);
+        if (delivery.State is not DeliveryState state)
+        {
+            throw new ArgumentException("The delivery did not come from a NATS listener.", nameof(delivery));
+        }
+
+        var sequence = (ulong)delivery.Offset;
+        List<INatsJSMsg<byte[]>>? back;
+        lock (Sync)
+        {
+            back = state.Reader.TryPutBack(state, sequence);
+        }
+
+        if (back is null)
+        {
+            return;
+        }
+
+        // Only the failed event counts an attempt; the ones behind it (and a deferred one) come back with their count.
+        state.Reader.Shared.NotCounted(back.Select(m => m.Metadata!.Value.Sequence.Stream).Where(s => !failed || s != sequence));
+        if (failed)
+        {
+            state.Reader.Shared.Failed(sequence, delivery.FirstFailedAt ?? Group.Topic.TimeProvider.GetUtcNow());
+        }
+
+        foreach (var message in back)
+        {
+            await state.Reader.NakAsync(message, message.Metadata!.Value.Sequence.Stream, delay, cancellationToken);
+        }
+    }
+
+    private async Task TerminateAsync(List<(NatsPartitionReader Reader, ulong Sequence, Exception Error)> unreadable)
+    {
+        foreach (var (reader, sequence, error) in unreadable)
+        {
+            NatsLog.Unreadable(Group.Topic.Logger, sequence, Group.Topic.Stream, error);
+            INatsJSMsg<byte[]>? message;
+            lock (Sync)
+            {
+                if (!reader.TrySettle(new DeliveryState(reader, reader.Generation), sequence, out message))
+                {
+                    continue;
+                }
+            }
+
+            try
+            {
+                await message.AckTerminateAsync(new AckOpts { DoubleAck = true });
+            }
+#pragma warning disable CA1031 // Runs unobserved; a failed terminate only means the message comes again and is terminated again.
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                NatsLog.SettleFailed(Group.Topic.Logger, sequence, Group.Topic.Stream, e);
+            }
+        }
+    }
+}

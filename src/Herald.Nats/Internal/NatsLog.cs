@@ -1,0 +1,15 @@
+using Microsoft.Extensions.Logging;
+
+namespace Herald.Nats.Internal;
+
+internal static partial class NatsLog
+{
+    [LoggerMessage(1, LogLevel.Warning, "NATS pull from {Stream}/{Consumer} failed; retrying.")]
+    public static partial void PullFailed(ILogger logger, string stream, string consumer, Exception exception);
+
+    [LoggerMessage(2, LogLevel.Error, "Message {Sequence} of {Stream} is not a CloudEvent in binary mode; it is terminated.")]
+    public static partial void Unreadable(ILogger logger, ulong sequence, string stream, Exception exception);
+
+    [LoggerMessage(3, LogLevel.Warning, "Could not settle message {Sequence} of {Stream}; the server delivers it again.")]
+    public static partial void SettleFailed(ILogger logger, ulong sequence, string stream, Exception exception);
+}

@@ -1,0 +1,303 @@
+using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
+using NATS.Client.JetStream;
+
+namespace Herald.Nats.Internal;
+
+/// <summary>Pulls one partition's durable consumer for the member that owns the partition, and hands its events out in stream order.</summary>
+/// <remarks>
+/// <para>Order is kept by the client, not trusted to the server: JetStream redelivers NAKed messages on its own timer
+/// and a pull request in flight may return newer messages first. So every NAKed sequence is remembered
+/// (<see cref="_awaiting"/>) and nothing after it is handed out until it is back. A reader that takes over a partition
+/// with unacknowledged messages (a member left, the process restarted during a retry delay) does not know their
+/// sequences, only their count and the highest one (<c>NumAckPending</c>, <c>Delivered</c>), and holds every newer
+/// message until that many have arrived. This works because Herald completes a partition's events in order: every
+/// unacknowledged message lies above the ack floor.</para>
+/// <para>A pull request is never cancelled: messages the server sends to an abandoned request stay unacknowledged
+/// until <c>AckWait</c>. A reader that stops lets its request expire (<see cref="NatsTransportOptions.FetchExpiry"/>),
+/// then NAKs what it holds, in order and delayed past any pull request of its own the server may still hold, before
+/// the next owner starts.</para>
+/// State is guarded by the listener's lock. (Just over 300 lines: the order gate, the pull loop and the hand-back share
+/// this state and one lifecycle; split, each part would have to expose the others' invariants.)
+/// </remarks>
+#pragma warning disable CA1001 // _stop is disposed by the reader's own run once it has handed back; nothing else outlives it.
+internal sealed class NatsPartitionReader(NatsListener listener, NatsGroupPartition shared)
+{
+    private const int MaxFetch = 256;
+    private static readonly TimeSpan HandBackMargin = TimeSpan.FromMilliseconds(500);
+    private readonly SortedDictionary<ulong, INatsJSMsg<byte[]>> _buffer = [];
+    private readonly SortedDictionary<ulong, INatsJSMsg<byte[]>> _outstanding = [];
+    private readonly SortedSet<ulong> _awaiting = [];
+    private readonly CancellationTokenSource _stop = CancellationTokenSource.CreateLinkedTokenSource(listener.Group.Topic.Closing);
+    private TaskCompletionSource? _room;
+    private ulong _holdThrough;
+    private long _holdCount;
+    private bool _stopping;
+    private Task _run = Task.CompletedTask;
+
+    public NatsListener Listener { get; } = listener;
+
+    public NatsGroupPartition Shared { get; } = shared;
+
+    public int Generation { get; private set; }
+
+    private NatsTopic Topic => Listener.Group.Topic;
+
+    public void Run(Task previous) => _run = RunAsync(previous);
+
+    /// <summary>Stops pulling; the returned task completes once everything held is handed back to the server.</summary>
+    public Task Stop()
+    {
+        lock (Listener.Sync)
+        {
+            _stopping = true;
+            _room?.TrySetResult();
+        }
+
+        Listener.Remove(this);
+        _stop.Cancel();
+        return _run;
+    }
+
+    /// <summary>Takes the next message that may be handed out, if any. Caller holds the listener's lock.</summary>
+    public bool TryTake(out ulong sequence, [MaybeNullWhen(false)] out INatsJSMsg<byte[]> message)
+    {
+        if (!Releasable(out sequence))
+        {
+            message = null;
+            return false;
+        }
+
+        _buffer.Remove(sequence, out message!);
+        _awaiting.Remove(sequence);
+        _outstanding.Add(sequence, message);
+        return true;
+    }
+
+    /// <summary>Returns whether the head of the buffer may be handed out. Caller holds the listener's lock.</summary>
+    public bool Releasable(out ulong head)
+    {
+        head = 0;
+        if (_stopping || _buffer.Count == 0)
+        {
+            return false;
+        }
+
+        head = _buffer.Keys.First();
+        if (_holdCount > 0)
+        {
+            if (_buffer.Keys.TakeWhile(s => s <= _holdThrough).Count() < _holdCount)
+            {
+                return false;
+            }
+
+            _holdCount = 0;
+        }
+
+        return _awaiting.Count == 0 || head <= _awaiting.Min;
+    }
+
+    /// <summary>Removes a handed-out message for settlement; false when the delivery is void. Caller holds the listener's lock.</summary>
+    public bool TrySettle(DeliveryState state, ulong sequence, [MaybeNullWhen(false)] out INatsJSMsg<byte[]> message)
+    {
+        message = null;
+        if (state.Generation != Generation || !_outstanding.Remove(sequence, out message))
+        {
+            return false;
+        }
+
+        _room?.TrySetResult();
+        return true;
+    }
+
+    /// <summary>Takes back a handed-out message and everything after it, voiding their deliveries. Caller holds the listener's lock.</summary>
+    public List<INatsJSMsg<byte[]>>? TryPutBack(DeliveryState state, ulong sequence)
+    {
+        if (state.Generation != Generation || !_outstanding.ContainsKey(sequence))
+        {
+            return null;
+        }
+
+        var back = _outstanding.Where(p => p.Key >= sequence).Concat(_buffer.Where(p => p.Key > sequence)).ToList();
+        foreach (var (s, _) in back)
+        {
+            _outstanding.Remove(s);
+            _buffer.Remove(s);
+            _awaiting.Add(s);
+        }
+
+        Generation++;
+        _room?.TrySetResult();
+        return back.Select(p => p.Value).ToList();
+    }
+
+    private async Task RunAsync(Task previous)
+    {
+        await previous.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        var name = NatsNames.Consumer(Listener.Group.Name, Shared.Partition);
+        INatsJSConsumer? consumer = null;
+        while (!_stop.IsCancellationRequested)
+        {
+            try
+            {
+                if (consumer is null)
+                {
+                    consumer = await Topic.JetStream.GetConsumerAsync(Topic.Stream, name, _stop.Token);
+                    Hold(consumer.Info.NumAckPending, consumer.Info.Delivered.StreamSeq);
+                }
+
+                var want = await RoomAsync();
+                if (want > 0)
+                {
+                    // Never cancelled (see remarks): it ends when full or when it expires.
+                    var fetch = new NatsJSFetchOpts { MaxMsgs = want, Expires = Topic.Options.FetchExpiry };
+                    await foreach (var message in consumer.FetchAsync<byte[]>(fetch, cancellationToken: CancellationToken.None))
+                    {
+                        Add(message);
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+            {
+                break;
+            }
+#pragma warning disable CA1031 // A lost connection or a restarting server must not end the reader: NATS.Net reconnects, the reader retries.
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                NatsLog.PullFailed(Topic.Logger, Topic.Stream, name, e);
+                await Task.Delay(Topic.Options.FetchExpiry, Topic.TimeProvider, _stop.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
+
+        await HandBackAsync();
+    }
+
+    private void Hold(long pending, ulong through)
+    {
+        lock (Listener.Sync)
+        {
+            _holdCount = pending;
+            _holdThrough = through;
+        }
+    }
+
+    /// <summary>Returns how many messages to pull now, waiting while the member holds its limit.</summary>
+    private async Task<int> RoomAsync()
+    {
+        Task wait;
+        var pullOne = false;
+        lock (Listener.Sync)
+        {
+            var room = Topic.Options.MaxInFlightPerPartition - _buffer.Count - _outstanding.Count;
+            if (room > 0 || _stopping)
+            {
+                return Math.Clamp(room, 0, MaxFetch);
+            }
+
+            if (_buffer.Count > 0 && !Releasable(out _))
+            {
+                // Full of messages waiting for an earlier one, which the server redelivers only to a pull: pull one now and then.
+                pullOne = true;
+                wait = Task.Delay(Topic.Options.FetchExpiry, Topic.TimeProvider, _stop.Token);
+            }
+            else
+            {
+                _room = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                wait = _room.Task;
+            }
+        }
+
+        await wait.WaitAsync(_stop.Token);
+        return pullOne ? 1 : 0;
+    }
+
+    private void Add(INatsJSMsg<byte[]> message)
+    {
+        Debug.Assert(message.Metadata is not null, "JetStream messages carry metadata.");
+        var sequence = message.Metadata!.Value.Sequence.Stream;
+        lock (Listener.Sync)
+        {
+            if (_outstanding.ContainsKey(sequence))
+            {
+                // Delivered again while the member handles it (AckWait passed, or the server restarted and redelivers
+                // what was pending): not handed out twice, but settled through the newest delivery, because the server
+                // ignores a NAK that names an older one, and the put-back event would wait for AckWait.
+                _outstanding[sequence] = message;
+                Shared.NotCounted([sequence]);
+                return;
+            }
+
+            _buffer[sequence] = message;
+            Listener.SignalLocked();
+        }
+    }
+
+    private async Task HandBackAsync()
+    {
+        List<KeyValuePair<ulong, INatsJSMsg<byte[]>>> back;
+        lock (Listener.Sync)
+        {
+            back = _outstanding.Concat(_buffer).OrderBy(p => p.Key).ToList();
+            _outstanding.Clear();
+            _buffer.Clear();
+            _awaiting.Clear();
+            Generation++;
+        }
+
+        // The server may still hold a pull request of this reader that the client no longer listens to (one that
+        // outlived a reconnect, or whose client-side timer ended first): a message redelivered into it is lost until
+        // AckWait and the next owner would wait for it. Delaying the redelivery past any such request's expiry avoids that.
+        var delay = Topic.Options.FetchExpiry + HandBackMargin;
+        Shared.NotCounted(back.Select(p => p.Key));
+        foreach (var (sequence, message) in back)
+        {
+            await NakAsync(message, sequence, delay, CancellationToken.None);
+        }
+
+        _stop.Dispose();
+    }
+
+    public Task NakAsync(INatsJSMsg<byte[]> message, ulong sequence, TimeSpan delay, CancellationToken cancellationToken) =>
+        SettleAsync(message, sequence, ack: false, delay, cancellationToken);
+
+    /// <summary>Acks or NAKs with the server's confirmation, retrying while it is away.</summary>
+    /// <remarks>
+    /// A plain ack is fire-and-forget, and one sent while the server restarts (connected, JetStream still loading)
+    /// is dropped: the event would come again after <c>AckWait</c>, out of order, and a member taking the partition
+    /// over would wait for it. Confirmed settlements cost a round trip each and close that gap.
+    /// </remarks>
+    public async Task SettleAsync(INatsJSMsg<byte[]> message, ulong sequence, bool ack, TimeSpan delay, CancellationToken cancellationToken)
+    {
+        const int Attempts = 10;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                if (ack)
+                {
+                    await message.AckAsync(new AckOpts { DoubleAck = true }, cancellationToken);
+                }
+                else
+                {
+                    await message.NakAsync(new AckOpts { DoubleAck = true, NakDelay = delay > TimeSpan.Zero ? delay : null }, cancellationToken);
+                }
+
+                return;
+            }
+#pragma warning disable CA1031 // Unsettled, the server delivers the message again after AckWait (at-least-once); the hold on takeover keeps order.
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+#pragma warning restore CA1031
+            {
+                if (attempt == Attempts || e is ObjectDisposedException)
+                {
+                    NatsLog.SettleFailed(Topic.Logger, sequence, Topic.Stream, e);
+                    return;
+                }
+
+                await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt), Topic.TimeProvider, cancellationToken);
+            }
+        }
+    }
+}
+#pragma warning restore CA1001

@@ -1,0 +1,34 @@
+using System.Globalization;
+using System.Text;
+using Herald.Consuming.Ordering;
+using NATS.Client.JetStream;
+
+namespace Herald.Nats.Internal;
+
+/// <summary>Keeps reorder-buffer positions in a JetStream key-value bucket: key <c>&lt;group&gt;.&lt;topic&gt;.&lt;partition key&gt;</c> (escaped), value the decimal sequence.</summary>
+internal sealed class NatsSequencePositionStore(INatsJSContext jetStream, NatsTransportOptions options) : ISequencePositionStore
+{
+    private readonly NatsBucket _bucket = new(jetStream, options.SequenceBucket, options.Replicas);
+
+    public async ValueTask<long?> GetAsync(string group, string topic, string key, CancellationToken cancellationToken = default)
+    {
+        var bucket = await _bucket.GetAsync(cancellationToken);
+        var entry = await bucket.TryGetEntryAsync<byte[]>(Key(group, topic, key), cancellationToken: cancellationToken);
+        return entry.Success && entry.Value.Value is { Length: > 0 } bytes
+            ? long.Parse(Encoding.ASCII.GetString(bytes), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture)
+            : null;
+    }
+
+    public async ValueTask SaveAsync(string group, string topic, IReadOnlyCollection<KeyValuePair<string, long>> positions, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(positions);
+        var bucket = await _bucket.GetAsync(cancellationToken);
+        // Puts are independent keys: sent together, each confirmed by the server before the task completes.
+        await Task.WhenAll(positions.Select(p => bucket.PutAsync(
+            Key(group, topic, p.Key),
+            Encoding.ASCII.GetBytes(p.Value.ToString(CultureInfo.InvariantCulture)),
+            cancellationToken: cancellationToken).AsTask()));
+    }
+
+    private static string Key(string group, string topic, string key) => $"{NatsNames.Token(group)}.{NatsNames.Token(topic)}.{NatsNames.Token(key)}";
+}

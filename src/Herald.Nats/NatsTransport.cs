@@ -1,0 +1,201 @@
+using System.Collections.Concurrent;
+using Herald.Consuming.Ordering;
+using Herald.DeadLetters;
+using Herald.Events;
+using Herald.Log;
+using Herald.Nats.Internal;
+using Herald.Transports;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using NATS.Client.Core;
+using NATS.Client.JetStream;
+using NATS.Client.JetStream.Models;
+
+namespace Herald.Nats;
+
+/// <summary>Moves events through NATS JetStream: a file-backed stream per topic, a durable pull consumer per consumer group and partition.</summary>
+/// <remarks>
+/// <para><b>Layout.</b> Topic <c>t</c> is stream <c>herald_t</c> with subjects <c>herald.t.&lt;partition&gt;</c>; an event
+/// goes to partition <c>murmur2(partition key) % PartitionsPerTopic</c> (as the in-memory transport, the embedded log and
+/// Kafka), keyless events round-robin. Group <c>g</c> has one durable pull consumer per partition, <c>g_P&lt;n&gt;</c>,
+/// filtered to that partition's subject, with explicit acks and no <c>MaxDeliver</c>: Herald's pipeline counts the
+/// attempts and dead-letters (ADR 0009), the server never drops an event. Names are escaped (<c>.</c> becomes
+/// <c>_2E</c>) so Herald's <c>__herald.redrive.&lt;group&gt;.&lt;topic&gt;</c> topics get a stream of their own that only
+/// that group consumes.</para>
+/// <para><b>Guarantees.</b> A completed <see cref="SendAsync"/> has the server's PubAck: the event is on disk (on a
+/// quorum with <see cref="NatsTransportOptions.Replicas"/> 3). The event id is the <c>Nats-Msg-Id</c>, so a republish
+/// within <see cref="NatsTransportOptions.DuplicateWindow"/> is dropped. Delivery is at-least-once: completion is an
+/// ack, a redelivery is a NAK with the delay, kept by the server across restarts. Per-key order holds among the
+/// members of a group in this process, which own partitions exclusively.</para>
+/// <para><b>Not guaranteed.</b> Members of one group in different processes are not coordinated (JetStream 2.9 has no
+/// single active pull consumer): they interleave a partition and per-key order is lost. Offsets are stream sequences:
+/// increasing within a partition but not contiguous. Retry bookkeeping that JetStream lacks (attempts that do not count,
+/// the first failure time) is kept in process, so after a restart <c>DeliveryCount</c> may be higher than the attempts
+/// made. After a reconnect, a redelivery can wait up to <see cref="NatsTransportOptions.AckWait"/> (the server may
+/// hand it to a pull request that did not survive the reconnect). A group that joins reads the stream from its start. Streams keep events without limit; set retention on the
+/// server.</para>
+/// </remarks>
+public sealed class NatsTransport : ITransport, IAsyncDisposable
+{
+    private readonly NatsTransportOptions _options;
+    private readonly NatsConnection? _ownedConnection;
+    private readonly NatsJSContext _jetStream;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<string, Lazy<Task<NatsTopic>>> _topics = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string Topic, string Group), Lazy<Task<NatsGroup>>> _groups = new();
+    private readonly CancellationTokenSource _closing = new();
+    private int _roundRobin;
+
+    /// <summary>Creates a transport; it connects on first use.</summary>
+    public NatsTransport(NatsTransportOptions? options = null, TimeProvider? timeProvider = null, ILogger<NatsTransport>? logger = null)
+    {
+        _options = (options ?? new NatsTransportOptions()).Validated();
+        var connection = _options.Connection ?? (_ownedConnection = new NatsConnection(new NatsOpts { Url = _options.Url, Name = "herald" }));
+        _jetStream = new NatsJSContext(connection);
+        _timeProvider = timeProvider ?? TimeProvider.System;
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        DeadLetterStore = new NatsDeadLetterStore(_jetStream, _options);
+        SequencePositions = new NatsSequencePositionStore(_jetStream, _options);
+    }
+
+    /// <inheritdoc />
+    public TransportCapabilities Capabilities => TransportCapabilities.Durable | TransportCapabilities.DurableOffsets;
+
+    /// <summary>Gets the dead-letter store: the JetStream key-value bucket <see cref="NatsTransportOptions.DeadLetterBucket"/>.</summary>
+    public IDeadLetterStore DeadLetterStore { get; }
+
+    /// <summary>Gets the reorder buffers' positions per key: the JetStream key-value bucket <see cref="NatsTransportOptions.SequenceBucket"/>.</summary>
+    public ISequencePositionStore SequencePositions { get; }
+
+    /// <inheritdoc />
+    public async ValueTask SendAsync(string topic, EventEnvelope envelope, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(envelope);
+        var t = await TopicAsync(topic, cancellationToken);
+        var partition = envelope.PartitionKey is { } key
+            ? KeyPartitioner.Partition(key, t.PartitionCount)
+            : (int)((uint)Interlocked.Increment(ref _roundRobin) % (uint)t.PartitionCount);
+        var ack = await _jetStream.PublishAsync(
+            t.Subject(partition),
+            envelope.Data.ToArray(),
+            opts: new NatsJSPubOpts { MsgId = envelope.EventId },
+            headers: NatsEnvelopeCodec.ToHeaders(envelope),
+            cancellationToken: cancellationToken);
+        // A duplicate (the same event id within DuplicateWindow, an outbox republishing) is stored already: a success.
+        if (!ack.Duplicate)
+        {
+            ack.EnsureSuccess();
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<ITransportListener> ListenAsync(string topic, string group, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(group);
+        var t = await TopicAsync(topic, cancellationToken);
+        var lazy = _groups.GetOrAdd((topic, group), key => new(() => CreateGroupAsync(t, key.Group)));
+        try
+        {
+            return (await lazy.Value.WaitAsync(cancellationToken)).Join();
+        }
+        catch when (lazy.Value.IsFaulted)
+        {
+            _groups.TryRemove(new((topic, group), lazy));
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Per partition: the consumer's ack floor as the committed offset, and <c>NumPending + NumAckPending</c>
+    /// events after it. One consumer-info request per partition.</remarks>
+    public async ValueTask<IReadOnlyList<PartitionLag>?> GetLagAsync(string topic, string group, CancellationToken cancellationToken = default)
+    {
+        var t = await TopicAsync(topic, cancellationToken);
+        var lags = new PartitionLag[t.PartitionCount];
+        StreamInfo? stream = null;
+        for (var p = 0; p < lags.Length; p++)
+        {
+            try
+            {
+                var info = (await _jetStream.GetConsumerAsync(t.Stream, NatsNames.Consumer(group, p), cancellationToken)).Info;
+                var committed = (long)info.AckFloor.StreamSeq;
+                lags[p] = new PartitionLag(p, committed + (long)info.NumPending + info.NumAckPending, committed);
+            }
+            catch (NatsJSApiException e) when (e.Error.Code == 404)
+            {
+                // A group that never joined is behind by every event of the partition.
+                stream ??= (await _jetStream.GetStreamAsync(t.Stream, new StreamInfoRequest { SubjectsFilter = NatsNames.SubjectWildcard(_options, topic) }, cancellationToken)).Info;
+                var count = stream.State.Subjects is { } subjects && subjects.TryGetValue(t.Subject(p), out var n) ? n : 0;
+                lags[p] = new PartitionLag(p, (long)count, 0);
+            }
+        }
+
+        return lags;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        await _closing.CancelAsync();
+        _closing.Dispose();
+        if (_ownedConnection is not null)
+        {
+            await _ownedConnection.DisposeAsync();
+        }
+    }
+
+    private async Task<NatsTopic> TopicAsync(string name, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name, "topic");
+        var lazy = _topics.GetOrAdd(name, n => new(() => CreateTopicAsync(n)));
+        try
+        {
+            return await lazy.Value.WaitAsync(cancellationToken);
+        }
+        catch when (lazy.Value.IsFaulted)
+        {
+            // A failed creation (server down) is retried by the next call rather than cached.
+            _topics.TryRemove(new(name, lazy));
+            throw;
+        }
+    }
+
+    private async Task<NatsTopic> CreateTopicAsync(string name)
+    {
+        var topic = new NatsTopic(_jetStream, _options, name, _timeProvider, _logger, _closing.Token);
+        await _jetStream.CreateOrUpdateStreamAsync(new StreamConfig(topic.Stream, [NatsNames.SubjectWildcard(_options, name)])
+        {
+            Storage = StreamConfigStorage.File,
+            Retention = StreamConfigRetention.Limits,
+            Discard = StreamConfigDiscard.Old,
+            DuplicateWindow = _options.DuplicateWindow,
+            NumReplicas = _options.Replicas,
+        });
+        return topic;
+    }
+
+    private async Task<NatsGroup> CreateGroupAsync(NatsTopic topic, string group)
+    {
+        var creates = new Task[topic.PartitionCount];
+        for (var p = 0; p < creates.Length; p++)
+        {
+            var name = NatsNames.Consumer(group, p);
+            creates[p] = _jetStream.CreateOrUpdateConsumerAsync(topic.Stream, new ConsumerConfig(name)
+            {
+                DurableName = name,
+                FilterSubject = topic.Subject(p),
+                AckPolicy = ConsumerConfigAckPolicy.Explicit,
+                DeliverPolicy = ConsumerConfigDeliverPolicy.All,
+                AckWait = _options.AckWait,
+                // Unlimited: Herald's pipeline decides when an event is dead-lettered, after DelayedRetries.
+                MaxDeliver = -1,
+                MaxAckPending = _options.MaxInFlightPerPartition * 4L,
+                NumReplicas = _options.Replicas,
+            }).AsTask();
+        }
+
+        await Task.WhenAll(creates);
+        return new NatsGroup(topic, group);
+    }
+}
