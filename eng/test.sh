@@ -20,7 +20,9 @@ if ! bash "$root/eng/services.sh" postgres rabbitmq nats; then
   echo "test.sh: warning: a service did not start (see above); the tests that need it skip, unless it is already running." >&2
 fi
 
-dotnet test --solution Herald.slnx -c Release --no-progress "$@" 2>&1 | tee "$log"
+# One test module at a time: the broker-restart tests stop and start the shared RabbitMQ and NATS,
+# which other modules' broker tests must not see.
+dotnet test --solution Herald.slnx -c Release --no-progress --max-parallel-test-modules 1 "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 
 # Sum the per-assembly summaries; a project that crashed before reporting counts as a failure.

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Herald.Log;
+using Shop.Brokers;
 using Shop.CommandLine;
 
 namespace Shop;
@@ -11,6 +12,7 @@ internal static class ShopApplication
     public const int TimedOut = 1;
     public const int BadArguments = 2;
     public const int DataDirectoryInUse = 3;
+    public const int BrokerUnreachable = 4;
 
     // 128 + SIGINT: what shells report for a program ended by Ctrl+C.
     public const int Interrupted = 130;
@@ -44,6 +46,8 @@ internal static class ShopApplication
                 await diagnostics.WriteLineAsync($"Shop: starting fresh: deleted {Path.GetFullPath(options.DataDirectory)}.");
             }
 
+            // The embedded log locks its own directory when it opens; on a broker the shop locks the database's.
+            using var directoryLock = options.UsesBroker ? BrokerDataDirectory.Lock(options.DataDirectory) : null;
             using var host = ShopHost.Build(options);
             var summary = await new ShopRunner(host, options, output, diagnostics).RunAsync();
             return ExitCode(summary.Status);
@@ -53,6 +57,11 @@ internal static class ShopApplication
             // An expected condition, not a bug: one line that says what to do, no stack trace.
             await diagnostics.WriteLineAsync($"Shop: {exception.Message}");
             return DataDirectoryInUse;
+        }
+        catch (BrokerUnreachableException exception)
+        {
+            await diagnostics.WriteLineAsync($"Shop: {exception.Message}");
+            return BrokerUnreachable;
         }
     }
 

@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
+using Shop.Brokers;
 using Shop.CommandLine;
 using Shop.Events;
 using Shop.Faults;
@@ -27,9 +28,11 @@ internal static class ShopHost
 
     /// <summary>Builds the shop's host on the transport <paramref name="options"/> choose; the embedded log opens its
     /// data directory when the transport is first resolved, not here.</summary>
-    public static IHost Build(ShopOptions options)
+    /// <exception cref="BrokerUnreachableException">The broker's URI is unusable.</exception>
+    public static IHost Build(ShopOptions options, Func<string, string?>? environment = null)
     {
         ArgumentNullException.ThrowIfNull(options);
+        var connection = options.UsesBroker ? ShopBroker.Connection(options, environment ?? Environment.GetEnvironmentVariable) : null;
 
         // No args: the shop parses its own, and the host's command-line configuration would misread them.
         var builder = Host.CreateApplicationBuilder();
@@ -42,7 +45,8 @@ internal static class ShopHost
         // a stack trace for each would bury the rest. Dead letters are still logged, as errors.
         builder.Logging.AddFilter("Herald.Consuming", LogLevel.Error);
 
-        // Created here, because the outbox and inbox need its path now; opened only once something resolves it.
+        // Created here, because the outbox and inbox need its path now; opened only once something resolves it. On a
+        // broker the data directory holds only the database, and ShopApplication has locked it already.
         var database = options.Transport == ShopTransport.InMemory
             ? ShopDatabase.InTempFile()
             : ShopDatabase.InDataDirectory(Path.GetFullPath(options.DataDirectory));
@@ -95,6 +99,10 @@ internal static class ShopHost
             if (options.Transport == ShopTransport.InMemory)
             {
                 herald.UseInMemoryTransport();
+            }
+            else if (connection is not null)
+            {
+                herald.UseShopBroker(options, connection);
             }
             else
             {

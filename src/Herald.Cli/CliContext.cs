@@ -1,3 +1,4 @@
+using Herald.Cli.Brokers;
 using Spectre.Console;
 
 namespace Herald.Cli;
@@ -29,6 +30,10 @@ internal sealed class CliContext
 
     /// <summary>Gets the function that opens an existing data directory (a full path) for its dead letters.</summary>
     public required Func<string, DeadLetterSession> OpenDeadLetters { get; init; }
+
+    /// <summary>Gets the function that connects to a broker for its dead letters, or <see langword="null"/> for
+    /// <see cref="BrokerConnection.OpenAsync"/> with <see cref="Time"/>.</summary>
+    public Func<BrokerTarget, CancellationToken, Task<DeadLetterSession>>? OpenBroker { get; init; }
 
     /// <summary>Gets the function that asks the operator a yes/no question, answering no by default.</summary>
     public required Func<string, CancellationToken, Task<bool>> Confirm { get; init; }

@@ -24,6 +24,12 @@ internal static class ExitCodes
     /// <summary><c>herald schema check</c> found changes that break the committed schemas in the chosen mode.</summary>
     public const int BreakingSchemaChanges = 6;
 
+    /// <summary>The broker (<c>--transport rabbitmq|nats</c>) cannot be reached at <c>--connection</c>, or refused it.</summary>
+    public const int BrokerUnreachable = 7;
+
+    /// <summary>RabbitMQ has no queue through which a selected dead letter's group would receive its redrive; nothing was redriven.</summary>
+    public const int NoRedriveQueue = 8;
+
     /// <summary>Interrupted (Ctrl+C); work already done stays done.</summary>
     public const int Interrupted = 130;
 
@@ -37,6 +43,9 @@ internal static class ExitCodes
           4    the data directory does not exist or is not a Herald data directory
           5    an event id given explicitly matches no dead letter; nothing was changed
           6    schema check: a change breaks the committed schemas in the chosen mode
+          7    the broker (--transport rabbitmq|nats) cannot be reached at --connection
+          8    redrive on RabbitMQ: a group has no redrive queues (never ran, or --partitions
+               differs from the application's); nothing was redriven
           130  interrupted (Ctrl+C)
         """;
 }

@@ -16,6 +16,7 @@ public sealed class HeraldCliTests : IDisposable
         Assert.Equal(ExitCodes.Success, code);
         Assert.Contains("Exit codes:", _cli.Output, StringComparison.Ordinal);
         Assert.Contains("3    the data directory is locked", _cli.Output, StringComparison.Ordinal);
+        Assert.Contains("7    the broker (--transport rabbitmq|nats) cannot be reached", _cli.Output, StringComparison.Ordinal);
         Assert.Contains("dlq", _cli.Output, StringComparison.Ordinal);
     }
 

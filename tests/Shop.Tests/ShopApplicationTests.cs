@@ -26,7 +26,7 @@ public sealed class ShopApplicationTests : IDisposable
 
         Assert.Equal(ShopApplication.BadArguments, exitCode);
         Assert.Equal(
-            "Shop: --transport must be 'embedded' or 'inmemory', not 'kafka'. Run with --help for usage.",
+            "Shop: --transport must be 'embedded', 'inmemory', 'rabbitmq' or 'nats', not 'kafka'. Run with --help for usage.",
             Assert.Single(Lines(_diagnostics)));
         Assert.Empty(_output.ToString());
     }

@@ -10,12 +10,15 @@ internal static class ShopCommandLine
 
     public const int MaxPort = 65_535;
 
+    // Bounded so that the longest RabbitMQ queue and NATS stream names the shop derives stay far below their limits.
+    private const int MaxPrefixLength = 40;
+
     public const string Usage = """
         Herald Shop: orders flow to payment, inventory and notification services over Herald.
 
         Usage: Shop [--orders N] [--rate R] [--duplicates D] [--poison P]
-                    [--transport embedded|inmemory] [--data DIR] [--fresh] [--json]
-                    [--metrics-port P]
+                    [--transport embedded|inmemory|rabbitmq|nats] [--data DIR] [--fresh]
+                    [--connection URI] [--prefix NAME] [--json] [--metrics-port P]
 
           --orders N     orders to publish (default 1000); 0 publishes until Ctrl+C
           --rate R       orders per second, 1 to 1000000 (default: as fast as possible,
@@ -26,11 +29,20 @@ internal static class ShopCommandLine
           --poison P     send P order.created events whose payload is not JSON straight
                          to the transport (default 0); Herald dead-letters them at once
           --transport T  embedded (default): Herald's durable log in the data directory;
-                         inmemory: nothing outlives the run (no --data, no --fresh)
-          --data DIR     the embedded log's data directory (default herald-data,
-                         relative to the working directory); the shop's SQLite
-                         database (orders, charges, outbox, inbox) is DIR/shop.db
+                         inmemory: nothing outlives the run (no --data, no --fresh);
+                         rabbitmq, nats: the broker at --connection
+          --data DIR     the data directory (default herald-data, or herald-data-rabbitmq
+                         and herald-data-nats on a broker, relative to the working
+                         directory); the shop's SQLite database (orders, charges,
+                         outbox, inbox) is DIR/shop.db, the embedded log is the rest
           --fresh        delete the data directory first, to start from nothing
+                         (embedded only; on a broker, choose a new --prefix instead)
+          --connection URI
+                         the broker (default: env HERALD_RABBITMQ or HERALD_NATS, else
+                         amqp://guest:guest@127.0.0.1:5672/ or nats://127.0.0.1:4222)
+          --prefix NAME  the first part of every queue, stream and bucket name on the
+                         broker (default herald-shop; letters, digits, - and _); runs
+                         with the same prefix share them and resume each other's work
           --json         end the output with one JSON line holding the counters
           --metrics-port P
                          serve Herald's metrics as Prometheus text at
@@ -52,8 +64,8 @@ internal static class ShopCommandLine
         The summary goes to standard output; progress and logs go to standard error.
         Set Logging__LogLevel__Shop=Debug to see the first e-mails the shop writes.
         Exit codes: 0 done, 1 timed out waiting for the handlers, 2 bad arguments,
-        3 the data directory is in use by another process,
-        130 interrupted before all orders were handled.
+        3 the data directory is in use by another process, 4 the broker cannot be
+        reached, 130 interrupted before all orders were handled.
 
         """;
 
@@ -103,6 +115,16 @@ internal static class ShopCommandLine
                     error = TryReadTransport(args, ref i, inlineValue, out var transport);
                     options = options with { Transport = transport };
                     break;
+                case "--connection":
+                    var connection = ReadValue(args, ref i, inlineValue);
+                    error = string.IsNullOrWhiteSpace(connection) ? "--connection needs a URI" : null;
+                    options = options with { Connection = connection };
+                    break;
+                case "--prefix":
+                    var prefix = ReadValue(args, ref i, inlineValue);
+                    error = IsValidPrefix(prefix) ? null : $"--prefix must be 1 to {MaxPrefixLength} letters, digits, '-' or '_', not '{prefix}'";
+                    options = options with { Prefix = prefix ?? string.Empty };
+                    break;
                 case "--data":
                     var directory = ReadValue(args, ref i, inlineValue);
                     error = string.IsNullOrWhiteSpace(directory) ? "--data needs a directory" : null;
@@ -115,16 +137,38 @@ internal static class ShopCommandLine
             }
         }
 
-        if (error is null && options.Transport == ShopTransport.InMemory && (dataGiven || options.Fresh))
+        error ??= CheckTransport(options, dataGiven, args);
+        if (error is null && !dataGiven)
         {
-            // Accepting them silently would let a user believe the in-memory run kept or cleared a data directory.
-            error = "--data and --fresh apply to the embedded transport; --transport inmemory keeps nothing";
+            options = options with { DataDirectory = ShopOptions.DefaultDataDirectoryFor(options.Transport) };
         }
 
         error ??= CheckInjections(options);
         options = error is null ? options : null;
         return error is null;
     }
+
+    /// <returns>An error message when an option does not apply to the transport, else null.</returns>
+    private static string? CheckTransport(ShopOptions options, bool dataGiven, IReadOnlyList<string> args)
+    {
+        // Accepting them silently would let a user believe the run kept, cleared or connected to something it did not.
+        if (options.Transport == ShopTransport.InMemory && (dataGiven || options.Fresh))
+        {
+            return "--data and --fresh apply to the embedded transport; --transport inmemory keeps nothing";
+        }
+
+        if (options.UsesBroker && options.Fresh)
+        {
+            // Deleting the database but not the broker's queues would leave their events without the inbox that skips them.
+            return "--fresh applies to the embedded transport; on a broker, choose a new --prefix to start from nothing";
+        }
+
+        var brokerOptionGiven = options.Connection is not null || args.Any(a => a == "--prefix" || a.StartsWith("--prefix=", StringComparison.Ordinal));
+        return !options.UsesBroker && brokerOptionGiven ? "--connection and --prefix apply to --transport rabbitmq and nats" : null;
+    }
+
+    private static bool IsValidPrefix(string? prefix) =>
+        prefix is { Length: > 0 and <= MaxPrefixLength } && prefix.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
 
     /// <returns>An error message when the injections do not fit the run, else null.</returns>
     private static string? CheckInjections(ShopOptions options)
@@ -175,17 +219,17 @@ internal static class ShopCommandLine
         transport = ShopTransport.Embedded;
         if (text is null)
         {
-            return "--transport needs a value: embedded or inmemory";
+            return "--transport needs a value: embedded, inmemory, rabbitmq or nats";
         }
 
-        if (string.Equals(text, "inmemory", StringComparison.OrdinalIgnoreCase))
+        transport = text.ToUpperInvariant() switch
         {
-            transport = ShopTransport.InMemory;
-            return null;
-        }
-
-        return string.Equals(text, "embedded", StringComparison.OrdinalIgnoreCase)
-            ? null
-            : $"--transport must be 'embedded' or 'inmemory', not '{text}'";
+            "EMBEDDED" => ShopTransport.Embedded,
+            "INMEMORY" => ShopTransport.InMemory,
+            "RABBITMQ" => ShopTransport.RabbitMQ,
+            "NATS" => ShopTransport.Nats,
+            _ => (ShopTransport)(-1),
+        };
+        return Enum.IsDefined(transport) ? null : $"--transport must be 'embedded', 'inmemory', 'rabbitmq' or 'nats', not '{text}'";
     }
 }

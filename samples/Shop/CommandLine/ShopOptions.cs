@@ -3,7 +3,9 @@ namespace Shop.CommandLine;
 /// <summary>The parsed command line: <see cref="Orders"/> 0 publishes until Ctrl+C; <see cref="Rate"/> null
 /// publishes a finite run as fast as possible; <see cref="DataDirectory"/> and <see cref="Fresh"/> apply to the
 /// embedded transport only. <see cref="Duplicates"/> and <see cref="Poison"/> are the deliveries the shop injects on
-/// purpose, after its orders are handled. <see cref="MetricsPort"/>, when set, serves Prometheus metrics while the shop runs.</summary>
+/// purpose, after its orders are handled. <see cref="MetricsPort"/>, when set, serves Prometheus metrics while the shop runs.
+/// <see cref="Connection"/> (null: the environment, else the local default) and <see cref="Prefix"/> apply to the broker
+/// transports only.</summary>
 internal sealed record ShopOptions(
     int Orders = ShopOptions.DefaultOrders,
     int? Rate = null,
@@ -14,8 +16,13 @@ internal sealed record ShopOptions(
     bool Fresh = false,
     int Duplicates = 0,
     int Poison = 0,
-    int? MetricsPort = null)
+    int? MetricsPort = null,
+    string? Connection = null,
+    string Prefix = ShopOptions.DefaultPrefix)
 {
+    /// <summary>The first part of every queue, exchange, stream and bucket name the shop uses on a broker.</summary>
+    public const string DefaultPrefix = "herald-shop";
+
     public const int DefaultOrders = 1000;
     public const int DefaultRate = 100;
 
@@ -23,6 +30,18 @@ internal sealed record ShopOptions(
     public const string DefaultDataDirectory = "herald-data";
 
     public bool RunsUntilStopped => Orders == 0;
+
+    /// <summary>Gets whether the transport is an external broker (RabbitMQ or NATS) rather than part of the process.</summary>
+    public bool UsesBroker => Transport is ShopTransport.RabbitMQ or ShopTransport.Nats;
+
+    /// <summary>Returns the data directory a transport uses unless <c>--data</c> names one: brokers get their own, so
+    /// that their database's outbox and inbox never mix with an embedded run's.</summary>
+    public static string DefaultDataDirectoryFor(ShopTransport transport) => transport switch
+    {
+        ShopTransport.RabbitMQ => DefaultDataDirectory + "-rabbitmq",
+        ShopTransport.Nats => DefaultDataDirectory + "-nats",
+        _ => DefaultDataDirectory,
+    };
 
     /// <summary>Gets the publishing rate: the one given, else the default when running until stopped, else none.</summary>
     public int? EffectiveRate => Rate ?? (RunsUntilStopped ? DefaultRate : null);

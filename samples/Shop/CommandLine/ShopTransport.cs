@@ -8,4 +8,10 @@ internal enum ShopTransport
 
     /// <summary>Herald's in-memory transport: nothing outlives the run.</summary>
     InMemory,
+
+    /// <summary>RabbitMQ: quorum queues named after <see cref="ShopOptions.Prefix"/>, which outlive the run on the broker.</summary>
+    RabbitMQ,
+
+    /// <summary>NATS JetStream: streams and consumers named after <see cref="ShopOptions.Prefix"/>, which outlive the run on the server.</summary>
+    Nats,
 }

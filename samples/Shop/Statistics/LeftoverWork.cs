@@ -9,8 +9,8 @@ using Shop.Storage;
 
 namespace Shop.Statistics;
 
-/// <summary>Counts the events earlier runs left for this run's services: those stored in the data directory that a
-/// consumer group has not committed yet, those still in the outbox, and the notifications they will cause.</summary>
+/// <summary>Counts the events earlier runs left for this run's services: those stored in the data directory (or waiting
+/// in the broker's queues) that a consumer group has not committed yet, those still in the outbox, and the notifications they will cause.</summary>
 internal static class LeftoverWork
 {
     /// <summary>Returns how many earlier-run events this run's services will handle; call it before the host starts.</summary>
@@ -22,25 +22,30 @@ internal static class LeftoverWork
     {
         ArgumentNullException.ThrowIfNull(registry);
         ArgumentNullException.ThrowIfNull(database);
-        if (transport is not EmbeddedLogTransport log)
+        ArgumentNullException.ThrowIfNull(transport);
+        if (transport is not EmbeddedLogTransport && !transport.Capabilities.HasFlag(TransportCapabilities.DurableOffsets))
         {
-            // No other transport of the shop keeps events between runs, and its database is a new temp file.
+            // The in-memory transport keeps nothing between runs, and its database is a new temp file.
             return 0;
         }
 
         string Topic<TEvent>() => registry.Get(typeof(TEvent)).Topic;
-        long Backlog<TEvent>(string group) => log.GetBacklog(Topic<TEvent>(), group);
+        async Task<long> Backlog<TEvent>(string group) => transport is EmbeddedLogTransport log
+            ? log.GetBacklog(Topic<TEvent>(), group)
+            // A broker's lag: RabbitMQ counts the messages in the group's queues (none before it ever listened), NATS
+            // the events after each consumer's ack floor.
+            : (await transport.GetLagAsync(Topic<TEvent>(), group, CancellationToken.None))?.Sum(p => p.Lag) ?? 0;
 
         var outbox = await database.CountUndispatchedAsync(CancellationToken.None);
         long Unsent<TEvent>() => outbox.GetValueOrDefault(Topic<TEvent>());
 
         // Every order payment handles yields one payment outcome to notify.
-        var payments = Backlog<OrderCreated>(PaymentHandler.Group) + Unsent<OrderCreated>();
+        var payments = await Backlog<OrderCreated>(PaymentHandler.Group) + Unsent<OrderCreated>();
         var causedNotifications = payments;
         return payments
-            + Backlog<OrderCreated>(InventoryHandler.Group) + Unsent<OrderCreated>()
-            + Backlog<PaymentCompleted>(NotificationHandler.Group) + Unsent<PaymentCompleted>()
-            + Backlog<PaymentFailed>(NotificationHandler.Group) + Unsent<PaymentFailed>()
+            + await Backlog<OrderCreated>(InventoryHandler.Group) + Unsent<OrderCreated>()
+            + await Backlog<PaymentCompleted>(NotificationHandler.Group) + Unsent<PaymentCompleted>()
+            + await Backlog<PaymentFailed>(NotificationHandler.Group) + Unsent<PaymentFailed>()
             + causedNotifications;
     }
 }

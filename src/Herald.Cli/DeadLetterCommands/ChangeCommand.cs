@@ -32,18 +32,19 @@ internal static class ChangeCommand
         CliContext context, ParseResult parse, CommonOptions common, FilterOptions filters, SelectionOptions selection, ChangeVerb verb, Apply apply, CancellationToken cancellationToken)
     {
         var filter = selection.Resolve(parse, filters, verb.Name);
+        common.Validate(parse);
         var dryRun = parse.GetValue(selection.DryRun);
         var confirmed = parse.GetValue(selection.Yes);
         var json = parse.GetValue(common.Json);
 
-        // Checked before the data directory is opened: a script that forgot --yes must fail the same way every time,
+        // Checked before the dead letters are opened: a script that forgot --yes must fail the same way every time,
         // whether or not anything matches today.
         if (!dryRun && !confirmed && context.IsInputRedirected)
         {
             throw CliException.Usage($"refusing to {verb.Name} without --yes: stdin is not a terminal, so no one can confirm (preview with --dry-run).");
         }
 
-        await using var session = DataDirectory.Open(parse.GetValue(common.Data)!, context);
+        await using var session = await common.OpenAsync(parse, cancellationToken);
         var selected = await apply(session.DeadLetters, filter, true, cancellationToken);
         var missing = selection.Ids(parse).Where(id => !selected.Any(l => string.Equals(l.EventId, id, StringComparison.Ordinal))).ToList();
         if (missing.Count > 0)

@@ -1,25 +1,76 @@
 using System.CommandLine;
+using Herald.Cli.Brokers;
 
 namespace Herald.Cli.DeadLetterCommands;
 
-/// <summary>The options of every <c>dlq</c> command: where the data is, and whether to print JSON.</summary>
+/// <summary>The options of every <c>dlq</c> command: where the dead letters are, and whether to print JSON.</summary>
 internal sealed class CommonOptions
 {
+    private readonly CliContext _context;
+
     public CommonOptions(CliContext context)
     {
+        _context = context;
         Data = new Option<string>("--data", "-d")
         {
-            Description = $"The Herald data directory; not created if missing [env: {DataDirectory.EnvironmentVariable}]",
+            Description = $"The Herald data directory of --transport embedded; not created if missing [env: {DataDirectory.EnvironmentVariable}]",
             HelpName = "DIR",
             DefaultValueFactory = _ => context.GetEnvironmentVariable(DataDirectory.EnvironmentVariable) is { Length: > 0 } fromEnvironment
                 ? fromEnvironment
                 : DataDirectory.DefaultPath,
+        };
+        Transport = new Option<BrokerKind>("--transport")
+        {
+            Description = "Where the dead letters are: the embedded log in --data, or the broker at --connection",
+            HelpName = "embedded|rabbitmq|nats",
+            DefaultValueFactory = _ => BrokerKind.Embedded,
+        };
+        Connection = new Option<string?>("--connection")
+        {
+            Description = $"The broker's URI [env: {BrokerConnection.RabbitMQEnvironmentVariable} or {BrokerConnection.NatsEnvironmentVariable}; " +
+                $"default: {BrokerConnection.DefaultRabbitMQ} or {BrokerConnection.DefaultNats}]",
+            HelpName = "URI",
+        };
+        Prefix = new Option<string>("--prefix")
+        {
+            Description = "The name prefix the application uses on the broker (the Shop sample: herald-shop)",
+            HelpName = "NAME",
+            DefaultValueFactory = _ => BrokerConnection.DefaultPrefix,
+        };
+        Partitions = new Option<int>("--partitions")
+        {
+            Description = "RabbitMQ: the application's RabbitMQOptions.Partitions, which routes redriven events",
+            HelpName = "N",
+            DefaultValueFactory = _ => BrokerTarget.DefaultPartitions,
+            CustomParser = result =>
+            {
+                var text = result.Tokens.Count == 1 ? result.Tokens[0].Value : string.Empty;
+                if (int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var value) && value is >= 1 and <= 256)
+                {
+                    return value;
+                }
+
+                result.AddError($"--partitions '{text}' is not a whole number from 1 to 256.");
+                return 0;
+            },
         };
         Json = new Option<bool>("--json") { Description = "Write one JSON document to stdout, and nothing else" };
     }
 
     /// <summary>Gets <c>--data DIR</c>.</summary>
     public Option<string> Data { get; }
+
+    /// <summary>Gets <c>--transport embedded|rabbitmq|nats</c>.</summary>
+    public Option<BrokerKind> Transport { get; }
+
+    /// <summary>Gets <c>--connection URI</c>.</summary>
+    public Option<string?> Connection { get; }
+
+    /// <summary>Gets <c>--prefix NAME</c>.</summary>
+    public Option<string> Prefix { get; }
+
+    /// <summary>Gets <c>--partitions N</c>.</summary>
+    public Option<int> Partitions { get; }
 
     /// <summary>Gets <c>--json</c>.</summary>
     public Option<bool> Json { get; }
@@ -28,6 +79,53 @@ internal sealed class CommonOptions
     public void AddTo(Command command)
     {
         command.Add(Data);
+        command.Add(Transport);
+        command.Add(Connection);
+        command.Add(Prefix);
+        command.Add(Partitions);
         command.Add(Json);
+    }
+
+    /// <summary>Checks that the location options fit together; called before anything is opened.</summary>
+    /// <exception cref="CliException">A usage error (exit code 2).</exception>
+    public void Validate(ParseResult parse)
+    {
+        var broker = parse.GetValue(Transport) != BrokerKind.Embedded;
+        if (broker && parse.GetResult(Data) is { Implicit: false })
+        {
+            throw CliException.Usage("--data applies to --transport embedded; a broker's dead letters are at --connection.");
+        }
+
+        if (!broker && (parse.GetResult(Connection) is { Implicit: false } || parse.GetResult(Prefix) is { Implicit: false }))
+        {
+            throw CliException.Usage("--connection and --prefix apply to --transport rabbitmq and nats.");
+        }
+
+        if (parse.GetValue(Transport) != BrokerKind.RabbitMQ && parse.GetResult(Partitions) is { Implicit: false })
+        {
+            throw CliException.Usage("--partitions applies to --transport rabbitmq (NATS reads each topic's partition count from its stream).");
+        }
+    }
+
+    /// <summary>Opens the dead letters the options point at: the data directory, or the broker.</summary>
+    public async Task<DeadLetterSession> OpenAsync(ParseResult parse, CancellationToken cancellationToken)
+    {
+        Validate(parse);
+        var kind = parse.GetValue(Transport);
+        if (kind == BrokerKind.Embedded)
+        {
+            return DataDirectory.Open(parse.GetValue(Data)!, _context);
+        }
+
+        var (variable, fallback) = kind == BrokerKind.Nats
+            ? (BrokerConnection.NatsEnvironmentVariable, BrokerConnection.DefaultNats)
+            : (BrokerConnection.RabbitMQEnvironmentVariable, BrokerConnection.DefaultRabbitMQ);
+        var connection = parse.GetValue(Connection) is { Length: > 0 } given ? given
+            : _context.GetEnvironmentVariable(variable) is { Length: > 0 } fromEnvironment ? fromEnvironment
+            : fallback;
+        var target = new BrokerTarget(kind, connection, parse.GetValue(Prefix)!, parse.GetValue(Partitions));
+        return _context.OpenBroker is { } open
+            ? await open(target, cancellationToken)
+            : await BrokerConnection.OpenAsync(target, _context.Time, cancellationToken);
     }
 }

@@ -41,7 +41,7 @@ public sealed class ShopCommandLineTests
         Assert.False(ShopCommandLine.TryParse(args, out var options, out var error));
 
         Assert.Null(options);
-        Assert.Contains("--transport must be 'embedded' or 'inmemory'", error, StringComparison.Ordinal);
+        Assert.Contains("--transport must be 'embedded', 'inmemory', 'rabbitmq' or 'nats'", error, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -51,7 +51,7 @@ public sealed class ShopCommandLineTests
     {
         Assert.False(ShopCommandLine.TryParse(args, out _, out var error));
 
-        Assert.Equal("--transport needs a value: embedded or inmemory", error);
+        Assert.Equal("--transport needs a value: embedded, inmemory, rabbitmq or nats", error);
     }
 
     [Theory]

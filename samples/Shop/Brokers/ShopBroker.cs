@@ -1,0 +1,73 @@
+using Herald.Hosting;
+using Herald.Nats;
+using Herald.RabbitMQ;
+using Shop.CommandLine;
+
+namespace Shop.Brokers;
+
+/// <summary>Connects the shop to RabbitMQ or NATS: where the broker is, and the names the shop uses on it.</summary>
+/// <remarks>
+/// Every name the shop declares starts with <see cref="ShopOptions.Prefix"/>: RabbitMQ exchanges and queues
+/// <c>&lt;prefix&gt;.&lt;topic&gt;…</c> and the dead-letter stream <c>&lt;prefix&gt;.__herald.dead-letters</c>; NATS streams
+/// <c>&lt;prefix&gt;_&lt;topic&gt;</c>, subjects <c>&lt;prefix&gt;.&lt;topic&gt;.&lt;n&gt;</c> and the buckets
+/// <c>&lt;prefix&gt;-dead-letters</c> and <c>&lt;prefix&gt;-sequences</c>. <c>herald dlq --prefix</c> maps a prefix the same way.
+/// </remarks>
+internal static class ShopBroker
+{
+    public const string RabbitMQEnvironmentVariable = "HERALD_RABBITMQ";
+    public const string NatsEnvironmentVariable = "HERALD_NATS";
+    public const string DefaultRabbitMQ = "amqp://guest:guest@127.0.0.1:5672/";
+    public const string DefaultNats = "nats://127.0.0.1:4222";
+
+    /// <summary>Returns the broker's URI: <c>--connection</c>, else the transport's environment variable, else the local default.</summary>
+    public static string Connection(ShopOptions options, Func<string, string?> environment)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(environment);
+        var (variable, fallback) = options.Transport == ShopTransport.Nats
+            ? (NatsEnvironmentVariable, DefaultNats)
+            : (RabbitMQEnvironmentVariable, DefaultRabbitMQ);
+        return options.Connection ?? (environment(variable) is { Length: > 0 } fromEnvironment ? fromEnvironment : fallback);
+    }
+
+    /// <summary>Returns the URI without its user information, fit for a message: a password must not reach the logs.</summary>
+    public static string Redact(string connection) =>
+        Uri.TryCreate(connection, UriKind.Absolute, out var uri) && uri.UserInfo.Length > 0
+            ? new UriBuilder(uri) { UserName = string.Empty, Password = string.Empty }.Uri.ToString()
+            : connection;
+
+    /// <summary>Makes <paramref name="herald"/> use the broker of <paramref name="options"/> at <paramref name="connection"/>.</summary>
+    /// <exception cref="BrokerUnreachableException">The URI is not a valid one for the broker.</exception>
+    public static HeraldBuilder UseShopBroker(this HeraldBuilder herald, ShopOptions options, string connection)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Transport == ShopTransport.Nats)
+        {
+            return herald.UseNats(nats =>
+            {
+                nats.Url = connection;
+                nats.StreamPrefix = options.Prefix;
+                nats.SubjectPrefix = options.Prefix;
+                nats.DeadLetterBucket = options.Prefix + "-dead-letters";
+                nats.SequenceBucket = options.Prefix + "-sequences";
+
+                // The shop's handlers take milliseconds. A delivery the client lost (seen on a loaded machine) comes back
+                // only after AckWait, and a restarted reader holds its partition until then to keep order: 30 s instead
+                // of the default 5 minutes keeps such a stall well inside the run's 2-minute limit.
+                nats.AckWait = TimeSpan.FromSeconds(30);
+            });
+        }
+
+        if (!Uri.TryCreate(connection, UriKind.Absolute, out var uri) || uri.Scheme is not ("amqp" or "amqps"))
+        {
+            throw new BrokerUnreachableException($"'{Redact(connection)}' is not an AMQP URI such as {DefaultRabbitMQ}");
+        }
+
+        return herald.UseRabbitMQ(rabbit =>
+        {
+            rabbit.Uri = uri;
+            rabbit.NamePrefix = options.Prefix + ".";
+            rabbit.ClientName = "herald-shop";
+        });
+    }
+}

@@ -1,0 +1,14 @@
+namespace Herald.Cli.Brokers;
+
+/// <summary>Where a <c>dlq</c> command finds the dead letters: <c>--transport</c>.</summary>
+internal enum BrokerKind
+{
+    /// <summary>The embedded log in <c>--data</c>.</summary>
+    Embedded,
+
+    /// <summary>RabbitMQ at <c>--connection</c>: the dead-letter stream <c>&lt;prefix&gt;.__herald.dead-letters</c>.</summary>
+    RabbitMQ,
+
+    /// <summary>NATS JetStream at <c>--connection</c>: the key-value bucket <c>&lt;prefix&gt;-dead-letters</c>.</summary>
+    Nats,
+}
