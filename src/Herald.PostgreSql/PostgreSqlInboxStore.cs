@@ -68,20 +68,6 @@ public sealed class PostgreSqlInboxStore : IInboxStore
     }
 
     /// <inheritdoc />
-    public async ValueTask<int> DeleteOlderThanAsync(DateTimeOffset before, int batchSize, CancellationToken cancellationToken)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        await using var command = new NpgsqlCommand(_delete, connection);
-        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset>("before", PostgreSqlSql.CeilingToMicrosecond(before)));
-        command.Parameters.Add(new NpgsqlParameter<int>("batch", batchSize));
-        try
-        {
-            return await command.ExecuteNonQueryAsync(cancellationToken);
-        }
-        catch (Exception e) when (PostgreSqlSql.IsSchemaError(e))
-        {
-            throw PostgreSqlSql.SchemaError(e, connection, _options.Schema, _options.InboxTable);
-        }
-    }
+    public ValueTask<int> DeleteOlderThanAsync(DateTimeOffset before, int batchSize, CancellationToken cancellationToken) =>
+        PostgreSqlSql.DeleteBatchAsync(_dataSource, _options, _delete, _options.InboxTable, before, batchSize, cancellationToken);
 }

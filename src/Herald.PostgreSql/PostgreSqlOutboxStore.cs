@@ -229,22 +229,8 @@ public sealed class PostgreSqlOutboxStore : IOutboxStore
     }
 
     /// <inheritdoc />
-    public async ValueTask<int> DeleteDispatchedAsync(DateTimeOffset dispatchedBefore, int batchSize, CancellationToken cancellationToken)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        await using var command = new NpgsqlCommand(_delete, connection);
-        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset>("before", PostgreSqlSql.CeilingToMicrosecond(dispatchedBefore)));
-        command.Parameters.Add(new NpgsqlParameter<int>("batch", batchSize));
-        try
-        {
-            return await command.ExecuteNonQueryAsync(cancellationToken);
-        }
-        catch (Exception e) when (PostgreSqlSql.IsSchemaError(e))
-        {
-            throw PostgreSqlSql.SchemaError(e, connection, _options.Schema, _options.OutboxTable);
-        }
-    }
+    public ValueTask<int> DeleteDispatchedAsync(DateTimeOffset dispatchedBefore, int batchSize, CancellationToken cancellationToken) =>
+        PostgreSqlSql.DeleteBatchAsync(_dataSource, _options, _delete, _options.OutboxTable, dispatchedBefore, batchSize, cancellationToken);
 
     /// <inheritdoc />
     public async ValueTask<OutboxStatistics> GetStatisticsAsync(CancellationToken cancellationToken)

@@ -58,6 +58,24 @@ internal static class PostgreSqlSql
             """;
     }
 
+    /// <summary>Runs a bounded batch delete (<c>@before</c>, <c>@batch</c> rows at most) on a connection of its own.</summary>
+    public static async ValueTask<int> DeleteBatchAsync(NpgsqlDataSource dataSource, PostgreSqlStoreOptions options, string sql, string table, DateTimeOffset before, int batchSize, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(sql, connection);
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset>("before", CeilingToMicrosecond(before)));
+        command.Parameters.Add(new NpgsqlParameter<int>("batch", batchSize));
+        try
+        {
+            return await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+        catch (Exception e) when (IsSchemaError(e))
+        {
+            throw SchemaError(e, connection, options.Schema, table);
+        }
+    }
+
     /// <summary>Rounds up to the next whole microsecond, PostgreSQL's precision.</summary>
     /// <remarks>
     /// Npgsql truncates ticks when writing; stored times are whole microseconds, so for a
