@@ -185,7 +185,14 @@ internal sealed class ConsumerRuntime(
             return new(listener, processor);
         }
 
-        var gate = options.Reorder is { } reorder ? new SequenceGate(subscription, reorder, sequencePositions, timeProvider) : null;
+        SequenceGate? gate = null;
+        if (options.Reorder is { } reorder)
+        {
+            gate = new SequenceGate(subscription, reorder, sequencePositions, timeProvider);
+            // Reported by the subscription's herald.consumer.reorder.buffered gauge.
+            processor.Telemetry?.Track(gate);
+        }
+
         return new(listener, processor, new KeyedProcessor(processor, timeProvider, _logger, gate));
     }
 

@@ -27,9 +27,6 @@ internal sealed class KeyedProcessor(DeliveryProcessor processor, TimeProvider t
     private readonly List<TransportDelivery> _rejected = [];
     private int _tracked;
 
-    // Reports this member's reorder buffer to the subscription's herald.consumer.reorder.buffered gauge.
-    private readonly SequenceGate? _gauged = processor.Telemetry?.Track(gate);
-
     /// <summary>Gets how many more deliveries the member may take from the transport now.</summary>
     public int Room => Math.Max(0, (_options.BatchSize * 4) - Volatile.Read(ref _tracked));
 

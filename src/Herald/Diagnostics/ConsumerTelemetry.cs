@@ -37,17 +37,12 @@ internal sealed class ConsumerTelemetry
     public void Redelivered() => Metrics.Redelivered(this);
 
     /// <summary>Adds a member's reorder buffer to the subscription's <c>herald.consumer.reorder.buffered</c>.</summary>
-    public SequenceGate? Track(SequenceGate? gate)
+    public void Track(SequenceGate gate)
     {
-        if (gate is not null)
+        lock (_lock)
         {
-            lock (_lock)
-            {
-                _gates.Add(gate);
-            }
+            _gates.Add(gate);
         }
-
-        return gate;
     }
 
     /// <summary>Returns how many events the subscription's reorder buffers hold, or null when it has none.</summary>

@@ -14,10 +14,9 @@ namespace Herald.Diagnostics;
 /// The meter comes from the container's <see cref="IMeterFactory"/> when it has one (the generic host registers it),
 /// so it is disposed with the container; otherwise this object owns and disposes it.
 /// </remarks>
-internal sealed class HeraldMetrics : IDisposable
+internal sealed class HeraldMetrics
 {
     private readonly Meter _meter;
-    private readonly bool _ownsMeter;
     private readonly TimeProvider _time;
     private readonly Counter<long> _sent;
     private readonly Histogram<double> _sendDuration;
@@ -28,14 +27,15 @@ internal sealed class HeraldMetrics : IDisposable
     private readonly Counter<long> _duplicates;
     private readonly ConcurrentDictionary<Subscription, ConsumerTelemetry> _consumers = new();
 
-    public HeraldMetrics(HeraldModel model, ITransport transport, TimeProvider timeProvider, IMeterFactory? meterFactory, HeraldGaugeSources gaugeSources)
+    public HeraldMetrics(HeraldModel model, ITransport transport, TimeProvider timeProvider, IMeterFactory meterFactory, HeraldGaugeSources gaugeSources)
     {
         ArgumentNullException.ThrowIfNull(transport);
         _time = timeProvider;
         MessagingSystem = transport.MessagingSystem;
         var options = new MeterOptions(HeraldDiagnostics.MeterName) { Version = HeraldDiagnostics.Version };
-        _ownsMeter = meterFactory is null;
-        _meter = meterFactory?.Create(options) ?? new Meter(options);
+        ArgumentNullException.ThrowIfNull(meterFactory);
+        // The factory owns the meter and disposes it with the container.
+        _meter = meterFactory.Create(options);
 
         var durations = new InstrumentAdvice<double> { HistogramBucketBoundaries = MessagingAttributes.DurationBuckets };
         _sent = _meter.CreateCounter<long>("messaging.client.sent.messages", "{message}", "Number of messages a producer attempted to send to the transport.");
@@ -145,14 +145,6 @@ internal sealed class HeraldMetrics : IDisposable
         if (_duplicates.Enabled)
         {
             _duplicates.Add(1, new KeyValuePair<string, object?>(MessagingAttributes.System, MessagingSystem), new KeyValuePair<string, object?>(MessagingAttributes.ConsumerGroup, group));
-        }
-    }
-
-    public void Dispose()
-    {
-        if (_ownsMeter)
-        {
-            _meter.Dispose();
         }
     }
 }

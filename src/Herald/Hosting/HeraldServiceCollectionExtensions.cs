@@ -58,7 +58,7 @@ public static class HeraldServiceCollectionExtensions
         services.GetRequiredService<HeraldModel>(),
         services.GetRequiredService<ITransport>(),
         services.GetRequiredService<TimeProvider>(),
-        services.GetService<IMeterFactory>(),
+        services.GetRequiredService<IMeterFactory>(),
         new HeraldGaugeSources(
             () => services.GetRequiredService<IDeadLetterStore>(),
             services.GetService<OutboxOptions>() is null ? null : () => services.GetRequiredService<IOutboxStore>()));
