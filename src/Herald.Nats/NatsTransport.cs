@@ -25,10 +25,12 @@ namespace Herald.Nats;
 /// <para><b>Guarantees.</b> A completed <see cref="SendAsync"/> has the server's PubAck: the event is on disk (on a
 /// quorum with <see cref="NatsTransportOptions.Replicas"/> 3). The event id is the <c>Nats-Msg-Id</c>, so a republish
 /// within <see cref="NatsTransportOptions.DuplicateWindow"/> is dropped. Delivery is at-least-once: completion is an
-/// ack, a redelivery is a NAK with the delay, kept by the server across restarts. Per-key order holds among the
-/// members of a group in this process, which own partitions exclusively.</para>
-/// <para><b>Not guaranteed.</b> Members of one group in different processes are not coordinated (JetStream 2.9 has no
-/// single active pull consumer): they interleave a partition and per-key order is lost. Offsets are stream sequences:
+/// ack, a redelivery is a NAK with the delay, kept by the server across restarts. Per-key order holds among all the
+/// members of a group, in this process and in others: a process takes a partition only with its lease in the key-value
+/// bucket <see cref="NatsTransportOptions.LeaseBucket"/>, and gives a lease up only after handing back, in order, what it
+/// held.</para>
+/// <para><b>Not guaranteed.</b> The partitions of a process that dies wait <see cref="NatsTransportOptions.LeaseDuration"/>
+/// for another process, and what it held comes back after <see cref="NatsTransportOptions.AckWait"/>. Offsets are stream sequences:
 /// increasing within a partition but not contiguous. Retry bookkeeping that JetStream lacks (attempts that do not count,
 /// the first failure time) is kept in process, so after a restart <c>DeliveryCount</c> may be higher than the attempts
 /// made. After a reconnect, a redelivery can wait up to <see cref="NatsTransportOptions.AckWait"/> (the server may
@@ -45,6 +47,8 @@ public sealed class NatsTransport : ITransport, IAsyncDisposable
     private readonly ConcurrentDictionary<string, Lazy<Task<NatsTopic>>> _topics = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string Topic, string Group), Lazy<Task<NatsGroup>>> _groups = new();
     private readonly CancellationTokenSource _closing = new();
+    private readonly NatsBucket _leases;
+    private readonly string _process = Guid.NewGuid().ToString("N");
     private int _roundRobin;
 
     /// <summary>Creates a transport; it connects on first use.</summary>
@@ -57,6 +61,7 @@ public sealed class NatsTransport : ITransport, IAsyncDisposable
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         DeadLetterStore = new NatsDeadLetterStore(_jetStream, _options);
         SequencePositions = new NatsSequencePositionStore(_jetStream, _options);
+        _leases = new NatsBucket(_jetStream, _options.LeaseBucket, _options.Replicas, _options.LeaseDuration);
     }
 
     /// <inheritdoc />
@@ -138,6 +143,9 @@ public sealed class NatsTransport : ITransport, IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _closing.CancelAsync();
+        var groups = _groups.Values.Where(g => g.IsValueCreated && g.Value.IsCompletedSuccessfully).Select(g => g.Value.Result.CloseAsync());
+        // Leases are given up while the connection is open, so other processes take the partitions over at once.
+        await Task.WhenAll(groups).WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         _closing.Dispose();
         if (_ownedConnection is not null)
         {
@@ -196,6 +204,6 @@ public sealed class NatsTransport : ITransport, IAsyncDisposable
         }
 
         await Task.WhenAll(creates);
-        return new NatsGroup(topic, group);
+        return new NatsGroup(topic, group, _leases, _process);
     }
 }

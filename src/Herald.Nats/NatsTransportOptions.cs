@@ -44,6 +44,15 @@ public sealed class NatsTransportOptions
     /// <summary>Gets or sets the key-value bucket that keeps dead letters. Default <c>herald-dead-letters</c>.</summary>
     public string DeadLetterBucket { get; set; } = "herald-dead-letters";
 
+    /// <summary>Gets or sets the key-value bucket that keeps which process holds which partition of each group. Default <c>herald-leases</c>.</summary>
+    public string LeaseBucket { get; set; } = "herald-leases";
+
+    /// <summary>Gets or sets how long a partition's lease lasts unrenewed. Default 15 seconds, from 3 seconds to 5 minutes.</summary>
+    /// <remarks>Leases are renewed every third of this. When a process dies, its partitions wait this long for another
+    /// process; a process cut off from the server stops handing out events after two thirds of it. Every application on
+    /// the server must use the same value: it is the lease bucket's <c>MaxAge</c>.</remarks>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(15);
+
     /// <summary>Gets or sets the key-value bucket that keeps reorder-buffer positions per group, topic and key. Default <c>herald-sequences</c>.</summary>
     public string SequenceBucket { get; set; } = "herald-sequences";
 
@@ -63,6 +72,9 @@ public sealed class NatsTransportOptions
         ArgumentException.ThrowIfNullOrEmpty(SubjectPrefix);
         ArgumentException.ThrowIfNullOrEmpty(DeadLetterBucket);
         ArgumentException.ThrowIfNullOrEmpty(SequenceBucket);
+        ArgumentException.ThrowIfNullOrEmpty(LeaseBucket);
+        ArgumentOutOfRangeException.ThrowIfLessThan(LeaseDuration, TimeSpan.FromSeconds(3), nameof(LeaseDuration));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(LeaseDuration, TimeSpan.FromMinutes(5), nameof(LeaseDuration));
         return this;
     }
 }

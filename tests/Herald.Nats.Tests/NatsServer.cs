@@ -58,6 +58,8 @@ public sealed class NatsServer : IAsyncLifetime
         PartitionsPerTopic = 4,
         DeadLetterBucket = $"{BucketPrefix}-{Guid.NewGuid():N}",
         SequenceBucket = $"{BucketPrefix}-{Guid.NewGuid():N}",
+        LeaseBucket = $"{BucketPrefix}-leases",
+        LeaseDuration = TimeSpan.FromSeconds(3),
     };
 
     public async ValueTask InitializeAsync()

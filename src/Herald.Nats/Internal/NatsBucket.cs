@@ -4,7 +4,8 @@ using NATS.Client.KeyValueStore;
 namespace Herald.Nats.Internal;
 
 /// <summary>A file-backed JetStream key-value bucket with history 1, created on first use.</summary>
-internal sealed class NatsBucket(INatsJSContext jetStream, string name, int replicas)
+/// <remarks>With a <c>maxAge</c>, an entry not written again within it is removed by the server: leases expire that way.</remarks>
+internal sealed class NatsBucket(INatsJSContext jetStream, string name, int replicas, TimeSpan maxAge = default)
 {
     private readonly NatsKVContext _kv = new(jetStream);
     private Task<INatsKVStore>? _store;
@@ -22,5 +23,11 @@ internal sealed class NatsBucket(INatsJSContext jetStream, string name, int repl
     }
 
     private async Task<INatsKVStore> CreateAsync() =>
-        await _kv.CreateOrUpdateStoreAsync(new NatsKVConfig(name) { Storage = NatsKVStorageType.File, History = 1, NumberOfReplicas = replicas });
+        await _kv.CreateOrUpdateStoreAsync(new NatsKVConfig(name)
+        {
+            Storage = NatsKVStorageType.File,
+            History = 1,
+            NumberOfReplicas = replicas,
+            MaxAge = maxAge,
+        });
 }

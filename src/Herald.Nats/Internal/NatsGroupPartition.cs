@@ -1,6 +1,6 @@
 namespace Herald.Nats.Internal;
 
-/// <summary>What the members of one consumer group in this process share about one partition: its owner and its retry bookkeeping.</summary>
+/// <summary>What the members of one consumer group in this process share about one partition: its lease, its owner and its retry bookkeeping.</summary>
 /// <remarks>
 /// JetStream counts every delivery in <c>NumDelivered</c>, including the ones Herald does not count as attempts: the
 /// events behind a failed one that are put back with it, an event deferred by an open circuit and the events handed
@@ -21,6 +21,15 @@ internal sealed class NatsGroupPartition(int partition)
 
     /// <summary>Gets or sets the reader that owns the partition now; <see langword="null"/> when no member does.</summary>
     public NatsPartitionReader? Owner { get; set; }
+
+    /// <summary>Gets or sets whether this process holds the partition's lease. Guarded by the group's lock.</summary>
+    public bool Leased { get; set; }
+
+    /// <summary>Gets or sets the revision of the lease entry this process last wrote.</summary>
+    public ulong LeaseRevision { get; set; }
+
+    /// <summary>Gets or sets when this process last wrote the lease.</summary>
+    public DateTimeOffset RenewedAt { get; set; }
 
     /// <summary>Gets or sets the task that completes once the previous owner has handed its deliveries back.</summary>
     public Task Released { get; set; } = Task.CompletedTask;

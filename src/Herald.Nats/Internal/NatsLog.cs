@@ -12,4 +12,7 @@ internal static partial class NatsLog
 
     [LoggerMessage(3, LogLevel.Warning, "Could not settle message {Sequence} of {Stream}; the server delivers it again.")]
     public static partial void SettleFailed(ILogger logger, ulong sequence, string stream, Exception exception);
+
+    [LoggerMessage(4, LogLevel.Warning, "Could not balance the partition leases of group {Group} on {Stream}; retrying.")]
+    public static partial void LeasesFailed(ILogger logger, string group, string stream, Exception exception);
 }
