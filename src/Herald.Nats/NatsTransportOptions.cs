@@ -30,9 +30,10 @@ public sealed class NatsTransportOptions
     /// <remarks>An outbox relay that republishes after a crash within this window publishes the event once.</remarks>
     public TimeSpan DuplicateWindow { get; set; } = TimeSpan.FromMinutes(2);
 
-    /// <summary>Gets or sets how long a delivered event may stay unsettled before the server delivers it again. Default 5 minutes.</summary>
-    /// <remarks>Longer than the slowest handler; a handler that runs longer is handled twice (at-least-once).</remarks>
-    public TimeSpan AckWait { get; set; } = TimeSpan.FromMinutes(5);
+    /// <summary>Gets or sets how long a delivered event may stay unsettled without word from its member before the server delivers it again. Default 30 seconds.</summary>
+    /// <remarks>A living member tells the server every third of this that it still holds its events, however long a
+    /// handler runs; so this is how long the events a dead member held stay out before another member gets them.</remarks>
+    public TimeSpan AckWait { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Gets or sets how many events of one partition a member holds unsettled at most. Default 256, from 1 to 10,000.</summary>
     public int MaxInFlightPerPartition { get; set; } = 256;

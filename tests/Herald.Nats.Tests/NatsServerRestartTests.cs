@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Herald.Conformance.Restarts;
 using static Herald.Nats.Tests.NatsTestSupport;
 
 namespace Herald.Nats.Tests;
@@ -63,6 +64,18 @@ public sealed class NatsServerRestartTests(NatsServer server)
         var handedOver = await ReceiveAsync(next, uncompleted.Count, TimeSpan.FromSeconds(20));
         Assert.Equal(uncompleted.Select(e => e.EventId).Order(), handedOver.Select(d => d.Envelope.EventId).Order());
         Assert.All(handedOver.GroupBy(d => d.Envelope.PartitionKey), k => Assert.Equal(k.Select(d => d.Envelope.Sequence).Order(), k.Select(d => d.Envelope.Sequence)));
+    }
+
+    [Fact]
+    public async Task HundredThousandEvents_ServerRestartedMidStream_EveryAcknowledgedEventChargedExactlyOnce()
+    {
+        var services = ServicesScript();
+        var options = server.NewOptions();
+        await BrokerRestartScenario.RunAsync(() => new NatsTransport(options), async () =>
+        {
+            await RunAsync(services, "--stop nats");
+            await RunAsync(services, "nats");
+        });
     }
 
     private static async Task SendWhenBackAsync(NatsTransport transport, string topic, Herald.Events.EventEnvelope envelope)

@@ -13,10 +13,9 @@ namespace Herald.Nats.Internal;
 /// sequences, only their count and the highest one (<c>NumAckPending</c>, <c>Delivered</c>), and holds every newer
 /// message until that many have arrived. This works because Herald completes a partition's events in order: every
 /// unacknowledged message lies above the ack floor.</para>
-/// <para>A pull request is never cancelled: messages the server sends to an abandoned request stay unacknowledged
-/// until <c>AckWait</c>. A reader that stops lets its request expire (<see cref="NatsTransportOptions.FetchExpiry"/>),
-/// then NAKs what it holds, in order and delayed past any pull request of its own the server may still hold, before
-/// the next owner starts.</para>
+/// <para>Pulls go through a <see cref="NatsPuller"/>, whose inbox outlives every request, so no delivery is lost to an
+/// abandoned one. A reader that stops lets its last request end, then NAKs what it holds, in order and delayed past
+/// any request of its own the server may still hold, before the next owner starts.</para>
 /// State is guarded by the listener's lock. (Just over 300 lines: the order gate, the pull loop and the hand-back share
 /// this state and one lifecycle; split, each part would have to expose the others' invariants.)
 /// </remarks>
@@ -43,7 +42,11 @@ internal sealed class NatsPartitionReader(NatsListener listener, NatsGroupPartit
 
     private NatsTopic Topic => Listener.Group.Topic;
 
-    public void Run(Task previous) => _run = RunAsync(previous);
+    public void Run(Task previous)
+    {
+        _run = RunAsync(previous);
+        _ = KeepAliveAsync();
+    }
 
     /// <summary>Stops pulling; the returned task completes once everything held is handed back to the server.</summary>
     public Task Stop()
@@ -135,42 +138,78 @@ internal sealed class NatsPartitionReader(NatsListener listener, NatsGroupPartit
     {
         await previous.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         var name = NatsNames.Consumer(Listener.Group.Name, Shared.Partition);
-        INatsJSConsumer? consumer = null;
-        while (!_stop.IsCancellationRequested)
+        var held = false;
+        await using (var puller = new NatsPuller(Topic, name, Add))
         {
-            try
+            while (!_stop.IsCancellationRequested)
             {
-                if (consumer is null)
+                try
                 {
-                    consumer = await Topic.JetStream.GetConsumerAsync(Topic.Stream, name, _stop.Token);
-                    Hold(consumer.Info.NumAckPending, consumer.Info.Delivered.StreamSeq);
-                }
-
-                var want = await RoomAsync();
-                if (want > 0)
-                {
-                    // Never cancelled (see remarks): it ends when full or when it expires.
-                    var fetch = new NatsJSFetchOpts { MaxMsgs = want, Expires = Topic.Options.FetchExpiry };
-                    await foreach (var message in consumer.FetchAsync<byte[]>(fetch, cancellationToken: CancellationToken.None))
+                    await puller.StartAsync(_stop.Token);
+                    if (!held)
                     {
-                        Add(message);
+                        var consumer = await Topic.JetStream.GetConsumerAsync(Topic.Stream, name, _stop.Token);
+                        Hold(consumer.Info.NumAckPending, consumer.Info.Delivered.StreamSeq);
+                        held = true;
+                    }
+
+                    var want = await RoomAsync();
+                    if (want > 0)
+                    {
+                        await puller.PullAsync(want, _stop.Token);
                     }
                 }
-            }
-            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
-            {
-                break;
-            }
+                catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+                {
+                    break;
+                }
 #pragma warning disable CA1031 // A lost connection or a restarting server must not end the reader: NATS.Net reconnects, the reader retries.
-            catch (Exception e)
+                catch (Exception e)
 #pragma warning restore CA1031
-            {
-                NatsLog.PullFailed(Topic.Logger, Topic.Stream, name, e);
-                await Task.Delay(Topic.Options.FetchExpiry, Topic.TimeProvider, _stop.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                {
+                    NatsLog.PullFailed(Topic.Logger, Topic.Stream, name, e);
+                    await Task.Delay(Topic.Options.FetchExpiry, Topic.TimeProvider, _stop.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                }
             }
         }
 
         await HandBackAsync();
+    }
+
+    /// <summary>Tells the server, every third of <c>AckWait</c>, that every message held is still being worked on.</summary>
+    /// <remarks>So <c>AckWait</c> bounds how long a dead member's messages stay out, not how long a handler may run: a
+    /// slow handler, or an event waiting behind a retried one, is not delivered again while this member lives.</remarks>
+    private async Task KeepAliveAsync()
+    {
+        var interval = Topic.Options.AckWait / 3;
+        while (!_stop.IsCancellationRequested)
+        {
+            await Task.Delay(interval, Topic.TimeProvider, _stop.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            List<INatsJSMsg<byte[]>> held;
+            lock (Listener.Sync)
+            {
+                if (_stopping)
+                {
+                    return;
+                }
+
+                held = [.. _outstanding.Values, .. _buffer.Values];
+            }
+
+            foreach (var message in held)
+            {
+                try
+                {
+                    await message.AckProgressAsync(cancellationToken: _stop.Token);
+                }
+#pragma warning disable CA1031 // Best effort: a message whose progress is not heard comes again after AckWait (at-least-once).
+                catch (Exception)
+#pragma warning restore CA1031
+                {
+                    break;
+                }
+            }
+        }
     }
 
     private void Hold(long pending, ulong through)
