@@ -102,6 +102,8 @@ internal sealed class NatsListener(NatsGroup group) : ITransportListener
         return await signal.WaitAsync(cancellationToken);
     }
 
+    /// <remarks>Returns once the ack is sent; its confirmation is awaited in the background (retried while the server is
+    /// away) and before the partition is handed to another member.</remarks>
     public async ValueTask CompleteAsync(TransportDelivery delivery, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(delivery);
@@ -120,7 +122,8 @@ internal sealed class NatsListener(NatsGroup group) : ITransportListener
         }
 
         state.Reader.Shared.Settled((ulong)delivery.Offset);
-        await state.Reader.SettleAsync(message, (ulong)delivery.Offset, ack: true, TimeSpan.Zero, cancellationToken);
+        state.Reader.Acknowledge(message, (ulong)delivery.Offset);
+        await ValueTask.CompletedTask;
     }
 
     public ValueTask RedeliverAsync(TransportDelivery delivery, TimeSpan delay, CancellationToken cancellationToken = default) =>

@@ -27,6 +27,7 @@ internal sealed class NatsPartitionReader(NatsListener listener, NatsGroupPartit
     private readonly SortedDictionary<ulong, INatsJSMsg<byte[]>> _buffer = [];
     private readonly SortedDictionary<ulong, INatsJSMsg<byte[]>> _outstanding = [];
     private readonly SortedSet<ulong> _awaiting = [];
+    private readonly HashSet<Task> _acks = [];
     private readonly CancellationTokenSource _stop = CancellationTokenSource.CreateLinkedTokenSource(listener.Group.Topic.Closing);
     private TaskCompletionSource? _room;
     private ulong _holdThrough;
@@ -221,15 +222,17 @@ internal sealed class NatsPartitionReader(NatsListener listener, NatsGroupPartit
         }
     }
 
-    /// <summary>Returns how many messages to pull now, waiting while the member holds its limit.</summary>
+    /// <summary>Returns how many messages to pull now, waiting while the member holds more than half its limit.</summary>
+    /// <remarks>Pulling as soon as one message is settled would turn a full member into one pull request per message.</remarks>
     private async Task<int> RoomAsync()
     {
         Task wait;
         var pullOne = false;
         lock (Listener.Sync)
         {
-            var room = Topic.Options.MaxInFlightPerPartition - _buffer.Count - _outstanding.Count;
-            if (room > 0 || _stopping)
+            var limit = Topic.Options.MaxInFlightPerPartition;
+            var room = limit - _buffer.Count - _outstanding.Count;
+            if (room >= Math.Max(1, limit / 2) || _stopping)
             {
                 return Math.Clamp(room, 0, MaxFetch);
             }
@@ -272,8 +275,46 @@ internal sealed class NatsPartitionReader(NatsListener listener, NatsGroupPartit
         }
     }
 
+    /// <summary>Acks a completed message with the server's confirmation, without making the member wait for it.</summary>
+    /// <remarks>One confirmed ack at a time per member would cap a partition at one event per round trip; the hand-back
+    /// waits for every ack still in flight, so the next owner never sees a completed event as pending.</remarks>
+    public void Acknowledge(INatsJSMsg<byte[]> message, ulong sequence)
+    {
+        var ack = SettleAsync(message, sequence, ack: true, TimeSpan.Zero, CancellationToken.None);
+        if (ack.IsCompleted)
+        {
+            return;
+        }
+
+        lock (Listener.Sync)
+        {
+            _acks.Add(ack);
+        }
+
+        _ = ack.ContinueWith(
+            static (done, state) =>
+            {
+                var reader = (NatsPartitionReader)state!;
+                lock (reader.Listener.Sync)
+                {
+                    reader._acks.Remove(done);
+                }
+            },
+            this,
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
+    }
+
     private async Task HandBackAsync()
     {
+        Task[] acks;
+        lock (Listener.Sync)
+        {
+            acks = [.. _acks];
+        }
+
+        await Task.WhenAll(acks);
         List<KeyValuePair<ulong, INatsJSMsg<byte[]>>> back;
         lock (Listener.Sync)
         {
