@@ -33,8 +33,7 @@ namespace Herald.Nats;
 /// for another process, and what it held comes back after <see cref="NatsTransportOptions.AckWait"/>. Offsets are stream sequences:
 /// increasing within a partition but not contiguous. Retry bookkeeping that JetStream lacks (attempts that do not count,
 /// the first failure time) is kept in process, so after a restart <c>DeliveryCount</c> may be higher than the attempts
-/// made. After a reconnect, a redelivery can wait up to <see cref="NatsTransportOptions.AckWait"/> (the server may
-/// hand it to a pull request that did not survive the reconnect). A group that joins reads the stream from its start. Streams keep events without limit; set retention on the
+/// made. A group that joins reads the stream from its start. Streams keep events without limit; set retention on the
 /// server.</para>
 /// </remarks>
 public sealed class NatsTransport : ITransport, IAsyncDisposable
