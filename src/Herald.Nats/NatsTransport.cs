@@ -63,8 +63,10 @@ public sealed class NatsTransport : ITransport, IAsyncDisposable
         _leases = new NatsBucket(_jetStream, _options.LeaseBucket, _options.Replicas, _options.LeaseDuration);
     }
 
-    /// <inheritdoc />
-    public TransportCapabilities Capabilities => TransportCapabilities.Durable | TransportCapabilities.DurableOffsets;
+    /// <summary>Gets <see cref="TransportCapabilities.Durable"/> (PubAck from a file-backed stream),
+    /// <see cref="TransportCapabilities.Replay"/> (streams keep events after consumption; a group that joins reads from
+    /// the start) and <see cref="TransportCapabilities.DurableOffsets"/> (acks are the server's).</summary>
+    public TransportCapabilities Capabilities => TransportCapabilities.Durable | TransportCapabilities.Replay | TransportCapabilities.DurableOffsets;
 
     /// <summary>Gets the dead-letter store: the JetStream key-value bucket <see cref="NatsTransportOptions.DeadLetterBucket"/>.</summary>
     public IDeadLetterStore DeadLetterStore { get; }
