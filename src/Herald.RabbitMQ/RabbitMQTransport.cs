@@ -27,6 +27,9 @@ namespace Herald.RabbitMQ;
 /// and a member of another process that takes the partition over does not wait out the delay.</para>
 /// <para><b>Dead letters.</b> <see cref="DeadLetterStore"/> keeps them in a durable RabbitMQ stream (a log of saves and
 /// removals, replayed at first use and tailed). Redrive topics are ordinary exchanges that only the failed group binds.</para>
+/// <para><b>Acknowledgements.</b> A delivery is acknowledged after it was handled, just after <c>CompleteAsync</c> returns:
+/// a background flush per partition sends one <c>multiple</c> acknowledgement for every delivery completed since its last,
+/// and a rewind or a rebalance sends the pending ones before it closes the consumer, so it returns the uncompleted only.</para>
 /// <para><b>Recovery.</b> The connection recovers by itself (the client's automatic connection and topology recovery);
 /// consumers are restored and unacknowledged deliveries come again (at-least-once). Thread-safe; one per application.</para>
 /// </remarks>
@@ -222,8 +225,11 @@ public sealed class RabbitMQTransport : ITransport, IAsyncDisposable
             }
 
             var connection = await ConnectionAsync(cancellationToken);
+            // No limiter on outstanding confirms (the constructor's default, said explicitly): the callers' awaits bound them,
+            // and the client's throttling limiter would delay publishes by up to a second and fail them beyond its queue.
             return _publisher ??= await connection.CreateChannelAsync(
-                new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), cancellationToken);
+                new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true,
+                    outstandingPublisherConfirmationsRateLimiter: null), cancellationToken);
         }
         finally
         {

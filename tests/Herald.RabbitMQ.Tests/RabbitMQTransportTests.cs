@@ -165,6 +165,31 @@ public sealed class RabbitMQTransportTests(RabbitMQBroker broker) : IAsyncLifeti
     }
 
     [Fact]
+    public async Task CompleteAsync_OutOfOrderFewerThanABatch_OnlyUncompletedComeAgainAfterLeaving()
+    {
+        var token = TestContext.Current.CancellationToken;
+        var transport = Transport();
+        var leaving = await ListenAsync(transport, "orders", "billing");
+        for (var sequence = 0; sequence < 10; sequence++)
+        {
+            await transport.SendAsync("orders", Envelope("order-1", sequence), token);
+        }
+
+        // Fewer completions than a batch (a quarter of the prefetch), some above an uncompleted delivery: leaving
+        // acknowledges every one of them before the channel closes, so none comes again.
+        var first = await ReceiveAsync(leaving, 10, Timeout);
+        foreach (var index in new[] { 3, 0, 1, 7 })
+        {
+            await leaving.CompleteAsync(first[index], token);
+        }
+
+        _listeners.Remove(leaving);
+        await leaving.DisposeAsync();
+        var again = await ReceiveAsync(await ListenAsync(transport, "orders", "billing"), 10, TimeSpan.FromSeconds(2));
+        Assert.Equal(new[] { 2, 4, 5, 6, 8, 9 }.Select(i => first[i].Envelope.EventId), again.Select(d => d.Envelope.EventId));
+    }
+
+    [Fact]
     public async Task RedeliverAsync_WithDelay_PartitionWaitsThenComesAgainInOrder()
     {
         var token = TestContext.Current.CancellationToken;

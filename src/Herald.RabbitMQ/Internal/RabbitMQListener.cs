@@ -50,8 +50,15 @@ internal sealed class RabbitMQListener : ITransportListener
     public async ValueTask<bool> WaitToReceiveAsync(CancellationToken cancellationToken = default) =>
         !_disposed.IsCancellationRequested && await _ready.Reader.WaitToReadAsync(cancellationToken) && !_disposed.IsCancellationRequested;
 
-    public ValueTask CompleteAsync(TransportDelivery delivery, CancellationToken cancellationToken = default) =>
-        delivery?.State is Receipt receipt ? receipt.Consumer.CompleteAsync(receipt.Tag, cancellationToken) : ValueTask.CompletedTask;
+    public ValueTask CompleteAsync(TransportDelivery delivery, CancellationToken cancellationToken = default)
+    {
+        if (delivery?.State is Receipt receipt)
+        {
+            receipt.Consumer.Complete(receipt.Tag);
+        }
+
+        return ValueTask.CompletedTask;
+    }
 
     public ValueTask RedeliverAsync(TransportDelivery delivery, TimeSpan delay, CancellationToken cancellationToken = default) =>
         RewindAsync(delivery, delay, failed: true, cancellationToken);
