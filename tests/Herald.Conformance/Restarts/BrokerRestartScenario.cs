@@ -24,8 +24,9 @@ public sealed record PaymentRequested(string OrderId, int Amount);
 /// <remarks>Publishers that fail while the broker is away retry with the same event id, as an application would.</remarks>
 public static class BrokerRestartScenario
 {
-    /// <summary>Runs the scenario; <paramref name="restart"/> stops and starts the broker, once, a third of the way in.</summary>
-    public static async Task RunAsync(Func<ITransport> transport, Func<Task> restart, int events = 100_000, int keys = 1_000, TimeSpan? drain = null)
+    /// <summary>Runs the scenario; <paramref name="restart"/> stops and starts the broker, once, a third of the way in;
+    /// <paramref name="cleanUp"/> runs on the application's transport once it has stopped.</summary>
+    public static async Task RunAsync(Func<ITransport> transport, Func<Task> restart, Func<ITransport, Task>? cleanUp = null, int events = 100_000, int keys = 1_000, TimeSpan? drain = null)
     {
         ArgumentNullException.ThrowIfNull(transport);
         ArgumentNullException.ThrowIfNull(restart);
@@ -93,6 +94,10 @@ public static class BrokerRestartScenario
         finally
         {
             await host.StopAsync(CancellationToken.None);
+            if (cleanUp is not null)
+            {
+                await cleanUp(host.Services.GetRequiredService<ITransport>());
+            }
         }
     }
 
