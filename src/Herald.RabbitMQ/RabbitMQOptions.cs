@@ -25,8 +25,15 @@ public sealed class RabbitMQOptions
     /// <summary>Gets or sets how long the client waits between attempts to reconnect after losing the broker. Default 2 seconds.</summary>
     public TimeSpan NetworkRecoveryInterval { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>Gets or sets how often a process checks its share of each group's partitions against the other processes'. Default 2 seconds, from 100 ms to 1 minute.</summary>
+    /// <remarks>A process that joins a group gets partitions within about two of these; a process that dies without
+    /// closing its connection gives them up when the broker notices (its connection heartbeat, 60 s by default).</remarks>
+    public TimeSpan RebalanceInterval { get; set; } = TimeSpan.FromSeconds(2);
+
     internal void Validate()
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(RebalanceInterval, TimeSpan.FromMilliseconds(100));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(RebalanceInterval, TimeSpan.FromMinutes(1));
         ArgumentNullException.ThrowIfNull(Uri);
         ArgumentOutOfRangeException.ThrowIfLessThan(Partitions, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(Partitions, 256);

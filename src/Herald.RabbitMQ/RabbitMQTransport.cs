@@ -19,8 +19,12 @@ namespace Herald.RabbitMQ;
 /// <para><b>Publishing.</b> Persistent messages on a channel with publisher confirms: an awaited <see cref="SendAsync"/>
 /// means every bound quorum queue has the event in its replicated, fsynced log. The envelope travels in CloudEvents binary
 /// mode with the AMQP binding's names (<c>cloudEvents_*</c> headers, the content-type property, data as the body).</para>
-/// <para><b>Ordering.</b> Members of a group in this process split the partitions; across processes each partition
-/// queue has one active consumer at a time, so one member handles a partition and its keys stay in order.</para>
+/// <para><b>Ordering and spread.</b> A process consumes a partition only while it holds the partition's lock, an
+/// exclusive queue on a connection of its own; processes take shares in proportion to their members (counted as the
+/// consumers of the group's <c>.members</c> queue) every <see cref="RabbitMQOptions.RebalanceInterval"/>, and a dead
+/// process's locks go with its connection. Members of a group in this process split the process's partitions. Each
+/// partition queue also has a single active consumer, so one member at a time handles a partition and its keys stay
+/// in order even while a lock changes hands.</para>
 /// <para><b>Retries.</b> A redelivery closes the partition's consumer, which returns the failed event and everything after
 /// it to the head of the quorum queue, in order, and consumes it again after the delay. The delivery count, first
 /// failure and delay are kept in this process's memory: after a restart the event comes again at once and counts from 1,
@@ -94,7 +98,7 @@ public sealed class RabbitMQTransport : ITransport, IAsyncDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(group);
         var exchange = await DeclareExchangeAsync(topic, cancellationToken);
-        var members = _groups.GetOrAdd((topic, group), static (k, o) => new RabbitMQGroup(o.NamePrefix, k.Topic, k.Group, o.Partitions), _options);
+        var members = _groups.GetOrAdd((topic, group), static (k, t) => new RabbitMQGroup(t._options, k.Topic, k.Group, t._timeProvider), this);
         await DeclareAsync(members.Queue(0), channel => DeclareQueuesAsync(channel, exchange, members), cancellationToken);
         var listener = new RabbitMQListener(members, await ConnectionAsync(cancellationToken), _options, _timeProvider);
         await members.JoinAsync(listener, cancellationToken);
@@ -130,6 +134,8 @@ public sealed class RabbitMQTransport : ITransport, IAsyncDisposable
     /// <summary>Closes the publishing channel and, unless it was handed in, the connection.</summary>
     public async ValueTask DisposeAsync()
     {
+        // Partitions are given back while the connection is open, so other processes take them over at once.
+        await Task.WhenAll(_groups.Values.Select(g => g.CloseAsync()));
         await _deadLetters.DisposeAsync();
         if (Interlocked.Exchange(ref _publisher, null) is { } publisher)
         {
@@ -153,6 +159,8 @@ public sealed class RabbitMQTransport : ITransport, IAsyncDisposable
             {
                 await channel.QueueDeleteAsync(group.Queue(partition), ifUnused: false, ifEmpty: false, cancellationToken: cancellationToken);
             }
+
+            await channel.QueueDeleteAsync(group.Presence, ifUnused: false, ifEmpty: false, cancellationToken: cancellationToken);
         }
 
         await channel.QueueDeleteAsync(_deadLetters.Stream, ifUnused: false, ifEmpty: false, cancellationToken: cancellationToken);

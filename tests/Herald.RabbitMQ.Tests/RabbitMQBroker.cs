@@ -69,6 +69,7 @@ public sealed class RabbitMQBroker : IAsyncLifetime
         NamePrefix = $"herald-test.{Guid.NewGuid():N}.",
         Partitions = 4,
         NetworkRecoveryInterval = TimeSpan.FromMilliseconds(500),
+        RebalanceInterval = TimeSpan.FromMilliseconds(200),
     };
 
     /// <summary>Creates a transport over the shared connection.</summary>

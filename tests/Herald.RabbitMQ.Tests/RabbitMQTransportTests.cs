@@ -126,41 +126,99 @@ public sealed class RabbitMQTransportTests(RabbitMQBroker broker) : IAsyncLifeti
     }
 
     [Fact]
-    public async Task ListenAsync_MemberOfAnotherProcessTakesOver_EachKeyCompletedOnceInOrder()
+    public async Task TwoProcesses_SharePartitions_ThenOneLeaves_EachKeyCompletedOnceInOrder()
     {
-        // Two transports on one connection behave as two processes: the broker's single active consumer decides.
+        // Two transports behave as two processes: partition locks spread the partitions, single active consumer guards order.
+        var token = TestContext.Current.CancellationToken;
         var first = Transport();
         var second = Transport(first.Options);
         var leaving = await ListenAsync(first, "orders", "billing");
-        var waiting = await ListenAsync(second, "orders", "billing");
+        var staying = await ListenAsync(second, "orders", "billing");
         var keys = Enumerable.Range(0, 8).Select(i => $"order-{i}").ToArray();
-        for (var sequence = 0; sequence < 10; sequence++)
+        var completed = new List<(string Process, TransportDelivery Delivery)>();
+        using var stopLeaving = CancellationTokenSource.CreateLinkedTokenSource(token);
+        using var stopStaying = CancellationTokenSource.CreateLinkedTokenSource(token);
+        var loops = new[] { ConsumeAsync("leaving", leaving, stopLeaving.Token), ConsumeAsync("staying", staying, stopStaying.Token) };
+        var sequence = 0;
+        for (; Count("staying") == 0 || Count("leaving") == 0; sequence++)
+        {
+            Assert.True(sequence < 100, "The partitions were not shared between the two processes.");
+            foreach (var key in keys)
+            {
+                await first.SendAsync("orders", Envelope(key, sequence), token);
+            }
+
+            await Task.Delay(100, token);
+        }
+
+        await stopLeaving.CancelAsync();
+        await loops[0];
+        _listeners.Remove(leaving);
+        await leaving.DisposeAsync();
+        var end = sequence + 5;
+        for (; sequence < end; sequence++)
         {
             foreach (var key in keys)
             {
-                await first.SendAsync("orders", Envelope(key, sequence), TestContext.Current.CancellationToken);
+                await first.SendAsync("orders", Envelope(key, sequence), token);
             }
         }
 
-        var completed = new List<TransportDelivery>();
-        foreach (var delivery in (await ReceiveAsync(leaving, 80, Timeout)).Take(30))
+        var deadline = DateTime.UtcNow + Timeout;
+        while (Count(null) < keys.Length * end && DateTime.UtcNow < deadline)
         {
-            await leaving.CompleteAsync(delivery, TestContext.Current.CancellationToken);
-            completed.Add(delivery);
+            await Task.Delay(50, token);
         }
 
-        _listeners.Remove(leaving);
-        await leaving.DisposeAsync();
-        foreach (var delivery in await ReceiveAsync(waiting, 50, Timeout))
+        await stopStaying.CancelAsync();
+        await loops[1];
+        lock (completed)
         {
-            await waiting.CompleteAsync(delivery, TestContext.Current.CancellationToken);
-            completed.Add(delivery);
+            Assert.Equal(keys.Length * end, completed.Count);
+            foreach (var key in completed.GroupBy(c => c.Delivery.Envelope.PartitionKey))
+            {
+                Assert.Equal(Enumerable.Range(0, end).Select(i => (long?)i), key.Select(c => c.Delivery.Envelope.Sequence));
+            }
+
+            // Each process had partitions of its own, and each partition changed hands at most once (when the first left).
+            Assert.All(completed.GroupBy(c => c.Delivery.Partition), p => Assert.InRange(p.Zip(p.Skip(1)).Count(x => x.First.Process != x.Second.Process), 0, 1));
         }
 
-        Assert.Equal(80, completed.Count);
-        foreach (var key in completed.GroupBy(d => d.Envelope.PartitionKey))
+        int Count(string? process)
         {
-            Assert.Equal(Enumerable.Range(0, 10).Select(i => (long?)i), key.Select(d => d.Envelope.Sequence));
+            lock (completed)
+            {
+                return completed.Count(c => process is null || c.Process == process);
+            }
+        }
+
+        async Task ConsumeAsync(string process, ITransportListener listener, CancellationToken stop)
+        {
+            var batch = new List<TransportDelivery>();
+            try
+            {
+                while (!stop.IsCancellationRequested)
+                {
+                    batch.Clear();
+                    if (listener.TryReceive(batch, 16) == 0)
+                    {
+                        await listener.WaitToReceiveAsync(stop);
+                        continue;
+                    }
+
+                    foreach (var delivery in batch)
+                    {
+                        await listener.CompleteAsync(delivery, stop);
+                        lock (completed)
+                        {
+                            completed.Add((process, delivery));
+                        }
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+            }
         }
     }
 

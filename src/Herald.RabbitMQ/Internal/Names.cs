@@ -21,6 +21,12 @@ internal static class Names
     public static string Queue(string prefix, string topic, string group, int partition) =>
         Checked($"{prefix}{topic}.{group}.{RoutingKey(partition)}");
 
+    /// <summary>Names the exclusive queue whose holder consumes the partition (see <see cref="RabbitMQLeases"/>).</summary>
+    public static string Lock(string prefix, string topic, string group, int partition) => Checked(Queue(prefix, topic, group, partition) + ".lock");
+
+    /// <summary>Names the queue whose consumers are the group's members in every process.</summary>
+    public static string Presence(string prefix, string topic, string group) => Checked($"{prefix}{topic}.{group}.members");
+
     private static string Checked(string name) =>
         System.Text.Encoding.UTF8.GetByteCount(name) <= MaxNameBytes ? name
         : throw new ArgumentException($"The RabbitMQ name '{name}' is longer than {MaxNameBytes} bytes; use shorter topic, group or prefix names.");

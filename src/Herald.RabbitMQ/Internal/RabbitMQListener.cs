@@ -72,6 +72,11 @@ internal sealed class RabbitMQListener : ITransportListener
         await _gate.WaitAsync(cancellationToken);
         try
         {
+            if (_disposed.IsCancellationRequested)
+            {
+                partitions = []; // Leaving: a rebalance that still counts this member gives it nothing.
+            }
+
             foreach (var (partition, consumer) in _assigned.Where(a => !partitions.Contains(a.Key)).ToList())
             {
                 _assigned.Remove(partition);
@@ -111,8 +116,9 @@ internal sealed class RabbitMQListener : ITransportListener
         }
 
         await _disposed.CancelAsync();
-        await _group.LeaveAsync(this);
+        // Its consumers closed first (returning what it held), then the partitions go to the other members or processes.
         await AssignAsync([], CancellationToken.None);
+        await _group.LeaveAsync(this);
         _ready.Writer.TryComplete();
         while (_ready.Reader.TryRead(out _))
         {
