@@ -232,6 +232,13 @@ internal sealed class NatsPartitionReader(NatsListener listener, NatsGroupPartit
         {
             var limit = Topic.Options.MaxInFlightPerPartition;
             var room = limit - _buffer.Count - _outstanding.Count;
+            if (_holdCount > 0 && !_stopping)
+            {
+                // Taking over: the unacknowledged messages held back for can outnumber the window (acks lost while the
+                // server restarted count too), so pull past it until they are all here; the consumer's MaxAckPending bounds it.
+                return MaxFetch;
+            }
+
             if (room >= Math.Max(1, limit / 2) || _stopping)
             {
                 return Math.Clamp(room, 0, MaxFetch);

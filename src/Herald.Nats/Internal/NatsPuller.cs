@@ -29,6 +29,7 @@ internal sealed class NatsPuller : IAsyncDisposable
     private Task _receiving = Task.CompletedTask;
     private TaskCompletionSource? _request;
     private long _remaining;
+    private int _status;
 
     public NatsPuller(NatsTopic topic, string consumer, Action<INatsJSMsg<byte[]>> deliver)
     {
@@ -78,6 +79,12 @@ internal sealed class NatsPuller : IAsyncDisposable
         {
             // Forgotten by the server (it restarted) or answered late: the next request starts afresh.
         }
+
+        if (Interlocked.Exchange(ref _status, 0) == 503)
+        {
+            // No responders: JetStream is still starting after a restart. Asking again at once would only spin.
+            await Task.Delay(_topic.Options.FetchExpiry, _topic.TimeProvider, cancellationToken);
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -98,7 +105,8 @@ internal sealed class NatsPuller : IAsyncDisposable
             {
                 if (status.Code != 100)
                 {
-                    // 408 request expired, 409 consumer deleted or leadership changed, 404 nothing (never asked for).
+                    // 408 request expired, 409 consumer deleted or leadership changed, 503 no responders, 404 nothing.
+                    Volatile.Write(ref _status, status.Code);
                     End();
                 }
 
