@@ -104,7 +104,7 @@ internal sealed class NatsListener(NatsGroup group) : ITransportListener
 
     /// <remarks>Returns once the ack is sent; its confirmation is awaited in the background (retried while the server is
     /// away) and before the partition is handed to another member.</remarks>
-    public async ValueTask CompleteAsync(TransportDelivery delivery, CancellationToken cancellationToken = default)
+    public ValueTask CompleteAsync(TransportDelivery delivery, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(delivery);
         if (delivery.State is not DeliveryState state)
@@ -117,13 +117,13 @@ internal sealed class NatsListener(NatsGroup group) : ITransportListener
         {
             if (!state.Reader.TrySettle(state, (ulong)delivery.Offset, out message))
             {
-                return;
+                return ValueTask.CompletedTask;
             }
         }
 
         state.Reader.Shared.Settled((ulong)delivery.Offset);
         state.Reader.Acknowledge(message, (ulong)delivery.Offset);
-        await ValueTask.CompletedTask;
+        return ValueTask.CompletedTask;
     }
 
     public ValueTask RedeliverAsync(TransportDelivery delivery, TimeSpan delay, CancellationToken cancellationToken = default) =>

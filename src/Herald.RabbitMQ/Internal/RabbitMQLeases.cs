@@ -21,15 +21,13 @@ namespace Herald.RabbitMQ.Internal;
 #pragma warning disable CA1001 // Each run disposes its own token source when it ends; Stop only cancels it.
 internal sealed class RabbitMQLeases(RabbitMQGroup group, RabbitMQOptions options, TimeProvider timeProvider)
 {
+    // The partitions this process holds locks for; read and written by the rounds only.
     private readonly HashSet<int> _held = [];
     private readonly List<string> _presence = [];
     private CancellationTokenSource? _stop;
     private Task _run = Task.CompletedTask;
     private IConnection? _connection;
     private IChannel? _presenceChannel;
-
-    /// <summary>Gets the partitions this process holds; read and written by the rounds only.</summary>
-    public IReadOnlyCollection<int> Held => _held;
 
     /// <summary>Starts the rounds. Caller holds the group's gate.</summary>
     public void Start()
