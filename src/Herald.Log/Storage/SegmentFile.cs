@@ -62,6 +62,10 @@ internal sealed class SegmentFile : IDisposable
         _writable = writable;
     }
 
+    /// <summary>Gets or sets the observer told, after every fsync of a log file, its path and the size that reached the disk.</summary>
+    /// <remarks>For the crash tests' simulated power cuts, which keep what was fsynced and only some of the rest.</remarks>
+    internal static Action<string, long>? Synced { get; set; }
+
     /// <summary>Gets the offset of the segment's first record.</summary>
     public long BaseOffset { get; }
 
@@ -182,7 +186,11 @@ internal sealed class SegmentFile : IDisposable
 
     /// <summary>Flushes the log file to disk: all that durability needs, since the indexes are hints that opening rebuilds.</summary>
     /// <remarks>A flush failure is fatal for the log: callers must not retry it, since the kernel may have dropped the dirty pages.</remarks>
-    public void Flush() => RandomAccess.FlushToDisk(_log);
+    public void Flush()
+    {
+        RandomAccess.FlushToDisk(_log);
+        Synced?.Invoke(LogPath, Size);
+    }
 
     /// <summary>Flushes the log and both index files, so that a clean reopen finds the indexes whole.</summary>
     public void FlushAll()
