@@ -17,6 +17,7 @@ public sealed class EventLog : IDisposable, IAsyncDisposable
     private readonly Lock _lock = new();
     private readonly Dictionary<string, LogTopic> _topics = new(StringComparer.Ordinal);
     private readonly List<LogRecovery> _recoveries = [];
+    private readonly List<LogDamage> _damaged = [];
     private readonly DirectoryLock _directoryLock;
     private readonly ITimer _cleanup;
     private readonly Lock _cleanupLock = new();
@@ -39,6 +40,18 @@ public sealed class EventLog : IDisposable, IAsyncDisposable
 
     /// <summary>Gets the torn tails that opening the log truncated.</summary>
     public IReadOnlyList<LogRecovery> Recoveries => _recoveries;
+
+    /// <summary>Gets the partitions and topics that opening found damaged: they refuse appends and reads until repaired.</summary>
+    public IReadOnlyList<LogDamage> Damaged
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _damaged];
+            }
+        }
+    }
 
     /// <summary>Gets the consumer groups and their committed offsets.</summary>
     public Groups.ConsumerGroups Groups { get; }

@@ -92,6 +92,9 @@ public sealed partial class LogPartition : IDisposable
     /// <summary>Gets the number of segment files.</summary>
     public int SegmentCount => Volatile.Read(ref _segments).Length;
 
+    /// <summary>Gets the damage that keeps the partition from serving, or <see langword="null"/> when it serves.</summary>
+    public LogDamage? Damage { get; private set; }
+
     /// <summary>Gets the failure that stopped the partition's writer, if any.</summary>
     public Exception? Failure => Volatile.Read(ref _failure);
 
