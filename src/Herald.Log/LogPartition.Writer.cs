@@ -95,7 +95,14 @@ public sealed partial class LogPartition
 
     private void Write(PendingBatches batches)
     {
-        batches.Seal();
+        // Everything written since the last fsync is one commit group, which a power cut may tear in any page; the stamp
+        // lets recovery tell whole batches of that group from acknowledged ones (see CommitGroup).
+        if (_unsyncedFrom < 0)
+        {
+            _unsyncedFrom = batches.FirstOffset;
+        }
+
+        batches.Seal(_unsyncedFrom);
         long end = 0;
         for (var i = 0; i < batches.BatchCount; i++)
         {
@@ -130,6 +137,7 @@ public sealed partial class LogPartition
         _active.Flush();
         _lastFlushAt = _time.GetTimestamp();
         _unflushed = false;
+        _unsyncedFrom = -1;
     }
 
     private void RollIfDue(int batchBytes, long baseOffset)
@@ -147,6 +155,12 @@ public sealed partial class LogPartition
 
         // The sealed segment is flushed whatever the policy, so that only the active segment can ever hold a torn tail.
         _active.Seal();
+        if (_unsyncedFrom >= 0)
+        {
+            // The sealed segment is on disk: later groups start in the new one (stamps fit its int32 offsets).
+            _unsyncedFrom = baseOffset;
+        }
+
         var next = SegmentFile.Create(Directory, baseOffset, _options.IndexIntervalBytes);
         LogDirectory.Sync(Directory);
         lock (_segmentLock)

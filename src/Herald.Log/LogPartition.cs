@@ -40,6 +40,7 @@ public sealed partial class LogPartition : IDisposable
     private long _activeStartedAt;
     private long _lastFlushAt;
     private bool _unflushed;
+    private long _unsyncedFrom = -1;
 
     private LogPartition(string topic, int id, string directory, TopicOptions options, TimeProvider time, SegmentFile[] segments)
     {

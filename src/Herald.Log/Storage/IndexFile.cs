@@ -16,7 +16,8 @@ namespace Herald.Log.Storage;
 internal abstract class IndexFile<TEntry> : IDisposable
     where TEntry : struct, IEquatable<TEntry>
 {
-    private readonly SafeFileHandle _file;
+    private const int ChunkEntries = 8192;
+    private readonly SafeFileHandle? _file;
     private readonly int _entrySize;
 
     // Entries [0, Count) are the index; [Count, end) are loaded entries a rebuild may still repeat. The first _saved
@@ -25,13 +26,26 @@ internal abstract class IndexFile<TEntry> : IDisposable
     private long _fileLength;
 
     /// <summary>Opens or creates the index file at <paramref name="path"/>; <see cref="FileMode.Create"/> empties it.</summary>
-    protected IndexFile(string path, FileMode mode, int entrySize)
+    /// <remarks>Read-only, a missing file is an empty index, and nothing is ever written: the entries live in memory.</remarks>
+    protected IndexFile(string path, FileMode mode, int entrySize, bool readOnly)
     {
         Path = path;
         _entrySize = entrySize;
-        _file = File.OpenHandle(path, mode, FileAccess.ReadWrite, FileShare.Read);
-        _fileLength = RandomAccess.GetLength(_file);
+        if (readOnly)
+        {
+            _file = File.Exists(path) ? File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite) : null;
+            IsReadOnly = true;
+        }
+        else
+        {
+            _file = File.OpenHandle(path, mode, FileAccess.ReadWrite, FileShare.Read);
+        }
+
+        _fileLength = _file is null ? 0 : RandomAccess.GetLength(_file);
     }
+
+    /// <summary>Gets a value indicating whether the file is never written.</summary>
+    public bool IsReadOnly { get; }
 
     /// <summary>Gets the path of the index file.</summary>
     public string Path { get; }
@@ -56,6 +70,11 @@ internal abstract class IndexFile<TEntry> : IDisposable
     public void Save()
     {
         Drop();
+        if (_file is null || IsReadOnly)
+        {
+            return;
+        }
+
         if (_saved < Count)
         {
             Write();
@@ -64,33 +83,59 @@ internal abstract class IndexFile<TEntry> : IDisposable
         if (_fileLength != (long)Count * _entrySize)
         {
             _fileLength = (long)Count * _entrySize;
-            RandomAccess.SetLength(_file, _fileLength);
+            RandomAccess.SetLength(_file!, _fileLength);
         }
     }
 
     /// <summary>Flushes the file to disk.</summary>
-    public void Flush() => RandomAccess.FlushToDisk(_file);
+    public void Flush()
+    {
+        if (_file is not null && !IsReadOnly)
+        {
+            RandomAccess.FlushToDisk(_file);
+        }
+    }
 
     /// <inheritdoc/>
-    public void Dispose() => _file.Dispose();
+    public void Dispose() => _file?.Dispose();
 
-    /// <summary>Reads the file's entries up to the first that <paramref name="follows"/> rejects after the one before it (or <paramref name="start"/>).</summary>
-    protected void LoadEntries(TEntry start, Func<TEntry, TEntry, bool> follows)
+    /// <summary>Reads the file's entries up to the first that <paramref name="follows"/> rejects after the one before it (or <paramref name="start"/>), and at most <paramref name="maxEntries"/>.</summary>
+    /// <remarks>Reads in chunks: the file's length is not trusted (a sparse or damaged index may claim gigabytes).</remarks>
+    protected void LoadEntries(TEntry start, Func<TEntry, TEntry, bool> follows, long maxEntries)
     {
         System.Diagnostics.Debug.Assert(Entries.Count == 0, "An index loads once, before any entry is added.");
-        var bytes = new byte[(int)Math.Min(_fileLength / _entrySize, int.MaxValue / _entrySize) * _entrySize];
-        var read = bytes.Length == 0 ? 0 : RandomAccess.Read(_file, bytes, 0);
-        var last = start;
-        for (var i = 0; i + _entrySize <= read; i += _entrySize)
+        var limit = Math.Min(_fileLength / _entrySize, Math.Max(0, maxEntries));
+        var bytes = ArrayPool<byte>.Shared.Rent(ChunkEntries * _entrySize);
+        try
         {
-            var entry = ReadEntry(bytes.AsSpan(i, _entrySize));
-            if (!follows(last, entry))
+            var last = start;
+            for (long loaded = 0; loaded < limit;)
             {
-                break;
-            }
+                var want = (int)Math.Min(ChunkEntries, limit - loaded) * _entrySize;
+                var read = RandomAccess.Read(_file!, bytes.AsSpan(0, want), loaded * _entrySize);
+                for (var i = 0; i + _entrySize <= read; i += _entrySize)
+                {
+                    var entry = ReadEntry(bytes.AsSpan(i, _entrySize));
+                    if (!follows(last, entry))
+                    {
+                        limit = 0;
+                        break;
+                    }
 
-            last = entry;
-            Entries.Add(entry);
+                    last = entry;
+                    Entries.Add(entry);
+                }
+
+                loaded += ChunkEntries;
+                if (read < want)
+                {
+                    break;
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(bytes);
         }
 
         Count = _saved = Entries.Count;
@@ -141,7 +186,7 @@ internal abstract class IndexFile<TEntry> : IDisposable
                 WriteEntry(bytes.Slice((i - _saved) * _entrySize, _entrySize), Entries[i]);
             }
 
-            RandomAccess.Write(_file, bytes, (long)_saved * _entrySize);
+            RandomAccess.Write(_file!, bytes, (long)_saved * _entrySize);
             _fileLength = Math.Max(_fileLength, (long)Count * _entrySize);
             _saved = Count;
         }

@@ -12,14 +12,18 @@ namespace Herald.Log.Storage;
 /// </para>
 /// <para>Written and rebuilt as every <see cref="IndexFile{TEntry}"/> is.</para>
 /// </remarks>
-internal sealed class OffsetIndex(string path, FileMode mode) : IndexFile<(int RelativeOffset, int Position)>(path, mode, EntrySize)
+internal sealed class OffsetIndex(string path, FileMode mode, bool readOnly = false) : IndexFile<(int RelativeOffset, int Position)>(path, mode, EntrySize, readOnly)
 {
     /// <summary>The bytes of one entry.</summary>
     public const int EntrySize = 8;
 
     /// <summary>Reads the file's entries up to the first that is out of order or points at or past <paramref name="logLength"/>.</summary>
+    /// <remarks>Each entry names a distinct batch, and a batch takes at least a header: the log's length bounds the entries read.</remarks>
     public void Load(long logLength) =>
-        LoadEntries((0, 0), (last, next) => next.RelativeOffset > last.RelativeOffset && next.Position > last.Position && next.Position < logLength);
+        LoadEntries((0, 0), (last, next) => next.RelativeOffset > last.RelativeOffset && next.Position > last.Position && next.Position < logLength, MaxEntries(logLength));
+
+    /// <summary>Returns how many entries a log of <paramref name="logLength"/> bytes can have: one per batch after the first.</summary>
+    public static long MaxEntries(long logLength) => logLength / RecordBatchLayout.RecordsPosition;
 
     /// <summary>Adds an entry in memory; <see cref="IndexFile{TEntry}.Save"/> writes it unless the file holds it already.</summary>
     public void Add(int relativeOffset, int position)

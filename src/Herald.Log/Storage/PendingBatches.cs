@@ -70,14 +70,20 @@ internal sealed class PendingBatches(int maxBatchBytes)
         RecordCount++;
     }
 
-    /// <summary>Fills in every batch's header and CRC; after this the batches are ready to write.</summary>
-    public void Seal()
+    /// <summary>Gets the offset of the first record, or -1 when there is none.</summary>
+    public long FirstOffset => _batches.Count == 0 ? -1 : _batches[0].BaseOffset;
+
+    /// <summary>Fills in every batch's header and CRC, stamped with its commit group; after this the batches are ready to write.</summary>
+    /// <param name="commitGroupStart">The first offset written since the partition's last fsync (see <see cref="CommitGroup"/>).</param>
+    public void Seal(long commitGroupStart)
     {
         for (var i = 0; i < _batches.Count; i++)
         {
             var batch = _batches[i];
             var end = i + 1 < _batches.Count ? _batches[i + 1].Start : _length;
-            RecordBatchEncoder.WriteHeader(_buffer.AsSpan(batch.Start, end - batch.Start), batch.BaseOffset, batch.Count, batch.Count - 1, batch.BaseTimestamp, batch.MaxTimestamp);
+            RecordBatchEncoder.WriteHeader(
+                _buffer.AsSpan(batch.Start, end - batch.Start), batch.BaseOffset, batch.Count, batch.Count - 1, batch.BaseTimestamp, batch.MaxTimestamp,
+                CommitGroup.Stamp(batch.BaseOffset, commitGroupStart));
         }
     }
 

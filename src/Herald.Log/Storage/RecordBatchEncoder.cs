@@ -126,7 +126,8 @@ internal static class RecordBatchEncoder
     /// <param name="lastOffsetDelta">The last record's offset delta; <paramref name="count"/> - 1 unless records were removed by compaction.</param>
     /// <param name="baseTimestamp">The first record's timestamp, which record timestamp deltas are relative to.</param>
     /// <param name="maxTimestamp">The largest record timestamp.</param>
-    public static void WriteHeader(Span<byte> batch, long baseOffset, int count, int lastOffsetDelta, long baseTimestamp, long maxTimestamp)
+    /// <param name="baseSequence">The base sequence; -1 (none) unless the log's writer stamps its commit group (see <see cref="CommitGroup"/>).</param>
+    public static void WriteHeader(Span<byte> batch, long baseOffset, int count, int lastOffsetDelta, long baseTimestamp, long maxTimestamp, int baseSequence = None)
     {
         BinaryPrimitives.WriteInt64BigEndian(batch[BaseOffsetPosition..], baseOffset);
         BinaryPrimitives.WriteInt32BigEndian(batch[BatchLengthPosition..], batch.Length - LogOverhead);
@@ -138,7 +139,7 @@ internal static class RecordBatchEncoder
         BinaryPrimitives.WriteInt64BigEndian(batch[MaxTimestampPosition..], maxTimestamp);
         BinaryPrimitives.WriteInt64BigEndian(batch[ProducerIdPosition..], None);
         BinaryPrimitives.WriteInt16BigEndian(batch[ProducerEpochPosition..], None);
-        BinaryPrimitives.WriteInt32BigEndian(batch[BaseSequencePosition..], None);
+        BinaryPrimitives.WriteInt32BigEndian(batch[BaseSequencePosition..], baseSequence);
         BinaryPrimitives.WriteInt32BigEndian(batch[RecordsCountPosition..], count);
         BinaryPrimitives.WriteUInt32BigEndian(batch[CrcPosition..], Crc32C.Compute(batch[AttributesPosition..]));
     }

@@ -47,11 +47,13 @@ internal sealed class SegmentFile : IDisposable
     private readonly SafeFileHandle _log;
     private readonly OffsetIndex _offsetIndex;
     private readonly TimeIndex _timeIndex;
+    private readonly bool _readOnly;
     private int _bytesSinceIndexEntry;
     private bool _writable;
 
-    private SegmentFile(string logPath, SafeFileHandle log, OffsetIndex offsetIndex, TimeIndex timeIndex, long baseOffset, int indexIntervalBytes, bool writable)
+    private SegmentFile(string logPath, SafeFileHandle log, OffsetIndex offsetIndex, TimeIndex timeIndex, long baseOffset, int indexIntervalBytes, bool writable, bool readOnly)
     {
+        _readOnly = readOnly;
         LogPath = logPath;
         _log = log;
         _offsetIndex = offsetIndex;
@@ -114,7 +116,7 @@ internal sealed class SegmentFile : IDisposable
     {
         Validate(directory, baseOffset, indexIntervalBytes);
         var log = File.OpenHandle(Path.Combine(directory, LogFileName(baseOffset)), FileMode.CreateNew, FileAccess.ReadWrite, FileShare.Read);
-        return Assemble(directory, baseOffset, indexIntervalBytes, log, FileMode.Create, writable: true);
+        return Assemble(directory, baseOffset, indexIntervalBytes, log, FileMode.Create, writable: true, readOnly: false);
     }
 
     /// <summary>Opens an existing segment and re-validates it: all of it when it is the last segment, otherwise from its last indexed batch.</summary>
@@ -123,13 +125,18 @@ internal sealed class SegmentFile : IDisposable
     /// <param name="isLastSegment"><see langword="true"/> for the active segment, whose torn tail is cut; <see langword="false"/> for a sealed one, which must be whole.</param>
     /// <param name="recovery">What recovery found: the truncated byte count to log.</param>
     /// <param name="indexIntervalBytes">The log bytes between two index entries.</param>
+    /// <param name="readOnly">
+    /// <see langword="true"/> to change no byte on disk: a torn tail is left in place (and reported, its bytes beyond
+    /// <see cref="Size"/>), indexes are rebuilt in memory only, and the segment takes no appends.
+    /// </param>
     /// <exception cref="LogCorruptedException">The segment holds corruption that a torn tail cannot explain.</exception>
-    public static SegmentFile Open(string directory, long baseOffset, bool isLastSegment, out SegmentRecovery recovery, int indexIntervalBytes = DefaultIndexIntervalBytes)
+    public static SegmentFile Open(string directory, long baseOffset, bool isLastSegment, out SegmentRecovery recovery, int indexIntervalBytes = DefaultIndexIntervalBytes, bool readOnly = false)
     {
         Validate(directory, baseOffset, indexIntervalBytes);
         var logPath = Path.Combine(directory, LogFileName(baseOffset));
-        var log = File.OpenHandle(logPath, FileMode.Open, isLastSegment ? FileAccess.ReadWrite : FileAccess.Read, FileShare.Read);
-        var segment = Assemble(directory, baseOffset, indexIntervalBytes, log, FileMode.OpenOrCreate, writable: isLastSegment);
+        var access = isLastSegment && !readOnly ? FileAccess.ReadWrite : FileAccess.Read;
+        var log = File.OpenHandle(logPath, FileMode.Open, access, readOnly ? FileShare.ReadWrite : FileShare.Read);
+        var segment = Assemble(directory, baseOffset, indexIntervalBytes, log, FileMode.OpenOrCreate, writable: isLastSegment && !readOnly, readOnly);
         try
         {
             recovery = segment.Recover(isLastSegment);
@@ -237,7 +244,7 @@ internal sealed class SegmentFile : IDisposable
                 return position;
             }
 
-            position += LogOverhead + BinaryPrimitives.ReadInt32BigEndian(header[BatchLengthPosition..]);
+            position = NextBatch(header, position);
         }
 
         throw new LogCorruptedException(LogPath, position, $"no batch holds offset {offset}, which is below the segment's next offset {NextOffset}.");
@@ -266,7 +273,7 @@ internal sealed class SegmentFile : IDisposable
                 return BinaryPrimitives.ReadInt64BigEndian(header[BaseOffsetPosition..]);
             }
 
-            position += LogOverhead + BinaryPrimitives.ReadInt32BigEndian(header[BatchLengthPosition..]);
+            position = NextBatch(header, position);
         }
 
         return null;
@@ -287,6 +294,19 @@ internal sealed class SegmentFile : IDisposable
         _log.Dispose();
     }
 
+    // Sealed segments are trusted up to their last index entry, so a walk over headers checks each length: one that does
+    // not move forward, or runs past the file, would otherwise loop for ever or read beyond the data.
+    private long NextBatch(ReadOnlySpan<byte> header, long position)
+    {
+        var length = BinaryPrimitives.ReadInt32BigEndian(header[BatchLengthPosition..]);
+        if (length < MinimumBatchLength || position + LogOverhead + length > Size)
+        {
+            throw new LogCorruptedException(LogPath, position, $"batch length {length} is impossible here: a batch takes at least {MinimumBatchLength} bytes after its length field and ends by the end of the file ({Size} bytes).");
+        }
+
+        return position + LogOverhead + length;
+    }
+
     private static string FileName(long baseOffset, string extension) => baseOffset.ToString("D20", CultureInfo.InvariantCulture) + extension;
 
     private static void Validate(string directory, long baseOffset, int indexIntervalBytes)
@@ -296,14 +316,14 @@ internal sealed class SegmentFile : IDisposable
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(indexIntervalBytes);
     }
 
-    private static SegmentFile Assemble(string directory, long baseOffset, int indexIntervalBytes, SafeFileHandle log, FileMode indexMode, bool writable)
+    private static SegmentFile Assemble(string directory, long baseOffset, int indexIntervalBytes, SafeFileHandle log, FileMode indexMode, bool writable, bool readOnly)
     {
         OffsetIndex? offsetIndex = null;
         try
         {
-            offsetIndex = new OffsetIndex(Path.Combine(directory, IndexFileName(baseOffset)), indexMode);
-            var timeIndex = new TimeIndex(Path.Combine(directory, TimeIndexFileName(baseOffset)), indexMode);
-            return new SegmentFile(Path.Combine(directory, LogFileName(baseOffset)), log, offsetIndex, timeIndex, baseOffset, indexIntervalBytes, writable);
+            offsetIndex = new OffsetIndex(Path.Combine(directory, IndexFileName(baseOffset)), indexMode, readOnly);
+            var timeIndex = new TimeIndex(Path.Combine(directory, TimeIndexFileName(baseOffset)), indexMode, readOnly);
+            return new SegmentFile(Path.Combine(directory, LogFileName(baseOffset)), log, offsetIndex, timeIndex, baseOffset, indexIntervalBytes, writable, readOnly);
         }
         catch
         {
@@ -331,7 +351,7 @@ internal sealed class SegmentFile : IDisposable
     {
         var fileLength = RandomAccess.GetLength(_log);
         _offsetIndex.Load(fileLength);
-        _timeIndex.Load();
+        _timeIndex.Load(fileLength);
         if (isLastSegment)
         {
             return Scan(-1, isLastSegment, fileLength);
@@ -403,18 +423,22 @@ internal sealed class SegmentFile : IDisposable
                 var problem = check.Problem ?? (check.Size == 0
                     ? $"only {fileLength - position} bytes remain before the end of the file, fewer than a batch's {LogOverhead}-byte log overhead."
                     : $"the batch needs {check.Size} bytes but only {fileLength - position} remain before the end of the file.");
-                if (isLastSegment && SegmentRecovery.IsTornTail(_log, check, position, fileLength, expected))
+                if (!isLastSegment)
+                {
+                    throw new LogCorruptedException(LogPath, position, problem + " A sealed segment was fsynced whole, so this is no torn write.");
+                }
+
+                if (SegmentRecovery.FindDamageAfter(_log, position, fileLength, expected) is { } damage)
+                {
+                    throw new LogCorruptedException(LogPath, position, $"{problem} After it, {damage}");
+                }
+
+                if (!_readOnly)
                 {
                     RandomAccess.SetLength(_log, position);
-                    return Finish(position, expected, new SegmentRecovery(position, fileLength - position, problem));
                 }
 
-                if (isLastSegment && check.Status == RecordBatchStatus.Incomplete)
-                {
-                    problem += " A whole batch starts inside those bytes, so the length field is damaged: this is no torn write.";
-                }
-
-                throw new LogCorruptedException(LogPath, position, problem);
+                return Finish(position, expected, new SegmentRecovery(position, fileLength - position, problem));
             }
         }
         finally

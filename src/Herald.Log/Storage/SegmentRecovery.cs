@@ -8,11 +8,15 @@ namespace Herald.Log.Storage;
 /// <summary>Reports what opening a segment found and repaired, so the caller can log a truncation.</summary>
 /// <remarks>Its static members hold the tail rule that <see cref="SegmentFile"/> documents: which bad bytes are a torn tail.</remarks>
 /// <param name="ValidSize">The log file's size after recovery: the end of its last whole batch.</param>
-/// <param name="TruncatedBytes">The bytes of torn tail cut from the log file; 0 when it was clean.</param>
+/// <param name="TruncatedBytes">The bytes of torn tail cut from the log file (or, opened read-only, ignored); 0 when it was clean.</param>
 /// <param name="Problem">Why the tail was cut, or <see langword="null"/> when nothing was.</param>
 internal sealed record SegmentRecovery(long ValidSize, long TruncatedBytes, string? Problem)
 {
     private const int ChunkSize = 64 * 1024;
+
+    // The CRC work a damage search may spend beyond the bytes it scans: a crafted file could otherwise make every byte a
+    // candidate batch that claims the rest of the file, and the search quadratic. A search over budget refuses.
+    private const long SearchBudgetSlack = 16L * 1024 * 1024;
 
     /// <summary>Gets a value indicating whether recovery cut a torn tail.</summary>
     public bool Truncated => TruncatedBytes > 0;
@@ -37,19 +41,89 @@ internal sealed record SegmentRecovery(long ValidSize, long TruncatedBytes, stri
         return check;
     }
 
-    /// <summary>Returns whether the bad batch at <paramref name="position"/> of the active segment is a torn tail to cut.</summary>
+    /// <summary>
+    /// Decides whether the bad bytes at <paramref name="position"/> of the active segment are a torn write of its last
+    /// commit group: returns <see langword="null"/> when they are (cut them), else why they are damage.
+    /// </summary>
+    /// <remarks>
+    /// A power cut tears only what was written after the last fsync: the last commit group, in whatever pages the disk
+    /// kept, so whole batches of that group may survive after the damage. Herald.Log stamps each batch it writes with
+    /// the distance from the first offset written since the last fsync (<see cref="RecordBatchLayout.BaseSequencePosition"/>,
+    /// see <see cref="CommitGroup"/>). A whole batch after the damage whose group started at or before the damaged
+    /// offset belongs to the torn group; one whose group started after it was written after an fsync that covered the
+    /// damaged bytes, so they were acknowledged: that, a whole batch without the stamp, and a search over its budget are
+    /// damage. The search is linear: it reads each byte once and checks a CRC only where a plausible header stands.
+    /// </remarks>
     /// <param name="log">The log file.</param>
-    /// <param name="check">What <see cref="ReadBatch"/> found at <paramref name="position"/>: not a complete batch.</param>
-    /// <param name="position">The bad batch's position.</param>
+    /// <param name="position">Where the bad bytes start: a batch boundary.</param>
     /// <param name="fileLength">The log file's length.</param>
-    /// <param name="expected">The base offset the bad batch should have had.</param>
-    internal static bool IsTornTail(SafeFileHandle log, RecordBatchCheck check, long position, long fileLength, long expected) => check.Status switch
+    /// <param name="expected">The offset the batch at <paramref name="position"/> should have started at.</param>
+    internal static string? FindDamageAfter(SafeFileHandle log, long position, long fileLength, long expected)
     {
-        RecordBatchStatus.Incomplete => !HasWholeBatchAfter(log, position, fileLength, expected),
-        RecordBatchStatus.Corrupt when check.Size > 0 && position + check.Size == fileLength => !HasWholeBatchAfter(log, position, fileLength, expected),
-        RecordBatchStatus.Corrupt => IsZeroFilled(log, position, fileLength),
-        _ => false,
-    };
+        var chunk = ArrayPool<byte>.Shared.Rent(ChunkSize);
+        byte[]? buffer = null;
+        var budget = (2 * (fileLength - position)) + SearchBudgetSlack;
+        long? groupStart = null;
+        try
+        {
+            var start = position + RecordsPosition;
+            while (start + RecordsPosition <= fileLength)
+            {
+                var read = RandomAccess.Read(log, chunk.AsSpan(0, (int)Math.Min(ChunkSize, fileLength - start)), start);
+                var candidates = read - RecordsPosition + 1;
+                if (candidates <= 0)
+                {
+                    break;
+                }
+
+                var next = start + candidates;
+                for (var i = 0; i < candidates; i++)
+                {
+                    var at = start + i;
+                    if (!IsPlausibleHeader(chunk.AsSpan(i, RecordsPosition), expected, at - position, fileLength - at))
+                    {
+                        continue;
+                    }
+
+                    var size = LogOverhead + BinaryPrimitives.ReadInt32BigEndian(chunk.AsSpan(i + BatchLengthPosition));
+                    if ((budget -= size) < 0)
+                    {
+                        return $"the bytes from there to the end of the file hold too many batch-like headers to tell a torn write from damage within the search budget.";
+                    }
+
+                    var check = ReadBatch(log, at, fileLength - at, ref buffer, out var batch);
+                    if (check.Status is not (RecordBatchStatus.Complete or RecordBatchStatus.Unsupported))
+                    {
+                        continue;
+                    }
+
+                    var group = check.Status == RecordBatchStatus.Complete ? CommitGroup.StartOf(batch) : null;
+                    var damage = group is null ? $"a whole batch without a commit-group stamp starts at byte {at}"
+                        : group > expected ? $"a whole batch of a later commit group (from offset {group}) starts at byte {at}, so the damaged bytes had been fsynced"
+                        : groupStart is { } seen && seen != group ? $"whole batches of two commit groups ({seen} and {group}) follow"
+                        : null;
+                    if (damage is not null)
+                    {
+                        return damage + ": this is no torn write.";
+                    }
+
+                    // A whole batch of the torn group: nothing inside it can be another batch, so the search resumes after it.
+                    groupStart = group;
+                    next = at + check.Size;
+                    break;
+                }
+
+                start = next;
+            }
+
+            return null;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(chunk);
+            Return(buffer);
+        }
+    }
 
     /// <summary>Returns a buffer that <see cref="ReadBatch"/> rented to the pool.</summary>
     internal static void Return(byte[]? buffer)
@@ -60,67 +134,21 @@ internal sealed record SegmentRecovery(long ValidSize, long TruncatedBytes, stri
         }
     }
 
-    // A bad batch that claims the rest of the file is the torn last batch only if no intact batch follows it: a flipped
-    // high bit in the length of an earlier batch also runs past the end. Any batch is at least RecordsPosition long and
-    // holds at most one offset per byte, which bounds where the next one can start and which base offset it can have, so
-    // the search reads the bytes once and checks a CRC only where a plausible header stands.
-    private static bool HasWholeBatchAfter(SafeFileHandle log, long position, long fileLength, long expected)
+    // A batch after damage that starts `distance` bytes after it can hold offsets from `expected` on: each batch takes at
+    // least RecordsPosition bytes and each record at least one, so its base offset is at most `distance` beyond.
+    private static bool IsPlausibleHeader(ReadOnlySpan<byte> header, long expected, long distance, long remaining)
     {
-        var chunk = ArrayPool<byte>.Shared.Rent(ChunkSize);
-        byte[]? buffer = null;
-        try
+        if (header[MagicPosition] != CurrentMagic)
         {
-            for (var start = position + RecordsPosition; start + RecordsPosition <= fileLength;)
-            {
-                var read = RandomAccess.Read(log, chunk.AsSpan(0, (int)Math.Min(ChunkSize, fileLength - start)), start);
-                var candidates = read - MagicPosition;
-                for (var i = 0; i < candidates; i++)
-                {
-                    var baseOffset = BinaryPrimitives.ReadInt64BigEndian(chunk.AsSpan(i));
-                    if (chunk[i + MagicPosition] == CurrentMagic && baseOffset > expected && baseOffset - expected <= start + i - position
-                        && ReadBatch(log, start + i, fileLength - start - i, ref buffer, out _).Status is RecordBatchStatus.Complete or RecordBatchStatus.Unsupported)
-                    {
-                        return true;
-                    }
-                }
-
-                if (candidates <= 0)
-                {
-                    break;
-                }
-
-                start += candidates;
-            }
-
             return false;
         }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(chunk);
-            Return(buffer);
-        }
-    }
 
-    private static bool IsZeroFilled(SafeFileHandle log, long position, long fileLength)
-    {
-        Span<byte> chunk = stackalloc byte[512];
-        while (position < fileLength)
-        {
-            var read = RandomAccess.Read(log, chunk[..(int)Math.Min(chunk.Length, fileLength - position)], position);
-            if (read == 0)
-            {
-                break;
-            }
-
-            if (chunk[..read].ContainsAnyExcept((byte)0))
-            {
-                return false;
-            }
-
-            position += read;
-        }
-
-        return true;
+        var baseOffset = BinaryPrimitives.ReadInt64BigEndian(header);
+        var length = BinaryPrimitives.ReadInt32BigEndian(header[BatchLengthPosition..]);
+        var lastOffsetDelta = BinaryPrimitives.ReadInt32BigEndian(header[LastOffsetDeltaPosition..]);
+        return baseOffset > expected && baseOffset - expected <= distance
+            && length >= MinimumBatchLength && LogOverhead + (long)length <= remaining
+            && lastOffsetDelta >= 0;
     }
 
     private static byte[] Ensure(byte[]? buffer, int length)

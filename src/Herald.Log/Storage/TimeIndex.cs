@@ -16,7 +16,7 @@ namespace Herald.Log.Storage;
 /// The file is a hint, written and rebuilt as every <see cref="IndexFile{TEntry}"/> is.
 /// </para>
 /// </remarks>
-internal sealed class TimeIndex(string path, FileMode mode) : IndexFile<(long Timestamp, int RelativeOffset)>(path, mode, EntrySize)
+internal sealed class TimeIndex(string path, FileMode mode, bool readOnly = false) : IndexFile<(long Timestamp, int RelativeOffset)>(path, mode, EntrySize, readOnly)
 {
     /// <summary>The bytes of one entry.</summary>
     public const int EntrySize = sizeof(long) + sizeof(int);
@@ -28,8 +28,9 @@ internal sealed class TimeIndex(string path, FileMode mode) : IndexFile<(long Ti
     public long LastTimestamp => Count == 0 ? NoTimestamp : Entries[Count - 1].Timestamp;
 
     /// <summary>Reads the file's entries up to the first that does not increase both fields.</summary>
-    public void Load() =>
-        LoadEntries((NoTimestamp, 0), (last, next) => next.Timestamp > last.Timestamp && next.RelativeOffset > last.RelativeOffset);
+    /// <param name="logLength">The log file's length, which bounds the entries read as it bounds the offset index's.</param>
+    public void Load(long logLength) =>
+        LoadEntries((NoTimestamp, 0), (last, next) => next.Timestamp > last.Timestamp && next.RelativeOffset > last.RelativeOffset, OffsetIndex.MaxEntries(logLength));
 
     /// <summary>Adds an entry in memory when <paramref name="maxTimestampBefore"/> grew since the newest one; <see cref="IndexFile{TEntry}.Save"/> writes it unless the file holds it already.</summary>
     /// <param name="maxTimestampBefore">The segment's max timestamp before the batch at <paramref name="relativeOffset"/>.</param>

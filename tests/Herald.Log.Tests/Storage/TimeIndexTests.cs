@@ -58,7 +58,7 @@ public sealed class TimeIndexTests : IDisposable
         File.WriteAllBytes(IndexPath, bytes);
 
         using var index = new TimeIndex(IndexPath, FileMode.OpenOrCreate);
-        index.Load();
+        index.Load(logLength: 1_000_000);
         index.Save();
 
         Assert.Equal(2, index.Count);
