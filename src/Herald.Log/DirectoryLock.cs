@@ -45,18 +45,29 @@ internal sealed class DirectoryLock : IDisposable
 
     /// <summary>Creates <paramref name="directory"/> when missing and locks it for this process until disposed.</summary>
     /// <param name="directory">The data directory.</param>
+    /// <param name="shared">
+    /// <see langword="true"/> for a read-only open: a shared lock that other shared locks may join and that keeps a
+    /// writer out; the directory and its lock file must exist, and nothing is written.
+    /// </param>
     /// <exception cref="LogDirectoryLockedException">Another process, or another open in this one, holds the directory.</exception>
     /// <exception cref="IOException">The lock file cannot be created, or the file system does not enforce the lock.</exception>
-    public static DirectoryLock Acquire(string directory)
+    public static DirectoryLock Acquire(string directory, bool shared = false)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
         var fullPath = Path.GetFullPath(directory);
-        System.IO.Directory.CreateDirectory(fullPath);
+        if (!shared)
+        {
+            System.IO.Directory.CreateDirectory(fullPath);
+        }
+
         var lockPath = Path.Combine(fullPath, FileName);
         SafeFileHandle handle;
         try
         {
-            handle = File.OpenHandle(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            // .NET takes flock(LOCK_SH) for a handle that shares reading and LOCK_EX for one that shares nothing.
+            handle = shared
+                ? File.OpenHandle(lockPath, FileMode.Open, FileAccess.Read, FileShare.Read)
+                : File.OpenHandle(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
         }
         catch (IOException exception) when (IsLockConflict(exception))
         {
@@ -65,7 +76,12 @@ internal sealed class DirectoryLock : IDisposable
 
         try
         {
-            EnsureEnforced(lockPath);
+            EnsureEnforced(lockPath, shared);
+            if (shared)
+            {
+                return new DirectoryLock(fullPath, lockPath, handle);
+            }
+
             var pid = Encoding.ASCII.GetBytes(Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "\n");
             RandomAccess.SetLength(handle, 0);
             RandomAccess.Write(handle, pid, 0);
@@ -87,11 +103,14 @@ internal sealed class DirectoryLock : IDisposable
     // .NET ignores flock errors other than EWOULDBLOCK (a file system without flock support) and skips locking when
     // DOTNET_SYSTEM_IO_DISABLEFILELOCKING is set; either way the lock would be silently void, so probe it. Closing the
     // probe keeps our lock: a flock belongs to the open file description, unlike an fcntl lock, which any close drops.
-    private static void EnsureEnforced(string lockPath)
+    private static void EnsureEnforced(string lockPath, bool shared)
     {
         try
         {
-            using var probe = File.OpenHandle(lockPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            // An exclusive lock is probed with a shared open and a shared lock with an exclusive one: each must conflict.
+            using var probe = shared
+                ? File.OpenHandle(lockPath, FileMode.Open, FileAccess.Read, FileShare.None)
+                : File.OpenHandle(lockPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
         }
         catch (IOException exception) when (IsLockConflict(exception))
         {
@@ -103,7 +122,7 @@ internal sealed class DirectoryLock : IDisposable
             "Unset DOTNET_SYSTEM_IO_DISABLEFILELOCKING (and the System.IO.DisableFileLocking runtime setting), or put the log on a file system that supports flock.");
     }
 
-    // Finds the process holding the flock on lockPath: /proc/locks lists the pids holding FLOCK locks, and the holder
+    // Finds a process holding the flock on lockPath (a writer's, or a reader's shared one): /proc/locks lists the pids holding FLOCK locks, and the holder
     // is the one with an open descriptor on the file. Best effort: any failure only loses the pid from the message.
     private static int? FindHolder(string lockPath)
     {
@@ -133,7 +152,7 @@ internal sealed class DirectoryLock : IDisposable
     private static List<int> FlockHolders() =>
         File.ReadLines("/proc/locks")
             .Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
-            .Where(fields => fields.Length > 4 && fields[1] == "FLOCK" && fields[3] == "WRITE")
+            .Where(fields => fields.Length > 4 && fields[1] == "FLOCK" && fields[3] is "WRITE" or "READ")
             .Select(fields => int.TryParse(fields[4], NumberStyles.None, CultureInfo.InvariantCulture, out var pid) ? pid : 0)
             .Where(pid => pid > 0)
             .Distinct()

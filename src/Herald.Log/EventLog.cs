@@ -7,9 +7,12 @@ namespace Herald.Log;
 /// partitions hold segment files of Kafka RecordBatch v2 batches; consumer groups keep durable committed offsets.
 /// </summary>
 /// <remarks>
-/// One process at a time opens a data directory (a lock file enforces it). Opening recovers every partition: a torn
-/// tail left by a crash is truncated to the last whole batch and reported in <see cref="Recoveries"/>; corruption that
-/// a crash cannot explain refuses to open with <see cref="LogCorruptedException"/> naming the file and byte offset.
+/// <para>
+/// One process at a time opens a data directory for writing (a lock file enforces it); read-only opens
+/// (<see cref="EventLogOptions.ReadOnly"/>) share it with each other. Opening recovers every partition: a torn tail left
+/// by a crash is truncated to the last whole batch and reported in <see cref="Recoveries"/>; damage that a crash cannot
+/// explain keeps only that partition from serving, reported in <see cref="Damaged"/>, while every other one opens.
+/// </para>
 /// </remarks>
 public sealed class EventLog : IDisposable, IAsyncDisposable
 {
@@ -18,8 +21,9 @@ public sealed class EventLog : IDisposable, IAsyncDisposable
     private readonly Dictionary<string, LogTopic> _topics = new(StringComparer.Ordinal);
     private readonly List<LogRecovery> _recoveries = [];
     private readonly List<LogDamage> _damaged = [];
+    private readonly List<string> _skipped = [];
     private readonly DirectoryLock _directoryLock;
-    private readonly ITimer _cleanup;
+    private readonly ITimer? _cleanup;
     private readonly Lock _cleanupLock = new();
     private bool _disposed;
 
@@ -29,7 +33,11 @@ public sealed class EventLog : IDisposable, IAsyncDisposable
         Options = options;
         _directoryLock = directoryLock;
         Groups = new Groups.ConsumerGroups(this, Path.Combine(directory, GroupsDirectoryName));
-        _cleanup = options.TimeProvider.CreateTimer(_ => CleanUp(), null, options.CleanupInterval, options.CleanupInterval);
+        // Retention and compaction delete and rewrite files: a read-only open, or one with cleanup off, never starts them.
+        if (!options.ReadOnly && options.CleanupInterval != Timeout.InfiniteTimeSpan)
+        {
+            _cleanup = options.TimeProvider.CreateTimer(_ => CleanUp(), null, options.CleanupInterval, options.CleanupInterval);
+        }
     }
 
     /// <summary>Gets the data directory, as a full path.</summary>
@@ -53,6 +61,9 @@ public sealed class EventLog : IDisposable, IAsyncDisposable
         }
     }
 
+    /// <summary>Gets the entries of the data directory that belong to no topic and were skipped (full paths).</summary>
+    public IReadOnlyList<string> SkippedEntries => _skipped;
+
     /// <summary>Gets the consumer groups and their committed offsets.</summary>
     public Groups.ConsumerGroups Groups { get; }
 
@@ -71,29 +82,32 @@ public sealed class EventLog : IDisposable, IAsyncDisposable
     /// <summary>Raised on the writer's thread when a partition fails to write or fsync; the partition accepts no more appends.</summary>
     public event Action<LogPartition, Exception>? PartitionFailed;
 
-    /// <summary>Opens (creating if needed) the log in <paramref name="directory"/>, recovering every existing topic.</summary>
-    /// <exception cref="LogDirectoryLockedException">Another process has the directory open.</exception>
-    /// <exception cref="LogCorruptedException">A segment holds corruption a crash cannot explain.</exception>
+    /// <summary>Opens (creating if needed, unless read-only) the log in <paramref name="directory"/>, recovering every existing topic.</summary>
+    /// <remarks>Damaged partitions and topics do not fail the open: they are listed in <see cref="Damaged"/> and refuse to serve.</remarks>
+    /// <exception cref="LogDirectoryLockedException">Another process has the directory open for writing (or, opening for writing, at all).</exception>
+    /// <exception cref="DirectoryNotFoundException">Read-only, and the directory does not exist.</exception>
+    /// <exception cref="ArgumentException">An option is invalid, or a topic configured by name has another partition count on disk.</exception>
     public static EventLog Open(string directory, EventLogOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
         options ??= new EventLogOptions();
-        if (options.CleanupInterval <= TimeSpan.Zero)
+        if (options.CleanupInterval <= TimeSpan.Zero && options.CleanupInterval != Timeout.InfiniteTimeSpan)
         {
-            throw new ArgumentException($"CleanupInterval must be positive, not {options.CleanupInterval}.", nameof(options));
+            throw new ArgumentException($"CleanupInterval must be positive or Timeout.InfiniteTimeSpan, not {options.CleanupInterval}.", nameof(options));
         }
 
         var fullPath = Path.GetFullPath(directory);
-        var directoryLock = DirectoryLock.Acquire(fullPath);
+        if (options.ReadOnly && !System.IO.Directory.Exists(fullPath))
+        {
+            throw new DirectoryNotFoundException($"Log directory '{fullPath}' does not exist.");
+        }
+
+        var directoryLock = DirectoryLock.Acquire(fullPath, shared: options.ReadOnly);
         EventLog? log = null;
         try
         {
             log = new EventLog(fullPath, options, directoryLock);
-            foreach (var (topic, partitions) in FindTopics(fullPath))
-            {
-                log.OpenTopic(topic, partitions);
-            }
-
+            log.OpenTopics();
             return log;
         }
         catch
@@ -113,13 +127,33 @@ public sealed class EventLog : IDisposable, IAsyncDisposable
 
     /// <summary>Returns the topic named <paramref name="name"/>, creating it with its options when it does not exist.</summary>
     /// <exception cref="ArgumentException">The name is not a valid topic name, or the topic's options are invalid.</exception>
+    /// <exception cref="LogCorruptedException">The topic's file is damaged (see <see cref="Damaged"/>).</exception>
+    /// <exception cref="InvalidOperationException">The log is open read-only and has no such topic.</exception>
     public LogTopic GetOrCreateTopic(string name)
     {
         LogTopic.ValidateName(name);
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            return _topics.TryGetValue(name, out var topic) ? topic : OpenTopic(name, 0);
+            if (_topics.TryGetValue(name, out var topic))
+            {
+                return topic;
+            }
+
+            if (_damaged.Find(d => d.Topic == name && d.Partition < 0) is { } damage)
+            {
+                throw new LogCorruptedException($"{damage} Repair it with '{damage.RepairCommand(Directory)}' or move it away.");
+            }
+
+            if (Options.ReadOnly)
+            {
+                throw new InvalidOperationException($"The log in '{Directory}' is open read-only and has no topic '{name}'.");
+            }
+
+            var options = Options.For(name);
+            options.Validate(name);
+            TopicCatalog.Write(Directory, name, options.Partitions);
+            return OpenTopic(name, options.Partitions);
         }
     }
 
@@ -142,7 +176,7 @@ public sealed class EventLog : IDisposable, IAsyncDisposable
             {
                 foreach (var partition in topic.Partitions)
                 {
-                    if (!partition.IsClosed)
+                    if (!partition.IsClosed && partition.Damage is null)
                     {
                         partition.CleanUp(now);
                     }
@@ -166,7 +200,7 @@ public sealed class EventLog : IDisposable, IAsyncDisposable
             topics = [.. _topics.Values];
         }
 
-        _cleanup.Dispose();
+        _cleanup?.Dispose();
         lock (_cleanupLock)
         {
             try
@@ -187,18 +221,59 @@ public sealed class EventLog : IDisposable, IAsyncDisposable
     /// <inheritdoc/>
     public ValueTask DisposeAsync() => new(Task.Run(Dispose));
 
-    private LogTopic OpenTopic(string name, int partitionsOnDisk)
+    private void OpenTopics()
+    {
+        foreach (var (topic, partitions) in TopicCatalog.Load(Directory, Options.ReadOnly, _damaged))
+        {
+            if (!Options.ReadOnly && Options.Topics.TryGetValue(topic, out var configured) && configured.Partitions != partitions)
+            {
+                throw new ArgumentException(
+                    $"Topic '{topic}' is configured with {configured.Partitions} partitions, but the log in '{Directory}' has it with {partitions}; " +
+                    "a topic's partition count cannot change (keys would move to other partitions). Configure it with " +
+                    $"{partitions}, or publish to a new topic.");
+            }
+
+            OpenTopic(topic, partitions);
+        }
+
+        foreach (var path in System.IO.Directory.EnumerateFileSystemEntries(Directory))
+        {
+            var name = Path.GetFileName(path);
+            if (!TopicCatalog.IsOwnEntry(name) && !IsPartitionDirectory(name))
+            {
+                _skipped.Add(path);
+            }
+        }
+    }
+
+    private bool IsPartitionDirectory(string name)
+    {
+        var dash = name.LastIndexOf('-');
+        return dash > 0
+            && int.TryParse(name.AsSpan(dash + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var partition)
+            && _topics.TryGetValue(name[..dash], out var topic)
+            && partition < topic.Partitions.Count
+            && name == Path.GetFileName(LogTopic.PartitionDirectory(Directory, topic.Name, partition));
+    }
+
+    // The topic's partition count is durable (TopicCatalog) before this runs, so a crash part-way leaves partitions that
+    // the next open completes.
+    private LogTopic OpenTopic(string name, int count)
     {
         var options = Options.For(name).Clone();
+        options.Partitions = count;
         options.Validate(name);
-        var count = partitionsOnDisk > 0 ? partitionsOnDisk : options.Partitions;
         var partitions = new LogPartition[count];
         try
         {
             for (var p = 0; p < count; p++)
             {
-                partitions[p] = LogPartition.Open(name, p, LogTopic.PartitionDirectory(Directory, name, p), options, Options.TimeProvider, _recoveries);
+                partitions[p] = LogPartition.Open(name, p, LogTopic.PartitionDirectory(Directory, name, p), options, Options, _recoveries);
                 partitions[p].Failed = (partition, exception) => PartitionFailed?.Invoke(partition, exception);
+                if (partitions[p].Damage is { } damage)
+                {
+                    _damaged.Add(damage);
+                }
             }
         }
         catch
@@ -214,38 +289,5 @@ public sealed class EventLog : IDisposable, IAsyncDisposable
         var topic = new LogTopic(name, options, partitions);
         _topics.Add(name, topic);
         return topic;
-    }
-
-    private static IEnumerable<(string Topic, int Partitions)> FindTopics(string directory)
-    {
-        var found = new Dictionary<string, SortedSet<int>>(StringComparer.Ordinal);
-        foreach (var path in System.IO.Directory.EnumerateDirectories(directory))
-        {
-            var name = Path.GetFileName(path);
-            var dash = name.LastIndexOf('-');
-            if (dash <= 0 || !int.TryParse(name.AsSpan(dash + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var partition))
-            {
-                continue;
-            }
-
-            var topic = name[..dash];
-            if (!found.TryGetValue(topic, out var partitions))
-            {
-                found.Add(topic, partitions = []);
-            }
-
-            partitions.Add(partition);
-        }
-
-        foreach (var (topic, partitions) in found)
-        {
-            if (partitions.Min != 0 || partitions.Max != partitions.Count - 1)
-            {
-                throw new LogCorruptedException(
-                    $"Topic '{topic}' in '{directory}' has partition directories {string.Join(", ", partitions)}; they must be numbered 0 to {partitions.Count - 1} without gaps.");
-            }
-
-            yield return (topic, partitions.Count);
-        }
     }
 }

@@ -49,6 +49,8 @@ public sealed partial class LogPartition
             segments[i].Delete();
         }
 
+        // Durable before the next cleanup: a deletion lost to a power cut would bring back segments below the start.
+        LogDirectory.Sync(Directory);
         return delete;
     }
 }

@@ -24,7 +24,8 @@ public sealed partial class LogPartition : IDisposable
     private readonly TimeProvider _time;
     // No spinning: a partition's writer sleeps between commits, and a topic has several partitions on few cores.
     private readonly ManualResetEventSlim _wake = new(false, spinCount: 0);
-    private readonly Thread _writer;
+    private readonly Thread? _writer;
+    private readonly bool _readOnly;
     private PendingBatches _pending;
     private PendingBatches? _spare;
     private CommitGroup _group = new();
@@ -42,22 +43,28 @@ public sealed partial class LogPartition : IDisposable
     private bool _unflushed;
     private long _unsyncedFrom = -1;
 
-    private LogPartition(string topic, int id, string directory, TopicOptions options, TimeProvider time, SegmentFile[] segments)
+    // A damaged partition, or a read-only one whose directory a crash never created, has no segments and serves nothing.
+    private LogPartition(string topic, int id, string directory, TopicOptions options, TimeProvider time, SegmentFile[] segments, bool readOnly, LogDamage? damage)
     {
         Topic = topic;
         Id = id;
         Directory = directory;
+        Damage = damage;
         _options = options;
         _time = time;
+        _readOnly = readOnly;
         _segments = segments;
-        _active = segments[^1];
-        _nextOffset = _active.NextOffset;
-        _visible = new Visible(_active, _active.Size, _nextOffset);
+        _active = segments.Length > 0 ? segments[^1] : null!;
+        _nextOffset = segments.Length > 0 ? _active.NextOffset : 0;
+        _visible = new Visible(_active, segments.Length > 0 ? _active.Size : 0, _nextOffset);
         _pending = new PendingBatches(options.MaxBatchBytes);
         _spare = new PendingBatches(options.MaxBatchBytes);
         _activeStartedAt = _lastFlushAt = time.GetTimestamp();
-        _writer = new Thread(WriteLoop) { IsBackground = true, Name = $"Herald.Log writer {topic}-{id}" };
-        _writer.Start();
+        if (!readOnly && damage is null)
+        {
+            _writer = new Thread(WriteLoop) { IsBackground = true, Name = $"Herald.Log writer {topic}-{id}" };
+            _writer.Start();
+        }
     }
 
     /// <summary>Gets the name of the partition's topic.</summary>
@@ -70,7 +77,7 @@ public sealed partial class LogPartition : IDisposable
     public string Directory { get; }
 
     /// <summary>Gets the offset of the oldest record still stored (retention deletes older segments).</summary>
-    public long StartOffset => Volatile.Read(ref _segments)[0].BaseOffset;
+    public long StartOffset => Volatile.Read(ref _segments) is { Length: > 0 } segments ? segments[0].BaseOffset : 0;
 
     /// <summary>Gets the offset after the last acknowledged record: readers see every record below it.</summary>
     public long EndOffset => Volatile.Read(ref _visible).EndOffset;
@@ -160,7 +167,12 @@ public sealed partial class LogPartition : IDisposable
     }
 
     /// <summary>Opens a reader positioned at <paramref name="offset"/>, clamped to the stored range.</summary>
-    public LogReader OpenReader(long offset) => new(this, offset);
+    /// <exception cref="LogCorruptedException">The partition is damaged (see <see cref="Damage"/>).</exception>
+    public LogReader OpenReader(long offset)
+    {
+        ThrowIfDamaged();
+        return new(this, offset);
+    }
 
     /// <summary>Returns the offset of the first record whose batch holds a timestamp at or after <paramref name="timestamp"/>, or <see cref="EndOffset"/> when none does.</summary>
     public long FindOffset(DateTimeOffset timestamp)
@@ -201,10 +213,10 @@ public sealed partial class LogPartition : IDisposable
             WakeWriter();
         }
 
-        _writer.Join();
+        _writer?.Join();
         lock (_segmentLock)
         {
-            if (_failure is null)
+            if (_failure is null && _writer is not null)
             {
                 try
                 {
@@ -228,9 +240,73 @@ public sealed partial class LogPartition : IDisposable
         _wake.Dispose();
     }
 
-    internal static LogPartition Open(string topic, int id, string directory, TopicOptions options, TimeProvider time, List<LogRecovery> recoveries)
+    internal static LogPartition Open(string topic, int id, string directory, TopicOptions options, EventLogOptions log, List<LogRecovery> recoveries)
     {
-        System.IO.Directory.CreateDirectory(directory);
+        if (!System.IO.Directory.Exists(directory))
+        {
+            if (log.ReadOnly)
+            {
+                return new LogPartition(topic, id, directory, options, log.TimeProvider, [], readOnly: true, damage: null);
+            }
+
+            // A topic's partitions are created after its shape is durable: creating one, or completing a topic that a
+            // crash left half-created, makes its directory durable before anything relies on it.
+            System.IO.Directory.CreateDirectory(directory);
+            LogDirectory.Sync(Path.GetDirectoryName(directory)!);
+            TopicCatalog.Step?.Invoke($"partition {id} directory durable");
+        }
+
+        var segments = new List<SegmentFile>();
+        try
+        {
+            var baseOffsets = FindSegments(directory);
+            if (baseOffsets.Count == 0 && !log.ReadOnly)
+            {
+                segments.Add(SegmentFile.Create(directory, 0, options.IndexIntervalBytes));
+                LogDirectory.Sync(directory);
+                TopicCatalog.Step?.Invoke($"partition {id} segment durable");
+            }
+
+            for (var i = 0; i < baseOffsets.Count; i++)
+            {
+                var segment = SegmentFile.Open(directory, baseOffsets[i], i == baseOffsets.Count - 1, out var recovery, options.IndexIntervalBytes, log.ReadOnly);
+                segments.Add(segment);
+                if (recovery.TruncatedBytes > 0)
+                {
+                    recoveries.Add(new LogRecovery(segment.LogPath, recovery.ValidSize, recovery.TruncatedBytes, recovery.Problem ?? "torn write", log.ReadOnly));
+                }
+
+                if (i > 0)
+                {
+                    CheckContiguous(segments[i - 1], segment, options);
+                }
+            }
+
+            return new LogPartition(topic, id, directory, options, log.TimeProvider, [.. segments], log.ReadOnly, damage: null);
+        }
+        catch (LogCorruptedException exception)
+        {
+            foreach (var segment in segments)
+            {
+                segment.Dispose();
+            }
+
+            var damage = new LogDamage(topic, id, exception.FileName ?? directory, exception.Position, exception.Message);
+            return new LogPartition(topic, id, directory, options, log.TimeProvider, [], log.ReadOnly, damage);
+        }
+        catch
+        {
+            foreach (var segment in segments)
+            {
+                segment.Dispose();
+            }
+
+            throw;
+        }
+    }
+
+    private static List<long> FindSegments(string directory)
+    {
         var baseOffsets = new List<long>();
         foreach (var path in System.IO.Directory.EnumerateFiles(directory, "*.log"))
         {
@@ -242,41 +318,7 @@ public sealed partial class LogPartition : IDisposable
         }
 
         baseOffsets.Sort();
-        var segments = new List<SegmentFile>();
-        try
-        {
-            if (baseOffsets.Count == 0)
-            {
-                segments.Add(SegmentFile.Create(directory, 0, options.IndexIntervalBytes));
-                LogDirectory.Sync(directory);
-            }
-
-            for (var i = 0; i < baseOffsets.Count; i++)
-            {
-                var segment = SegmentFile.Open(directory, baseOffsets[i], i == baseOffsets.Count - 1, out var recovery, options.IndexIntervalBytes);
-                segments.Add(segment);
-                if (recovery.TruncatedBytes > 0)
-                {
-                    recoveries.Add(new LogRecovery(segment.LogPath, recovery.ValidSize, recovery.TruncatedBytes, recovery.Problem ?? "torn write"));
-                }
-
-                if (i > 0)
-                {
-                    CheckContiguous(segments[i - 1], segment, options);
-                }
-            }
-
-            return new LogPartition(topic, id, directory, options, time, [.. segments]);
-        }
-        catch
-        {
-            foreach (var segment in segments)
-            {
-                segment.Dispose();
-            }
-
-            throw;
-        }
+        return baseOffsets;
     }
 
     internal SegmentFile[] Segments => Volatile.Read(ref _segments);
@@ -309,8 +351,23 @@ public sealed partial class LogPartition : IDisposable
 
     private static TaskCompletionSource<bool> NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    private void ThrowIfDamaged()
+    {
+        if (Damage is { } damage)
+        {
+            throw new LogCorruptedException(
+                $"{damage} It serves nothing until repaired: stop the application and run '{damage.RepairCommand(Path.GetDirectoryName(Directory)!)}'.");
+        }
+    }
+
     private void ThrowIfUnavailable()
     {
+        ThrowIfDamaged();
+        if (_readOnly)
+        {
+            throw new InvalidOperationException($"Partition {Topic}-{Id} is open read-only and takes no appends.");
+        }
+
         if (_failure is not null)
         {
             throw new LogFailedException($"Partition {Topic}-{Id} failed earlier and accepts no appends: {_failure.Message}", _failure);

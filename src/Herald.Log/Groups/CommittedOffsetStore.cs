@@ -27,27 +27,43 @@ internal sealed class CommittedOffsetStore : IDisposable
     private const string TemporarySuffix = ".tmp";
 
     private readonly ConcurrentDictionary<string, GroupFile> _groups = new(StringComparer.Ordinal);
+    private readonly bool _readOnly;
     private volatile bool _disposed;
 
-    private CommittedOffsetStore(string directory) => Directory = directory;
+    private CommittedOffsetStore(string directory, bool readOnly)
+    {
+        Directory = directory;
+        _readOnly = readOnly;
+    }
 
     /// <summary>Gets the full path of the store's directory.</summary>
     public string Directory { get; }
 
     /// <summary>Opens the store in <paramref name="directory"/>, creating it when missing and deleting temporary files a crash left.</summary>
     /// <param name="directory">The store's directory, normally <see cref="DirectoryName"/> in the log's data directory.</param>
-    public static CommittedOffsetStore Open(string directory)
+    /// <param name="readOnly">Whether to change nothing on disk: no directory is created, no file deleted, and commits throw.</param>
+    public static CommittedOffsetStore Open(string directory, bool readOnly = false)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
         var fullPath = Path.GetFullPath(directory);
-        System.IO.Directory.CreateDirectory(fullPath);
+        if (readOnly)
+        {
+            return new CommittedOffsetStore(fullPath, readOnly: true);
+        }
+
+        if (!System.IO.Directory.Exists(fullPath))
+        {
+            System.IO.Directory.CreateDirectory(fullPath);
+            LogDirectory.Sync(Path.GetDirectoryName(fullPath)!);
+        }
+
         foreach (var temporary in System.IO.Directory.EnumerateFiles(fullPath, "*" + TemporarySuffix))
         {
             // A commit that crashed before its rename: the group's previous file still holds its offsets.
             File.Delete(temporary);
         }
 
-        return new CommittedOffsetStore(fullPath);
+        return new CommittedOffsetStore(fullPath, readOnly: false);
     }
 
     /// <summary>Returns the committed offsets of <paramref name="group"/>, empty when it has none.</summary>
@@ -73,6 +89,7 @@ internal sealed class CommittedOffsetStore : IDisposable
     {
         ArgumentNullException.ThrowIfNull(offsets);
         CommittedOffsetFile.Validate(offsets, nameof(offsets));
+        ThrowIfReadOnly();
         var file = FileOf(group);
         lock (file.Gate)
         {
@@ -92,6 +109,11 @@ internal sealed class CommittedOffsetStore : IDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         var groups = new List<string>();
+        if (!System.IO.Directory.Exists(Directory))
+        {
+            return groups;
+        }
+
         foreach (var path in System.IO.Directory.EnumerateFiles(Directory, "*" + CommittedOffsetFile.Extension))
         {
             var name = Path.GetFileName(path);
@@ -110,17 +132,27 @@ internal sealed class CommittedOffsetStore : IDisposable
     /// <exception cref="ArgumentException"><paramref name="group"/> is empty or cannot name a file.</exception>
     public void Delete(string group)
     {
+        ThrowIfReadOnly();
         var file = FileOf(group);
         lock (file.Gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             File.Delete(file.Path);
             file.Offsets = FrozenDictionary<(string Topic, int Partition), long>.Empty;
+            LogDirectory.Sync(Directory);
         }
     }
 
     /// <summary>Closes the store; later calls throw <see cref="ObjectDisposedException"/>.</summary>
     public void Dispose() => _disposed = true;
+
+    private void ThrowIfReadOnly()
+    {
+        if (_readOnly)
+        {
+            throw new InvalidOperationException($"The committed offsets in '{Directory}' are open read-only.");
+        }
+    }
 
     // Entries are never removed, so every thread that touches a group locks the same gate.
     private GroupFile FileOf(string group)

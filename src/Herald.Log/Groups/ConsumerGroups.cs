@@ -43,7 +43,7 @@ public sealed class ConsumerGroups : IDisposable
         }
     }
 
-    private CommittedOffsetStore Store => _store ??= CommittedOffsetStore.Open(_directory);
+    private CommittedOffsetStore Store => _store ??= CommittedOffsetStore.Open(_directory, _log.Options.ReadOnly);
 
     /// <summary>Adds a member to <paramref name="group"/> for <paramref name="topic"/> and rebalances the topic's partitions across the group's members.</summary>
     public GroupMember Join(string topic, string group)

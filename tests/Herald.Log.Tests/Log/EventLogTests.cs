@@ -184,34 +184,6 @@ public sealed class EventLogTests : IDisposable
     }
 
     [Fact]
-    public async Task Open_CorruptBatchBeforeTheTail_RefusesToOpenNamingFileAndOffset()
-    {
-        string segmentPath;
-        using (var log = EventLog.Open(_directory))
-        {
-            var partition = log.GetOrCreateTopic("orders").Partitions[0];
-            for (var i = 0; i < 3; i++)
-            {
-                await partition.AppendAsync(Record("k", $"value-{i}"), TestContext.Current.CancellationToken);
-            }
-
-            segmentPath = Directory.GetFiles(partition.Directory, "*.log").Single();
-        }
-
-        var bytes = await File.ReadAllBytesAsync(segmentPath, TestContext.Current.CancellationToken);
-        bytes[(2 * (bytes.Length / 3)) - 20] ^= 0x01; // inside the second of three equal batches
-        await File.WriteAllBytesAsync(segmentPath, bytes, TestContext.Current.CancellationToken);
-
-        var error = Assert.Throws<LogCorruptedException>(() => EventLog.Open(_directory));
-        Assert.Equal(segmentPath, error.FileName);
-        Assert.Equal(bytes.Length / 3, error.Position);
-        Assert.Contains(segmentPath, error.Message, StringComparison.Ordinal);
-
-        // The failed open released the directory.
-        Assert.Throws<LogCorruptedException>(() => EventLog.Open(_directory));
-    }
-
-    [Fact]
     public void Open_SameDirectoryTwice_FailsWithAClearError()
     {
         using var log = EventLog.Open(_directory);
