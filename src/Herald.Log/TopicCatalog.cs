@@ -105,7 +105,7 @@ internal static class TopicCatalog
 
     /// <summary>Returns whether <paramref name="name"/>, an entry of the data directory, belongs to the log itself rather than to a topic.</summary>
     public static bool IsOwnEntry(string name) =>
-        name is DirectoryName or DirectoryName + TemporarySuffix or DirectoryLock.FileName or Groups.CommittedOffsetStore.DirectoryName;
+        name is DirectoryName or DirectoryName + TemporarySuffix or DirectoryLock.FileName or Groups.CommittedOffsetStore.DirectoryName or LogRepair.RepairsDirectoryName;
 
     private static int Parse(string path, string stem)
     {
