@@ -37,10 +37,15 @@ internal sealed class TransportHealthCheck(IServiceProvider services) : IHealthC
             .Where(partition => partition.Failure is not null)
             .Select(partition => string.Create(CultureInfo.InvariantCulture, $"{partition.Topic}-{partition.Id} ({partition.Failure!.Message})"))
             .ToList();
+        foreach (var damage in embedded.Log.Damaged)
+        {
+            failed.Add($"{damage.PartitionName} (damaged: '{damage.FileName}' at byte {damage.Position}; run '{damage.RepairCommand(embedded.Log.Directory)}')");
+        }
+
         return failed.Count == 0
             ? HealthCheckResult.Healthy(string.Create(CultureInfo.InvariantCulture, $"Embedded log in {embedded.Log.Directory}: every partition of {embedded.Log.Topics.Count} topic(s) accepts events."))
             : HealthCheckResult.Unhealthy(string.Create(
                 CultureInfo.InvariantCulture,
-                $"Embedded log in {embedded.Log.Directory}: {failed.Count} partition(s) failed and accept no events: {string.Join(", ", failed)}. Restart the application to recover."));
+                $"Embedded log in {embedded.Log.Directory}: {failed.Count} partition(s) failed or damaged and accept no events: {string.Join(", ", failed)}. A failed partition recovers when the application restarts; a damaged one after its repair command."));
     }
 }

@@ -48,6 +48,13 @@ internal sealed class HeraldGauges
         meter.CreateObservableGauge("herald.dead_letter.pending", ObserveDeadLetters, "{message}", "Pending dead letters of a consumer group on a topic.");
         meter.CreateObservableGauge("herald.consumer.circuit.state", ObserveCircuits, "{state}", "A subscription's circuit breaker: 0 closed, 1 open, 2 half-open.");
         meter.CreateObservableGauge("herald.consumer.reorder.buffered", ObserveReorderBuffers, "{message}", "Events a subscription's reorder buffers hold.");
+        if (transport is Transports.Embedded.EmbeddedLogTransport embedded)
+        {
+            meter.CreateObservableGauge(
+                "herald.log.partitions.damaged", () => new Measurement<int>(embedded.Log.Damaged.Count, _systemTag), "{partition}",
+                "Partitions (or whole topics) of the embedded log that damage keeps from serving until 'herald log repair'.");
+        }
+
         if (sources.Outbox is { } outbox)
         {
             _outbox = new(() => outbox().GetStatisticsAsync(CancellationToken.None), timeProvider, StoreRefresh);

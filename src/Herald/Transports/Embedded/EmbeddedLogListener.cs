@@ -189,10 +189,12 @@ internal sealed class EmbeddedLogListener(GroupMember member, RetryStates retrie
             return;
         }
 
-        var states = new PartitionState[assignment.Partitions.Count];
+        // A damaged partition is not consumed: the transport logged it with its repair command when the log opened.
+        var serving = assignment.Partitions.Where(assigned => assigned.Partition.Damage is null).ToList();
+        var states = new PartitionState[serving.Count];
         for (var i = 0; i < states.Length; i++)
         {
-            var assigned = assignment.Partitions[i];
+            var assigned = serving[i];
             var kept = Array.Find(_states, s => s.Partition == assigned.Partition.Id);
             states[i] = kept ?? new PartitionState(
                 assigned.Partition.OpenReader(assigned.StartOffset),

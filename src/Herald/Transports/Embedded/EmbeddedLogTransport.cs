@@ -28,9 +28,13 @@ public sealed partial class EmbeddedLogTransport : ITransport, IDisposable, IAsy
     private readonly ILogger _logger;
     private uint _roundRobin;
 
-    /// <summary>Opens the log in the options' data directory, recovering it, and logs any torn tail it truncated.</summary>
+    /// <summary>Opens the log in the options' data directory, recovering it, and logs any torn tail it truncated and any damaged partition.</summary>
+    /// <remarks>
+    /// A damaged partition does not stop the application: it is logged with the command that repairs it, reported by the
+    /// health check and the <c>herald.log.partitions.damaged</c> gauge, refuses the events published to it, and is not
+    /// consumed; every other partition serves.
+    /// </remarks>
     /// <exception cref="LogDirectoryLockedException">Another process has the data directory open.</exception>
-    /// <exception cref="LogCorruptedException">The data directory holds corruption a crash cannot explain.</exception>
     public EmbeddedLogTransport(EmbeddedLogOptions? options = null, TimeProvider? timeProvider = null, ILogger<EmbeddedLogTransport>? logger = null)
     {
         options ??= new EmbeddedLogOptions();
@@ -60,6 +64,16 @@ public sealed partial class EmbeddedLogTransport : ITransport, IDisposable, IAsy
         foreach (var recovery in Log.Recoveries)
         {
             TailTruncated(_logger, recovery.FileName, recovery.Position, recovery.TruncatedBytes, recovery.Reason);
+        }
+
+        foreach (var damage in Log.Damaged)
+        {
+            PartitionDamaged(_logger, damage.PartitionName, damage.FileName, damage.Position, damage.Problem, damage.RepairCommand(Log.Directory));
+        }
+
+        foreach (var entry in Log.SkippedEntries)
+        {
+            EntrySkipped(_logger, entry);
         }
 
         Opened(_logger, Log.Directory, Log.Topics.Count);
@@ -122,7 +136,9 @@ public sealed partial class EmbeddedLogTransport : ITransport, IDisposable, IAsy
         foreach (var partition in logTopic.Partitions)
         {
             var committed = Math.Max(Log.Groups.GetCommittedOffset(group, topic, partition.Id), partition.StartOffset);
-            lags[partition.Id] = new PartitionLag(partition.Id, partition.EndOffset, committed);
+
+            // A damaged partition's end is unknown until it is repaired: it reports no lag rather than a made-up one.
+            lags[partition.Id] = new PartitionLag(partition.Id, partition.Damage is null ? partition.EndOffset : committed, committed);
         }
 
         return new(lags);
@@ -171,6 +187,12 @@ public sealed partial class EmbeddedLogTransport : ITransport, IDisposable, IAsy
 
     [LoggerMessage(21, LogLevel.Warning, "Embedded log recovery truncated a torn tail of {File} at byte {Position} ({Bytes} bytes cut: {Reason})")]
     private static partial void TailTruncated(ILogger logger, string file, long position, long bytes, string reason);
+
+    [LoggerMessage(23, LogLevel.Critical, "Embedded log partition {Partition} is damaged and serves nothing until repaired: '{File}' at byte {Position}: {Problem} Stop the application and run: {RepairCommand}")]
+    private static partial void PartitionDamaged(ILogger logger, string partition, string file, long position, string problem, string repairCommand);
+
+    [LoggerMessage(24, LogLevel.Warning, "Embedded log skipped {Entry}: it belongs to no topic of the data directory")]
+    private static partial void EntrySkipped(ILogger logger, string entry);
 
     [LoggerMessage(22, LogLevel.Critical, "Embedded log partition {Topic}-{Partition} failed to write or fsync and accepts no more events; restart the application to recover")]
     private static partial void PartitionFailed(ILogger logger, Exception exception, string topic, int partition);

@@ -11,16 +11,22 @@ namespace Herald.Transports.Embedded;
 /// <remarks>Changes are serialized, so the map always holds what the last appended record of a key says.</remarks>
 internal sealed class StateTopic : IDisposable
 {
-    private readonly LogPartition _partition;
+    private readonly LogPartition? _partition;
     private readonly Dictionary<string, byte[]> _entries = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _writeGate = new(1, 1);
     private readonly Lock _lock = new();
     private readonly TimeProvider _timeProvider;
 
-    private StateTopic(LogPartition partition, TimeProvider timeProvider)
+    private StateTopic(LogPartition? partition, TimeProvider timeProvider)
     {
         _partition = partition;
         _timeProvider = timeProvider;
+        if (partition is null || partition.Damage is not null)
+        {
+            // Read-only and never created, or damaged: empty; a damaged one refuses writes with its repair command.
+            return;
+        }
+
         using var reader = partition.OpenReader(partition.StartOffset);
         while (reader.TryRead(out var records))
         {
@@ -50,8 +56,14 @@ internal sealed class StateTopic : IDisposable
     };
 
     /// <summary>Opens <paramref name="name"/> on <paramref name="log"/> (its options registered before the log opened) and replays it.</summary>
+    /// <remarks>A read-only log without the topic gives an empty map that takes no changes.</remarks>
     public static StateTopic Open(EventLog log, string name, TimeProvider timeProvider) =>
-        new(log.GetOrCreateTopic(name).Partitions[0], timeProvider);
+        log.Options.ReadOnly && !log.TryGetTopic(name, out _)
+            ? new(null, timeProvider)
+            : new(log.GetOrCreateTopic(name).Partitions[0], timeProvider);
+
+    /// <summary>Gets the damage that keeps the topic from serving, if any.</summary>
+    public LogDamage? Damage => _partition?.Damage;
 
     public bool TryGet(string key, out byte[] value)
     {
@@ -88,7 +100,7 @@ internal sealed class StateTopic : IDisposable
             }
 
             var record = new LogRecord(_timeProvider.GetUtcNow().ToUnixTimeMilliseconds(), Encoding.UTF8.GetBytes(key), value is null ? default(ReadOnlyMemory<byte>?) : value);
-            await _partition.AppendAsync(record, CancellationToken.None).ConfigureAwait(false);
+            await Partition.AppendAsync(record, CancellationToken.None).ConfigureAwait(false);
             lock (_lock)
             {
                 if (value is null)
@@ -128,7 +140,7 @@ internal sealed class StateTopic : IDisposable
         await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await _partition.AppendAsync(records, CancellationToken.None).ConfigureAwait(false);
+            await Partition.AppendAsync(records, CancellationToken.None).ConfigureAwait(false);
             lock (_lock)
             {
                 foreach (var (key, value) in entries)
@@ -151,4 +163,6 @@ internal sealed class StateTopic : IDisposable
     }
 
     public void Dispose() => _writeGate.Dispose();
+
+    private LogPartition Partition => _partition ?? throw new InvalidOperationException("The state topic is open read-only and does not exist; nothing can be written to it.");
 }
