@@ -111,6 +111,58 @@ public sealed class HeraldHealthChecksBuilderExtensionsTests
     }
 
     [Fact]
+    public async Task AddHerald_EmbeddedLogWithADamagedPartition_ReportsUnhealthyWithTheRepairCommandAndCountsItInTheGauge()
+    {
+        var directory = Directory.CreateTempSubdirectory("herald-health-");
+        try
+        {
+            // Three acknowledged batches in partition 0; the second damaged, so the third proves it is no torn tail.
+            using (var log = Herald.Log.EventLog.Open(directory.FullName))
+            {
+                var partition = log.GetOrCreateTopic("test.invoice-issued").Partitions[0];
+                for (var i = 0; i < 3; i++)
+                {
+                    await partition.AppendAsync(new Herald.Log.Storage.LogRecord(0, null, new byte[] { (byte)'{', (byte)'}' }), Cancellation);
+                }
+            }
+
+            var segment = Path.Combine(directory.FullName, "test.invoice-issued-0", "00000000000000000000.log");
+            var bytes = await File.ReadAllBytesAsync(segment, Cancellation);
+            bytes[(bytes.Length / 3) + 40] ^= 0xFF;
+            await File.WriteAllBytesAsync(segment, bytes, Cancellation);
+            using var host = Build(h => h.UseEmbeddedLog(log => log.DataDirectory = directory.FullName));
+            await host.StartAsync(Cancellation);
+            var damaged = new List<int>();
+            using var listener = new System.Diagnostics.Metrics.MeterListener
+            {
+                InstrumentPublished = (instrument, l) =>
+                {
+                    if (instrument.Meter.Name == "Herald" && instrument.Name == "herald.log.partitions.damaged")
+                    {
+                        l.EnableMeasurementEvents(instrument);
+                    }
+                },
+            };
+            listener.SetMeasurementEventCallback<int>((_, value, _, _) => damaged.Add(value));
+            listener.Start();
+
+            var report = await CheckAsync(host);
+            listener.RecordObservableInstruments();
+
+            var transport = report.Entries[HeraldHealthCheckNames.Transport];
+            Assert.Equal(HealthStatus.Unhealthy, transport.Status);
+            Assert.Contains($"test.invoice-issued-0 (damaged: '{segment}' at byte {bytes.Length / 3}", transport.Description, StringComparison.Ordinal);
+            Assert.Contains($"herald log repair --data {directory.FullName} --partition test.invoice-issued-0", transport.Description, StringComparison.Ordinal);
+            Assert.Equal([1], damaged);
+            await host.StopAsync(Cancellation);
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task AddHerald_OutboxRowTooOld_ReportsDegradedWithAge()
     {
         using var host = Build(h => h.UseInMemoryTransport().UseOutbox(_ => new FixedOutboxStore(new OutboxStatistics(3, TimeSpan.FromMinutes(5)))));

@@ -143,4 +143,49 @@ public sealed class EmbeddedLogTransportTests : IDisposable
 
         Assert.Contains("'orders/created'", error.Message, StringComparison.Ordinal);
     }
+    [Fact]
+    public async Task Open_DamagedPartition_LogsItsRepairCommandAndServesEveryOtherPartition()
+    {
+        await using (var transport = Open())
+        {
+            for (var i = 0; i < 40; i++)
+            {
+                await transport.SendAsync(Topic, Envelope(i), TestContext.Current.CancellationToken);
+            }
+        }
+
+        // Damage the first of several batches of the partition of key order-0, so the batches after it rule out a torn tail.
+        var damagedPartition = KeyPartitioner.Partition("order-0", 8);
+        var segment = Path.Combine(_directory, $"{Topic}-{damagedPartition}", "00000000000000000000.log");
+        var bytes = await File.ReadAllBytesAsync(segment, TestContext.Current.CancellationToken);
+        bytes[40] ^= 0xFF;
+        await File.WriteAllBytesAsync(segment, bytes, TestContext.Current.CancellationToken);
+        var logger = new RecordingLogger();
+
+        await using var reopened = new EmbeddedLogTransport(new EmbeddedLogOptions { DataDirectory = _directory }, logger: logger);
+
+        var critical = Assert.Single(logger.Entries, e => e.Level == Microsoft.Extensions.Logging.LogLevel.Critical);
+        Assert.Contains($"{Topic}-{damagedPartition}", critical.Message, StringComparison.Ordinal);
+        Assert.Contains(segment, critical.Message, StringComparison.Ordinal);
+        Assert.Contains($"herald log repair --data {_directory} --partition {Topic}-{damagedPartition}", critical.Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<LogCorruptedException>(async () => await reopened.SendAsync(Topic, Envelope(100), TestContext.Current.CancellationToken));
+        await reopened.SendAsync(Topic, Envelope(101), TestContext.Current.CancellationToken);
+        await using var listener = await reopened.ListenAsync(Topic, "billing", TestContext.Current.CancellationToken);
+        var received = await ReceiveAsync(listener, 33);
+        Assert.Equal(33, received.Count);
+        Assert.DoesNotContain(received, d => d.Partition == damagedPartition);
+    }
+
+    private sealed class RecordingLogger : Microsoft.Extensions.Logging.ILogger<EmbeddedLogTransport>
+    {
+        public List<(Microsoft.Extensions.Logging.LogLevel Level, string Message)> Entries { get; } = [];
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            Entries.Add((logLevel, formatter(state, exception)));
+    }
 }
