@@ -12,12 +12,18 @@ namespace Herald.Log.Groups;
 public sealed class ConsumerGroups : IDisposable
 {
     private readonly Lock _lock = new();
+
+    // Held across a flush's snapshot and its writes, so flushes run one at a time: no snapshot reaches the disk after
+    // a newer one, and a flush that finds nothing dirty still waits for the writes of the flush before it. Taken
+    // before _lock, never inside it, so commits wait for a snapshot at most, never for the disk. Guards _closed.
+    private readonly Lock _flushGate = new();
     private readonly EventLog _log;
     private readonly string _directory;
     private readonly Dictionary<string, GroupState> _groups = new(StringComparer.Ordinal);
     private readonly ITimer _flushTimer;
     private CommittedOffsetStore? _store;
     private bool _disposed;
+    private bool _closed;
 
     internal ConsumerGroups(EventLog log, string directory)
     {
@@ -103,29 +109,56 @@ public sealed class ConsumerGroups : IDisposable
         Flush();
     }
 
-    /// <summary>Writes every group's changed committed offsets to disk now.</summary>
+    /// <summary>Writes every group's changed committed offsets to disk now, returning once every commit made before the call is there.</summary>
+    /// <remarks>Does nothing once the groups are disposed: disposing wrote them.</remarks>
+    /// <exception cref="IOException">Writing failed; the offsets not written stay changed, and the next flush writes them.</exception>
     public void Flush()
     {
-        List<(string Group, Dictionary<(string Topic, int Partition), long> Offsets)> dirty = [];
-        lock (_lock)
+        lock (_flushGate)
         {
-            foreach (var (name, state) in _groups)
+            if (_closed)
             {
-                if (state.Dirty)
+                return;
+            }
+
+            List<(GroupState State, Dictionary<(string Topic, int Partition), long> Offsets)> dirty = [];
+            lock (_lock)
+            {
+                foreach (var state in _groups.Values)
                 {
-                    dirty.Add((name, new Dictionary<(string Topic, int Partition), long>(state.Committed)));
-                    state.Dirty = false;
+                    if (state.Dirty)
+                    {
+                        dirty.Add((state, new Dictionary<(string Topic, int Partition), long>(state.Committed)));
+                        state.Dirty = false;
+                    }
+                }
+            }
+
+            for (var i = 0; i < dirty.Count; i++)
+            {
+                try
+                {
+                    Store.Commit(dirty[i].State.Name, dirty[i].Offsets);
+                }
+                catch
+                {
+                    // Only the dirty flag comes back, not this snapshot: the retry snapshots memory again, which holds
+                    // these offsets or newer ones.
+                    lock (_lock)
+                    {
+                        foreach (var (state, _) in dirty[i..])
+                        {
+                            state.Dirty = true;
+                        }
+                    }
+
+                    throw;
                 }
             }
         }
-
-        foreach (var (group, offsets) in dirty)
-        {
-            Store.Commit(group, offsets);
-        }
     }
 
-    /// <inheritdoc/>
+    /// <summary>Writes the committed offsets a last time and closes their store; later flushes do nothing.</summary>
     public void Dispose()
     {
         lock (_lock)
@@ -138,9 +171,21 @@ public sealed class ConsumerGroups : IDisposable
             _disposed = true;
         }
 
+        // Disposing the timer does not wait for a tick that is running; the gate does. The final flush waits for that
+        // tick's writes, and closing under the gate keeps any later tick away from the store.
         _flushTimer.Dispose();
-        Flush();
-        _store?.Dispose();
+        try
+        {
+            Flush();
+        }
+        finally
+        {
+            lock (_flushGate)
+            {
+                _closed = true;
+                _store?.Dispose();
+            }
+        }
     }
 
     internal void Commit(GroupMember member, int partition, long nextOffset)
@@ -217,16 +262,9 @@ public sealed class ConsumerGroups : IDisposable
         {
             Flush();
         }
-        catch (Exception exception) when (exception is IOException or ObjectDisposedException)
+        catch (IOException)
         {
-            // The next interval, Leave or Dispose tries again; the offsets stay dirty in memory until then.
-            lock (_lock)
-            {
-                foreach (var state in _groups.Values)
-                {
-                    state.Dirty = true;
-                }
-            }
+            // Flush left the unwritten groups dirty: the next interval, Leave, Flush or Dispose writes them.
         }
     }
 }
