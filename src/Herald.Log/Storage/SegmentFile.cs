@@ -23,14 +23,13 @@ namespace Herald.Log.Storage;
 /// there surfaces when they are read. An index entry the log contradicts sends it back to position 0.
 /// </para>
 /// <para>
-/// In the active segment the tail may be torn by a crash, and the tail is defined as the last batch only: a batch that runs
-/// past the end of the file, a corrupt batch whose declared length ends exactly at the end of the file, or zero fill up to
-/// the end of the file is cut off and reported in <see cref="SegmentRecovery"/>, unless a whole valid batch with a later
-/// base offset starts inside the bytes it claims, which shows a damaged length field rather than a torn write. Anything
-/// else that is not a whole valid batch, in any segment, throws <see cref="LogCorruptedException"/>, because a whole valid
-/// batch after it may hold acknowledged data that must never be dropped silently. A corrupt final batch whose length field
-/// itself was damaged to a smaller value therefore refuses to open too, and so does a final batch whose CRC holds but whose
-/// base offset or leader epoch (outside the CRC) is wrong, which no torn write produces: that is the safe side.
+/// Only the active segment can hold a torn write, and only of its last commit group (the batches written since the last
+/// fsync, each stamped by <see cref="CommitGroup"/>): at the first bytes that are not a whole valid batch, recovery cuts
+/// the file when no whole batch follows them, or only whole batches of a group that started at or before them
+/// (<see cref="SegmentRecovery.FindDamageAfter"/>); otherwise, and for anything not whole in a sealed segment, it throws
+/// <see cref="LogCorruptedException"/>, because the bytes had been fsynced and may hold acknowledged data that must never be
+/// dropped silently. A whole batch whose CRC holds but whose base offset or leader epoch (outside the CRC) is wrong is
+/// damage too: no torn write produces it. Opened read-only, a torn tail is reported but left in place.
 /// </para>
 /// <para>Not thread-safe: one writer per partition owns the segment.</para>
 /// </remarks>
