@@ -82,6 +82,9 @@ public sealed class EventLog : IDisposable, IAsyncDisposable
     /// <summary>Raised on the writer's thread when a partition fails to write or fsync; the partition accepts no more appends.</summary>
     public event Action<LogPartition, Exception>? PartitionFailed;
 
+    /// <summary>Raised on the reader's thread when a reader finds a partition damaged after the log opened; it is added to <see cref="Damaged"/>.</summary>
+    public event Action<LogDamage>? PartitionDamaged;
+
     /// <summary>Opens (creating if needed, unless read-only) the log in <paramref name="directory"/>, recovering every existing topic.</summary>
     /// <remarks>Damaged partitions and topics do not fail the open: they are listed in <see cref="Damaged"/> and refuse to serve.</remarks>
     /// <exception cref="LogDirectoryLockedException">Another process has the directory open for writing (or, opening for writing, at all).</exception>
@@ -270,6 +273,15 @@ public sealed class EventLog : IDisposable, IAsyncDisposable
             {
                 partitions[p] = LogPartition.Open(name, p, LogTopic.PartitionDirectory(Directory, name, p), options, Options, _recoveries);
                 partitions[p].Failed = (partition, exception) => PartitionFailed?.Invoke(partition, exception);
+                partitions[p].DamageFound = (_, damage) =>
+                {
+                    lock (_lock)
+                    {
+                        _damaged.Add(damage);
+                    }
+
+                    PartitionDamaged?.Invoke(damage);
+                };
                 if (partitions[p].Damage is { } damage)
                 {
                     _damaged.Add(damage);

@@ -41,6 +41,7 @@ public sealed partial class LogPartition : IDisposable
     private long _lastFlushAt;
     private bool _unflushed;
     private long _unsyncedFrom = -1;
+    private LogDamage? _damage;
 
     // A damaged partition, or a read-only one whose directory a crash never created, has no segments and serves nothing.
     private LogPartition(string topic, int id, string directory, TopicOptions options, TimeProvider time, SegmentFile[] segments, bool readOnly, LogDamage? damage)
@@ -48,7 +49,7 @@ public sealed partial class LogPartition : IDisposable
         Topic = topic;
         Id = id;
         Directory = directory;
-        Damage = damage;
+        _damage = damage;
         _options = options;
         _time = time;
         _readOnly = readOnly;
@@ -100,7 +101,8 @@ public sealed partial class LogPartition : IDisposable
     public int SegmentCount => Volatile.Read(ref _segments).Length;
 
     /// <summary>Gets the damage that keeps the partition from serving, or <see langword="null"/> when it serves.</summary>
-    public LogDamage? Damage { get; private set; }
+    /// <remarks>Set when the log opens, or later when a reader meets damage that opening did not validate (a sealed segment is trusted up to its last index entry).</remarks>
+    public LogDamage? Damage => Volatile.Read(ref _damage);
 
     /// <summary>Gets the failure that stopped the partition's writer, if any.</summary>
     public Exception? Failure => Volatile.Read(ref _failure);
@@ -257,6 +259,19 @@ public sealed partial class LogPartition : IDisposable
     internal Task<bool> Signal => Volatile.Read(ref _signal).Task;
 
     private static TaskCompletionSource<bool> NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Gets or sets the handler told when a reader finds the partition damaged after it opened (the log lists and raises it).</summary>
+    internal Action<LogPartition, LogDamage>? DamageFound { get; set; }
+
+    /// <summary>Records damage a reader met: from then on the partition refuses appends and reads until repaired.</summary>
+    internal void ReportDamage(LogCorruptedException exception)
+    {
+        var damage = new LogDamage(Topic, Id, exception.FileName ?? Directory, exception.Position, exception.Message);
+        if (Interlocked.CompareExchange(ref _damage, damage, null) is null)
+        {
+            DamageFound?.Invoke(this, damage);
+        }
+    }
 
     private void ThrowIfDamaged()
     {

@@ -64,6 +64,12 @@ public sealed class LogReader : IDisposable
             {
                 return TryReadCore(out records);
             }
+            catch (LogCorruptedException exception) when (exception.FileName is not null)
+            {
+                // Damage in a sealed segment shows only when read: the partition stops serving and says so, once.
+                _partition.ReportDamage(exception);
+                throw;
+            }
             catch (ObjectDisposedException) when (attempt < 3 && !_partition.IsClosed)
             {
                 // Retention deleted the segment being read: start again from the partition's oldest record.

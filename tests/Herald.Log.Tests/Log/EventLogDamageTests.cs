@@ -44,6 +44,44 @@ public sealed class EventLogDamageTests : IDisposable
     }
 
     [Fact]
+    public async Task TryRead_DamageInASealedSegmentThatOpeningTrusted_MarksThePartitionDamagedOnce()
+    {
+        var options = Options();
+        options.DefaultTopic.SegmentBytes = 1024;
+        options.DefaultTopic.IndexIntervalBytes = 100;
+        using (var log = EventLog.Open(_directory, options))
+        {
+            var partition = log.GetOrCreateTopic("orders").Partitions[0];
+            for (var i = 0; i < 20; i++)
+            {
+                await partition.AppendAsync(Record("k", $"value-{i:D2}-" + new string('x', 100)), TestContext.Current.CancellationToken);
+            }
+        }
+
+        // The first batch of the first (sealed) segment: before its last index entry, so opening does not validate it.
+        var sealedSegment = Directory.GetFiles(Path.Combine(_directory, "orders-0"), "*.log").Order(StringComparer.Ordinal).First();
+        var bytes = await File.ReadAllBytesAsync(sealedSegment, TestContext.Current.CancellationToken);
+        bytes[70] ^= 0x01;
+        await File.WriteAllBytesAsync(sealedSegment, bytes, TestContext.Current.CancellationToken);
+        using var reopened = EventLog.Open(_directory, options);
+        Assert.Empty(reopened.Damaged);
+        var raised = new List<LogDamage>();
+        reopened.PartitionDamaged += raised.Add;
+        var orders = reopened.GetOrCreateTopic("orders").Partitions[0];
+
+        using var reader = orders.OpenReader(0);
+        var error = Assert.Throws<LogCorruptedException>(() => reader.TryRead(out _));
+        Assert.Throws<LogCorruptedException>(() => reader.TryRead(out _));
+
+        Assert.Equal(sealedSegment, error.FileName);
+        var damage = Assert.Single(raised);
+        Assert.Equal([damage], reopened.Damaged);
+        Assert.Same(damage, orders.Damage);
+        await Assert.ThrowsAsync<LogCorruptedException>(async () => await orders.AppendAsync(Record("k", "v"), TestContext.Current.CancellationToken));
+        await reopened.GetOrCreateTopic("orders").Partitions[1].AppendAsync(Record("k", "v"), TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
     public void Open_StrayDirectoriesAndFiles_SkipsAndReportsThem()
     {
         using (var log = EventLog.Open(_directory, Options()))

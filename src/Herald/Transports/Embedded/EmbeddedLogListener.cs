@@ -35,7 +35,7 @@ internal sealed class EmbeddedLogListener(GroupMember member, RetryStates retrie
             for (var i = 0; i < states.Length && added < maxCount; i++)
             {
                 var state = states[(start + i) % states.Length];
-                if (state.NotBefore <= now)
+                if (state.NotBefore <= now && state.Reader.Partition.Damage is null)
                 {
                     added += state.Receive(deliveries, maxCount - added);
                 }
@@ -64,6 +64,12 @@ internal sealed class EmbeddedLogListener(GroupMember member, RetryStates retrie
                 waits.Add(member.AssignmentChanged);
                 foreach (var state in _states)
                 {
+                    // A partition found damaged while read stops here; the transport logged it with its repair command.
+                    if (state.Reader.Partition.Damage is not null)
+                    {
+                        continue;
+                    }
+
                     if (state.NotBefore > now)
                     {
                         var wait = state.NotBefore - now;
@@ -250,7 +256,7 @@ internal sealed class EmbeddedLogListener(GroupMember member, RetryStates retrie
         {
             var added = 0;
             _ticket ??= new Ticket(this, _generation);
-            while (added < maxCount && Reader.TryRead(out var records))
+            while (added < maxCount && TryRead(out var records))
             {
                 long next = -1;
                 foreach (var record in records)
@@ -277,6 +283,20 @@ internal sealed class EmbeddedLogListener(GroupMember member, RetryStates retrie
             }
 
             return added;
+        }
+
+        // Damage met while reading marks the partition damaged (the log raises it once); what was read before it is handed out.
+        private bool TryRead(out RecordSet records)
+        {
+            try
+            {
+                return Reader.TryRead(out records);
+            }
+            catch (LogCorruptedException)
+            {
+                records = default;
+                return false;
+            }
         }
 
         public void Complete(long offset)

@@ -61,6 +61,7 @@ public sealed partial class EmbeddedLogTransport : ITransport, IDisposable, IAsy
         _deadLetterStore = new EmbeddedDeadLetterStore(_deadLetters);
         SequencePositions = new EmbeddedSequencePositions(_sequences);
         Log.PartitionFailed += (partition, exception) => PartitionFailed(_logger, exception, partition.Topic, partition.Id);
+        Log.PartitionDamaged += damage => PartitionDamaged(_logger, damage.PartitionName, damage.FileName, damage.Position, damage.Problem, damage.RepairCommand(Log.Directory));
         foreach (var recovery in Log.Recoveries)
         {
             TailTruncated(_logger, recovery.FileName, recovery.Position, recovery.TruncatedBytes, recovery.Reason);
