@@ -70,25 +70,25 @@ public sealed class HeraldCliTests : IDisposable
     [Fact]
     public async Task Run_LockedDataDirectory_ExitsThreeNamingDirectoryAndPid()
     {
-        _cli.Open = directory => throw new LogDirectoryLockedException(directory, 4242);
+        _cli.Open = (directory, _) => throw new LogDirectoryLockedException(directory, 4242);
 
         var code = await _cli.RunAsync("dlq", "redrive", "--all", "--yes");
 
         Assert.Equal(ExitCodes.DataDirectoryLocked, code);
         Assert.Equal(
-            $"herald: data directory '{_cli.DataDirectory}' is locked by process 4242: one process at a time may open an embedded log; stop it and retry.",
+            $"herald: data directory '{_cli.DataDirectory}' is locked by process 4242, which is writing to it: herald reads a data directory only while no process writes it; stop the application and retry.",
             _cli.Error.TrimEnd());
     }
 
     [Fact]
-    public async Task Run_UnexpectedFailure_ExitsOneWithOneLine()
+    public async Task Run_OpenFailsWithAnIOError_ExitsOneWithOneLineNamingTheDirectory()
     {
-        _cli.Open = _ => throw new IOException("disk on fire\nsecond line");
+        _cli.Open = (_, _) => throw new IOException("disk on fire\nsecond line");
 
         var code = await _cli.RunAsync("dlq", "list", "--json");
 
         Assert.Equal(ExitCodes.UnexpectedError, code);
         Assert.Empty(_cli.Output);
-        Assert.Equal("herald: unexpected error: System.IO.IOException: disk on fire second line", _cli.Error.TrimEnd());
+        Assert.Equal($"herald: cannot open data directory '{_cli.DataDirectory}': disk on fire second line", _cli.Error.TrimEnd());
     }
 }
