@@ -27,9 +27,14 @@ internal static class DataDirectory
     };
 
     /// <summary>Returns the full path of <paramref name="path"/> once it is known to be an existing Herald data directory.</summary>
-    /// <exception cref="CliException">Exit code 4: the path is not valid, does not exist, is a file or is not a data directory.</exception>
+    /// <exception cref="CliException">Exit code 4: the path is not valid, does not exist, is a file or is not a data directory; 2 when it is empty.</exception>
     public static string Resolve(string path)
     {
+        if (string.IsNullOrWhiteSpace(path))
+        {
+            throw CliException.Usage($"--data is empty: give the data directory, or set {EnvironmentVariable}.");
+        }
+
         string fullPath;
         try
         {
@@ -172,6 +177,6 @@ internal static class DataDirectory
         };
         return access == DataDirectoryAccess.ReadOnly
             ? $"data directory '{directory}' is locked by {holder}, which is writing to it: herald reads a data directory only while no process writes it; stop the application and retry."
-            : $"data directory '{directory}' is locked by {holder}: a change needs the data directory to itself; stop the application (and any other herald) and retry.";
+            : $"data directory '{directory}' is locked by {holder}: a change needs the data directory to itself; stop the application (and any other herald) and retry; nothing was changed.";
     }
 }

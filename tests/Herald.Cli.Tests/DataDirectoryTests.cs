@@ -88,6 +88,34 @@ public sealed class DataDirectoryTests : IDisposable
         DataDirectoryFiles.AssertUnchanged(before, _cli.DataDirectory, "dlq list");
     }
 
+    [Theory]
+    [InlineData("payments", ExitCodes.Success)]
+    [InlineData(EmbeddedLogTransport.DeadLetterTopic, ExitCodes.DamagedData)]
+    public async Task List_UnreadableTopicFile_WarnsOrRefusesAndChangesNothing(string topic, int expected)
+    {
+        await SeededDataDirectory.WriteAsync(_cli.DataDirectory);
+        var file = Path.Combine(_cli.DataDirectory, "__topics", topic + ".json");
+        await File.WriteAllTextAsync(file, "{\"name\":", TestContext.Current.CancellationToken);
+        var before = DataDirectoryFiles.Snapshot(_cli.DataDirectory);
+
+        var code = await _cli.RunAsync("dlq", "list", "--json");
+
+        Assert.Equal(expected, code);
+        Assert.Contains($"herald: warning: topic {topic} is damaged and serves nothing: '{file}'", _cli.Error, StringComparison.Ordinal);
+        if (expected == ExitCodes.Success)
+        {
+            Assert.Equal(10, _cli.Json().GetArrayLength());
+        }
+        else
+        {
+            Assert.Empty(_cli.Output);
+        }
+
+        DataDirectoryFiles.AssertUnchanged(before, _cli.DataDirectory, "dlq list");
+        Assert.Equal(ExitCodes.DamagedData, await _cli.RunAsync("log"));
+        DataDirectoryFiles.AssertUnchanged(before, _cli.DataDirectory, "log");
+    }
+
     [Fact]
     public async Task Purge_PromptOpenLongerThanTheCleanupInterval_DeletesNoSegment()
     {
@@ -114,8 +142,8 @@ public sealed class DataDirectoryTests : IDisposable
         await using (var session = DataDirectory.OpenEmbedded(_cli.DataDirectory, DataDirectoryAccess.Writable, _cli.Time))
         {
             Assert.False(session.IsReadOnly);
-            Assert.Equal(Timeout.InfiniteTimeSpan, session.Log!.Options.CleanupInterval);
             _cli.Time.Advance(TimeSpan.FromMinutes(5));
+            Assert.Equal(segments, session.Log!.GetOrCreateTopic("archive").Partitions[0].SegmentCount);
         }
 
         Assert.Equal(segments, Directory.GetFiles(Path.Combine(_cli.DataDirectory, "archive-0"), "*.log").Length);

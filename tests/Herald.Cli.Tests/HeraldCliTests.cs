@@ -17,7 +17,9 @@ public sealed class HeraldCliTests : IDisposable
         Assert.Contains("Exit codes:", _cli.Output, StringComparison.Ordinal);
         Assert.Contains("3    the data directory is locked", _cli.Output, StringComparison.Ordinal);
         Assert.Contains("7    the broker (--transport rabbitmq|nats) cannot be reached", _cli.Output, StringComparison.Ordinal);
+        Assert.Contains("9    the data directory has damaged partitions", _cli.Output, StringComparison.Ordinal);
         Assert.Contains("dlq", _cli.Output, StringComparison.Ordinal);
+        Assert.Contains("log", _cli.Output, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -30,6 +32,10 @@ public sealed class HeraldCliTests : IDisposable
     [InlineData("dlq", "list", "--limit", "0")]
     [InlineData("dlq", "list", "--limit", "ten")]
     [InlineData("dlq", "list", "--since", "1h", "--until", "2h")]
+    [InlineData("dlq", "list", "--data", "")]
+    [InlineData("log", "repair")]
+    [InlineData("log", "repair", "--partition", "orders-x", "--yes")]
+    [InlineData("log", "repair", "--partition", "orders-0")]
     public async Task Run_BadCommandLine_ExitsTwoWithOneLineOnStderr(params string[] args)
     {
         var code = await _cli.RunAsync(args);

@@ -10,7 +10,7 @@ internal static class SeededDataDirectory
 {
     public const string DeadLetterPartition = EmbeddedLogTransport.DeadLetterTopic + "-0";
 
-    /// <summary>Writes <paramref name="deadLetters"/> dead letters (evt-01...), the topics orders (2 partitions) and payments (1), six one-record batches per partition, and a group's offset.</summary>
+    /// <summary>Writes <paramref name="deadLetters"/> dead letters (evt-01...), the topics orders (2 partitions) and payments (1), six one-record batches per partition, and billing's offsets on orders (3 and 5).</summary>
     public static async Task WriteAsync(string directory, int deadLetters = 10)
     {
         var options = new EmbeddedLogOptions { DataDirectory = directory };
@@ -38,5 +38,6 @@ internal static class SeededDataDirectory
         }
 
         transport.Log.Groups.ResetOffset("billing", "orders", 0, 3);
+        transport.Log.Groups.ResetOffset("billing", "orders", 1, 5);
     }
 }

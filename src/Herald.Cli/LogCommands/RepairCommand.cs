@@ -63,6 +63,11 @@ internal static class RepairCommand
 
         var done = Repair(fullPath, partition, dryRun: false, context.Time);
         Report(context, json, done, dryRun: false, fullPath);
+        if (!json && done.Applied)
+        {
+            context.Out.WriteLine(Afterwards(context, fullPath, partition));
+        }
+
         return ExitCodes.Success;
     }
 
@@ -125,7 +130,22 @@ internal static class RepairCommand
         context.Out.WriteLine(string.Create(
             CultureInfo.InvariantCulture,
             $"Repaired {result.Partition}: cut '{result.FileName}' at byte {result.Position} ({result.Problem?.TrimEnd('.')}): {Cut(result)}; the cut bytes are kept in '{result.SideDirectory}'."));
-        context.Out.WriteLine("Consumer groups committed past the new end were moved back to it; run 'herald log' to see the partition.");
+    }
+
+    // Read back through a fresh read-only open, so the operator sees what the application will see.
+    private static string Afterwards(CliContext context, string fullPath, PartitionName partition)
+    {
+        try
+        {
+            using var log = DataDirectory.OpenLog(fullPath, context.Time);
+            return log.TryGetTopic(partition.Topic, out var topic) && partition.Partition < topic.Partitions.Count && topic.Partitions[partition.Partition] is { Damage: null } repaired
+                ? string.Create(CultureInfo.InvariantCulture, $"{partition} now holds offsets {repaired.StartOffset} to {repaired.EndOffset} (exclusive); consumer groups committed past the end resume from it.")
+                : $"{partition} does not open cleanly yet; run 'herald log' to see why.";
+        }
+        catch (CliException e)
+        {
+            return $"{partition} was repaired but could not be read back: {e.Message}";
+        }
     }
 
     private static string Found(LogRepairResult result) => string.Create(
