@@ -64,6 +64,9 @@ public sealed class DataDirectoryTests : IDisposable
             }
         }
 
+        // The purge's question says that a yes would open the log to write, and so cut the torn tail.
+        Assert.Equal(tornTail, Assert.Single(_cli.Questions).Contains("also cuts the 1 torn tail(s)", StringComparison.Ordinal));
+
         // The torn letter is reported missing rather than cut away: the last one was never acknowledged.
         _cli.IsInputRedirected = true;
         Assert.Equal(ExitCodes.Success, await _cli.RunAsync("dlq", "list", "--json"));

@@ -43,6 +43,20 @@ public sealed class LogCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Log_FreshDataDirectory_IsHealthyWithNoGroups()
+    {
+        new Herald.Transports.Embedded.EmbeddedLogTransport(new() { DataDirectory = _cli.DataDirectory }).Dispose();
+        var before = DataDirectoryFiles.Snapshot(_cli.DataDirectory);
+
+        var code = await _cli.RunAsync("log");
+
+        Assert.Equal(ExitCodes.Success, code);
+        Assert.Contains("Healthy: 3 partitions in 3 topics", _cli.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Consumer groups", _cli.Output, StringComparison.Ordinal);
+        DataDirectoryFiles.AssertUnchanged(before, _cli.DataDirectory, "log");
+    }
+
+    [Fact]
     public async Task Log_ApplicationRunning_ExitsThree()
     {
         await SeededDataDirectory.WriteAsync(_cli.DataDirectory);
