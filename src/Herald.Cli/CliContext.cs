@@ -22,14 +22,14 @@ internal sealed class CliContext
     /// <summary>Gets whether stdout is redirected: tables are written wide and without colours.</summary>
     public bool IsOutputRedirected { get; init; }
 
-    /// <summary>Gets the clock for relative times (<c>--since 1h</c>) and the redrive rate.</summary>
+    /// <summary>Gets the clock for relative times (<c>--since 1h</c>), the redrive rate, the log's timers and repair names.</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
     /// <summary>Gets an environment variable, or <see langword="null"/>.</summary>
     public Func<string, string?> GetEnvironmentVariable { get; init; } = Environment.GetEnvironmentVariable;
 
-    /// <summary>Gets the function that opens an existing data directory (a full path) for its dead letters.</summary>
-    public required Func<string, DeadLetterSession> OpenDeadLetters { get; init; }
+    /// <summary>Gets the function that opens an existing data directory (a full path) for its dead letters, read-only or to change them.</summary>
+    public required Func<string, DataDirectoryAccess, DeadLetterSession> OpenDeadLetters { get; init; }
 
     /// <summary>Gets the function that connects to a broker for its dead letters, or <see langword="null"/> for
     /// <see cref="BrokerConnection.OpenAsync"/> with <see cref="Time"/>.</summary>
@@ -48,7 +48,7 @@ internal sealed class CliContext
             Error = Console.Error,
             IsInputRedirected = Console.IsInputRedirected,
             IsOutputRedirected = Console.IsOutputRedirected,
-            OpenDeadLetters = directory => DataDirectory.OpenEmbedded(directory, TimeProvider.System),
+            OpenDeadLetters = (directory, access) => DataDirectory.OpenEmbedded(directory, access, TimeProvider.System),
 
             // Prompts go to stderr so that they stay visible when stdout is piped, and never corrupt --json output.
             Confirm = (question, cancellationToken) => new ConfirmationPrompt(question) { DefaultValue = false }.ShowAsync(prompts, cancellationToken),

@@ -22,6 +22,17 @@ internal static class CommandRunner
             WriteError(context, e.Message);
             return ExitCodes.DataDirectoryLocked;
         }
+        catch (LogCorruptedException e)
+        {
+            // Raised by a partition found damaged after the open (a redrive topic, a read that ran into bad bytes).
+            WriteError(context, $"{e.Message}; nothing more was changed (see 'herald log' for the damaged partitions and how to repair them).");
+            return ExitCodes.DamagedData;
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            WriteError(context, $"permission denied: {e.Message}");
+            return ExitCodes.UnexpectedError;
+        }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             WriteError(context, "interrupted; what was already done stays done (dead letters already redriven stay redriven).");
@@ -35,6 +46,11 @@ internal static class CommandRunner
     }
 
     /// <summary>Writes <paramref name="message"/> to stderr as one line prefixed with the tool's name.</summary>
-    public static void WriteError(CliContext context, string message) =>
-        context.Error.WriteLine("herald: " + string.Join(' ', message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)));
+    public static void WriteError(CliContext context, string message) => context.Error.WriteLine("herald: " + OneLine(message));
+
+    /// <summary>Writes <paramref name="message"/> to stderr as one line prefixed with the tool's name and <c>warning:</c>.</summary>
+    public static void WriteWarning(CliContext context, string message) => context.Error.WriteLine("herald: warning: " + OneLine(message));
+
+    private static string OneLine(string message) =>
+        string.Join(' ', message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 }

@@ -15,7 +15,7 @@ internal static class ExitCodes
     /// <summary>Another process holds the data directory open.</summary>
     public const int DataDirectoryLocked = 3;
 
-    /// <summary>The data directory does not exist or is not a Herald data directory.</summary>
+    /// <summary>The data directory does not exist, is a file or not a valid path, or is not a Herald data directory.</summary>
     public const int NoDataDirectory = 4;
 
     /// <summary>An event id given explicitly matches no dead letter; nothing was changed.</summary>
@@ -30,6 +30,12 @@ internal static class ExitCodes
     /// <summary>RabbitMQ has no queue through which a selected dead letter's group would receive its redrive; nothing was redriven.</summary>
     public const int NoRedriveQueue = 8;
 
+    /// <summary>
+    /// The data directory has damaged partitions: ones a command needs (the dead letters, a redrive topic), or any at all
+    /// for <c>herald log</c>. Nothing was changed; <c>herald log repair</c> brings a partition back.
+    /// </summary>
+    public const int DamagedData = 9;
+
     /// <summary>Interrupted (Ctrl+C); work already done stays done.</summary>
     public const int Interrupted = 130;
 
@@ -37,15 +43,18 @@ internal static class ExitCodes
     public const string HelpText = """
         Exit codes:
           0    success (a list or filter that matches nothing is a success)
-          1    unexpected error
-          2    usage error: bad option or time, missing selection, no --yes when stdin is not a terminal
+          1    unexpected error (an I/O error or a permission refused names the path)
+          2    usage error: bad option or time, missing selection, no --yes when stdin is not a terminal,
+               a --partition that is not TOPIC-N or not in the data directory
           3    the data directory is locked by another process (the message names it and its pid)
-          4    the data directory does not exist or is not a Herald data directory
+          4    the data directory does not exist, is a file, or is not a Herald data directory
           5    an event id given explicitly matches no dead letter; nothing was changed
           6    schema check: a change breaks the committed schemas in the chosen mode
           7    the broker (--transport rabbitmq|nats) cannot be reached at --connection
           8    redrive on RabbitMQ: a group has no redrive queues (never ran, or --partitions
                differs from the application's); nothing was redriven
+          9    the data directory has damaged partitions: ones the command needs (dlq), or
+               any (herald log); run the repair command the message gives
           130  interrupted (Ctrl+C)
         """;
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Invocation;
 using Herald.Cli.DeadLetterCommands;
+using Herald.Cli.LogCommands;
 using Herald.Cli.SchemaCommands;
 
 namespace Herald.Cli;
@@ -12,6 +13,7 @@ internal static class HeraldCli
     public static RootCommand Create(CliContext context) => new($"herald: operate Herald, the event-driven messaging framework for .NET.\n\n{ExitCodes.HelpText}")
     {
         DeadLetterQueueCommand.Create(context),
+        LogCommand.Create(context),
         SchemaCommand.Create(context),
     };
 

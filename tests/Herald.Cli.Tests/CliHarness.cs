@@ -14,6 +14,8 @@ internal sealed class CliHarness : IDisposable
 
     public CliHarness()
     {
+        // A real data directory is opened through the real transport on the harness's clock.
+        OpenEmbedded = (directory, access) => Cli.DataDirectory.OpenEmbedded(directory, access, Time);
         DataDirectory = Path.Combine(Path.GetTempPath(), "herald-cli-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(DataDirectory);
         File.WriteAllText(Path.Combine(DataDirectory, ".lock"), string.Empty);
@@ -26,6 +28,9 @@ internal sealed class CliHarness : IDisposable
 
     public InMemoryTransport Transport { get; } = new();
 
+    /// <summary>Gets the function that opens the data directory as the installed tool does, on <see cref="Time"/>.</summary>
+    public Func<string, DataDirectoryAccess, DeadLetterSession> OpenEmbedded { get; }
+
     public string DataDirectory { get; }
 
     public Dictionary<string, string> Environment { get; } = new(StringComparer.Ordinal);
@@ -36,9 +41,14 @@ internal sealed class CliHarness : IDisposable
 
     public List<string> Questions { get; } = [];
 
-    public Func<string, DeadLetterSession>? Open { get; set; }
+    public Func<string, DataDirectoryAccess, DeadLetterSession>? Open { get; set; }
 
     public List<string> OpenedDirectories { get; } = [];
+
+    public List<DataDirectoryAccess> Accesses { get; } = [];
+
+    /// <summary>Gets or sets what happens while a confirmation waits for its answer, such as time passing.</summary>
+    public Action? WhileAsking { get; set; }
 
     public string Output { get; private set; } = string.Empty;
 
@@ -56,14 +66,17 @@ internal sealed class CliHarness : IDisposable
             IsOutputRedirected = true,
             Time = Time,
             GetEnvironmentVariable = name => Environment.GetValueOrDefault(name),
-            OpenDeadLetters = directory =>
+            OpenDeadLetters = (directory, access) =>
             {
                 OpenedDirectories.Add(directory);
-                return Open?.Invoke(directory) ?? new DeadLetterSession(new DeadLetters.DeadLetters(Transport, Store, TimeProvider.System));
+                Accesses.Add(access);
+                return Open?.Invoke(directory, access)
+                    ?? new DeadLetterSession(Transport, Store, TimeProvider.System) { IsReadOnly = access == DataDirectoryAccess.ReadOnly };
             },
             Confirm = (question, _) =>
             {
                 Questions.Add(question);
+                WhileAsking?.Invoke();
                 return Task.FromResult(Answers.Dequeue());
             },
         };
@@ -90,8 +103,24 @@ internal sealed class CliHarness : IDisposable
         string data = """{"orderId":42}""",
         string contentType = "application/json")
     {
+        var letter = Letter(eventId, group, topic, type, exception, age, status, data, contentType);
+        Store.Add(letter);
+        return letter;
+    }
+
+    public static DeadLetter Letter(
+        string eventId,
+        string group = "billing",
+        string topic = "orders",
+        string type = "order.created",
+        string exception = "System.TimeoutException",
+        TimeSpan? age = null,
+        DeadLetterStatus status = DeadLetterStatus.Pending,
+        string data = """{"orderId":42}""",
+        string contentType = "application/json")
+    {
         var at = Now - (age ?? TimeSpan.FromMinutes(30));
-        var letter = new DeadLetter
+        return new DeadLetter
         {
             Group = group,
             Topic = topic,
@@ -119,8 +148,6 @@ internal sealed class CliHarness : IDisposable
                 at.AddSeconds(-1),
                 at),
         };
-        Store.Add(letter);
-        return letter;
     }
 
     public long Sent(string topic, string group) => Transport.GetBacklog(DeadLetters.DeadLetters.RedriveTopic(topic, group), group);

@@ -8,7 +8,7 @@ public sealed class EmbeddedLogTests : IDisposable
 {
     private readonly CliHarness _cli = new();
 
-    public EmbeddedLogTests() => _cli.Open = directory => DataDirectory.OpenEmbedded(directory, TimeProvider.System);
+    public EmbeddedLogTests() => _cli.Open = _cli.OpenEmbedded;
 
     public void Dispose() => _cli.Dispose();
 
@@ -75,7 +75,7 @@ public sealed class EmbeddedLogTests : IDisposable
         Assert.Equal(ExitCodes.DataDirectoryLocked, code);
         Assert.Empty(_cli.Output);
         Assert.Equal(
-            $"herald: data directory '{_cli.DataDirectory}' is locked by this process (pid {Environment.ProcessId}): one process at a time may open an embedded log; stop it and retry.",
+            $"herald: data directory '{_cli.DataDirectory}' is locked by this process (pid {Environment.ProcessId}), which is writing to it: herald reads a data directory only while no process writes it; stop the application and retry.",
             _cli.Error.TrimEnd());
     }
 

@@ -17,7 +17,9 @@ public sealed class HeraldCliTests : IDisposable
         Assert.Contains("Exit codes:", _cli.Output, StringComparison.Ordinal);
         Assert.Contains("3    the data directory is locked", _cli.Output, StringComparison.Ordinal);
         Assert.Contains("7    the broker (--transport rabbitmq|nats) cannot be reached", _cli.Output, StringComparison.Ordinal);
+        Assert.Contains("9    the data directory has damaged partitions", _cli.Output, StringComparison.Ordinal);
         Assert.Contains("dlq", _cli.Output, StringComparison.Ordinal);
+        Assert.Contains("log", _cli.Output, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -30,6 +32,10 @@ public sealed class HeraldCliTests : IDisposable
     [InlineData("dlq", "list", "--limit", "0")]
     [InlineData("dlq", "list", "--limit", "ten")]
     [InlineData("dlq", "list", "--since", "1h", "--until", "2h")]
+    [InlineData("dlq", "list", "--data", "")]
+    [InlineData("log", "repair")]
+    [InlineData("log", "repair", "--partition", "orders-x", "--yes")]
+    [InlineData("log", "repair", "--partition", "orders-0")]
     public async Task Run_BadCommandLine_ExitsTwoWithOneLineOnStderr(params string[] args)
     {
         var code = await _cli.RunAsync(args);
@@ -70,25 +76,25 @@ public sealed class HeraldCliTests : IDisposable
     [Fact]
     public async Task Run_LockedDataDirectory_ExitsThreeNamingDirectoryAndPid()
     {
-        _cli.Open = directory => throw new LogDirectoryLockedException(directory, 4242);
+        _cli.Open = (directory, _) => throw new LogDirectoryLockedException(directory, 4242);
 
         var code = await _cli.RunAsync("dlq", "redrive", "--all", "--yes");
 
         Assert.Equal(ExitCodes.DataDirectoryLocked, code);
         Assert.Equal(
-            $"herald: data directory '{_cli.DataDirectory}' is locked by process 4242: one process at a time may open an embedded log; stop it and retry.",
+            $"herald: data directory '{_cli.DataDirectory}' is locked by process 4242, which is writing to it: herald reads a data directory only while no process writes it; stop the application and retry.",
             _cli.Error.TrimEnd());
     }
 
     [Fact]
-    public async Task Run_UnexpectedFailure_ExitsOneWithOneLine()
+    public async Task Run_OpenFailsWithAnIOError_ExitsOneWithOneLineNamingTheDirectory()
     {
-        _cli.Open = _ => throw new IOException("disk on fire\nsecond line");
+        _cli.Open = (_, _) => throw new IOException("disk on fire\nsecond line");
 
         var code = await _cli.RunAsync("dlq", "list", "--json");
 
         Assert.Equal(ExitCodes.UnexpectedError, code);
         Assert.Empty(_cli.Output);
-        Assert.Equal("herald: unexpected error: System.IO.IOException: disk on fire second line", _cli.Error.TrimEnd());
+        Assert.Equal($"herald: cannot open data directory '{_cli.DataDirectory}': disk on fire second line", _cli.Error.TrimEnd());
     }
 }

@@ -38,7 +38,7 @@ public sealed class RedriveEndToEndTests : IDisposable
     private readonly CliHarness _cli = new();
     private readonly Ledger _ledger = new();
 
-    public RedriveEndToEndTests() => _cli.Open = directory => DataDirectory.OpenEmbedded(directory, TimeProvider.System);
+    public RedriveEndToEndTests() => _cli.Open = _cli.OpenEmbedded;
 
     public void Dispose() => _cli.Dispose();
 

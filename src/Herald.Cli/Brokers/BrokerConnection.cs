@@ -33,9 +33,8 @@ internal static class BrokerConnection
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(ConnectTimeout);
             await store.GetAllAsync(timeout.Token);
-            IDeadLetters deadLetters = new DeadLetters.DeadLetters(transport, store, timeProvider);
-            deadLetters = target.Kind == BrokerKind.RabbitMQ ? new RabbitMQRedriveCheck(deadLetters, transport, target) : deadLetters;
-            return new DeadLetterSession(deadLetters, owner);
+            Func<IDeadLetters, IDeadLetters>? check = target.Kind == BrokerKind.RabbitMQ ? deadLetters => new RabbitMQRedriveCheck(deadLetters, transport, target) : null;
+            return new DeadLetterSession(transport, store, timeProvider, owner, check);
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {

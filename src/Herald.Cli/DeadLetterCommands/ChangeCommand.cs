@@ -11,7 +11,14 @@ internal static class ChangeCommand
     public delegate ValueTask<IReadOnlyList<DeadLetter>> Apply(IDeadLetters deadLetters, DeadLetterFilter filter, bool dryRun, CancellationToken cancellationToken);
 
     /// <summary>Builds the command: its common, filter and selection options, then <paramref name="configure"/>'s own.</summary>
-    public static Command Create(CliContext context, ChangeVerb verb, string description, Func<Command, Func<ParseResult, Apply>> configure, bool includeRedriven)
+    /// <param name="context">The streams, terminal and data the command works with.</param>
+    /// <param name="verb">The command's name and past participle.</param>
+    /// <param name="description">The help text.</param>
+    /// <param name="configure">Adds the command's own options and returns how it applies the change.</param>
+    /// <param name="includeRedriven">Whether <c>--include-redriven</c> is offered.</param>
+    /// <param name="writesTo">The log topic, besides the dead letters', that the change appends a dead letter to, if any.</param>
+    public static Command Create(
+        CliContext context, ChangeVerb verb, string description, Func<Command, Func<ParseResult, Apply>> configure, bool includeRedriven, Func<DeadLetter, string>? writesTo = null)
     {
         var common = new CommonOptions(context);
         var filters = new FilterOptions(context, includeRedriven);
@@ -23,52 +30,117 @@ internal static class ChangeCommand
         var apply = configure(command);
         command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(
             context,
-            () => RunAsync(context, parse, common, filters, selection, verb, apply(parse), cancellationToken),
+            () => RunAsync(context, parse, new Parts(common, filters, selection, verb, apply(parse), writesTo), cancellationToken),
             cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(
-        CliContext context, ParseResult parse, CommonOptions common, FilterOptions filters, SelectionOptions selection, ChangeVerb verb, Apply apply, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(CliContext context, ParseResult parse, Parts parts, CancellationToken cancellationToken)
     {
-        var filter = selection.Resolve(parse, filters, verb.Name);
-        common.Validate(parse);
-        var dryRun = parse.GetValue(selection.DryRun);
-        var confirmed = parse.GetValue(selection.Yes);
-        var json = parse.GetValue(common.Json);
+        var filter = parts.Selection.Resolve(parse, parts.Filters, parts.Verb.Name);
+        parts.Common.Validate(parse);
+        var dryRun = parse.GetValue(parts.Selection.DryRun);
+        var json = parse.GetValue(parts.Common.Json);
 
         // Checked before the dead letters are opened: a script that forgot --yes must fail the same way every time,
         // whether or not anything matches today.
-        if (!dryRun && !confirmed && context.IsInputRedirected)
+        if (!dryRun && !parse.GetValue(parts.Selection.Yes) && context.IsInputRedirected)
         {
-            throw CliException.Usage($"refusing to {verb.Name} without --yes: stdin is not a terminal, so no one can confirm (preview with --dry-run).");
+            throw CliException.Usage($"refusing to {parts.Verb.Name} without --yes: stdin is not a terminal, so no one can confirm (preview with --dry-run).");
         }
 
-        await using var session = await common.OpenAsync(parse, cancellationToken);
-        var selected = await apply(session.DeadLetters, filter, true, cancellationToken);
-        var missing = selection.Ids(parse).Where(id => !selected.Any(l => string.Equals(l.EventId, id, StringComparison.Ordinal))).ToList();
+        // Selecting, previewing and asking change nothing, however long the operator takes to answer: the data directory
+        // is open read-only until the change is confirmed.
+        var reading = await parts.Common.OpenAsync(parse, DataDirectoryAccess.ReadOnly, cancellationToken);
+        IReadOnlyList<DeadLetter> selected;
+        try
+        {
+            selected = await parts.Apply(reading.DeadLetters, filter, true, cancellationToken);
+            ThrowIfMissing(parse, parts, filter, selected);
+            EnsureWritable(reading, selected, parts);
+            if (dryRun || selected.Count == 0)
+            {
+                Report(context, json, parts.Verb, selected, dryRun);
+                return ExitCodes.Success;
+            }
+
+            if (!await ConfirmAsync(context, parse, parts, reading, selected, cancellationToken))
+            {
+                CommandRunner.WriteError(context, $"aborted; nothing was {parts.Verb.Past}.");
+                return ExitCodes.Success;
+            }
+
+            if (!reading.IsReadOnly)
+            {
+                ReportChange(context, json, parts.Verb, selected, await parts.Apply(reading.Only(selected), filter, false, cancellationToken));
+                return ExitCodes.Success;
+            }
+        }
+        finally
+        {
+            await reading.DisposeAsync();
+        }
+
+        // Reopened for writing only now, and acting on exactly the confirmed dead letters, never on what the filter finds anew.
+        await using var writing = await parts.Common.OpenAsync(parse, DataDirectoryAccess.Writable, cancellationToken);
+        EnsureWritable(writing, selected, parts);
+        ReportChange(context, json, parts.Verb, selected, await parts.Apply(writing.Only(selected), filter, false, cancellationToken));
+        return ExitCodes.Success;
+    }
+
+    private static void ThrowIfMissing(ParseResult parse, Parts parts, DeadLetterFilter filter, IReadOnlyList<DeadLetter> selected)
+    {
+        var missing = parts.Selection.Ids(parse).Where(id => !selected.Any(l => string.Equals(l.EventId, id, StringComparison.Ordinal))).ToList();
         if (missing.Count > 0)
         {
             // All or nothing: acting on the ids that exist would hide a typo in the others.
-            var kind = (filter.IncludeRedriven ? "dead letter" : "pending dead letter") + (filters.AnyGiven(parse) ? " matching the filters" : string.Empty);
-            throw new CliException(ExitCodes.NotFound, $"no {kind} has event id {string.Join(", ", missing)}; nothing was {verb.Past}.");
+            var kind = (filter.IncludeRedriven ? "dead letter" : "pending dead letter") + (parts.Filters.AnyGiven(parse) ? " matching the filters" : string.Empty);
+            throw new CliException(ExitCodes.NotFound, $"no {kind} has event id {string.Join(", ", missing)}; nothing was {parts.Verb.Past}.");
         }
+    }
 
-        if (dryRun || selected.Count == 0)
+    // A damaged topic the change would append to fails before anything is changed, rather than part-way through.
+    private static void EnsureWritable(DeadLetterSession session, IReadOnlyList<DeadLetter> selected, Parts parts)
+    {
+        if (session.Log is not { } log || parts.WritesTo is null)
         {
-            Report(context, json, verb, selected, dryRun);
-            return ExitCodes.Success;
+            return;
         }
 
-        if (!confirmed && !await context.Confirm($"{verb.Capitalized} {DeadLetterTable.Count(selected.Count)} ({ByGroup(selected)})?", cancellationToken))
+        foreach (var topic in selected.Select(parts.WritesTo).Distinct(StringComparer.Ordinal))
         {
-            CommandRunner.WriteError(context, $"aborted; nothing was {verb.Past}.");
-            return ExitCodes.Success;
+            DataDirectory.EnsureUndamaged(log, topic, $"the dead letters for it cannot be {parts.Verb.Past}");
+        }
+    }
+
+    private static async Task<bool> ConfirmAsync(
+        CliContext context, ParseResult parse, Parts parts, DeadLetterSession reading, IReadOnlyList<DeadLetter> selected, CancellationToken cancellationToken)
+    {
+        if (parse.GetValue(parts.Selection.Yes))
+        {
+            return true;
         }
 
-        var changed = await apply(session.DeadLetters, filter, false, cancellationToken);
+        var question = $"{parts.Verb.Capitalized} {DeadLetterTable.Count(selected.Count)} ({ByGroup(selected)})?";
+        var torn = reading.Log?.Recoveries.Where(r => r.LeftInPlace).ToList() ?? [];
+        if (torn.Count > 0)
+        {
+            // Opening the log to write recovers it as the application would; the operator should know before saying yes.
+            question += string.Create(CultureInfo.InvariantCulture, $" Opening the log to write also cuts the {torn.Count} torn tail(s) warned about above ({torn.Sum(r => r.TruncatedBytes)} bytes never acknowledged).");
+        }
+
+        return await context.Confirm(question, cancellationToken);
+    }
+
+    private static void ReportChange(CliContext context, bool json, ChangeVerb verb, IReadOnlyList<DeadLetter> confirmed, IReadOnlyList<DeadLetter> changed)
+    {
         Report(context, json, verb, changed, dryRun: false);
-        return ExitCodes.Success;
+        if (changed.Count < confirmed.Count)
+        {
+            CommandRunner.WriteWarning(
+                context,
+                string.Create(CultureInfo.InvariantCulture, $"{confirmed.Count - changed.Count} of the {confirmed.Count} confirmed dead letters changed or went away after they were listed, and were left alone."));
+        }
     }
 
     private static void Report(CliContext context, bool json, ChangeVerb verb, IReadOnlyList<DeadLetter> letters, bool dryRun)
@@ -106,4 +178,6 @@ internal static class ChangeCommand
         letters.GroupBy(l => l.Group, StringComparer.Ordinal)
             .OrderBy(g => g.Key, StringComparer.Ordinal)
             .Select(g => string.Create(CultureInfo.InvariantCulture, $"{g.Key}: {g.Count()}")));
+
+    private sealed record Parts(CommonOptions Common, FilterOptions Filters, SelectionOptions Selection, ChangeVerb Verb, Apply Apply, Func<DeadLetter, string>? WritesTo);
 }

@@ -11,14 +11,7 @@ internal sealed class CommonOptions
     public CommonOptions(CliContext context)
     {
         _context = context;
-        Data = new Option<string>("--data", "-d")
-        {
-            Description = $"The Herald data directory of --transport embedded; not created if missing [env: {DataDirectory.EnvironmentVariable}]",
-            HelpName = "DIR",
-            DefaultValueFactory = _ => context.GetEnvironmentVariable(DataDirectory.EnvironmentVariable) is { Length: > 0 } fromEnvironment
-                ? fromEnvironment
-                : DataDirectory.DefaultPath,
-        };
+        Data = DataDirectory.CreateOption(context, "The Herald data directory of --transport embedded");
         Transport = new Option<BrokerKind>("--transport")
         {
             Description = "Where the dead letters are: the embedded log in --data, or the broker at --connection",
@@ -107,14 +100,14 @@ internal sealed class CommonOptions
         }
     }
 
-    /// <summary>Opens the dead letters the options point at: the data directory, or the broker.</summary>
-    public async Task<DeadLetterSession> OpenAsync(ParseResult parse, CancellationToken cancellationToken)
+    /// <summary>Opens the dead letters the options point at: the data directory (with <paramref name="access"/>), or the broker.</summary>
+    public async Task<DeadLetterSession> OpenAsync(ParseResult parse, DataDirectoryAccess access, CancellationToken cancellationToken)
     {
         Validate(parse);
         var kind = parse.GetValue(Transport);
         if (kind == BrokerKind.Embedded)
         {
-            return DataDirectory.Open(parse.GetValue(Data)!, _context);
+            return await DataDirectory.OpenAsync(parse.GetValue(Data)!, _context, access);
         }
 
         var (variable, fallback) = kind == BrokerKind.Nats

@@ -34,7 +34,7 @@ internal static class ListCommand
         command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(context, async () =>
         {
             var filter = filters.ToFilter(parse);
-            await using var session = await common.OpenAsync(parse, cancellationToken);
+            await using var session = await common.OpenAsync(parse, DataDirectoryAccess.ReadOnly, cancellationToken);
             var letters = await session.DeadLetters.ListAsync(filter, cancellationToken);
             var shown = parse.GetValue(limit) is { } max ? letters.Take(max).ToList() : letters;
             if (parse.GetValue(common.Json))

@@ -33,5 +33,6 @@ internal static class RedriveCommand
             return parse => (deadLetters, filter, dryRun, cancellationToken) =>
                 deadLetters.RedriveAsync(filter, new RedriveOptions { DryRun = dryRun, MaxPerSecond = parse.GetValue(rate) }, cancellationToken);
         },
-        includeRedriven: false);
+        includeRedriven: false,
+        letter => DeadLetters.DeadLetters.RedriveTopic(letter.Topic, letter.Group));
 }

@@ -18,7 +18,7 @@ internal static class ShowCommand
         {
             var id = parse.GetValue(eventId)!;
             var onlyGroup = parse.GetValue(group);
-            await using var session = await common.OpenAsync(parse, cancellationToken);
+            await using var session = await common.OpenAsync(parse, DataDirectoryAccess.ReadOnly, cancellationToken);
             var letters = (await session.DeadLetters.FindAsync(id, cancellationToken))
                 .Where(l => onlyGroup is null || string.Equals(l.Group, onlyGroup, StringComparison.Ordinal))
                 .ToList();

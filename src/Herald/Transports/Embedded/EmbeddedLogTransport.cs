@@ -80,6 +80,9 @@ public sealed partial class EmbeddedLogTransport : ITransport, IDisposable, IAsy
         Opened(_logger, Log.Directory, Log.Topics.Count);
     }
 
+    /// <summary>The log topic that holds the dead letters: one compacted partition, kept until removed.</summary>
+    public const string DeadLetterTopic = EmbeddedDeadLetterStore.TopicName;
+
     /// <inheritdoc/>
     public TransportCapabilities Capabilities => TransportCapabilities.Durable | TransportCapabilities.Replay | TransportCapabilities.DurableOffsets;
 
