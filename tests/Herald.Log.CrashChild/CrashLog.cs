@@ -14,6 +14,9 @@ public static class CrashLog
     /// <summary>The topic the child appends to.</summary>
     public const string Topic = "crash";
 
+    /// <summary>The topic's partition count.</summary>
+    public const int Partitions = 2;
+
     /// <summary>The most records one writer has appended but not yet seen acknowledged.</summary>
     public const int InFlight = 12;
 
@@ -30,7 +33,7 @@ public static class CrashLog
     public static EventLogOptions Options()
     {
         var options = new EventLogOptions();
-        options.DefaultTopic.Partitions = 2;
+        options.DefaultTopic.Partitions = Partitions;
         options.DefaultTopic.MaxBatchBytes = 1024;
         options.DefaultTopic.SegmentBytes = 64 * 1024;
         return options;
@@ -38,8 +41,7 @@ public static class CrashLog
 
     /// <summary>Returns the partition that writer <paramref name="writer"/> appends to.</summary>
     /// <param name="writer">The writer's number.</param>
-    /// <param name="partitions">The topic's partition count.</param>
-    public static int PartitionOf(int writer, int partitions) => writer % partitions;
+    public static int PartitionOf(int writer) => writer % Partitions;
 
     /// <summary>Returns the record of <paramref name="writer"/>'s append number <paramref name="sequence"/>, with a filler of random length.</summary>
     /// <param name="writer">The writer's number.</param>

@@ -64,7 +64,7 @@ static long[] Resume(LogTopic topic, int writers)
     foreach (var partition in topic.Partitions)
     {
         // A writer's last record is near the end: read back from there until every writer of the partition turns up.
-        var missing = Enumerable.Range(0, writers).Where(writer => CrashLog.PartitionOf(writer, topic.Partitions.Count) == partition.Id).ToHashSet();
+        var missing = Enumerable.Range(0, writers).Where(writer => CrashLog.PartitionOf(writer) == partition.Id).ToHashSet();
         for (var back = 256L; missing.Count > 0; back *= 4)
         {
             var from = Math.Max(partition.StartOffset, partition.EndOffset - back);
@@ -97,7 +97,7 @@ static long[] Resume(LogTopic topic, int writers)
 static Task AppendAsync(LogTopic topic, long[] next, int appendsPerWriter, Action<int, long> acknowledged) =>
     Task.WhenAll(Enumerable.Range(0, next.Length).Select(writer => Task.Run(async () =>
     {
-        var partition = topic.Partitions[CrashLog.PartitionOf(writer, topic.Partitions.Count)];
+        var partition = topic.Partitions[CrashLog.PartitionOf(writer)];
         var random = new Random();
         var inFlight = new Queue<(Task<long> Append, long Last, int Count)>();
         var recordsInFlight = 0;

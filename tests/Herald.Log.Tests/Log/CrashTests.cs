@@ -29,10 +29,9 @@ public sealed class CrashTests : IDisposable
 
     private readonly string _root = Directory.CreateTempSubdirectory("herald-crash-").FullName;
 
-    // What the simulated disk holds for sure of each .log file, by path relative to the data directory: every size the
-    // child reported fsynced and every size a power cut left, so commit-group boundaries, the largest being the size
-    // that no power cut can take. A file not in here was created after the last fsync of its partition.
-    private readonly Dictionary<string, SortedSet<long>> _durable = new(StringComparer.Ordinal);
+    // What the simulated disk holds for sure of each .log file, by path relative to the data directory. A file not in
+    // here was created after the last fsync of its partition.
+    private readonly Dictionary<string, DiskFile> _files = new(StringComparer.Ordinal);
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
@@ -67,7 +66,7 @@ public sealed class CrashTests : IDisposable
 
                     foreach (var (path, size) in child.Syncs)
                     {
-                        Boundaries(Path.GetRelativePath(directory, path)).Add(size);
+                        Known(Path.GetRelativePath(directory, path)).Synced(size);
                     }
                 }
 
@@ -94,7 +93,7 @@ public sealed class CrashTests : IDisposable
                 {
                     Directory.Delete(directory, recursive: true);
                     directory = NewDataDirectory(++startedOver);
-                    _durable.Clear();
+                    _files.Clear();
                     durable = NewSequences();
                 }
             }
@@ -134,14 +133,14 @@ public sealed class CrashTests : IDisposable
 
     private string NewDataDirectory(int number) => Directory.CreateDirectory(Path.Combine(_root, $"data-{number}")).FullName;
 
-    private SortedSet<long> Boundaries(string relativePath)
+    private DiskFile Known(string relativePath)
     {
-        if (!_durable.TryGetValue(relativePath, out var boundaries))
+        if (!_files.TryGetValue(relativePath, out var file))
         {
-            _durable.Add(relativePath, boundaries = []);
+            _files.Add(relativePath, file = new DiskFile());
         }
 
-        return boundaries;
+        return file;
     }
 
     /// <summary>Leaves each file as a power cut could: the fsynced bytes, and of the rest only some pages, maybe cut short.</summary>
@@ -156,13 +155,13 @@ public sealed class CrashTests : IDisposable
             foreach (var path in LogFiles(partitionDirectory))
             {
                 var relativePath = Path.GetRelativePath(directory, path);
-                var neverSynced = !_durable.TryGetValue(relativePath, out var boundaries) || boundaries.Count == 0;
-                var synced = neverSynced ? 0 : boundaries!.Max;
+                var neverSynced = !_files.TryGetValue(relativePath, out var known);
+                var synced = known?.Durable ?? 0;
                 long length;
                 using (var file = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite))
                 {
                     length = RandomAccess.GetLength(file);
-                    Assert.True(length >= synced, $"{context}: '{relativePath}' is {length} bytes long, shorter than the {synced} bytes fsynced");
+                    Assert.True(length >= synced, $"{context}: '{relativePath}' is {length} bytes long, shorter than the {synced} bytes already on the disk");
                     if (length == synced)
                     {
                         continue;
@@ -193,7 +192,7 @@ public sealed class CrashTests : IDisposable
                     }
 
                     RandomAccess.Write(file, tail, synced);
-                    summary.Append(CultureInfo.InvariantCulture, $" {relativePath} fsynced {synced} of {length} bytes, {dropped} of {pages} pages after it zeroed");
+                    summary.Append(CultureInfo.InvariantCulture, $" {relativePath} {synced} of {length} bytes on the disk, {dropped} of {pages} pages after them zeroed");
                     if (random.Next(3) == 0)
                     {
                         var ends = new List<long> { synced };
@@ -211,10 +210,12 @@ public sealed class CrashTests : IDisposable
                 }
             }
 
-            // The index files are hints that opening checks against the log: a power cut may leave any part of them.
-            foreach (var path in Directory.GetFiles(partitionDirectory, "*index").Order(StringComparer.Ordinal))
+            // The active segment's index files are only fsynced when it is sealed, and are hints that opening checks
+            // against the log: a power cut may leave any part of them.
+            var active = LogFiles(partitionDirectory) is { Length: > 0 } files ? files[^1] : null;
+            foreach (var path in active is null ? [] : new[] { Path.ChangeExtension(active, ".index"), Path.ChangeExtension(active, ".timeindex") })
             {
-                if (random.Next(8) == 0)
+                if (File.Exists(path) && random.Next(2) == 0)
                 {
                     using var file = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite);
                     var length = random.NextInt64(RandomAccess.GetLength(file) + 1);
@@ -236,17 +237,14 @@ public sealed class CrashTests : IDisposable
             foreach (var path in LogFiles(partitionDirectory))
             {
                 var relativePath = Path.GetRelativePath(directory, path);
-                var length = new FileInfo(path).Length;
-                var boundaries = Boundaries(relativePath);
-                boundaries.RemoveWhere(boundary => boundary > length);
-                boundaries.Add(length);
+                Known(relativePath).Survived(new FileInfo(path).Length);
                 present.Add(relativePath);
             }
         }
 
-        foreach (var gone in _durable.Keys.Where(path => !present.Contains(path)).ToList())
+        foreach (var gone in _files.Keys.Where(path => !present.Contains(path)).ToList())
         {
-            _durable.Remove(gone);
+            _files.Remove(gone);
         }
     }
 
@@ -257,7 +255,7 @@ public sealed class CrashTests : IDisposable
         using var log = Open(directory, context);
         Assert.True(log.Damaged.Count == 0, $"{context}: the log reports damage after a power cut: {string.Join("; ", log.Damaged)}");
         var topic = log.GetOrCreateTopic(CrashLog.Topic);
-        Assert.True(topic.Partitions.Count == CrashLog.Options().DefaultTopic.Partitions, $"{context}: the topic has {topic.Partitions.Count} partitions");
+        Assert.True(topic.Partitions.Count == CrashLog.Partitions, $"{context}: the topic has {topic.Partitions.Count} partitions");
         var next = new long[Writers];
         foreach (var partition in topic.Partitions)
         {
@@ -287,7 +285,7 @@ public sealed class CrashTests : IDisposable
                     Assert.True(record.Offset == expectedOffset, $"{context}: partition {partition.Id} has offset {record.Offset} where {expectedOffset} was due");
                     expectedOffset++;
                     var (writer, sequence) = CrashLog.Parse(record.Value);
-                    Assert.True(writer is >= 0 and < Writers && CrashLog.PartitionOf(writer, CrashLog.Options().DefaultTopic.Partitions) == partition.Id, $"{context}: partition {partition.Id} holds a record of writer {writer} at offset {record.Offset}");
+                    Assert.True(writer is >= 0 and < Writers && CrashLog.PartitionOf(writer) == partition.Id, $"{context}: partition {partition.Id} holds a record of writer {writer} at offset {record.Offset}");
                     Assert.True(next[writer] == sequence, $"{context}: writer {writer} has {sequence} at offset {record.Offset} of partition {partition.Id} where {next[writer]} was due (a duplicate, a gap or out of order)");
                     next[writer] = sequence + 1;
                 }
@@ -298,7 +296,7 @@ public sealed class CrashTests : IDisposable
 
         for (var writer = 0; writer < Writers; writer++)
         {
-            if (CrashLog.PartitionOf(writer, CrashLog.Options().DefaultTopic.Partitions) != partition.Id)
+            if (CrashLog.PartitionOf(writer) != partition.Id)
             {
                 continue;
             }
@@ -324,14 +322,11 @@ public sealed class CrashTests : IDisposable
             foreach (var path in logFiles)
             {
                 var relativePath = Path.GetRelativePath(directory, path);
-                if (!_durable.TryGetValue(relativePath, out var boundaries) || boundaries.Count < 2)
+                if (!_files.TryGetValue(relativePath, out var known) || known.AcknowledgedBeforeWholeGroup is not { } limit)
                 {
                     continue;
                 }
 
-                // Batches that end at or before the second-to-last commit-group boundary: the last commit group, whole
-                // and fsynced, follows them, so no torn write explains damage in them.
-                var limit = boundaries.GetViewBetween(0, boundaries.Max - 1).Max;
                 using var file = File.OpenHandle(path);
                 for (long position = 0; position + LogOverhead <= limit;)
                 {
@@ -416,7 +411,7 @@ public sealed class CrashTests : IDisposable
         {
             return EventLog.Open(directory, CrashLog.Options());
         }
-        catch (Exception exception) when (exception is IOException)
+        catch (Exception exception) when (exception is IOException or InvalidDataException)
         {
             Assert.Fail($"{context}: the log does not open: {exception}");
             throw;
@@ -431,6 +426,50 @@ public sealed class CrashTests : IDisposable
             var target = Path.Combine(to, Path.GetRelativePath(from, path));
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
             File.Copy(path, target);
+        }
+    }
+
+    /// <summary>What the simulated disk holds for sure of one .log file.</summary>
+    private sealed class DiskFile
+    {
+        // The sizes the child reported fsynced: ends of commit groups it acknowledged.
+        private readonly SortedSet<long> _synced = [];
+
+        // Those and the sizes power cuts left: every commit-group boundary known.
+        private readonly SortedSet<long> _boundaries = [];
+
+        /// <summary>Gets the size that no power cut can take.</summary>
+        public long Durable => _boundaries.Count == 0 ? 0 : _boundaries.Max;
+
+        /// <summary>
+        /// Gets the end of the acknowledged batches that a whole fsynced commit group follows, where damage cannot be a
+        /// torn write, or <see langword="null"/> when there are none.
+        /// </summary>
+        public long? AcknowledgedBeforeWholeGroup
+        {
+            get
+            {
+                if (_synced.Count == 0 || _synced.Max == 0 || _boundaries.GetViewBetween(0, _synced.Max - 1) is not { Count: > 0 } before)
+                {
+                    return null;
+                }
+
+                // The last acknowledged commit group runs from the boundary before the last fsync to it.
+                return _synced.GetViewBetween(0, before.Max) is { Count: > 0 } acknowledged ? acknowledged.Max : null;
+            }
+        }
+
+        public void Synced(long size)
+        {
+            _synced.Add(size);
+            _boundaries.Add(size);
+        }
+
+        public void Survived(long length)
+        {
+            _synced.RemoveWhere(size => size > length);
+            _boundaries.RemoveWhere(size => size > length);
+            _boundaries.Add(length);
         }
     }
 
@@ -520,7 +559,7 @@ public sealed class CrashTests : IDisposable
             }
             finally
             {
-                _process.Kill(entireProcessTree: true);
+                _process.Kill();
                 await _process.WaitForExitAsync(TestContext.Current.CancellationToken);
             }
 
@@ -544,7 +583,7 @@ public sealed class CrashTests : IDisposable
         {
             if (!_process.HasExited)
             {
-                _process.Kill(entireProcessTree: true);
+                _process.Kill();
                 _process.WaitForExit();
             }
 
