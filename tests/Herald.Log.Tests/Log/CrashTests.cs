@@ -250,16 +250,16 @@ public sealed class CrashTests : IDisposable
 
     /// <summary>Opens the log after a power cut and checks that it is undamaged and holds what it must.</summary>
     /// <returns>Whether opening cut a torn tail.</returns>
-    private static bool Verify(string directory, long[] durable, long[] mayHold, string context)
+    private bool Verify(string directory, long[] durable, long[] mayHold, string context)
     {
         using var log = Open(directory, context);
-        Assert.True(log.Damaged.Count == 0, $"{context}: the log reports damage after a power cut: {string.Join("; ", log.Damaged)}");
+        Assert.True(log.Damaged.Count == 0, $"{context}: the log reports damage after a power cut: {string.Join("; ", log.Damaged.Select(damage => damage + OnDisk(directory, damage.FileName)))}");
         var topic = log.GetOrCreateTopic(CrashLog.Topic);
         Assert.True(topic.Partitions.Count == CrashLog.Partitions, $"{context}: the topic has {topic.Partitions.Count} partitions");
         var next = new long[Writers];
         foreach (var partition in topic.Partitions)
         {
-            Assert.True(partition.Damage is null, $"{context}: partition {partition.Id} reports damage after a power cut: {partition.Damage}");
+            Assert.True(partition.Damage is null, $"{context}: partition {partition.Id} reports damage after a power cut: {partition.Damage}{OnDisk(directory, partition.Damage?.FileName)}");
             CheckPartition(partition, next, durable, mayHold, context);
         }
 
@@ -405,7 +405,7 @@ public sealed class CrashTests : IDisposable
         return true;
     }
 
-    private static EventLog Open(string directory, string context)
+    private EventLog Open(string directory, string context)
     {
         try
         {
@@ -413,9 +413,23 @@ public sealed class CrashTests : IDisposable
         }
         catch (Exception exception) when (exception is IOException or InvalidDataException)
         {
-            Assert.Fail($"{context}: the log does not open: {exception}");
+            Assert.Fail($"{context}: the log does not open{OnDisk(directory, (exception as LogCorruptedException)?.FileName)}: {exception}");
             throw;
         }
+    }
+
+    // Whether damage lies in bytes that were on the disk for sure (a lost fsync or a recovery bug) or after them.
+    private string OnDisk(string directory, string? fileName)
+    {
+        if (fileName is null)
+        {
+            return "";
+        }
+
+        var relativePath = Path.GetRelativePath(directory, Path.GetFullPath(fileName, directory));
+        return _files.TryGetValue(relativePath, out var known)
+            ? $" ({known.Durable} bytes of '{relativePath}' were on the disk for sure)"
+            : $" ('{relativePath}' was never fsynced)";
     }
 
     private static void CopyDirectory(string from, string to)
