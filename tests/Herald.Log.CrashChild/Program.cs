@@ -35,7 +35,7 @@ if (warmUp)
     using (var scratch = EventLog.Open(args[1], CrashLog.Options()))
     {
         var topic = scratch.GetOrCreateTopic(CrashLog.Topic);
-        await AppendAsync(topic, Resume(topic, writers), 50, (_, _) => { });
+        await AppendAsync(topic, Resume(topic, writers), 10, (_, _) => { });
         _ = Resume(topic, writers);
     }
 
