@@ -495,6 +495,7 @@ public sealed class CrashTests : IDisposable
         private readonly TaskCompletionSource _waiting = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly TaskCompletionSource _firstAck = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly StringBuilder _errors = new();
+        private bool _disposed;
 
         private Child(Process process)
         {
@@ -595,6 +596,13 @@ public sealed class CrashTests : IDisposable
 
         public void Dispose()
         {
+            // A cycle that fails before starting the next child leaves this one in both the using and the finally.
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
             if (!_process.HasExited)
             {
                 _process.Kill();
