@@ -11,8 +11,14 @@ using Herald.Log.Storage;
 // in flight, in single and multi-record appends. Prints "ready" once open, "sync PATH SIZE" after every fsync of a log
 // file (before the appends it covers are acknowledged), and "ack WRITER SEQUENCE" for the last record of every
 // acknowledged append, each writer's in order.
+//    or: Herald.Log.CrashChild --create-topic DATA_DIR KILL_AT_STEP   (see TopicCreation)
 // With --warm-up it first appends a little to a throwaway log in WARM_UP_DIR, so that the code is compiled before the
 // kill clock starts, deletes it, prints "waiting" and reads DATA_DIR from a line of standard input.
+if (args is ["--create-topic", var createIn, var killAt])
+{
+    return TopicCreation.Run(createIn, int.Parse(killAt, CultureInfo.InvariantCulture));
+}
+
 var warmUp = args.Length == 3 && args[0] == "--warm-up";
 if (args.Length != (warmUp ? 3 : 2) || !int.TryParse(args[^1], NumberStyles.None, CultureInfo.InvariantCulture, out var writers) || writers < 1)
 {
