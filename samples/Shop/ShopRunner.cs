@@ -62,6 +62,13 @@ internal sealed class ShopRunner(IHost host, ShopOptions options, TextWriter out
             LogReporter.Attach(embedded.Log, _damaged, diagnostics);
         }
 
+        if (_damaged.All.Any(d => d.Partition < 0))
+        {
+            // A topic whose own entry in the log is damaged cannot be listened to, so the services cannot start at all.
+            await diagnostics.WriteLineAsync("Shop: not starting: the services cannot use a damaged topic; repair it first.");
+            return await ReportAsync(RunOutcome.Degraded, TimeSpan.Zero);
+        }
+
         // Counted before the consumers start, while the backlog holds only what earlier runs left; the run then waits
         // for those events too, so a completed run leaves nothing behind in the data directory.
         var leftover = await LeftoverWork.CountAsync(_transport, host.Services.GetRequiredService<EventTypeRegistry>(), _database, _damaged);
@@ -70,11 +77,7 @@ internal sealed class ShopRunner(IHost host, ShopOptions options, TextWriter out
             await diagnostics.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"Shop: resuming: earlier runs left {leftover} events to handle in {DataDirectory}."));
         }
 
-        if (!await TryStartAsync())
-        {
-            return await StopAndReportAsync(RunOutcome.Degraded, TimeSpan.Zero);
-        }
-
+        await host.StartAsync();
         if (options.MetricsPort is { } port)
         {
             await diagnostics.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"Shop: serving metrics at http://127.0.0.1:{port}/metrics"));
@@ -98,7 +101,9 @@ internal sealed class ShopRunner(IHost host, ShopOptions options, TextWriter out
             await diagnostics.WriteLineAsync("Shop: stopping with events not yet settled; the next run handles them (or skips them, as duplicates).");
         }
 
-        return await StopAndReportAsync(outcome, elapsed);
+        // Stopping lets in-flight handlers finish and commits every handled event, so the next run handles none again.
+        await host.StopAsync();
+        return await ReportAsync(outcome, elapsed);
     }
 
     // The embedded log is open (the runner's constructor resolved the transport), and it has locked the directory, so no
@@ -115,27 +120,8 @@ internal sealed class ShopRunner(IHost host, ShopOptions options, TextWriter out
         }
     }
 
-    // A topic whose own entry in the log is damaged cannot be listened to, so its consumers, and the host, cannot start.
-    // The damage was reported with its repair command; the run ends there, with nothing published.
-    private async Task<bool> TryStartAsync()
+    private async Task<ShopSummary> ReportAsync(RunOutcome outcome, TimeSpan elapsed)
     {
-        try
-        {
-            await host.StartAsync();
-            return true;
-        }
-        catch (LogCorruptedException) when (_damaged.Any)
-        {
-            await diagnostics.WriteLineAsync("Shop: not starting: the services cannot consume a damaged topic; repair it first.");
-            return false;
-        }
-    }
-
-    private async Task<ShopSummary> StopAndReportAsync(RunOutcome outcome, TimeSpan elapsed)
-    {
-        // Stopping lets in-flight handlers finish and commits every handled event, so the next run handles none again.
-        await host.StopAsync();
-
         // Read from the table, not counted by the handler: the number of orders with a charge is what a duplicate
         // delivery would have inflated.
         var charged = await _database.CountChargesAsync(_run.Id, CancellationToken.None);

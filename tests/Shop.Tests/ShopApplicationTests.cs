@@ -171,6 +171,7 @@ public sealed class ShopApplicationTests : IDisposable
         Assert.Equal(ShopApplication.Degraded, await RunAsync("--data", _data.DataDirectory, "--orders", "50"));
         var (_, held) = await CountLastRunsOrdersAsync(damage);
 
+        // The next run sends the held events once the lease the degraded run's relay left on them expires: 5 s.
         Assert.True(LogRepair.Repair(_data.DataDirectory, OrderCreated, damage.Partition, dryRun: false).Applied);
         var exitCode = await RunAsync("--data", _data.DataDirectory, "--orders", "10", "--json");
 
@@ -181,6 +182,25 @@ public sealed class ShopApplicationTests : IDisposable
         Assert.Equal(3 * held, summary.GetProperty("earlierRunEvents").GetInt64());
         Assert.Equal(0, summary.GetProperty("eventsHeld").GetInt64());
         Assert.Empty(summary.GetProperty("damagedPartitions").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task RunAsync_DamagedTopicEntry_StartsNothingAndReturnsDegraded()
+    {
+        Assert.Equal(ShopApplication.Done, await ShopApplication.RunAsync(["--data", _data.DataDirectory, "--orders", "10"], TextWriter.Null, TextWriter.Null));
+        var entry = Path.Combine(_data.DataDirectory, "__topics", OrderCreated + ".json");
+        await File.WriteAllTextAsync(entry, $"{{\"name\":\"{OrderCreated}\",\"partitions\":", TestContext.Current.CancellationToken);
+
+        var exitCode = await RunAsync("--data", _data.DataDirectory, "--orders", "10", "--json");
+
+        Assert.Equal(ShopApplication.Degraded, exitCode);
+        Assert.Equal(
+            [
+                $"Shop: topic {OrderCreated} is damaged in '{entry}'; none of its events can be sent or read. Stop the Shop and run: herald log repair --data {_data.DataDirectory} --partition {OrderCreated}",
+                "Shop: not starting: the services cannot use a damaged topic; repair it first.",
+            ],
+            Lines(_diagnostics));
+        Assert.Equal(0, LastLineAsJson().GetProperty("orders").GetInt64());
     }
 
     [Fact]

@@ -67,7 +67,7 @@ internal static class SummaryWriter
         RunOutcome.Stopped => "stopped",
         RunOutcome.TimedOut => "timed out before every order was handled",
         RunOutcome.Interrupted => "interrupted before every order was handled",
-        RunOutcome.Degraded => "degraded: damaged partitions held back some events, every other one was handled",
+        RunOutcome.Degraded => "degraded: damaged partitions kept some events from being handled",
         _ => status.ToString(),
     };
 
