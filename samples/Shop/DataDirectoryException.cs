@@ -1,3 +1,5 @@
+using Herald.Log;
+
 namespace Shop;
 
 /// <summary>The data directory, or the database in it, cannot be used (it cannot be created, is a file, is not writable,
@@ -19,8 +21,9 @@ internal sealed class DataDirectoryException : Exception
     }
 
     /// <summary>Returns whether <paramref name="exception"/> is what the file system throws for a path the shop cannot
-    /// use, rather than a bug: every other exception keeps its stack trace.</summary>
-    public static bool IsPathProblem(Exception exception) => exception is IOException or UnauthorizedAccessException;
+    /// use, rather than a bug (which keeps its stack trace), a lock another process holds, or damage the log found.</summary>
+    public static bool IsPathProblem(Exception exception) =>
+        exception is UnauthorizedAccessException or (IOException and not LogDirectoryLockedException and not LogCorruptedException);
 
     /// <summary>Returns the exception for a data directory the file system refused with <paramref name="cause"/>.</summary>
     public static DataDirectoryException ForDirectory(string directory, Exception cause)

@@ -68,6 +68,14 @@ internal static class ShopApplication
             await diagnostics.WriteLineAsync($"Shop: {exception.Message}");
             return DataDirectoryUnusable;
         }
+        catch (LogCorruptedException exception)
+        {
+            // Damage the log cannot confine to one partition, such as a group's committed offsets: what the group has
+            // handled is unknown, so it cannot consume at all. (A damaged partition only degrades the run.)
+            await diagnostics.WriteLineAsync(
+                $"Shop: cannot use the data directory: {exception.Message.ReplaceLineEndings(" ")} Restore that file from a backup, or start over with --fresh.");
+            return DataDirectoryUnusable;
+        }
         catch (BrokerUnreachableException exception)
         {
             await diagnostics.WriteLineAsync($"Shop: {exception.Message}");

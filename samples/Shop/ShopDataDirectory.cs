@@ -38,11 +38,19 @@ internal static class ShopDataDirectory
 
             // Opening the log proves no one else holds the directory (and throws naming the holder when one does). A
             // process starting between this check and the delete would lose its directory: --fresh is for when nothing
-            // else runs. A damaged log opens too: starting fresh is the cure.
-            EventLog.Open(fullPath).Dispose();
+            // else runs.
+            try
+            {
+                EventLog.Open(fullPath).Dispose();
+            }
+            catch (LogCorruptedException)
+            {
+                // The log took the lock before it found the corruption, so no one holds it; starting fresh is the cure.
+            }
+
             Directory.Delete(fullPath, recursive: true);
         }
-        catch (Exception exception) when (exception is not LogDirectoryLockedException && DataDirectoryException.IsPathProblem(exception))
+        catch (Exception exception) when (DataDirectoryException.IsPathProblem(exception))
         {
             throw DataDirectoryException.ForDirectory(fullPath, exception);
         }

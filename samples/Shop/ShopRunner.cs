@@ -142,9 +142,7 @@ internal sealed class ShopRunner(IHost host, ShopOptions options, TextWriter out
         {
             return services.GetRequiredService<ITransport>();
         }
-        catch (Exception exception) when (options.Transport == ShopTransport.Embedded
-            && exception is not LogDirectoryLockedException
-            && DataDirectoryException.IsPathProblem(exception))
+        catch (Exception exception) when (options.Transport == ShopTransport.Embedded && DataDirectoryException.IsPathProblem(exception))
         {
             throw DataDirectoryException.ForDirectory(options.DataDirectory, exception);
         }

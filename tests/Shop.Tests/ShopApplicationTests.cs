@@ -204,6 +204,23 @@ public sealed class ShopApplicationTests : IDisposable
     }
 
     [Fact]
+    public async Task RunAsync_DamagedCommittedOffsets_ReturnsDataDirectoryUnusableWithOneLine()
+    {
+        Assert.Equal(ShopApplication.Done, await ShopApplication.RunAsync(["--data", _data.DataDirectory, "--orders", "10"], TextWriter.Null, TextWriter.Null));
+        var offsets = Path.Combine(_data.DataDirectory, "__groups", "inventory.offsets");
+        var bytes = await File.ReadAllBytesAsync(offsets, TestContext.Current.CancellationToken);
+        bytes[0] ^= 0xFF;
+        await File.WriteAllBytesAsync(offsets, bytes, TestContext.Current.CancellationToken);
+
+        var exitCode = await RunAsync("--data", _data.DataDirectory, "--orders", "10");
+
+        Assert.Equal(ShopApplication.DataDirectoryUnusable, exitCode);
+        var line = Assert.Single(Lines(_diagnostics));
+        Assert.StartsWith($"Shop: cannot use the data directory: Log file '{offsets}' is corrupted at byte offset 0: ", line, StringComparison.Ordinal);
+        Assert.EndsWith(" Restore that file from a backup, or start over with --fresh.", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task RunAsync_FreshOnADirectoryInUse_ReturnsDataDirectoryInUseAndKeepsIt()
     {
         using (var holder = EventLog.Open(_data.DataDirectory))

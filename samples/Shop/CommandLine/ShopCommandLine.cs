@@ -71,9 +71,9 @@ internal static class ShopCommandLine
         Exit codes: 0 done, 1 timed out waiting for the handlers, 2 bad arguments,
         3 the data directory is in use by another process, 4 the broker cannot be
         reached, 5 the data directory or its database cannot be used (it cannot be
-        created, is a file, is not writable, or shop.db does not open), 6 degraded:
-        damaged partitions kept some events from being handled, 130 interrupted
-        before all orders were handled.
+        created, is a file, is not writable, shop.db does not open, or a group's
+        offsets file is damaged), 6 degraded: damaged partitions kept some events
+        from being handled, 130 interrupted before all orders were handled.
 
         """;
 
