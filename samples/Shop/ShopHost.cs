@@ -119,7 +119,8 @@ internal static class ShopHost
 
         if (options.Transport == ShopTransport.Embedded)
         {
-            // The store UseSqliteOutbox added, wrapped: rows bound for a damaged partition stay in the outbox.
+            // The store UseSqliteOutbox added, wrapped so that rows bound for a damaged partition stay in the outbox
+            // (UseOutbox with the wrapped store would lose the schema step UseSqliteOutbox runs before the relay starts).
             builder.Services.Replace(ServiceDescriptor.Singleton<IOutboxStore>(sp => new DamagedPartitionOutboxStore(
                 new SqliteOutboxStore(database.StoreOptions, sp.GetRequiredService<TimeProvider>()),
                 sp.GetRequiredService<DamagedPartitions>())));
