@@ -13,4 +13,7 @@ internal enum RunOutcome
 
     /// <summary>A finite run was stopped with Ctrl+C before every order was handled.</summary>
     Interrupted,
+
+    /// <summary>Damaged partitions of the embedded log held back some events; everything else was handled.</summary>
+    Degraded,
 }

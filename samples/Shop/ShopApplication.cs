@@ -13,6 +13,8 @@ internal static class ShopApplication
     public const int BadArguments = 2;
     public const int DataDirectoryInUse = 3;
     public const int BrokerUnreachable = 4;
+    public const int DataDirectoryUnusable = 5;
+    public const int Degraded = 6;
 
     // 128 + SIGINT: what shells report for a program ended by Ctrl+C.
     public const int Interrupted = 130;
@@ -37,13 +39,16 @@ internal static class ShopApplication
         {
             if (options.Fresh)
             {
-                if (!ShopDataDirectory.TryDelete(options.DataDirectory, out var freshError))
+                if (!ShopDataDirectory.TryDelete(options.DataDirectory, out var deleted, out var freshError))
                 {
                     await diagnostics.WriteLineAsync($"Shop: {freshError}.");
                     return BadArguments;
                 }
 
-                await diagnostics.WriteLineAsync($"Shop: starting fresh: deleted {Path.GetFullPath(options.DataDirectory)}.");
+                if (deleted)
+                {
+                    await diagnostics.WriteLineAsync($"Shop: starting fresh: deleted {Path.GetFullPath(options.DataDirectory)}.");
+                }
             }
 
             // The embedded log locks its own directory when it opens; on a broker the shop locks the database's.
@@ -58,6 +63,19 @@ internal static class ShopApplication
             await diagnostics.WriteLineAsync($"Shop: {exception.Message}");
             return DataDirectoryInUse;
         }
+        catch (DataDirectoryException exception)
+        {
+            await diagnostics.WriteLineAsync($"Shop: {exception.Message}");
+            return DataDirectoryUnusable;
+        }
+        catch (LogCorruptedException exception)
+        {
+            // Damage the log cannot confine to one partition, such as a group's committed offsets: what the group has
+            // handled is unknown, so it cannot consume at all. (A damaged partition only degrades the run.)
+            await diagnostics.WriteLineAsync(
+                $"Shop: cannot use the data directory: {exception.Message.ReplaceLineEndings(" ")} Restore that file from a backup, or start over with --fresh.");
+            return DataDirectoryUnusable;
+        }
         catch (BrokerUnreachableException exception)
         {
             await diagnostics.WriteLineAsync($"Shop: {exception.Message}");
@@ -70,6 +88,7 @@ internal static class ShopApplication
         RunOutcome.Completed or RunOutcome.Stopped => Done,
         RunOutcome.TimedOut => TimedOut,
         RunOutcome.Interrupted => Interrupted,
+        RunOutcome.Degraded => Degraded,
         _ => throw new UnreachableException($"Unknown outcome {outcome}."),
     };
 }

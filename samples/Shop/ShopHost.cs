@@ -1,9 +1,12 @@
 using Herald.Diagnostics;
 using Herald.Hosting;
 using Herald.OpenTelemetry;
+using Herald.Outbox;
 using Herald.Sqlite;
 using Herald.Transports;
+using Herald.Transports.Embedded;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
@@ -45,6 +48,9 @@ internal static class ShopHost
         // a stack trace for each would bury the rest. Dead letters are still logged, as errors.
         builder.Logging.AddFilter("Herald.Consuming", LogLevel.Error);
 
+        // The shop reports what the embedded log found on opening itself, one line each (see LogReporter).
+        builder.Logging.AddFilter(typeof(EmbeddedLogTransport).FullName, LogLevel.None);
+
         // Created here, because the outbox and inbox need its path now; opened only once something resolves it. On a
         // broker the data directory holds only the database, and ShopApplication has locked it already.
         var database = options.Transport == ShopTransport.InMemory
@@ -63,6 +69,7 @@ internal static class ShopHost
                 _ = sp.GetRequiredService<ITransport>();
                 return database;
             })
+            .AddSingleton(sp => DamagedPartitions.Of(sp.GetRequiredService<ITransport>()))
             .AddSingleton<DeliveryFaults>()
             .AddSingleton<CompletionWaiter>()
             .AddSingleton<OrderService>()
@@ -109,6 +116,15 @@ internal static class ShopHost
                 herald.UseEmbeddedLog(log => log.DataDirectory = options.DataDirectory);
             }
         });
+
+        if (options.Transport == ShopTransport.Embedded)
+        {
+            // The store UseSqliteOutbox added, wrapped so that rows bound for a damaged partition stay in the outbox
+            // (UseOutbox with the wrapped store would lose the schema step UseSqliteOutbox runs before the relay starts).
+            builder.Services.Replace(ServiceDescriptor.Singleton<IOutboxStore>(sp => new DamagedPartitionOutboxStore(
+                new SqliteOutboxStore(database.StoreOptions, sp.GetRequiredService<TimeProvider>()),
+                sp.GetRequiredService<DamagedPartitions>())));
+        }
 
         if (options.MetricsPort is { } port)
         {

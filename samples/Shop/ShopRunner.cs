@@ -1,7 +1,9 @@
 using System.Globalization;
 using Herald.Events;
+using Herald.Log;
 using Herald.Transports;
 using Herald.Transports.Embedded;
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Shop.Brokers;
@@ -18,7 +20,9 @@ namespace Shop;
 /// poison events asked for, waits for them to be settled, stops the host and reports.</summary>
 /// <remarks>
 /// Constructing the runner resolves the transport, which opens the embedded log's data directory: a directory in use
-/// fails there with <see cref="Herald.Log.LogDirectoryLockedException"/>, before the host starts.
+/// fails there with <see cref="LogDirectoryLockedException"/>, one the shop cannot create or write to with
+/// <see cref="DataDirectoryException"/>, before the host starts. A damaged partition does not fail the run: the shop
+/// serves the others, and the run ends <see cref="RunOutcome.Degraded"/> once it has done all they allow.
 /// </remarks>
 internal sealed class ShopRunner(IHost host, ShopOptions options, TextWriter output, TextWriter diagnostics)
 {
@@ -29,8 +33,9 @@ internal sealed class ShopRunner(IHost host, ShopOptions options, TextWriter out
     private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(10);
 
     // The transport first: with the embedded log, resolving it locks the data directory, which holds the database.
-    private readonly ITransport _transport = host.Services.GetRequiredService<ITransport>();
+    private readonly ITransport _transport = OpenTransport(host.Services, options);
     private readonly ShopDatabase _database = host.Services.GetRequiredService<ShopDatabase>();
+    private readonly DamagedPartitions _damaged = host.Services.GetRequiredService<DamagedPartitions>();
     private readonly ShopRun _run = host.Services.GetRequiredService<ShopRun>();
     private readonly DeliveryFaults _faults = host.Services.GetRequiredService<DeliveryFaults>();
     private readonly CompletionWaiter _waiter = host.Services.GetRequiredService<CompletionWaiter>();
@@ -43,6 +48,7 @@ internal sealed class ShopRunner(IHost host, ShopOptions options, TextWriter out
 
     /// <summary>Runs the shop, writes the summary to the output and returns it.</summary>
     /// <exception cref="BrokerUnreachableException">The broker did not answer, before anything was started or sent.</exception>
+    /// <exception cref="DataDirectoryException">The database does not open, before anything was started or sent.</exception>
     public async Task<ShopSummary> RunAsync()
     {
         if (options.UsesBroker)
@@ -50,9 +56,22 @@ internal sealed class ShopRunner(IHost host, ShopOptions options, TextWriter out
             await BrokerProbe.EnsureReachableAsync(_transport, options, host.Services.GetRequiredService<EventTypeRegistry>());
         }
 
+        await OpenDatabaseAsync();
+        if (_transport is EmbeddedLogTransport embedded)
+        {
+            LogReporter.Attach(embedded.Log, _damaged, diagnostics);
+        }
+
+        if (_damaged.All.Any(d => d.Partition < 0))
+        {
+            // A topic whose own entry in the log is damaged cannot be listened to, so the services cannot start at all.
+            await diagnostics.WriteLineAsync("Shop: not starting: the services cannot use a damaged topic; repair it first.");
+            return await ReportAsync(RunOutcome.Degraded, TimeSpan.Zero);
+        }
+
         // Counted before the consumers start, while the backlog holds only what earlier runs left; the run then waits
         // for those events too, so a completed run leaves nothing behind in the data directory.
-        var leftover = await LeftoverWork.CountAsync(_transport, host.Services.GetRequiredService<EventTypeRegistry>(), _database);
+        var leftover = await LeftoverWork.CountAsync(_transport, host.Services.GetRequiredService<EventTypeRegistry>(), _database, _damaged);
         if (leftover > 0)
         {
             await diagnostics.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"Shop: resuming: earlier runs left {leftover} events to handle in {DataDirectory}."));
@@ -84,17 +103,58 @@ internal sealed class ShopRunner(IHost host, ShopOptions options, TextWriter out
 
         // Stopping lets in-flight handlers finish and commits every handled event, so the next run handles none again.
         await host.StopAsync();
+        return await ReportAsync(outcome, elapsed);
+    }
 
+    // The embedded log is open (the runner's constructor resolved the transport), and it has locked the directory, so no
+    // other shop writes the database from here on: what fails now is the file itself.
+    private async Task OpenDatabaseAsync()
+    {
+        try
+        {
+            await _database.EnsureCreatedAsync();
+        }
+        catch (SqliteException exception)
+        {
+            throw DataDirectoryException.ForDatabase(_database.Path, exception);
+        }
+    }
+
+    private async Task<ShopSummary> ReportAsync(RunOutcome outcome, TimeSpan elapsed)
+    {
         // Read from the table, not counted by the handler: the number of orders with a charge is what a duplicate
         // delivery would have inflated.
         var charged = await _database.CountChargesAsync(_run.Id, CancellationToken.None);
-        var summary = ShopSummary.Create(outcome, _transport.GetType().Name, DataDirectory, _statistics.Snapshot(), charged, elapsed);
+        var held = _damaged.Any ? (await _database.CountUndispatchedAsync(_damaged, CancellationToken.None)).Held : 0;
+        var damaged = _damaged.All
+            .Select(d => new DamagedPartition(d.PartitionName, d.FileName, d.Position, _damaged.RepairCommand(d)))
+            .ToList();
+        var summary = ShopSummary.Create(outcome, _transport.GetType().Name, DataDirectory, _statistics.Snapshot(), charged, elapsed, damaged, held);
         SummaryWriter.Write(output, summary, options.Json);
         return summary;
     }
 
+    // Resolving the embedded transport opens the log, which creates the data directory and its lock file: the first
+    // place a path the shop cannot use shows.
+    private static ITransport OpenTransport(IServiceProvider services, ShopOptions options)
+    {
+        try
+        {
+            return services.GetRequiredService<ITransport>();
+        }
+        catch (Exception exception) when (options.Transport == ShopTransport.Embedded && DataDirectoryException.IsPathProblem(exception))
+        {
+            throw DataDirectoryException.ForDirectory(options.DataDirectory, exception);
+        }
+    }
+
     private async Task<RunOutcome> RunToCompletionAsync(long leftover, CancellationToken stopping)
     {
+        if (_damaged.Any)
+        {
+            return await RunDegradedAsync(stopping);
+        }
+
         var work = new ShopWork(options.Orders, leftover);
         try
         {
@@ -131,6 +191,33 @@ internal sealed class ShopRunner(IHost host, ShopOptions options, TextWriter out
         }
     }
 
+    // The orders a damaged partition would carry cannot be handled this run, so the counters never reach the run's
+    // orders: the run ends once nothing else is left, which the log and the outbox tell.
+    private async Task<RunOutcome> RunDegradedAsync(CancellationToken stopping)
+    {
+        try
+        {
+            await PublishAsync(options.Orders, stopping);
+            if (options.Duplicates > 0 || options.Poison > 0)
+            {
+                await diagnostics.WriteLineAsync("Shop: not sending --duplicates and --poison: a damaged partition would refuse some of them.");
+            }
+
+            if (await _waiter.WaitForNothingLeftAsync(CompletionTimeout, stopping))
+            {
+                return RunOutcome.Degraded;
+            }
+
+            await diagnostics.WriteLineAsync(
+                $"Shop: the services did not finish the healthy partitions' events within {CompletionTimeout.TotalSeconds:0} s; handled so far: {_statistics.Snapshot().DescribeProgress(new ShopWork(options.Orders))}");
+            return RunOutcome.TimedOut;
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            return RunOutcome.Interrupted;
+        }
+    }
+
     private async Task<RunOutcome> RunUntilStoppedAsync(long leftover, CancellationToken stopping)
     {
         try
@@ -146,6 +233,17 @@ internal sealed class ShopRunner(IHost host, ShopOptions options, TextWriter out
         // next run); waiting briefly for the orders in flight keeps the summary's counters consistent with each other.
         var published = _statistics.Snapshot().OrdersPublished;
         await diagnostics.WriteLineAsync($"Stopping: waiting up to {DrainTimeout.TotalSeconds:0} s for the orders in flight.");
+        if (_damaged.Any)
+        {
+            // Not cancelled by Ctrl+C, which is what ended the publishing.
+            if (!await _waiter.WaitForNothingLeftAsync(DrainTimeout, CancellationToken.None))
+            {
+                await diagnostics.WriteLineAsync($"Shop: stopped with work left; handled: {_statistics.Snapshot().DescribeProgress(new ShopWork(published, leftover))}");
+            }
+
+            return RunOutcome.Degraded;
+        }
+
         try
         {
             await _waiter.WaitAsync(new ShopWork(published, leftover), DrainTimeout, CancellationToken.None);

@@ -9,21 +9,31 @@ internal static class BrokerDataDirectory
 {
     private const string LockFileName = ".shop.lock";
 
+    // What an open refused by another holder's lock reports in IOException.HResult (as Herald.Log's own lock checks):
+    // EWOULDBLOCK on Linux and on macOS/BSD, ERROR_SHARING_VIOLATION and ERROR_LOCK_VIOLATION on Windows.
+    private static readonly int[] LockConflictResults = [11, 35, unchecked((int)0x80070020), unchecked((int)0x80070021)];
+
     /// <summary>Creates <paramref name="directory"/> if needed and locks it until the returned handle is disposed.</summary>
     /// <exception cref="LogDirectoryLockedException">Another process holds the directory.</exception>
+    /// <exception cref="DataDirectoryException">The directory cannot be created, or its lock file cannot be written.</exception>
     public static IDisposable Lock(string directory)
     {
         var fullPath = Path.GetFullPath(directory);
-        Directory.CreateDirectory(fullPath);
         try
         {
+            Directory.CreateDirectory(fullPath);
+
             // FileShare.None is an exclusive advisory lock on Unix and a sharing lock on Windows; either way the
             // operating system releases it when this process dies, so a crash never leaves the directory locked.
             return new FileStream(Path.Combine(fullPath, LockFileName), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
         }
-        catch (IOException e)
+        catch (IOException e) when (e.GetType() == typeof(IOException) && LockConflictResults.Contains(e.HResult))
         {
             throw new LogDirectoryLockedException(fullPath, null, e);
+        }
+        catch (Exception e) when (DataDirectoryException.IsPathProblem(e))
+        {
+            throw DataDirectoryException.ForDirectory(fullPath, e);
         }
     }
 }

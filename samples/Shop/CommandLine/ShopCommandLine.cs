@@ -61,11 +61,19 @@ internal static class ShopCommandLine
         The summary counts this run's orders only. One process at a time may use a
         data directory.
 
+        A damaged partition of the embedded log does not stop the shop: it prints one
+        line naming the partition, the file, the byte offset and the repair command,
+        serves the other partitions, keeps the events bound for the damaged one in
+        the outbox, and ends degraded once everything else is handled.
+
         The summary goes to standard output; progress and logs go to standard error.
         Set Logging__LogLevel__Shop=Debug to see the first e-mails the shop writes.
         Exit codes: 0 done, 1 timed out waiting for the handlers, 2 bad arguments,
         3 the data directory is in use by another process, 4 the broker cannot be
-        reached, 130 interrupted before all orders were handled.
+        reached, 5 the data directory or its database cannot be used (it cannot be
+        created, is a file, is not writable, shop.db does not open, or a group's
+        offsets file is damaged), 6 degraded: damaged partitions kept some events
+        from being handled, 130 interrupted before all orders were handled.
 
         """;
 

@@ -9,7 +9,9 @@ namespace Shop.Reporting;
 /// other counters cover this run's orders only. <see cref="PaymentsCharged"/> is read from the <c>charges</c> table at the
 /// end: the orders of this run with a charge, which a duplicate delivery would have inflated. <see cref="Retries"/> counts
 /// the handler failures Herald retried; <see cref="DeadLettered"/> the events it dead-lettered during the run (each
-/// has one dead-letter entry per consumer group that gave up on it).
+/// has one dead-letter entry per consumer group that gave up on it). <see cref="DamagedPartitions"/> lists the embedded
+/// log's damaged partitions (empty on a healthy log), and <see cref="EventsHeld"/> the events, of any run, that wait in
+/// the outbox for one of them to be repaired.
 /// </remarks>
 internal sealed record ShopSummary(
     RunOutcome Status,
@@ -29,9 +31,19 @@ internal sealed record ShopSummary(
     long PaymentsCharged,
     long DeadLettered,
     double ElapsedSeconds,
-    double OrdersPerSecond)
+    double OrdersPerSecond,
+    IReadOnlyList<DamagedPartition> DamagedPartitions,
+    long EventsHeld)
 {
-    public static ShopSummary Create(RunOutcome status, string transport, string? dataDirectory, ShopSnapshot counters, long paymentsCharged, TimeSpan elapsed) => new(
+    public static ShopSummary Create(
+        RunOutcome status,
+        string transport,
+        string? dataDirectory,
+        ShopSnapshot counters,
+        long paymentsCharged,
+        TimeSpan elapsed,
+        IReadOnlyList<DamagedPartition> damagedPartitions,
+        long eventsHeld) => new(
         status,
         transport,
         dataDirectory,
@@ -49,5 +61,7 @@ internal sealed record ShopSummary(
         paymentsCharged,
         counters.DeadLettered,
         Math.Round(elapsed.TotalSeconds, 3),
-        elapsed > TimeSpan.Zero ? Math.Round(counters.OrdersPublished / elapsed.TotalSeconds, 1) : 0);
+        elapsed > TimeSpan.Zero ? Math.Round(counters.OrdersPublished / elapsed.TotalSeconds, 1) : 0,
+        damagedPartitions,
+        eventsHeld);
 }

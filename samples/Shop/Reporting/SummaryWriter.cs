@@ -37,8 +37,23 @@ internal static class SummaryWriter
         Row(output, "Duplicates skipped", summary.DuplicatesSkipped);
         Row(output, "Payments charged", summary.PaymentsCharged);
         Row(output, "Dead-lettered", summary.DeadLettered);
+        if (summary.DamagedPartitions.Count > 0)
+        {
+            Row(output, "Events held", summary.EventsHeld);
+        }
+
         output.WriteLine(string.Create(culture, $"  {"Elapsed",-20}{summary.ElapsedSeconds,10:0.000} s"));
         output.WriteLine(string.Create(culture, $"  {"Throughput",-20}{summary.OrdersPerSecond,10:N1} orders/s"));
+        if (summary.DamagedPartitions.Count > 0)
+        {
+            output.WriteLine();
+            output.WriteLine("The events held wait in the outbox for these damaged partitions. Stop the Shop, repair each, and run it again:");
+            foreach (var damaged in summary.DamagedPartitions)
+            {
+                output.WriteLine($"  {damaged.RepairCommand}");
+            }
+        }
+
         if (json)
         {
             output.WriteLine();
@@ -52,6 +67,7 @@ internal static class SummaryWriter
         RunOutcome.Stopped => "stopped",
         RunOutcome.TimedOut => "timed out before every order was handled",
         RunOutcome.Interrupted => "interrupted before every order was handled",
+        RunOutcome.Degraded => "degraded: damaged partitions kept some events from being handled",
         _ => status.ToString(),
     };
 

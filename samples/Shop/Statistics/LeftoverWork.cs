@@ -1,6 +1,5 @@
 using Herald.Events;
 using Herald.Transports;
-using Herald.Transports.Embedded;
 using Shop.Events;
 using Shop.Inventory;
 using Shop.Notification;
@@ -17,27 +16,29 @@ internal static class LeftoverWork
     /// <remarks>Exact after a run that stopped with nothing in flight. Can be too high after Ctrl+C or a crash: an event the
     /// relay sent but had not marked is counted both in the log and in the outbox, and one handled but not committed comes
     /// again, is skipped by its inbox, and causes no second notification. <see cref="CompletionWaiter"/> therefore also
-    /// accepts that nothing is left; 0 means exactly that.</remarks>
-    public static async Task<long> CountAsync(ITransport transport, EventTypeRegistry registry, ShopDatabase database)
+    /// accepts that nothing is left; 0 means exactly that. Events bound for a damaged partition are not counted: this run
+    /// can neither send nor read them.</remarks>
+    public static async Task<long> CountAsync(ITransport transport, EventTypeRegistry registry, ShopDatabase database, DamagedPartitions damaged)
     {
         ArgumentNullException.ThrowIfNull(registry);
         ArgumentNullException.ThrowIfNull(database);
         ArgumentNullException.ThrowIfNull(transport);
-        if (transport is not EmbeddedLogTransport && !transport.Capabilities.HasFlag(TransportCapabilities.DurableOffsets))
+        if (!transport.Capabilities.HasFlag(TransportCapabilities.DurableOffsets))
         {
             // The in-memory transport keeps nothing between runs, and its database is a new temp file.
             return 0;
         }
 
         string Topic<TEvent>() => registry.Get(typeof(TEvent)).Topic;
-        async Task<long> Backlog<TEvent>(string group) => transport is EmbeddedLogTransport log
-            ? log.GetBacklog(Topic<TEvent>(), group)
-            // A broker's lag: RabbitMQ counts the messages in the group's queues (none before it ever listened), NATS
-            // the events after each consumer's ack floor.
-            : (await transport.GetLagAsync(Topic<TEvent>(), group, CancellationToken.None))?.Sum(p => p.Lag) ?? 0;
 
-        var outbox = await database.CountUndispatchedAsync(CancellationToken.None);
-        long Unsent<TEvent>() => outbox.GetValueOrDefault(Topic<TEvent>());
+        // The groups' lag: on the embedded log the events after each group's committed offset (none in a damaged partition,
+        // whose end is unknown), on RabbitMQ the messages in the group's queues (none before it ever listened), on NATS the
+        // events after each consumer's ack floor.
+        async Task<long> Backlog<TEvent>(string group) =>
+            (await transport.GetLagAsync(Topic<TEvent>(), group, CancellationToken.None))?.Sum(p => p.Lag) ?? 0;
+
+        var outbox = await database.CountUndispatchedAsync(damaged, CancellationToken.None);
+        long Unsent<TEvent>() => outbox.Unsent.GetValueOrDefault(Topic<TEvent>());
 
         // Every order payment handles yields one payment outcome to notify.
         var payments = await Backlog<OrderCreated>(PaymentHandler.Group) + Unsent<OrderCreated>();

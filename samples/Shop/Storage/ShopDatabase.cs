@@ -75,22 +75,38 @@ internal sealed class ShopDatabase : IDisposable
         return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
     }
 
-    /// <summary>Returns, per topic, how many events the outbox holds that the relay has not sent yet.</summary>
+    /// <summary>Returns, per topic, how many events the outbox holds that the relay has not sent yet, apart from those
+    /// <paramref name="damaged"/> partitions hold back.</summary>
     /// <remarks>Reads Herald's outbox table directly: its statistics give only the total, and the shop needs to know what
-    /// kind of work an earlier run left behind.</remarks>
-    public async Task<IReadOnlyDictionary<string, long>> CountUndispatchedAsync(CancellationToken cancellationToken)
+    /// kind of work an earlier run left behind, and where it is bound.</remarks>
+    public async Task<OutboxBacklog> CountUndispatchedAsync(DamagedPartitions damaged, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(damaged);
         await using var connection = await OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT topic, COUNT(*) FROM {StoreOptions.OutboxTable} WHERE dispatched_at IS NULL GROUP BY topic;";
-        var counts = new Dictionary<string, long>(StringComparer.Ordinal);
+
+        // Grouped by key only when a partition is damaged: which partition a row is bound for matters only then.
+        command.CommandText = damaged.Any
+            ? $"SELECT topic, partition_key, COUNT(*) FROM {StoreOptions.OutboxTable} WHERE dispatched_at IS NULL GROUP BY topic, partition_key;"
+            : $"SELECT topic, NULL, COUNT(*) FROM {StoreOptions.OutboxTable} WHERE dispatched_at IS NULL GROUP BY topic;";
+        var unsent = new Dictionary<string, long>(StringComparer.Ordinal);
+        long held = 0;
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            counts.Add(reader.GetString(0), reader.GetInt64(1));
+            var topic = reader.GetString(0);
+            var count = reader.GetInt64(2);
+            if (damaged.Holds(topic, reader.IsDBNull(1) ? null : reader.GetString(1)))
+            {
+                held += count;
+            }
+            else
+            {
+                unsent[topic] = unsent.GetValueOrDefault(topic) + count;
+            }
         }
 
-        return counts;
+        return new OutboxBacklog(unsent, held);
     }
 
     public void Dispose()
