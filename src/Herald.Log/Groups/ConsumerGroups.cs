@@ -76,7 +76,7 @@ public sealed class ConsumerGroups : IDisposable
         }
     }
 
-    /// <summary>Returns the records of <paramref name="topic"/> that <paramref name="group"/> has not committed yet, over all partitions.</summary>
+    /// <summary>Returns the records of <paramref name="topic"/> that <paramref name="group"/> has not committed yet, over all partitions that serve.</summary>
     public long GetLag(string group, string topic)
     {
         if (!_log.TryGetTopic(topic, out var logTopic))
@@ -87,8 +87,12 @@ public sealed class ConsumerGroups : IDisposable
         long lag = 0;
         foreach (var partition in logTopic.Partitions)
         {
-            var committed = GetCommittedOffset(group, topic, partition.Id);
-            lag += partition.EndOffset - Math.Max(committed, partition.StartOffset);
+            // A damaged partition's end is unknown until it is repaired: it counts no lag rather than a made-up one.
+            if (partition.Damage is null)
+            {
+                var committed = GetCommittedOffset(group, topic, partition.Id);
+                lag += Math.Max(0, partition.EndOffset - Math.Max(committed, partition.StartOffset));
+            }
         }
 
         return lag;

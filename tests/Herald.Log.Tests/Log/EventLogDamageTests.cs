@@ -41,6 +41,7 @@ public sealed class EventLogDamageTests : IDisposable
         Assert.Equal(["payment-0", "payment-1", "payment-2"], ReadAll(log.GetOrCreateTopic("payments").Partitions[0]).Select(r => r.Value));
         await log.GetOrCreateTopic("payments").Partitions[0].AppendAsync(Record("k", "payment-3"), TestContext.Current.CancellationToken);
         Assert.Equal(bytes, await File.ReadAllBytesAsync(segmentPath, TestContext.Current.CancellationToken));
+        Assert.Equal(1, log.Groups.GetLag("billing", "orders"));
     }
 
     [Fact]
