@@ -172,7 +172,7 @@ public sealed class NatsTransport : ITransport, IAsyncDisposable
 
     private async Task<NatsTopic> CreateTopicAsync(string name)
     {
-        var topic = new NatsTopic(_jetStream, _options, name, _timeProvider, _logger, _closing.Token);
+        var topic = new NatsTopic(_jetStream, _options, name, DeadLetterStore, _timeProvider, _logger, _closing.Token);
         await _jetStream.CreateOrUpdateStreamAsync(new StreamConfig(topic.Stream, [NatsNames.SubjectWildcard(_options, name)])
         {
             Storage = StreamConfigStorage.File,

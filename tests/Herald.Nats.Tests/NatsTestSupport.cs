@@ -21,6 +21,18 @@ internal static class NatsTestSupport
         Data = Encoding.UTF8.GetBytes($$"""{"key":"{{key}}","sequence":{{sequence}}}"""),
     };
 
+    /// <summary>Waits until <paramref name="condition"/> holds, checking it every 20 ms for at most 15 seconds.</summary>
+    public static async Task UntilAsync(Func<Task<bool>> condition)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(15));
+        while (!await condition())
+        {
+            // A state on a real server, which tells no one when it changes: a short poll, bounded.
+            await Task.Delay(20, timeout.Token);
+        }
+    }
+
     /// <summary>Receives exactly <paramref name="count"/> deliveries within <paramref name="timeout"/>.</summary>
     public static async Task<List<TransportDelivery>> ReceiveAsync(ITransportListener listener, int count, TimeSpan? timeout = null)
     {

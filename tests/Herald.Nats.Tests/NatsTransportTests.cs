@@ -65,6 +65,7 @@ public sealed class NatsTransportTests(NatsServer server) : IAsyncDisposable
         Assert.Equal("acme", headers["ce-tenant"].ToString());
         Assert.Equal("Zo%C3%AB%2042", headers["ce-userid"].ToString());
         Assert.Equal(envelope.DataContentType, headers["content-type"].ToString());
+        Assert.Equal(envelope.DataContentType, headers["ce-datacontenttype"].ToString());
         Assert.DoesNotContain(headers.Keys, k => k.StartsWith("ce_", StringComparison.Ordinal));
         Assert.Equal(envelope.Data.ToArray(), message.Data);
         var read = NatsEnvelopeCodec.Read(headers, message.Data);

@@ -8,13 +8,17 @@ namespace Herald.Nats.Internal;
 /// <summary>Writes and reads envelopes as NATS messages in CloudEvents binary content mode (NATS protocol binding).</summary>
 /// <remarks>
 /// The NATS binding names attribute headers <c>ce-</c> + attribute (the Kafka binding, which Herald's
-/// <see cref="CloudEventHeaders"/> follows, uses <c>ce_</c>), keeps <c>datacontenttype</c> in <c>content-type</c> and
-/// percent-encodes header values as the HTTP binding does, so that non-ASCII text (a user id like "Zoë") survives the
-/// ASCII-only NATS header block. The body is the event data, unchanged.
+/// <see cref="CloudEventHeaders"/> follows, uses <c>ce_</c>), <c>datacontenttype</c> included (Herald writes it in
+/// <c>content-type</c> too and reads either), and percent-encodes header values as the HTTP binding does, so that non-ASCII text (a user id like "Zoë") survives the
+/// ASCII-only NATS header block. The body is the event data, unchanged. Reading accepts what other producers send:
+/// header names in any case and RFC 7230 quoted values.
 /// </remarks>
 internal static class NatsEnvelopeCodec
 {
     public const string Prefix = "ce-";
+
+    /// <summary>The header the NATS binding gives <c>datacontenttype</c>.</summary>
+    public const string DataContentTypeHeader = "ce-datacontenttype";
 
     /// <summary>The JetStream de-duplication header; Herald sets it to the event id.</summary>
     public const string MessageIdHeader = "Nats-Msg-Id";
@@ -30,6 +34,8 @@ internal static class NatsEnvelopeCodec
             headers[natsName] = Encode(value);
         }
 
+        // The NATS binding carries datacontenttype as ce-datacontenttype; content-type stays for HTTP-minded readers.
+        headers[DataContentTypeHeader] = Encode(envelope.DataContentType);
         headers[MessageIdHeader] = envelope.EventId;
         return headers;
     }
@@ -41,14 +47,59 @@ internal static class NatsEnvelopeCodec
         {
             foreach (var (name, values) in headers)
             {
-                var herald = name.StartsWith(Prefix, StringComparison.OrdinalIgnoreCase)
-                    ? string.Concat(CloudEventHeaders.Prefix, name.AsSpan(Prefix.Length))
-                    : name;
-                pairs.Add(new(herald, Decode(values.ToString())));
+                pairs.Add(new(HeraldName(name), Decode(Unquote(values.ToString()))));
             }
         }
 
         return CloudEventHeaders.Read(pairs, data);
+    }
+
+    /// <summary>Maps a NATS header name to the name <see cref="CloudEventHeaders"/> reads: <c>Ce-Id</c> to <c>ce_id</c>.</summary>
+    /// <remarks>Header names are case-insensitive (a foreign producer may send <c>Ce-Id</c> or <c>CE-ID</c>) and CloudEvents
+    /// attribute names are lower-case by definition, so lower-casing loses nothing. <c>content-type</c> in any case is
+    /// matched by <see cref="CloudEventHeaders.Read"/> itself; <c>ce-datacontenttype</c> becomes a known attribute.</remarks>
+    public static string HeraldName(string name)
+    {
+        if (!name.StartsWith(Prefix, StringComparison.OrdinalIgnoreCase))
+        {
+            return name;
+        }
+
+        var attribute = name.AsSpan(Prefix.Length);
+        return attribute.ContainsAnyInRange('A', 'Z')
+            ? string.Concat(CloudEventHeaders.Prefix, attribute.ToString().ToLowerInvariant())
+            : string.Concat(CloudEventHeaders.Prefix, attribute);
+    }
+
+    /// <summary>Removes the quotes of an RFC 7230 quoted-string (<c>"a \"b\""</c> is <c>a "b"</c>); other values come back trimmed.</summary>
+    /// <remarks>Herald never quotes (it percent-encodes '"'), but producers following the HTTP header grammar may.</remarks>
+    public static string Unquote(string value)
+    {
+        var trimmed = value.AsSpan().Trim(" \t");
+        if (trimmed.Length < 2 || trimmed[0] != '"' || trimmed[^1] != '"')
+        {
+            return trimmed.Length == value.Length ? value : trimmed.ToString();
+        }
+
+        var inner = trimmed[1..^1];
+        if (!inner.Contains('\\'))
+        {
+            return inner.ToString();
+        }
+
+        var builder = new StringBuilder(inner.Length);
+        for (var i = 0; i < inner.Length; i++)
+        {
+            // A quoted-pair: the backslash quotes the character after it.
+            if (inner[i] == '\\' && i + 1 < inner.Length)
+            {
+                i++;
+            }
+
+            builder.Append(inner[i]);
+        }
+
+        return builder.ToString();
     }
 
     public static string Encode(string value)

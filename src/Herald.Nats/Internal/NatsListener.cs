@@ -7,6 +7,9 @@ namespace Herald.Nats.Internal;
 /// <summary>One member of a consumer group: hands out the events of the partitions it owns, one reader per partition.</summary>
 internal sealed class NatsListener(NatsGroup group) : ITransportListener
 {
+    // Long enough that a dead-letter store that is down is not hammered, short enough that it is retried soon.
+    private static readonly TimeSpan UnreadableRetryDelay = TimeSpan.FromSeconds(5);
+
     private readonly List<NatsPartitionReader> _readers = [];
     private TaskCompletionSource<bool>? _waiter;
     private bool _closed;
@@ -40,7 +43,7 @@ internal sealed class NatsListener(NatsGroup group) : ITransportListener
     {
         ArgumentNullException.ThrowIfNull(deliveries);
         var added = 0;
-        List<(NatsPartitionReader Reader, ulong Sequence, Exception Error)>? unreadable = null;
+        List<(DeliveryState State, ulong Sequence, INatsJSMsg<byte[]> Message, EventFormatException Error)>? unreadable = null;
         lock (Sync)
         {
             var count = _readers.Count;
@@ -63,7 +66,7 @@ internal sealed class NatsListener(NatsGroup group) : ITransportListener
                     }
                     catch (EventFormatException e)
                     {
-                        (unreadable ??= []).Add((reader, sequence, e));
+                        (unreadable ??= []).Add((new DeliveryState(reader, reader.Generation), sequence, message, e));
                     }
                 }
             }
@@ -71,7 +74,7 @@ internal sealed class NatsListener(NatsGroup group) : ITransportListener
 
         if (unreadable is not null)
         {
-            _ = TerminateAsync(unreadable);
+            _ = DeadLetterAsync(unreadable);
         }
 
         return added;
@@ -199,30 +202,39 @@ internal sealed class NatsListener(NatsGroup group) : ITransportListener
         }
     }
 
-    private async Task TerminateAsync(List<(NatsPartitionReader Reader, ulong Sequence, Exception Error)> unreadable)
+    /// <summary>Dead-letters messages no member can read, then acks them: written before settled, so a crash in between
+    /// dead-letters one again, never loses it. Terminating them instead (as once) dropped a foreign producer's events silently.</summary>
+    private async Task DeadLetterAsync(List<(DeliveryState State, ulong Sequence, INatsJSMsg<byte[]> Message, EventFormatException Error)> unreadable)
     {
-        foreach (var (reader, sequence, error) in unreadable)
+        var topic = Group.Topic;
+        foreach (var (state, sequence, message, error) in unreadable)
         {
-            NatsLog.Unreadable(Group.Topic.Logger, sequence, Group.Topic.Stream, error);
-            INatsJSMsg<byte[]>? message;
+            var letter = NatsUnreadableMessage.ToDeadLetter(message, topic.Stream, topic.Name, Group.Name, error, topic.TimeProvider.GetUtcNow());
+            try
+            {
+                await topic.DeadLetters.SaveAsync(letter, topic.Closing);
+            }
+#pragma warning disable CA1031 // Runs unobserved; the message is put back and read again, so a failed save loses nothing.
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                NatsLog.UnreadableNotSaved(topic.Logger, sequence, topic.Stream, Group.Name, UnreadableRetryDelay, e);
+                await PutBackAsync(new TransportDelivery(letter.Envelope, state.Reader.Shared.Partition, (long)sequence, 1) { State = state }, UnreadableRetryDelay, failed: false, CancellationToken.None);
+                continue;
+            }
+
+            NatsLog.Unreadable(topic.Logger, sequence, topic.Stream, message.Subject, Group.Name, letter.EventId, error);
             lock (Sync)
             {
-                if (!reader.TrySettle(new DeliveryState(reader, reader.Generation), sequence, out message))
+                if (!state.Reader.TrySettle(state, sequence, out _))
                 {
+                    // The partition moved or was put back meanwhile: the message comes again and is dead-lettered again.
                     continue;
                 }
             }
 
-            try
-            {
-                await message.AckTerminateAsync(new AckOpts { DoubleAck = true });
-            }
-#pragma warning disable CA1031 // Runs unobserved; a failed terminate only means the message comes again and is terminated again.
-            catch (Exception e)
-#pragma warning restore CA1031
-            {
-                NatsLog.SettleFailed(Group.Topic.Logger, sequence, Group.Topic.Stream, e);
-            }
+            state.Reader.Shared.Settled(sequence);
+            state.Reader.Acknowledge(message, sequence);
         }
     }
 }

@@ -1,10 +1,11 @@
+using Herald.DeadLetters;
 using Microsoft.Extensions.Logging;
 using NATS.Client.JetStream;
 
 namespace Herald.Nats.Internal;
 
 /// <summary>One Herald topic on JetStream: its stream, its partition subjects, and what the readers of its groups need.</summary>
-internal sealed class NatsTopic(INatsJSContext jetStream, NatsTransportOptions options, string name, TimeProvider timeProvider, ILogger logger, CancellationToken closing)
+internal sealed class NatsTopic(INatsJSContext jetStream, NatsTransportOptions options, string name, IDeadLetterStore deadLetters, TimeProvider timeProvider, ILogger logger, CancellationToken closing)
 {
     public INatsJSContext JetStream { get; } = jetStream;
 
@@ -15,6 +16,9 @@ internal sealed class NatsTopic(INatsJSContext jetStream, NatsTransportOptions o
     public string Stream { get; } = NatsNames.Stream(options, name);
 
     public int PartitionCount => Options.PartitionsPerTopic;
+
+    /// <summary>Gets where a message no group member can read goes: the transport's dead-letter store.</summary>
+    public IDeadLetterStore DeadLetters { get; } = deadLetters;
 
     public TimeProvider TimeProvider { get; } = timeProvider;
 
