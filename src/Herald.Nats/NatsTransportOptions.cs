@@ -45,6 +45,12 @@ public sealed class NatsTransportOptions
     /// <summary>Gets or sets the key-value bucket that keeps dead letters. Default <c>herald-dead-letters</c>.</summary>
     public string DeadLetterBucket { get; set; } = "herald-dead-letters";
 
+    /// <summary>Gets or sets how long the list of every dead letter is kept once read. Default 5 seconds, from zero (not kept) to 1 minute.</summary>
+    /// <remarks>Listing the dead letters costs one request for the keys and one per letter, and health checks and
+    /// metrics list them on every probe or scrape: within this interval they share one listing, however many ask.
+    /// Dead letters this process writes or removes show at once; those of other processes within this interval.</remarks>
+    public TimeSpan DeadLetterListCacheDuration { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Gets or sets the key-value bucket that keeps which process holds which partition of each group. Default <c>herald-leases</c>.</summary>
     public string LeaseBucket { get; set; } = "herald-leases";
 
@@ -72,6 +78,8 @@ public sealed class NatsTransportOptions
         ArgumentException.ThrowIfNullOrEmpty(StreamPrefix);
         ArgumentException.ThrowIfNullOrEmpty(SubjectPrefix);
         ArgumentException.ThrowIfNullOrEmpty(DeadLetterBucket);
+        ArgumentOutOfRangeException.ThrowIfLessThan(DeadLetterListCacheDuration, TimeSpan.Zero, nameof(DeadLetterListCacheDuration));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(DeadLetterListCacheDuration, TimeSpan.FromMinutes(1), nameof(DeadLetterListCacheDuration));
         ArgumentException.ThrowIfNullOrEmpty(SequenceBucket);
         ArgumentException.ThrowIfNullOrEmpty(LeaseBucket);
         ArgumentOutOfRangeException.ThrowIfLessThan(LeaseDuration, TimeSpan.FromSeconds(3), nameof(LeaseDuration));
