@@ -110,7 +110,7 @@ public sealed class NatsForeignProducerTests(NatsServer server)
         var unreadable = new NatsHeaders { ["Ce-Id"] = id, ["Ce-Type"] = "legacy.thing", ["X-Trace"] = "abc" };
         var readable = new NatsHeaders { ["ce-specversion"] = "1.0", ["ce-id"] = Unique("readable"), ["ce-type"] = "t", ["ce-source"] = "/s" };
 
-        await PublishAsync(options, topic, partition: 2, unreadable, "not a cloud event");
+        var place = await PublishAsync(options, topic, partition: 2, unreadable, "not a cloud event");
         await PublishAsync(options, topic, partition: 2, readable, "{}");
 
         // The readable message behind it is still handed out: the unreadable one blocks nothing.
@@ -118,25 +118,29 @@ public sealed class NatsForeignProducerTests(NatsServer server)
         Assert.Equal(readable["ce-id"].ToString(), delivery.Envelope.EventId);
         await listener.CompleteAsync(delivery, Token);
         DeadLetter? letter = null;
-        await UntilAsync(async () => (letter = await transport.DeadLetterStore.GetAsync(group, id, Token)) is not null);
+        // Kept under the message's place in the stream: a producer reusing ce-ids cannot make one letter replace another.
+        var letterId = $"{NatsNames.Stream(options, topic)}-{place}";
+        await UntilAsync(async () => (letter = await transport.DeadLetterStore.GetAsync(group, letterId, Token)) is not null);
         Assert.Equal((group, topic, DeadLetterReason.Undeserializable), (letter!.Group, letter.Topic, letter.Failure.Reason));
         Assert.Equal(typeof(EventFormatException).FullName, letter.Failure.ExceptionType);
         Assert.Contains("specversion", letter.Failure.ExceptionMessage, StringComparison.Ordinal);
-        Assert.Equal(("legacy.thing", "not a cloud event"), (letter.EventType, Encoding.UTF8.GetString(letter.Envelope.Data.Span)));
+        Assert.Equal((id, "legacy.thing", "not a cloud event"), (letter.Envelope.CorrelationId, letter.EventType, Encoding.UTF8.GetString(letter.Envelope.Data.Span)));
         Assert.Contains($"Ce-Id: {id}", letter.Envelope.Extensions["natsheaders"], StringComparison.Ordinal);
         Assert.Contains("X-Trace: abc", letter.Envelope.Extensions["natsheaders"], StringComparison.Ordinal);
         // Settled once dead-lettered and logged: the group has nothing left to read.
         await UntilAsync(async () => (await transport.GetLagAsync(topic, group, Token))!.Sum(p => p.Lag) == 0);
-        Assert.Contains(logger.Lines, l => l.Contains(id, StringComparison.Ordinal) && l.Contains("dead-lettered", StringComparison.Ordinal));
+        Assert.Contains(logger.Lines, l => l.Contains(letterId, StringComparison.Ordinal) && l.Contains("dead-lettered", StringComparison.Ordinal));
         await listener.DisposeAsync();
     }
 
     /// <summary>Publishes as a producer without Herald would: the JetStream client, the partition's subject, its own headers.</summary>
-    private async Task PublishAsync(NatsTransportOptions options, string topic, int partition, NatsHeaders headers, string body)
+    /// <returns>The message's sequence in the stream.</returns>
+    private async Task<ulong> PublishAsync(NatsTransportOptions options, string topic, int partition, NatsHeaders headers, string body)
     {
         var subject = $"{options.SubjectPrefix}.{NatsNames.Token(topic)}.{partition}";
         var ack = await new NatsJSContext(server.Connection).PublishAsync(subject, Encoding.UTF8.GetBytes(body), headers: headers, cancellationToken: Token);
         ack.EnsureSuccess();
+        return ack.Seq;
     }
 
     private sealed class ListLogger : ILogger<NatsTransport>

@@ -8,10 +8,12 @@ namespace Herald.Nats.Internal;
 
 /// <summary>Turns a message Herald cannot read as a CloudEvent into a dead letter that keeps all of it.</summary>
 /// <remarks>
-/// The envelope is made of what the message has: id from <c>ce-id</c> (else <c>&lt;stream&gt;-&lt;sequence&gt;</c>), type
-/// from <c>ce-type</c> (else <see cref="UnknownType"/>), source the subject it was published to, time the stream's, data
-/// the body unchanged, and the extension <see cref="HeadersExtension"/> the raw header block (<c>Name: value</c> lines),
-/// so an operator sees exactly what the producer sent.
+/// The envelope is made of what the message has: id <c>&lt;stream&gt;-&lt;sequence&gt;</c>, correlation id its <c>ce-id</c>
+/// (else the same), type from <c>ce-type</c> (else <see cref="UnknownType"/>), source the subject it was published to,
+/// time the stream's, data the body unchanged, and the extension <see cref="HeadersExtension"/> the raw header block
+/// (<c>Name: value</c> lines), so an operator sees exactly what the producer sent. The id is the message's place in the
+/// stream, not its <c>ce-id</c>: dead letters are kept one per group and id, and a producer that reuses ids (or a
+/// readable event that shares one) would otherwise replace one letter with another.
 /// </remarks>
 internal static class NatsUnreadableMessage
 {
@@ -47,14 +49,14 @@ internal static class NatsUnreadableMessage
         }
 
         var metadata = message.Metadata;
-        id ??= string.Create(CultureInfo.InvariantCulture, $"{stream}-{metadata?.Sequence.Stream}");
+        var place = string.Create(CultureInfo.InvariantCulture, $"{stream}-{metadata?.Sequence.Stream}");
         var envelope = new EventEnvelope
         {
-            EventId = id,
+            EventId = place,
             EventType = type ?? UnknownType,
             Source = message.Subject,
             Timestamp = metadata?.Timestamp ?? now,
-            CorrelationId = id,
+            CorrelationId = id ?? place,
             DataContentType = contentType ?? "application/octet-stream",
             Extensions = new Dictionary<string, string>(StringComparer.Ordinal) { [HeadersExtension] = raw.ToString() },
             Data = message.Data ?? [],
