@@ -12,7 +12,8 @@ namespace Herald.RabbitMQ;
 /// <summary>Moves events through RabbitMQ: a durable direct exchange per topic, quorum queues per consumer group and partition.</summary>
 /// <remarks>
 /// <para><b>Topology.</b> A topic is the direct exchange <c>&lt;prefix&gt;&lt;topic&gt;</c>. A consumer group that listens
-/// declares <see cref="RabbitMQOptions.Partitions"/> durable quorum queues <c>&lt;prefix&gt;&lt;topic&gt;.&lt;group&gt;.p&lt;n&gt;</c>
+/// declares <see cref="RabbitMQOptions.Partitions"/> durable quorum queues <c>&lt;prefix&gt;&lt;topic&gt;:&lt;group&gt;:p&lt;n&gt;</c>
+/// (<see cref="RabbitMQNames.Queue"/>; topic and group names cannot hold ':', so no two groups share a queue)
 /// with <c>x-single-active-consumer</c>, bound with routing key <c>p&lt;n&gt;</c>. The publisher routes an event to
 /// <c>p&lt;murmur2(partition key) mod Partitions&gt;</c> (Kafka's partitioner, as the embedded log), events without a key
 /// round-robin. A group receives what is published after its queues are bound; a topic nobody listens to drops events.</para>
@@ -65,7 +66,7 @@ public sealed class RabbitMQTransport : ITransport, IAsyncDisposable
         _timeProvider = timeProvider ?? TimeProvider.System;
         _connection = connection;
         _ownsConnection = connection is null;
-        _deadLetters = new RabbitMQDeadLetterStore(ConnectionAsync, _options.NamePrefix + "__herald.dead-letters");
+        _deadLetters = new RabbitMQDeadLetterStore(ConnectionAsync, RabbitMQNames.DeadLetterStream(_options.NamePrefix));
     }
 
     /// <summary>Gets the options the transport was created with.</summary>
@@ -97,6 +98,8 @@ public sealed class RabbitMQTransport : ITransport, IAsyncDisposable
     public async ValueTask<ITransportListener> ListenAsync(string topic, string group, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(group);
+        // Checked before anything is declared: the longest name the group needs (a lock) validates topic, group and length.
+        _ = Names.Lock(_options.NamePrefix, topic, group, _options.Partitions - 1);
         var exchange = await DeclareExchangeAsync(topic, cancellationToken);
         var members = _groups.GetOrAdd((topic, group), static (k, t) => new RabbitMQGroup(t._options, k.Topic, k.Group, t._timeProvider), this);
         await DeclareAsync(members.Queue(0), channel => DeclareQueuesAsync(channel, exchange, members), cancellationToken);
