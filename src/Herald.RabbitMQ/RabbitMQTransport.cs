@@ -4,6 +4,8 @@ using Herald.Events;
 using Herald.Log;
 using Herald.RabbitMQ.Internal;
 using Herald.Transports;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
 
@@ -31,7 +33,9 @@ namespace Herald.RabbitMQ;
 /// failure and delay are kept in this process's memory: after a restart the event comes again at once and counts from 1,
 /// and a member of another process that takes the partition over does not wait out the delay.</para>
 /// <para><b>Dead letters.</b> <see cref="DeadLetterStore"/> keeps them in a durable RabbitMQ stream (a log of saves and
-/// removals, replayed at first use and tailed). Redrive topics are ordinary exchanges that only the failed group binds.</para>
+/// removals, replayed at first use and tailed). Redrive topics are ordinary exchanges that only the failed group binds.
+/// A message that is not a readable CloudEvent is dead-lettered in the group that received it (raw body and headers kept,
+/// a warning logged), then acknowledged.</para>
 /// <para><b>Acknowledgements.</b> A delivery is acknowledged after it was handled, just after <c>CompleteAsync</c> returns:
 /// a background flush per partition sends one <c>multiple</c> acknowledgement for every delivery completed since its last,
 /// and a rewind or a rebalance sends the pending ones before it closes the consumer, so it returns the uncompleted only.</para>
@@ -50,17 +54,20 @@ public sealed class RabbitMQTransport : ITransport, IAsyncDisposable
     private IConnection? _connection;
     private IChannel? _publisher;
     private readonly RabbitMQDeadLetterStore _deadLetters;
+    private readonly ILogger _logger;
     private uint _roundRobin;
 
     /// <summary>Creates a transport that connects to the broker on first use.</summary>
-    public RabbitMQTransport(RabbitMQOptions? options = null, TimeProvider? timeProvider = null)
-        : this(null, options, timeProvider)
+    /// <remarks>The logger hears of messages that are not CloudEvents, which go to the group's dead letters.</remarks>
+    public RabbitMQTransport(RabbitMQOptions? options = null, TimeProvider? timeProvider = null, ILogger<RabbitMQTransport>? logger = null)
+        : this(null, options, timeProvider, logger)
     {
     }
 
     /// <summary>Creates a transport over a connection someone else owns (tests share one).</summary>
-    internal RabbitMQTransport(IConnection? connection, RabbitMQOptions? options, TimeProvider? timeProvider)
+    internal RabbitMQTransport(IConnection? connection, RabbitMQOptions? options, TimeProvider? timeProvider, ILogger? logger = null)
     {
+        _logger = logger ?? NullLogger.Instance;
         _options = options ?? new RabbitMQOptions();
         _options.Validate();
         _timeProvider = timeProvider ?? TimeProvider.System;
@@ -101,7 +108,8 @@ public sealed class RabbitMQTransport : ITransport, IAsyncDisposable
         // Checked before anything is declared: the longest name the group needs (a lock) validates topic, group and length.
         _ = Names.Lock(_options.NamePrefix, topic, group, _options.Partitions - 1);
         var exchange = await DeclareExchangeAsync(topic, cancellationToken);
-        var members = _groups.GetOrAdd((topic, group), static (k, t) => new RabbitMQGroup(t._options, k.Topic, k.Group, t._timeProvider), this);
+        var members = _groups.GetOrAdd((topic, group), static (k, t) => new RabbitMQGroup(t._options, k.Topic, k.Group, t._timeProvider,
+            new UnreadableMessages(t._deadLetters, k.Topic, k.Group, t._timeProvider, t._logger)), this);
         await DeclareAsync(members.Queue(0), channel => DeclareQueuesAsync(channel, exchange, members), cancellationToken);
         var listener = new RabbitMQListener(members, await ConnectionAsync(cancellationToken), _options, _timeProvider);
         await members.JoinAsync(listener, cancellationToken);

@@ -1,4 +1,7 @@
+using System.Collections.Concurrent;
+using Herald.DeadLetters;
 using Herald.Transports;
+using Microsoft.Extensions.Logging;
 using RabbitMQ.Client;
 using static Herald.RabbitMQ.Tests.TestSupport;
 
@@ -49,10 +52,43 @@ public sealed class RabbitMQForeignProducerTests(RabbitMQBroker broker) : IAsync
         Assert.Equal(("payment-1", DateTimeOffset.FromUnixTimeSeconds(1796455256), 3L), (delivery.Envelope.EventId, delivery.Envelope.Timestamp, delivery.Envelope.Sequence));
     }
 
-    private (RabbitMQTransport Transport, RabbitMQOptions Options) Transport()
+    [Fact]
+    public async Task Listener_MessageThatIsNotACloudEvent_DeadLetteredWithBodyHeadersAndReasonAndLogged()
+    {
+        var token = TestContext.Current.CancellationToken;
+        var logger = new RecordingLogger();
+        var (transport, options) = Transport(logger);
+        var listener = await ListenAsync(transport, "invoices", "archive");
+        await using var channel = await broker.Connection.CreateChannelAsync(cancellationToken: token);
+
+        // No specversion: not a CloudEvent. A readable event follows on the same partition.
+        await PublishAsync(channel, options.NamePrefix + "invoices", "p2", new Dictionary<string, object?>
+        {
+            ["cloudEvents_id"] = "invoice-junk",
+            ["legacy-system"] = "mainframe",
+        }, token, contentType: "text/csv", body: "id;amount\n1;12"u8.ToArray());
+        await PublishAsync(channel, options.NamePrefix + "invoices", "p2", CloudEvent("invoice-2"), token);
+
+        // The readable event behind it arrives: the unreadable one neither blocks the partition nor is handed out.
+        var delivery = Assert.Single(await ReceiveAsync(listener, 2, TimeSpan.FromSeconds(3)));
+        Assert.Equal("invoice-2", delivery.Envelope.EventId);
+        var letter = await transport.DeadLetterStore.GetAsync("archive", "invoice-junk", token);
+        Assert.NotNull(letter);
+        Assert.Equal(("invoices", DeadLetterReason.Undeserializable), (letter.Topic, letter.Failure.Reason));
+        Assert.Contains("specversion", letter.Failure.ExceptionMessage, StringComparison.Ordinal);
+        Assert.Equal("id;amount\n1;12"u8.ToArray(), letter.Envelope.Data.ToArray());
+        Assert.Equal("text/csv", letter.Envelope.DataContentType);
+        Assert.Contains("\"legacy-system\":\"mainframe\"", letter.Envelope.Extensions["amqpheaders"], StringComparison.Ordinal);
+        Assert.Contains(logger.Lines, l => l.Contains("invoice-junk", StringComparison.Ordinal) && l.Contains("archive", StringComparison.Ordinal));
+        // Acknowledged once its dead letter was saved: the queue keeps nothing of it.
+        await listener.CompleteAsync(delivery, token);
+        Assert.True(await EventuallyAsync(async () => (await transport.GetLagAsync("invoices", "archive", token))!.Sum(p => p.Lag) == 0, Timeout));
+    }
+
+    private (RabbitMQTransport Transport, RabbitMQOptions Options) Transport(ILogger? logger = null)
     {
         var options = RabbitMQBroker.NewOptions();
-        var transport = broker.CreateTransport(options);
+        var transport = broker.CreateTransport(options, logger: logger);
         _transports.Add(transport);
         return (transport, options);
     }
@@ -64,11 +100,33 @@ public sealed class RabbitMQForeignProducerTests(RabbitMQBroker broker) : IAsync
         return listener;
     }
 
+    private static Dictionary<string, object?> CloudEvent(string id) => new()
+    {
+        ["cloudEvents_specversion"] = "1.0",
+        ["cloudEvents_id"] = id,
+        ["cloudEvents_type"] = "invoices.issued",
+        ["cloudEvents_source"] = "/invoices",
+    };
+
     /// <summary>Publishes as a non-Herald producer does: binary mode, <c>cloudEvents_*</c> headers, the content-type property.</summary>
     private static async Task PublishAsync(IChannel channel, string exchange, string routingKey, Dictionary<string, object?> headers,
         CancellationToken token, string contentType = "application/json", byte[]? body = null)
     {
         var properties = new BasicProperties { ContentType = contentType, DeliveryMode = DeliveryModes.Persistent, Headers = headers };
         await channel.BasicPublishAsync(exchange, routingKey, mandatory: false, properties, body ?? """{"amount":12}"""u8.ToArray(), token);
+    }
+
+    /// <summary>Keeps every log line the transport writes.</summary>
+    private sealed class RecordingLogger : ILogger
+    {
+        public ConcurrentQueue<string> Lines { get; } = new();
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            Lines.Enqueue(formatter(state, exception));
     }
 }

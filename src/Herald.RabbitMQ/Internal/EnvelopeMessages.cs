@@ -76,7 +76,7 @@ internal static class EnvelopeMessages
 
     // The AMQP binding lets a producer type its values: RabbitMQ.Client hands long strings back as bytes, short strings as
     // strings, a native timestamp (which consumers must accept for 'time') as AmqpTimestamp, integers as numbers.
-    private static string? Text(object? value) => value switch
+    public static string? Text(object? value) => value switch
     {
         null => null,
         byte[] bytes => Encoding.UTF8.GetString(bytes),
