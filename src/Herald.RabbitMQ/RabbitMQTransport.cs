@@ -18,7 +18,8 @@ namespace Herald.RabbitMQ;
 /// (<see cref="RabbitMQNames.Queue"/>; topic and group names cannot hold ':', so no two groups share a queue)
 /// with <c>x-single-active-consumer</c>, bound with routing key <c>p&lt;n&gt;</c>. The publisher routes an event to
 /// <c>p&lt;murmur2(partition key) mod Partitions&gt;</c> (Kafka's partitioner, as the embedded log), events without a key
-/// round-robin. A group receives what is published after its queues are bound; a topic nobody listens to drops events.</para>
+/// round-robin. An event no queue takes (published before any group bound, or to a partition no group has) waits in the
+/// topic's queue <c>&lt;prefix&gt;&lt;topic&gt;:unrouted</c> and goes to the first group that binds afterwards.</para>
 /// <para><b>Publishing.</b> Persistent messages on a channel with publisher confirms: an awaited <see cref="SendAsync"/>
 /// means every bound quorum queue has the event in its replicated, fsynced log. The envelope travels in CloudEvents binary
 /// mode with the AMQP binding's names (<c>cloudEvents_*</c> headers, the content-type property, data as the body).</para>
@@ -95,10 +96,7 @@ public sealed class RabbitMQTransport : ITransport, IAsyncDisposable
         var partition = envelope.PartitionKey is { } key
             ? KeyPartitioner.Partition(key, _options.Partitions)
             : (int)(Interlocked.Increment(ref _roundRobin) % (uint)_options.Partitions);
-        var publisher = await PublisherAsync(cancellationToken);
-        // With confirmation tracking the task completes when the broker confirms, and throws when it nacks.
-        await publisher.BasicPublishAsync(exchange, Names.RoutingKey(partition), mandatory: false,
-            EnvelopeMessages.Properties(envelope), envelope.Data, cancellationToken);
+        await PublishAsync(topic, exchange, Names.RoutingKey(partition), EnvelopeMessages.Properties(envelope), envelope.Data, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -111,7 +109,11 @@ public sealed class RabbitMQTransport : ITransport, IAsyncDisposable
         var members = _groups.GetOrAdd((topic, group), static (k, t) => new RabbitMQGroup(t._options, k.Topic, k.Group, t._timeProvider,
             new UnreadableMessages(t._deadLetters, k.Topic, k.Group, t._timeProvider, t._logger)), this);
         await DeclareAsync(members.Queue(0), channel => DeclareQueuesAsync(channel, exchange, members), cancellationToken);
-        var listener = new RabbitMQListener(members, await ConnectionAsync(cancellationToken), _options, _timeProvider);
+        var connection = await ConnectionAsync(cancellationToken);
+        // After the group's queues are bound, so what was published before any group listened reaches this one.
+        await UnroutedEvents.DrainAsync(connection, Names.Unrouted(_options.NamePrefix, topic),
+            (routingKey, properties, body, token) => PublishAsync(topic, exchange, routingKey, properties, body, token), cancellationToken);
+        var listener = new RabbitMQListener(members, connection, _options, _timeProvider);
         await members.JoinAsync(listener, cancellationToken);
         return listener;
     }
@@ -177,6 +179,8 @@ public sealed class RabbitMQTransport : ITransport, IAsyncDisposable
         await channel.QueueDeleteAsync(_deadLetters.Stream, ifUnused: false, ifEmpty: false, cancellationToken: cancellationToken);
         foreach (var exchange in _exchanges.Keys)
         {
+            await channel.QueueDeleteAsync(exchange + Names.Separator + "unrouted", ifUnused: false, ifEmpty: false, cancellationToken: cancellationToken);
+            await channel.ExchangeDeleteAsync(exchange + Names.Separator + "unrouted", ifUnused: false, cancellationToken: cancellationToken);
             await channel.ExchangeDeleteAsync(exchange, ifUnused: false, cancellationToken: cancellationToken);
         }
     }
@@ -185,9 +189,18 @@ public sealed class RabbitMQTransport : ITransport, IAsyncDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(topic);
         var exchange = Names.Exchange(_options.NamePrefix, topic);
-        await DeclareAsync(exchange, channel => channel.ExchangeDeclareAsync(exchange, ExchangeType.Direct, durable: true, autoDelete: false), cancellationToken);
+        var unrouted = Names.Unrouted(_options.NamePrefix, topic);
+        await DeclareAsync(exchange, channel => UnroutedEvents.DeclareTopicAsync(channel, ConnectionAsync, exchange, unrouted), cancellationToken);
         _exchanges.TryAdd(exchange, true);
         return exchange;
+    }
+
+    /// <summary>Publishes to the topic's exchange; what no queue takes is kept in the topic's unrouted queue.</summary>
+    private async Task PublishAsync(string topic, string exchange, string routingKey, BasicProperties properties, ReadOnlyMemory<byte> body,
+        CancellationToken cancellationToken)
+    {
+        var publisher = await PublisherAsync(cancellationToken);
+        await UnroutedEvents.PublishAsync(publisher, _options.NamePrefix, topic, exchange, routingKey, properties, body, cancellationToken);
     }
 
     private static async Task DeclareQueuesAsync(IChannel channel, string exchange, RabbitMQGroup group)

@@ -85,6 +85,45 @@ public sealed class RabbitMQForeignProducerTests(RabbitMQBroker broker) : IAsync
         Assert.True(await EventuallyAsync(async () => (await transport.GetLagAsync("invoices", "archive", token))!.Sum(p => p.Lag) == 0, Timeout));
     }
 
+    [Fact]
+    public async Task ListenAsync_EventsPublishedBeforeAnyGroupBound_FirstGroupHandlesOrDeadLettersEach()
+    {
+        var token = TestContext.Current.CancellationToken;
+        var (transport, options) = Transport();
+        var exchange = options.NamePrefix + "refunds";
+        await using var channel = await broker.Connection.CreateChannelAsync(cancellationToken: token);
+
+        // Herald's own publish declares the topic; then a foreign producer publishes a readable and an unreadable message.
+        var ours = Envelope("refund-1", 0);
+        await transport.SendAsync("refunds", ours, token);
+        await PublishAsync(channel, exchange, "p3", CloudEvent("refund-foreign"), token);
+        await PublishAsync(channel, exchange, "p3", new Dictionary<string, object?> { ["cloudEvents_id"] = "refund-junk" }, token, body: "?"u8.ToArray());
+        var listener = await ListenAsync(transport, "refunds", "accounting");
+
+        var received = await ReceiveAsync(listener, 3, TimeSpan.FromSeconds(3));
+        Assert.Equal(new[] { ours.EventId, "refund-foreign" }.Order(StringComparer.Ordinal), received.Select(d => d.Envelope.EventId).Order(StringComparer.Ordinal));
+        Assert.True(await EventuallyAsync(async () => await transport.DeadLetterStore.GetAsync("accounting", "refund-junk", token) is not null, Timeout));
+    }
+
+    [Fact]
+    public async Task SendAsync_ExchangeDeclaredWithoutAlternateExchange_EventWaitsForTheFirstGroup()
+    {
+        // An exchange an earlier version declared cannot be given an alternate exchange: the returned publish is kept instead.
+        var token = TestContext.Current.CancellationToken;
+        var (transport, options) = Transport();
+        await using (var channel = await broker.Connection.CreateChannelAsync(cancellationToken: token))
+        {
+            await channel.ExchangeDeclareAsync(options.NamePrefix + "credits", ExchangeType.Direct, durable: true, autoDelete: false, cancellationToken: token);
+        }
+
+        var sent = Envelope("credit-1", 0);
+        await transport.SendAsync("credits", sent, token);
+        var listener = await ListenAsync(transport, "credits", "ledger");
+
+        var delivery = Assert.Single(await ReceiveAsync(listener, 2, TimeSpan.FromSeconds(3)));
+        Assert.Equal(sent.EventId, delivery.Envelope.EventId);
+    }
+
     private (RabbitMQTransport Transport, RabbitMQOptions Options) Transport(ILogger? logger = null)
     {
         var options = RabbitMQBroker.NewOptions();

@@ -40,6 +40,9 @@ internal static class Names
     public static string Presence(string prefix, string topic, string group) =>
         Checked($"{prefix}{Valid(topic, "topic")}{Separator}{Valid(group, "group")}{Separator}members");
 
+    /// <summary>Names the queue that keeps the topic's events no group's queue took (see <see cref="UnroutedEvents"/>).</summary>
+    public static string Unrouted(string prefix, string topic) => Checked($"{prefix}{Valid(topic, "topic")}{Separator}unrouted");
+
     private static string Valid(string name, string what)
     {
         ArgumentException.ThrowIfNullOrEmpty(name, what);
