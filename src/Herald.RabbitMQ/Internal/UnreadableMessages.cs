@@ -139,7 +139,15 @@ internal sealed partial class UnreadableMessages(IDeadLetterStore store, string 
     private static string Hash(BasicDeliverEventArgs message)
     {
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        sha.AppendData(System.Text.Encoding.UTF8.GetBytes(Headers(message.BasicProperties)));
+        foreach (var (name, value) in (message.BasicProperties.Headers ?? new Dictionary<string, object?>()).OrderBy(h => h.Key, StringComparer.Ordinal))
+        {
+            // Broker and client headers (x-delivery-count rises on every redelivery) would give the same message another id.
+            if (!name.StartsWith("x-", StringComparison.Ordinal))
+            {
+                sha.AppendData(System.Text.Encoding.UTF8.GetBytes($"{name}\n{EnvelopeMessages.Text(value)}\n"));
+            }
+        }
+
         sha.AppendData(message.Body.Span);
         return Convert.ToHexStringLower(sha.GetHashAndReset().AsSpan(0, 16));
     }
