@@ -1,5 +1,6 @@
 using Herald.Hosting;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Herald.RabbitMQ;
 
@@ -14,6 +15,6 @@ public static class RabbitMQHeraldBuilderExtensions
         var options = new RabbitMQOptions();
         configure?.Invoke(options);
         options.Validate();
-        return builder.UseTransport(sp => new RabbitMQTransport(options, sp.GetService<TimeProvider>()));
+        return builder.UseTransport(sp => new RabbitMQTransport(options, sp.GetService<TimeProvider>(), sp.GetService<ILogger<RabbitMQTransport>>()));
     }
 }

@@ -4,6 +4,8 @@ using Herald.Events;
 using Herald.Log;
 using Herald.RabbitMQ.Internal;
 using Herald.Transports;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
 
@@ -12,10 +14,12 @@ namespace Herald.RabbitMQ;
 /// <summary>Moves events through RabbitMQ: a durable direct exchange per topic, quorum queues per consumer group and partition.</summary>
 /// <remarks>
 /// <para><b>Topology.</b> A topic is the direct exchange <c>&lt;prefix&gt;&lt;topic&gt;</c>. A consumer group that listens
-/// declares <see cref="RabbitMQOptions.Partitions"/> durable quorum queues <c>&lt;prefix&gt;&lt;topic&gt;.&lt;group&gt;.p&lt;n&gt;</c>
+/// declares <see cref="RabbitMQOptions.Partitions"/> durable quorum queues <c>&lt;prefix&gt;&lt;topic&gt;:&lt;group&gt;:p&lt;n&gt;</c>
+/// (<see cref="RabbitMQNames.Queue"/>; topic and group names cannot hold ':', so no two groups share a queue)
 /// with <c>x-single-active-consumer</c>, bound with routing key <c>p&lt;n&gt;</c>. The publisher routes an event to
 /// <c>p&lt;murmur2(partition key) mod Partitions&gt;</c> (Kafka's partitioner, as the embedded log), events without a key
-/// round-robin. A group receives what is published after its queues are bound; a topic nobody listens to drops events.</para>
+/// round-robin. An event no queue takes (published before any group bound, or to a partition no group has) waits in the
+/// topic's queue <c>&lt;prefix&gt;&lt;topic&gt;:unrouted</c> and goes to the first group that binds afterwards.</para>
 /// <para><b>Publishing.</b> Persistent messages on a channel with publisher confirms: an awaited <see cref="SendAsync"/>
 /// means every bound quorum queue has the event in its replicated, fsynced log. The envelope travels in CloudEvents binary
 /// mode with the AMQP binding's names (<c>cloudEvents_*</c> headers, the content-type property, data as the body).</para>
@@ -30,7 +34,9 @@ namespace Herald.RabbitMQ;
 /// failure and delay are kept in this process's memory: after a restart the event comes again at once and counts from 1,
 /// and a member of another process that takes the partition over does not wait out the delay.</para>
 /// <para><b>Dead letters.</b> <see cref="DeadLetterStore"/> keeps them in a durable RabbitMQ stream (a log of saves and
-/// removals, replayed at first use and tailed). Redrive topics are ordinary exchanges that only the failed group binds.</para>
+/// removals, replayed at first use and tailed). Redrive topics are ordinary exchanges that only the failed group binds.
+/// A message that is not a readable CloudEvent is dead-lettered in the group that received it (raw body and headers kept,
+/// a warning logged), then acknowledged.</para>
 /// <para><b>Acknowledgements.</b> A delivery is acknowledged after it was handled, just after <c>CompleteAsync</c> returns:
 /// a background flush per partition sends one <c>multiple</c> acknowledgement for every delivery completed since its last,
 /// and a rewind or a rebalance sends the pending ones before it closes the consumer, so it returns the uncompleted only.</para>
@@ -49,23 +55,26 @@ public sealed class RabbitMQTransport : ITransport, IAsyncDisposable
     private IConnection? _connection;
     private IChannel? _publisher;
     private readonly RabbitMQDeadLetterStore _deadLetters;
+    private readonly ILogger _logger;
     private uint _roundRobin;
 
     /// <summary>Creates a transport that connects to the broker on first use.</summary>
-    public RabbitMQTransport(RabbitMQOptions? options = null, TimeProvider? timeProvider = null)
-        : this(null, options, timeProvider)
+    /// <remarks>The logger hears of messages that are not CloudEvents, which go to the group's dead letters.</remarks>
+    public RabbitMQTransport(RabbitMQOptions? options = null, TimeProvider? timeProvider = null, ILogger<RabbitMQTransport>? logger = null)
+        : this(null, options, timeProvider, logger)
     {
     }
 
     /// <summary>Creates a transport over a connection someone else owns (tests share one).</summary>
-    internal RabbitMQTransport(IConnection? connection, RabbitMQOptions? options, TimeProvider? timeProvider)
+    internal RabbitMQTransport(IConnection? connection, RabbitMQOptions? options, TimeProvider? timeProvider, ILogger? logger = null)
     {
+        _logger = logger ?? NullLogger.Instance;
         _options = options ?? new RabbitMQOptions();
         _options.Validate();
         _timeProvider = timeProvider ?? TimeProvider.System;
         _connection = connection;
         _ownsConnection = connection is null;
-        _deadLetters = new RabbitMQDeadLetterStore(ConnectionAsync, _options.NamePrefix + "__herald.dead-letters");
+        _deadLetters = new RabbitMQDeadLetterStore(ConnectionAsync, RabbitMQNames.DeadLetterStream(_options.NamePrefix));
     }
 
     /// <summary>Gets the options the transport was created with.</summary>
@@ -87,20 +96,24 @@ public sealed class RabbitMQTransport : ITransport, IAsyncDisposable
         var partition = envelope.PartitionKey is { } key
             ? KeyPartitioner.Partition(key, _options.Partitions)
             : (int)(Interlocked.Increment(ref _roundRobin) % (uint)_options.Partitions);
-        var publisher = await PublisherAsync(cancellationToken);
-        // With confirmation tracking the task completes when the broker confirms, and throws when it nacks.
-        await publisher.BasicPublishAsync(exchange, Names.RoutingKey(partition), mandatory: false,
-            EnvelopeMessages.Properties(envelope), envelope.Data, cancellationToken);
+        await PublishAsync(topic, exchange, Names.RoutingKey(partition), EnvelopeMessages.Properties(envelope), envelope.Data, cancellationToken);
     }
 
     /// <inheritdoc />
     public async ValueTask<ITransportListener> ListenAsync(string topic, string group, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(group);
+        // Checked before anything is declared: the longest name the group needs (a lock) validates topic, group and length.
+        _ = Names.Lock(_options.NamePrefix, topic, group, _options.Partitions - 1);
         var exchange = await DeclareExchangeAsync(topic, cancellationToken);
-        var members = _groups.GetOrAdd((topic, group), static (k, t) => new RabbitMQGroup(t._options, k.Topic, k.Group, t._timeProvider), this);
+        var members = _groups.GetOrAdd((topic, group), static (k, t) => new RabbitMQGroup(t._options, k.Topic, k.Group, t._timeProvider,
+            new UnreadableMessages(t._deadLetters, k.Topic, k.Group, t._timeProvider, t._logger)), this);
         await DeclareAsync(members.Queue(0), channel => DeclareQueuesAsync(channel, exchange, members), cancellationToken);
-        var listener = new RabbitMQListener(members, await ConnectionAsync(cancellationToken), _options, _timeProvider);
+        var connection = await ConnectionAsync(cancellationToken);
+        // After the group's queues are bound, so what was published before any group listened reaches this one.
+        await UnroutedEvents.DrainAsync(connection, Names.Unrouted(_options.NamePrefix, topic),
+            (routingKey, properties, body, token) => PublishAsync(topic, exchange, routingKey, properties, body, token), cancellationToken);
+        var listener = new RabbitMQListener(members, connection, _options, _timeProvider);
         await members.JoinAsync(listener, cancellationToken);
         return listener;
     }
@@ -166,6 +179,8 @@ public sealed class RabbitMQTransport : ITransport, IAsyncDisposable
         await channel.QueueDeleteAsync(_deadLetters.Stream, ifUnused: false, ifEmpty: false, cancellationToken: cancellationToken);
         foreach (var exchange in _exchanges.Keys)
         {
+            await channel.QueueDeleteAsync(exchange + Names.Separator + "unrouted", ifUnused: false, ifEmpty: false, cancellationToken: cancellationToken);
+            await channel.ExchangeDeleteAsync(exchange + Names.Separator + "unrouted", ifUnused: false, cancellationToken: cancellationToken);
             await channel.ExchangeDeleteAsync(exchange, ifUnused: false, cancellationToken: cancellationToken);
         }
     }
@@ -174,9 +189,18 @@ public sealed class RabbitMQTransport : ITransport, IAsyncDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(topic);
         var exchange = Names.Exchange(_options.NamePrefix, topic);
-        await DeclareAsync(exchange, channel => channel.ExchangeDeclareAsync(exchange, ExchangeType.Direct, durable: true, autoDelete: false), cancellationToken);
+        var unrouted = Names.Unrouted(_options.NamePrefix, topic);
+        await DeclareAsync(exchange, channel => UnroutedEvents.DeclareTopicAsync(channel, ConnectionAsync, exchange, unrouted), cancellationToken);
         _exchanges.TryAdd(exchange, true);
         return exchange;
+    }
+
+    /// <summary>Publishes to the topic's exchange; what no queue takes is kept in the topic's unrouted queue.</summary>
+    private async Task PublishAsync(string topic, string exchange, string routingKey, BasicProperties properties, ReadOnlyMemory<byte> body,
+        CancellationToken cancellationToken)
+    {
+        var publisher = await PublisherAsync(cancellationToken);
+        await UnroutedEvents.PublishAsync(publisher, _options.NamePrefix, topic, exchange, routingKey, properties, body, cancellationToken);
     }
 
     private static async Task DeclareQueuesAsync(IChannel channel, string exchange, RabbitMQGroup group)

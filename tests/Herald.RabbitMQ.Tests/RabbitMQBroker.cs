@@ -73,6 +73,6 @@ public sealed class RabbitMQBroker : IAsyncLifetime
     };
 
     /// <summary>Creates a transport over the shared connection.</summary>
-    public RabbitMQTransport CreateTransport(RabbitMQOptions? options = null, TimeProvider? timeProvider = null) =>
-        new(Connection, options ?? NewOptions(), timeProvider);
+    public RabbitMQTransport CreateTransport(RabbitMQOptions? options = null, TimeProvider? timeProvider = null, Microsoft.Extensions.Logging.ILogger? logger = null) =>
+        new(Connection, options ?? NewOptions(), timeProvider, logger);
 }

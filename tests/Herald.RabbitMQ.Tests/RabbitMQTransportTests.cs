@@ -126,6 +126,36 @@ public sealed class RabbitMQTransportTests(RabbitMQBroker broker) : IAsyncLifeti
     }
 
     [Fact]
+    public async Task ListenAsync_TopicAndGroupSplitAtAnotherDot_EachGroupGetsItsOwnTopicOnly()
+    {
+        // Topic "ledger.eu" with group "audit" and topic "ledger" with group "eu.audit" once shared a queue.
+        var token = TestContext.Current.CancellationToken;
+        var options = RabbitMQBroker.NewOptions();
+        options.Partitions = 1;
+        var transport = Transport(options);
+        var europe = await ListenAsync(transport, "ledger.eu", "audit");
+        var ledger = await ListenAsync(transport, "ledger", "eu.audit");
+
+        var forEurope = Envelope("entry-1", 0);
+        var forLedger = Envelope("entry-2", 0);
+        await transport.SendAsync("ledger.eu", forEurope, token);
+        await transport.SendAsync("ledger", forLedger, token);
+
+        Assert.Equal([forEurope.EventId], (await ReceiveAsync(europe, 2, TimeSpan.FromSeconds(2))).Select(d => d.Envelope.EventId));
+        Assert.Equal([forLedger.EventId], (await ReceiveAsync(ledger, 2, TimeSpan.FromSeconds(2))).Select(d => d.Envelope.EventId));
+    }
+
+    [Fact]
+    public async Task ListenAsync_GroupNameWithTheSeparator_Throws()
+    {
+        var transport = Transport();
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => transport.ListenAsync("ledger", "eu:audit", TestContext.Current.CancellationToken).AsTask());
+
+        Assert.Contains("eu:audit", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task TwoProcesses_SharePartitions_ThenOneLeaves_EachKeyCompletedOnceInOrder()
     {
         // Two transports behave as two processes: partition locks spread the partitions, single active consumer guards order.

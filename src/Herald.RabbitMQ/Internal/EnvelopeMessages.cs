@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using Herald.Events;
 using RabbitMQ.Client;
@@ -73,13 +74,18 @@ internal static class EnvelopeMessages
         return CloudEventHeaders.Read(pairs, body.ToArray());
     }
 
-    // RabbitMQ.Client hands AMQP long strings back as bytes; other tools may send numbers or booleans.
-    private static string? Text(object? value) => value switch
+    // The AMQP binding lets a producer type its values: RabbitMQ.Client hands long strings back as bytes, short strings as
+    // strings, a native timestamp (which consumers must accept for 'time') as AmqpTimestamp, integers as numbers.
+    public static string? Text(object? value) => value switch
     {
         null => null,
         byte[] bytes => Encoding.UTF8.GetString(bytes),
         string text => text,
-        IFormattable formattable => formattable.ToString(null, System.Globalization.CultureInfo.InvariantCulture),
+        AmqpTimestamp timestamp => DateTimeOffset.FromUnixTimeSeconds(timestamp.UnixTime).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
+        DateTime time => new DateTimeOffset(DateTime.SpecifyKind(time, DateTimeKind.Utc)).ToString("O", CultureInfo.InvariantCulture),
+        DateTimeOffset time => time.ToString("O", CultureInfo.InvariantCulture),
+        bool flag => flag ? "true" : "false",
+        IFormattable formattable => formattable.ToString(null, CultureInfo.InvariantCulture),
         _ => value.ToString(),
     };
 }

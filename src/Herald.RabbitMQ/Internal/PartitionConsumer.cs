@@ -29,12 +29,16 @@ internal sealed class PartitionConsumer
     private readonly List<ulong> _completed = [];
     private readonly IChannel _channel;
     private readonly ChannelWriter<TransportDelivery> _output;
+    private readonly UnreadableMessages _unreadable;
+    private readonly string _queue;
     private bool _closed;
     private bool _flushing;
 
-    private PartitionConsumer(IChannel channel, int partition, PartitionState state, ChannelWriter<TransportDelivery> output)
+    private PartitionConsumer(IChannel channel, string queue, int partition, PartitionState state, ChannelWriter<TransportDelivery> output, UnreadableMessages unreadable)
     {
         _channel = channel;
+        _queue = queue;
+        _unreadable = unreadable;
         Partition = partition;
         State = state;
         _output = output;
@@ -46,13 +50,13 @@ internal sealed class PartitionConsumer
 
     /// <summary>Opens a channel with <paramref name="prefetch"/> and consumes <paramref name="queue"/> on it.</summary>
     public static async Task<PartitionConsumer> StartAsync(IConnection connection, string queue, int partition, ushort prefetch,
-        PartitionState state, ChannelWriter<TransportDelivery> output, CancellationToken cancellationToken)
+        PartitionState state, ChannelWriter<TransportDelivery> output, UnreadableMessages unreadable, CancellationToken cancellationToken)
     {
         var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
         try
         {
             await channel.BasicQosAsync(0, prefetch, global: false, cancellationToken);
-            var partitionConsumer = new PartitionConsumer(channel, partition, state, output);
+            var partitionConsumer = new PartitionConsumer(channel, queue, partition, state, output, unreadable);
             var consumer = new AsyncEventingBasicConsumer(channel);
             consumer.ReceivedAsync += partitionConsumer.OnReceivedAsync;
             await channel.BasicConsumeAsync(queue, autoAck: false, consumer, cancellationToken);
@@ -228,11 +232,9 @@ internal sealed class PartitionConsumer
         {
             envelope = EnvelopeMessages.Read(message.BasicProperties, message.Body);
         }
-        catch (EventFormatException)
+        catch (EventFormatException e)
         {
-            // Not a CloudEvent, so there is no envelope to hand a handler or to dead-letter. Requeueing would block the
-            // partition for ever; rejecting drops it, or moves it to a dead-letter exchange the operator set by policy.
-            await RejectAsync(message.DeliveryTag);
+            await DeadLetterAsync(message, e);
             return;
         }
 
@@ -253,15 +255,35 @@ internal sealed class PartitionConsumer
         _output.TryWrite(delivery);
     }
 
-    private async Task RejectAsync(ulong tag)
+    /// <summary>Dead-letters a message that is not a CloudEvent, then acknowledges it; requeueing would block the partition.</summary>
+    private async Task DeadLetterAsync(BasicDeliverEventArgs message, EventFormatException error)
     {
+        // Unsettled while it is saved, so that no multiple acknowledgement settles it before its dead letter is confirmed:
+        // a crash in between brings it again, and its dead letter (same id) is written again, never lost. The client
+        // dispatches one delivery at a time per channel, so the partition's later messages wait for this one.
+        var id = "unreadable:" + message.DeliveryTag.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        lock (_lock)
+        {
+            if (_closed)
+            {
+                return;
+            }
+
+            _unsettled[message.DeliveryTag] = (id, State.Arrive(id).Offset);
+        }
+
         try
         {
-            await _channel.BasicRejectAsync(tag, requeue: false);
+            await _unreadable.SaveAsync(_queue, message, error);
         }
-        catch (Exception e) when (e is AlreadyClosedException or OperationInterruptedException or ObjectDisposedException)
+#pragma warning disable CA1031 // The broker or the stream is away: the message stays unacknowledged and comes again after the channel closes.
+        catch (Exception e)
+#pragma warning restore CA1031
         {
-            // It comes again on the next consumer and is rejected there.
+            _unreadable.SaveFailed(_queue, e);
+            return;
         }
+
+        Complete(message.DeliveryTag);
     }
 }

@@ -19,12 +19,16 @@ internal sealed class RabbitMQGroup
     private readonly string _topic;
     private readonly string _group;
 
-    public RabbitMQGroup(RabbitMQOptions options, string topic, string group, TimeProvider timeProvider)
+    public RabbitMQGroup(RabbitMQOptions options, string topic, string group, TimeProvider timeProvider, UnreadableMessages unreadable)
     {
         (_prefix, _topic, _group) = (options.NamePrefix, topic, group);
+        Unreadable = unreadable;
         Partitions = Enumerable.Range(0, options.Partitions).Select(_ => new PartitionState()).ToArray();
         _leases = new RabbitMQLeases(this, options, timeProvider);
     }
+
+    /// <summary>Gets where the group's consumers dead-letter messages that are not CloudEvents.</summary>
+    public UnreadableMessages Unreadable { get; }
 
     /// <summary>Gets the state of each partition, by partition number.</summary>
     public PartitionState[] Partitions { get; }

@@ -7,11 +7,11 @@ namespace Herald.RabbitMQ.Internal;
 /// <remarks>
 /// <para>RabbitMQ 3.10's single active consumer keeps a partition in order across processes but gives every partition to
 /// the process that subscribed first, so a second process only waits. Here a process consumes partition n only while
-/// it holds the lock <c>&lt;queue of partition n&gt;.lock</c>: an exclusive, auto-delete queue, which the broker lets one
+/// it holds the lock <c><c>&lt;queue of partition n&gt;.lock</c>lt;queue of partition n<c>&lt;queue of partition n&gt;.lock</c>gt;:lock</c>: an exclusive, auto-delete queue, which the broker lets one
 /// connection declare at a time and deletes when that connection closes, so a dead process's locks go with it.
 /// Locks live on a connection of their own without automatic recovery: after a loss the next round opens a new one and
 /// takes its locks again where they are still free.</para>
-/// <para>Each member holds a consumer on the group's presence queue <c>&lt;topic&gt;.&lt;group&gt;.members</c>, whose
+/// <para>Each member holds a consumer on the group's presence queue <c><c>&lt;topic&gt;.&lt;group&gt;.members</c>lt;topic<c>&lt;topic&gt;.&lt;group&gt;.members</c>gt;:<c>&lt;topic&gt;.&lt;group&gt;.members</c>lt;group<c>&lt;topic&gt;.&lt;group&gt;.members</c>gt;:members</c>, whose
 /// consumer count is the number of members in every process. Every <see cref="RabbitMQOptions.RebalanceInterval"/> a
 /// process computes its share, <c>ceil(partitions × its members / all members)</c>, confirms the locks it holds, gives
 /// back partitions beyond its share (the members stop consuming them, then the lock is deleted) and takes free ones up

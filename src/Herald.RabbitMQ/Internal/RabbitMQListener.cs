@@ -204,5 +204,5 @@ internal sealed class RabbitMQListener : ITransportListener
 
     private Task<PartitionConsumer> StartAsync(int partition, CancellationToken cancellationToken) =>
         PartitionConsumer.StartAsync(_connection, _group.Queue(partition), partition, (ushort)_options.PrefetchCount,
-            _group.Partitions[partition], _ready.Writer, cancellationToken);
+            _group.Partitions[partition], _ready.Writer, _group.Unreadable, cancellationToken);
 }

@@ -1,4 +1,5 @@
 using Herald.Cli.Tests.Brokers;
+using Herald.RabbitMQ;
 using RabbitMQ.Client;
 
 [assembly: AssemblyFixture(typeof(RabbitMQBroker))]
@@ -62,28 +63,28 @@ public sealed class RabbitMQBroker : IAsyncLifetime
         }
     }
 
-    /// <summary>Returns how many messages wait in the queues <c>queue.p0</c> … of one consumer group.</summary>
-    public async Task<uint> CountMessagesAsync(string queue, int partitions)
+    /// <summary>Returns how many messages wait in the partition queues of one consumer group.</summary>
+    public async Task<uint> CountMessagesAsync(string prefix, string topic, string group, int partitions)
     {
         await using var channel = await Connection.CreateChannelAsync();
         uint count = 0;
         for (var partition = 0; partition < partitions; partition++)
         {
-            count += (await channel.QueueDeclarePassiveAsync($"{queue}.p{partition}")).MessageCount;
+            count += (await channel.QueueDeclarePassiveAsync(RabbitMQNames.Queue(prefix, topic, group, partition))).MessageCount;
         }
 
         return count;
     }
 
     /// <summary>Deletes the given queues (each with its partitions), exchanges and streams; missing ones are ignored.</summary>
-    public async Task DeleteAsync(IEnumerable<string> partitionedQueues, int partitions, IEnumerable<string> exchanges, IEnumerable<string> queues)
+    public async Task DeleteAsync(string prefix, IEnumerable<(string Topic, string Group)> groups, int partitions, IEnumerable<string> exchanges, IEnumerable<string> queues)
     {
         await using var channel = await Connection.CreateChannelAsync();
-        foreach (var queue in partitionedQueues)
+        foreach (var (topic, group) in groups)
         {
             for (var partition = 0; partition < partitions; partition++)
             {
-                await channel.QueueDeleteAsync($"{queue}.p{partition}", ifUnused: false, ifEmpty: false);
+                await channel.QueueDeleteAsync(RabbitMQNames.Queue(prefix, topic, group, partition), ifUnused: false, ifEmpty: false);
             }
         }
 

@@ -20,8 +20,6 @@ public sealed class RabbitMQDeadLetterTests(RabbitMQBroker broker) : IDisposable
     private readonly Ledger _ledger = new();
     private readonly string _prefix = "herald-cli-test-" + Guid.NewGuid().ToString("N")[..12];
 
-    private string BillingRedriveQueue => $"{_prefix}.{DeadLetters.DeadLetters.RedriveTopic(Topic, "billing")}.billing";
-
     public void Dispose() => _cli.Dispose();
 
     [Fact]
@@ -43,7 +41,7 @@ public sealed class RabbitMQDeadLetterTests(RabbitMQBroker broker) : IDisposable
             Assert.Equal(0, await CliAsync("dlq", "redrive", "--all", "--dry-run", "--json"));
             Assert.True(_cli.Json().GetProperty("dryRun").GetBoolean());
             Assert.Equal(3, _cli.Json().GetProperty("count").GetInt32());
-            Assert.Equal(0u, await broker.CountMessagesAsync(BillingRedriveQueue, Partitions));
+            Assert.Equal(0u, await broker.CountMessagesAsync(_prefix + ".", DeadLetters.DeadLetters.RedriveTopic(Topic, "billing"), "billing", Partitions));
             Assert.Equal(0, await CliAsync("dlq", "list", "--json"));
             Assert.Equal(3, _cli.Json().GetArrayLength());
 
@@ -56,7 +54,7 @@ public sealed class RabbitMQDeadLetterTests(RabbitMQBroker broker) : IDisposable
             Assert.Equal(0, await CliAsync("dlq", "redrive", "--group", "billing", "--yes"));
             Assert.Contains("Redriven 3 dead letters (billing: 3).", _cli.Output, StringComparison.Ordinal);
             // A quorum queue's message count trails its confirms a little; the events wait there while the application is stopped.
-            Assert.True(await EventuallyAsync(async () => await broker.CountMessagesAsync(BillingRedriveQueue, Partitions) == 3));
+            Assert.True(await EventuallyAsync(async () => await broker.CountMessagesAsync(_prefix + ".", DeadLetters.DeadLetters.RedriveTopic(Topic, "billing"), "billing", Partitions) == 3));
 
             _ledger.BillingDown = false;
             await RunApplicationAsync(until: _ => Task.FromResult(_ledger.Handled.Count(x => x.Group == "billing") == 3));
@@ -70,7 +68,8 @@ public sealed class RabbitMQDeadLetterTests(RabbitMQBroker broker) : IDisposable
         {
             string[] redrives = [DeadLetters.DeadLetters.RedriveTopic(Topic, "billing"), DeadLetters.DeadLetters.RedriveTopic(Topic, "shipping")];
             await broker.DeleteAsync(
-                [$"{_prefix}.{Topic}.billing", $"{_prefix}.{Topic}.shipping", BillingRedriveQueue, $"{_prefix}.{redrives[1]}.shipping"],
+                _prefix + ".",
+                [(Topic, "billing"), (Topic, "shipping"), (redrives[0], "billing"), (redrives[1], "shipping")],
                 Partitions,
                 [$"{_prefix}.{Topic}", .. redrives.Select(r => $"{_prefix}.{r}")],
                 [$"{_prefix}.__herald.dead-letters"]);

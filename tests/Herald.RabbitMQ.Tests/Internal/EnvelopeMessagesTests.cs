@@ -50,6 +50,35 @@ public sealed class EnvelopeMessagesTests
     }
 
     [Fact]
+    public void Read_TypedAmqpValues_ParsedAsTheBindingAllows()
+    {
+        // A producer other than Herald may send the time as a native AMQP timestamp (which the AMQP binding says
+        // consumers must accept), integers as AMQP integers and strings as short strings.
+        var properties = new BasicProperties
+        {
+            ContentType = "application/json",
+            Headers = new Dictionary<string, object?>
+            {
+                ["cloudEvents_specversion"] = "1.0",
+                ["cloudEvents_id"] = "e1"u8.ToArray(),
+                ["cloudEvents_type"] = "shop.order-placed",
+                ["cloudEvents_source"] = "/shop"u8.ToArray(),
+                ["cloudEvents_time"] = new AmqpTimestamp(1796455256),
+                ["cloudEvents_sequence"] = 7,
+                ["cloudEvents_depth"] = 2L,
+                ["cloudEvents_urgent"] = true,
+            },
+        };
+
+        var read = EnvelopeMessages.Read(properties, "{}"u8.ToArray());
+
+        Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(1796455256), read.Timestamp);
+        Assert.Equal(("e1", "shop.order-placed", "/shop"), (read.EventId, read.EventType, read.Source));
+        Assert.Equal((7L, 2), (read.Sequence, read.Depth));
+        Assert.Equal("true", read.Extensions["urgent"]);
+    }
+
+    [Fact]
     public void Read_NotACloudEvent_ThrowsEventFormatException() =>
         Assert.Throws<EventFormatException>(() => EnvelopeMessages.Read(new BasicProperties(), "{}"u8.ToArray()));
 }

@@ -1,0 +1,108 @@
+using System.Text;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Exceptions;
+
+namespace Herald.RabbitMQ.Internal;
+
+/// <summary>Keeps the events no queue took (no group bound yet, or a partition no group has) in a durable queue per topic,
+/// and hands them to the topic again when a group binds its queues.</summary>
+/// <remarks>
+/// The topic's exchange has the alternate exchange <c>&lt;prefix&gt;&lt;topic&gt;:unrouted</c> (fanout), bound to the quorum
+/// queue of the same name: what no queue matches goes there, from any producer, with its routing key. An exchange
+/// declared before (without one) cannot be given one by a declaration (the broker refuses the changed argument), so
+/// Herald's publisher also publishes <c>mandatory</c> and puts an event the broker returns in that queue itself, its
+/// routing key in a header. A group that starts listening binds its queues first, then republishes what the queue held
+/// when it looked, each acknowledged once the broker confirmed it again.
+/// </remarks>
+internal static class UnroutedEvents
+{
+    private const string RoutingKeyHeader = "x-herald-routing-key";
+
+    /// <summary>Publishes an event to the topic's exchange; one that no queue takes goes to the topic's unrouted queue.</summary>
+    public static async Task PublishAsync(IChannel channel, string prefix, string topic, string exchange, string routingKey, BasicProperties properties,
+        ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    {
+        try
+        {
+            // With confirmation tracking the task completes when the broker confirms, throws when it nacks or returns.
+            await channel.BasicPublishAsync(exchange, routingKey, mandatory: true, properties, body, cancellationToken);
+            return;
+        }
+        catch (PublishReturnException)
+        {
+            // No queue matched and the exchange has no alternate one; the broker kept nothing. This copy is confirmed
+            // before SendAsync returns.
+        }
+
+        var headers = properties.Headers is { } existing ? new Dictionary<string, object?>(existing) : [];
+        headers[RoutingKeyHeader] = routingKey;
+        properties.Headers = headers;
+        await channel.BasicPublishAsync(string.Empty, Names.Unrouted(prefix, topic), mandatory: true, properties, body, cancellationToken);
+    }
+
+    /// <summary>Declares the topic's unrouted queue (durable, quorum) and the fanout exchange of the same name that feeds it.</summary>
+    public static async Task DeclareAsync(IChannel channel, string unrouted)
+    {
+        await channel.QueueDeclareAsync(unrouted, durable: true, exclusive: false, autoDelete: false,
+            new Dictionary<string, object?> { ["x-queue-type"] = "quorum" });
+        await channel.ExchangeDeclareAsync(unrouted, ExchangeType.Fanout, durable: true, autoDelete: false);
+        await channel.QueueBindAsync(unrouted, unrouted, string.Empty);
+    }
+
+    /// <summary>Declares the topic's exchange with its unrouted queue as alternate exchange.</summary>
+    public static async Task DeclareTopicAsync(IChannel channel, Func<CancellationToken, ValueTask<IConnection>> connect, string exchange, string unrouted)
+    {
+        await DeclareAsync(channel, unrouted);
+        try
+        {
+            await channel.ExchangeDeclareAsync(exchange, ExchangeType.Direct, durable: true, autoDelete: false,
+                new Dictionary<string, object?> { ["alternate-exchange"] = unrouted });
+        }
+        catch (OperationInterruptedException e) when (e.ShutdownReason?.ReplyCode == Constants.PreconditionFailed)
+        {
+            // Declared by an earlier version, without an alternate exchange, which a declaration cannot add (the refusal
+            // closed the channel): Herald's mandatory publishes still keep its own unrouted events; ADR 0013 gives the
+            // policy that keeps other producers' too.
+            await using var again = await (await connect(CancellationToken.None)).CreateChannelAsync();
+            await again.ExchangeDeclarePassiveAsync(exchange);
+        }
+    }
+
+    /// <summary>Republishes, through <paramref name="publish"/>, the events the unrouted queue holds now; returns how many.</summary>
+    /// <remarks>Only those there at the start: an event that still matches no queue goes back to the queue's tail.</remarks>
+    public static async Task<int> DrainAsync(IConnection connection, string unrouted,
+        Func<string, BasicProperties, ReadOnlyMemory<byte>, CancellationToken, Task> publish, CancellationToken cancellationToken)
+    {
+        await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
+        uint waiting;
+        try
+        {
+            waiting = (await channel.QueueDeclarePassiveAsync(unrouted, cancellationToken)).MessageCount;
+        }
+        catch (OperationInterruptedException e) when (e.ShutdownReason?.ReplyCode == Constants.NotFound)
+        {
+            return 0; // Nothing was ever published that no queue took.
+        }
+
+        var drained = 0;
+        for (; drained < waiting; drained++)
+        {
+            if (await channel.BasicGetAsync(unrouted, autoAck: false, cancellationToken) is not { } message)
+            {
+                break;
+            }
+
+            var properties = new BasicProperties(message.BasicProperties);
+            var headers = properties.Headers is { } existing ? new Dictionary<string, object?>(existing) : [];
+            headers.Remove(RoutingKeyHeader, out var key);
+            properties.Headers = headers;
+            // Through the alternate exchange the routing key is the original one; returned to the publisher, it is in the header.
+            var routingKey = key switch { byte[] bytes => Encoding.UTF8.GetString(bytes), string text => text, _ => message.RoutingKey };
+            await publish(routingKey, properties, message.Body, cancellationToken);
+            // Acknowledged after the republish is confirmed: a crash in between publishes it twice, never loses it.
+            await channel.BasicAckAsync(message.DeliveryTag, multiple: false, cancellationToken);
+        }
+
+        return drained;
+    }
+}
