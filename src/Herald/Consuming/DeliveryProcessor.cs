@@ -189,6 +189,12 @@ internal sealed class DeliveryProcessor(
     private async Task<(Outcome Outcome, DeliveryFailure? Failure)> HandleCoreAsync(TransportDelivery delivery, CancellationToken abort)
     {
         var envelope = delivery.Envelope;
+        if (delivery.Unreadable is { } unreadableEnvelope)
+        {
+            observers.Failed(envelope, subscription.Group, 1, unreadableEnvelope);
+            return (Outcome.Failed, new DeliveryFailure(DeadLetterReason.Undeserializable, unreadableEnvelope, null, 0, timeProvider.GetUtcNow()));
+        }
+
         if (!subscription.TryGetHandler(envelope.EventType, out var binding))
         {
             LogMessages.EventIgnored(logger, subscription.Group, envelope.EventType, envelope.EventId);

@@ -277,10 +277,13 @@ internal sealed class EmbeddedLogListener(GroupMember member, RetryStates retrie
                     }
 
                     var earlier = record.Offset == _failedOffset ? _failedCount : 0;
-                    deliveries.Add(new TransportDelivery(EnvelopeRecords.FromRecord(record), Partition, record.Offset, earlier + 1)
+                    // A record that is not a readable CloudEvent is still handed out, so it is dead-lettered, not skipped.
+                    var envelope = EnvelopeRecords.FromRecord(record, $"{Reader.Partition.Topic}-{Partition}@{record.Offset}", out var error);
+                    deliveries.Add(new TransportDelivery(envelope, Partition, record.Offset, earlier + 1)
                     {
                         State = _ticket,
                         FirstFailedAt = earlier > 0 ? _failedSince : null,
+                        Unreadable = error,
                     });
                     added++;
                 }
