@@ -53,66 +53,107 @@ internal sealed class DeliveryProcessor(
         List<int>? failedPartitions = null;
         var processed = 0;
         var atMostOnce = subscription.Options.Acknowledgement == AcknowledgementMode.AtMostOnce;
-        foreach (var delivery in batch)
+        var index = 0;
+        var currentSettled = false;
+        try
         {
-            if (stopping.IsCancellationRequested)
+            for (; index < batch.Count; index++)
             {
-                break;
-            }
+                currentSettled = false;
+                var delivery = batch[index];
+                if (stopping.IsCancellationRequested)
+                {
+                    break;
+                }
 
-            if (failedPartitions is not null && failedPartitions.Contains(delivery.Partition))
-            {
-                continue;
-            }
+                if (failedPartitions is not null && failedPartitions.Contains(delivery.Partition))
+                {
+                    continue;
+                }
 
-            if (breaker?.RemainingBreak() is { } pause && pause > TimeSpan.Zero)
-            {
-                // The circuit opened: put the event back untouched until the break ends, with the rest of its partition.
-                await listener.DeferAsync(delivery, pause, abort);
-                (failedPartitions ??= []).Add(delivery.Partition);
+                if (breaker?.RemainingBreak() is { } pause && pause > TimeSpan.Zero)
+                {
+                    // The circuit opened: put the event back untouched until the break ends, with the rest of its partition.
+                    await listener.DeferAsync(delivery, pause, abort);
+                    (failedPartitions ??= []).Add(delivery.Partition);
+                    processed++;
+                    continue;
+                }
+
+                if (atMostOnce)
+                {
+                    // Acknowledged first: whatever happens next, the event does not come again.
+                    await listener.CompleteAsync(delivery, abort);
+                    currentSettled = true;
+                }
+
+                var (outcome, failure) = await HandleAsync(delivery, abort);
+                switch (outcome)
+                {
+                    case Outcome.Aborted:
+                        return processed;
+                    case Outcome.Handled when !atMostOnce:
+                        await listener.CompleteAsync(delivery, abort);
+                        break;
+                    case Outcome.CircuitOpen when !atMostOnce:
+                        await listener.DeferAsync(delivery, Max(breaker!.RemainingBreak(), subscription.Options.RedeliveryDelay), abort);
+                        (failedPartitions ??= []).Add(delivery.Partition);
+                        break;
+                    case Outcome.Failed when atMostOnce:
+                        await deadLetters.WriteAsync(subscription, delivery, failure! with { Reason = DeadLetterReason.FailedAtMostOnce }, abort);
+                        break;
+                    case Outcome.Failed when failure!.Reason != DeadLetterReason.HandlerFailed || subscription.Options.IsLastDelivery(delivery.DeliveryCount):
+                        // Written before the event is settled: a crash in between dead-letters it again, never loses it.
+                        await deadLetters.WriteAsync(subscription, delivery, failure, abort);
+                        await listener.CompleteAsync(delivery, abort);
+                        break;
+                    case Outcome.Failed:
+                        var delay = subscription.Options.JitteredDelayFor(delivery.DeliveryCount, Random.Shared.NextDouble());
+                        LogMessages.HandlerFailed(logger, failure.Exception, subscription.Group, delivery.Envelope.EventType, delivery.Envelope.EventId, failure.Attempts, delay);
+                        await listener.RedeliverAsync(delivery, delay, abort);
+                        _telemetry?.Redelivered();
+                        (failedPartitions ??= []).Add(delivery.Partition);
+                        break;
+                }
+
                 processed++;
-                continue;
             }
-
-            if (atMostOnce)
-            {
-                // Acknowledged first: whatever happens next, the event does not come again.
-                await listener.CompleteAsync(delivery, abort);
-            }
-
-            var (outcome, failure) = await HandleAsync(delivery, abort);
-            switch (outcome)
-            {
-                case Outcome.Aborted:
-                    return processed;
-                case Outcome.Handled when !atMostOnce:
-                    await listener.CompleteAsync(delivery, abort);
-                    break;
-                case Outcome.CircuitOpen when !atMostOnce:
-                    await listener.DeferAsync(delivery, Max(breaker!.RemainingBreak(), subscription.Options.RedeliveryDelay), abort);
-                    (failedPartitions ??= []).Add(delivery.Partition);
-                    break;
-                case Outcome.Failed when atMostOnce:
-                    await deadLetters.WriteAsync(subscription, delivery, failure! with { Reason = DeadLetterReason.FailedAtMostOnce }, abort);
-                    break;
-                case Outcome.Failed when failure!.Reason != DeadLetterReason.HandlerFailed || subscription.Options.IsLastDelivery(delivery.DeliveryCount):
-                    // Written before the event is settled: a crash in between dead-letters it again, never loses it.
-                    await deadLetters.WriteAsync(subscription, delivery, failure, abort);
-                    await listener.CompleteAsync(delivery, abort);
-                    break;
-                case Outcome.Failed:
-                    var delay = subscription.Options.JitteredDelayFor(delivery.DeliveryCount, Random.Shared.NextDouble());
-                    LogMessages.HandlerFailed(logger, failure.Exception, subscription.Group, delivery.Envelope.EventType, delivery.Envelope.EventId, failure.Attempts, delay);
-                    await listener.RedeliverAsync(delivery, delay, abort);
-                    _telemetry?.Redelivered();
-                    (failedPartitions ??= []).Add(delivery.Partition);
-                    break;
-            }
-
-            processed++;
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !abort.IsCancellationRequested)
+        {
+            // The loop restarts after this: what it read but did not settle must come again, not be skipped over.
+            await RewindAsync(listener, batch, currentSettled ? index + 1 : index, failedPartitions);
+            throw;
         }
 
         return processed;
+    }
+
+    /// <summary>Puts back, without counting an attempt, the first of <paramref name="batch"/>'s unsettled deliveries
+    /// from <paramref name="from"/> on in each partition; the transport brings the rest of the partition after it.</summary>
+    private async ValueTask RewindAsync(ITransportListener listener, List<TransportDelivery> batch, int from, List<int>? failedPartitions)
+    {
+        var rewound = new List<int>();
+        for (var i = from; i < batch.Count; i++)
+        {
+            var delivery = batch[i];
+            if (rewound.Contains(delivery.Partition) || (failedPartitions?.Contains(delivery.Partition) ?? false))
+            {
+                continue;
+            }
+
+            rewound.Add(delivery.Partition);
+            try
+            {
+                await listener.DeferAsync(delivery, TimeSpan.Zero, CancellationToken.None);
+            }
+#pragma warning disable CA1031 // Best effort on a failing path: a transport that cannot take it back redelivers what stays unsettled.
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                LogMessages.RewindFailed(logger, e, subscription.Group, delivery.Envelope.EventId, delivery.Partition);
+            }
+        }
     }
 
     /// <summary>Handles one delivery: the handler with its immediate retries; settles nothing.</summary>
@@ -148,6 +189,12 @@ internal sealed class DeliveryProcessor(
     private async Task<(Outcome Outcome, DeliveryFailure? Failure)> HandleCoreAsync(TransportDelivery delivery, CancellationToken abort)
     {
         var envelope = delivery.Envelope;
+        if (delivery.Unreadable is { } unreadableEnvelope)
+        {
+            observers.Failed(envelope, subscription.Group, 1, unreadableEnvelope);
+            return (Outcome.Failed, new DeliveryFailure(DeadLetterReason.Undeserializable, unreadableEnvelope, null, 0, timeProvider.GetUtcNow()));
+        }
+
         if (!subscription.TryGetHandler(envelope.EventType, out var binding))
         {
             LogMessages.EventIgnored(logger, subscription.Group, envelope.EventType, envelope.EventId);
@@ -194,6 +241,13 @@ internal sealed class DeliveryProcessor(
         {
             // Not JSON of the event type, not an object an upcaster can take, or an upcaster failed.
             return (null, Failure(DeadLetterReason.Undeserializable, e));
+        }
+#pragma warning disable CA1031 // Whatever reading throws, the event fails the same way on every attempt: it is the delivery's failure, never the consumer's.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            var wrapped = new EventFormatException($"The payload of '{binding.Event.Name}' v{envelope.EventVersion} cannot be read as {binding.Event.ClrType.Name}: {e.Message}", e);
+            return (null, Failure(DeadLetterReason.Undeserializable, wrapped));
         }
 
         DeliveryFailure Failure(DeadLetterReason reason, EventFormatException e) =>

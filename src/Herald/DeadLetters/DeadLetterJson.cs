@@ -59,7 +59,8 @@ public static class DeadLetterJson
     /// <exception cref="JsonException">The JSON is not a dead letter.</exception>
     public static DeadLetter Read(ReadOnlySpan<byte> utf8Json)
     {
-        using var document = JsonDocument.Parse(utf8Json.ToArray());
+        // Deeper than any writer nests: a letter wraps its event's data two levels down.
+        using var document = JsonDocument.Parse(utf8Json.ToArray(), CloudEventJson.ReadOptions);
         return Read(document.RootElement);
     }
 

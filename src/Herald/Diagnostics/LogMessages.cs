@@ -64,4 +64,7 @@ internal static partial class LogMessages
 
     [LoggerMessage(21, LogLevel.Warning, "Consumer group {Group} gave up waiting for sequence numbers {First} to {Last} of key {Key}; the events after the gap are released")]
     public static partial void SequenceGapSkipped(ILogger logger, string group, string key, long first, long last);
+
+    [LoggerMessage(22, LogLevel.Warning, "Consumer group {Group} could not put event {EventId} of partition {Partition} back after its loop failed; the transport delivers it again when the member leaves")]
+    public static partial void RewindFailed(ILogger logger, Exception exception, string group, string eventId, int partition);
 }

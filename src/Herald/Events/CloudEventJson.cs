@@ -48,9 +48,19 @@ public static class CloudEventJson
         writer.WriteEndObject();
     }
 
+    /// <summary>The deepest JSON data <see cref="Write"/> embeds as JSON; deeper data goes as <c>data_base64</c>.</summary>
+    internal const int MaxEmbeddedDataDepth = 64;
+
+    /// <summary>The depth readers of Herald's own documents allow: the embedded data plus room for what wraps it.</summary>
+    /// <remarks>More than <see cref="MaxEmbeddedDataDepth"/>, so a document holding the deepest data one writer embeds is
+    /// never too deep for the reader (a dead letter wraps the event two levels down).</remarks>
+    internal const int ReadMaxDepth = MaxEmbeddedDataDepth + 64;
+
+    internal static JsonDocumentOptions ReadOptions => new() { MaxDepth = ReadMaxDepth };
+
     private static bool IsValidJson(ReadOnlySpan<byte> data)
     {
-        var reader = new Utf8JsonReader(data);
+        var reader = new Utf8JsonReader(data, new JsonReaderOptions { MaxDepth = MaxEmbeddedDataDepth });
         try
         {
             while (reader.Read())
@@ -83,7 +93,7 @@ public static class CloudEventJson
     {
         try
         {
-            using var document = JsonDocument.Parse(utf8Json);
+            using var document = JsonDocument.Parse(utf8Json, ReadOptions);
             return Read(document.RootElement);
         }
         catch (JsonException e)

@@ -107,14 +107,39 @@ internal struct EnvelopeBuilder
             EventType = Require(KnownAttribute.Type),
             Source = Require(KnownAttribute.Source),
             Timestamp = Time(),
-            EventVersion = (int)(Integer(KnownAttribute.EventVersion) ?? 1),
+            EventVersion = Int32(KnownAttribute.EventVersion, 1, 1),
             CorrelationId = _text[(int)KnownAttribute.CorrelationId] ?? id,
             CausationId = _text[(int)KnownAttribute.CausationId],
             UserId = _text[(int)KnownAttribute.UserId],
             TraceParent = _text[(int)KnownAttribute.TraceParent],
             PartitionKey = _text[(int)KnownAttribute.PartitionKey],
             Sequence = Integer(KnownAttribute.Sequence),
-            Depth = (int)(Integer(KnownAttribute.Depth) ?? 0),
+            Depth = Int32(KnownAttribute.Depth, 0, 0),
+            DataContentType = ContentType ?? _text[(int)KnownAttribute.DataContentType] ?? "application/json",
+            Extensions = _extensions ?? EventEnvelope.EmptyExtensions,
+            Data = data,
+        };
+    }
+
+    /// <summary>Builds what can be kept of a message <see cref="Build"/> refuses, so it can be dead-lettered: the
+    /// attributes that read, <paramref name="fallbackId"/> for a missing id, defaults for the rest.</summary>
+    public readonly EventEnvelope BuildUnreadable(ReadOnlyMemory<byte> data, string fallbackId)
+    {
+        var id = _text[(int)KnownAttribute.Id] is { Length: > 0 } read ? read : fallbackId;
+        return new EventEnvelope
+        {
+            EventId = id,
+            EventType = _text[(int)KnownAttribute.Type] ?? string.Empty,
+            Source = _text[(int)KnownAttribute.Source] ?? string.Empty,
+            Timestamp = IsParsed(KnownAttribute.Time) ? _time : default,
+            EventVersion = InRange(KnownAttribute.EventVersion, 1) ? (int)_integers[(int)KnownAttribute.EventVersion] : 1,
+            CorrelationId = _text[(int)KnownAttribute.CorrelationId] ?? id,
+            CausationId = _text[(int)KnownAttribute.CausationId],
+            UserId = _text[(int)KnownAttribute.UserId],
+            TraceParent = _text[(int)KnownAttribute.TraceParent],
+            PartitionKey = _text[(int)KnownAttribute.PartitionKey],
+            Sequence = IsParsed(KnownAttribute.Sequence) ? _integers[(int)KnownAttribute.Sequence] : null,
+            Depth = InRange(KnownAttribute.Depth, 0) ? (int)_integers[(int)KnownAttribute.Depth] : 0,
             DataContentType = ContentType ?? _text[(int)KnownAttribute.DataContentType] ?? "application/json",
             Extensions = _extensions ?? EventEnvelope.EmptyExtensions,
             Data = data,
@@ -143,6 +168,20 @@ internal struct EnvelopeBuilder
         _text[(int)attribute] is { } text
             ? throw new EventFormatException($"The CloudEvents '{EnvelopeAttributes.Name(attribute)}' attribute '{text}' is not an integer.")
             : IsParsed(attribute) ? _integers[(int)attribute] : null;
+
+    // Parsed as long, stored as int: a value outside [min, int.MaxValue] is refused rather than truncated, so a
+    // negative depth cannot slip under the causation cap and version 2^32 + 1 does not read as 1.
+    private readonly int Int32(KnownAttribute attribute, int min, int absent) =>
+        Integer(attribute) switch
+        {
+            null => absent,
+            var value when InRange(attribute, min) => (int)value.Value,
+            var value => throw new EventFormatException(
+                $"The CloudEvents '{EnvelopeAttributes.Name(attribute)}' attribute {value} is out of range: Herald reads {min} to {int.MaxValue}."),
+        };
+
+    private readonly bool InRange(KnownAttribute attribute, int min) =>
+        IsParsed(attribute) && _integers[(int)attribute] >= min && _integers[(int)attribute] <= int.MaxValue;
 
     [InlineArray(EnvelopeAttributes.Count)]
     private struct Slots<T>

@@ -11,7 +11,7 @@ internal static class EventSerializer
             ? JsonSerializer.SerializeToUtf8Bytes(value, typed)
             : JsonSerializer.SerializeToUtf8Bytes(value, descriptor.TypeInfo);
 
-    /// <exception cref="EventFormatException">The data is not a JSON payload of the descriptor's type.</exception>
+    /// <exception cref="EventFormatException">The data is not a JSON payload of the descriptor's type, or constructing the event failed.</exception>
     public static object Deserialize(EventDescriptor descriptor, ReadOnlySpan<byte> data)
     {
         try
@@ -19,8 +19,10 @@ internal static class EventSerializer
             return JsonSerializer.Deserialize(data, descriptor.TypeInfo)
                 ?? throw new EventFormatException($"The payload of '{descriptor.Name}' is JSON null.");
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is not EventFormatException)
         {
+            // Not only JsonException: a constructor that refuses a value, or a property type the serializer cannot
+            // create (NotSupportedException), fails this payload on every attempt just the same.
             throw new EventFormatException(
                 $"The payload of '{descriptor.Name}' v{descriptor.Version} cannot be read as {descriptor.ClrType.Name}: {e.Message}", e);
         }

@@ -37,6 +37,8 @@ internal sealed class HeraldModel
             throw new InvalidOperationException("HeraldOptions.ServiceName is empty; it names the source of published events.");
         }
 
+        Names.ValidateSource(options.ServiceName);
+
         var registry = new EventTypeRegistry(Descriptors(builder));
         UpcasterChainBuilder.Build(builder.Upcasters, registry, options.JsonSerializerOptions);
         return new HeraldModel(options, registry, BuildSubscriptions(builder, registry));

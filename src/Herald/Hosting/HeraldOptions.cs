@@ -8,6 +8,7 @@ public sealed class HeraldOptions
 {
     /// <summary>Gets or sets the name of this service: the CloudEvents <c>source</c> of what it publishes
     /// and the consumer group of handlers registered without one. Default: the entry assembly's name, lowercased.</summary>
+    /// <remarks>Must be a URI reference (RFC 3986): no spaces or control characters; start-up fails otherwise.</remarks>
     public string ServiceName { get; set; } =
         Assembly.GetEntryAssembly()?.GetName().Name?.ToLowerInvariant() ?? "herald";
 

@@ -28,15 +28,30 @@ internal static partial class Names
         }
     }
 
+    /// <summary>Checks that <paramref name="serviceName"/> can be a CloudEvents <c>source</c>: a URI reference (RFC 3986).</summary>
+    public static void ValidateSource(string serviceName)
+    {
+        if (!UriReference().IsMatch(serviceName) || !Uri.TryCreate(serviceName, UriKind.RelativeOrAbsolute, out _))
+        {
+            throw new InvalidOperationException(
+                $"HeraldOptions.ServiceName '{serviceName}' is not a URI reference, which the CloudEvents 'source' it becomes must be: "
+                + "use letters, digits and '-', '.', '_', '~' or '/' (such as 'order-service' or '/shop/orders'), and percent-encode anything else.");
+        }
+    }
+
     /// <summary>Prefix of the topics Herald keeps for itself (redrives, dead letters, retry state); user topics cannot start with it.</summary>
     public const string ReservedPrefix = "__herald.";
 
     /// <summary>The topic through which redriven events of <paramref name="topic"/> reach <paramref name="group"/> only.</summary>
     public static string RedriveTopic(string topic, string group) => $"{ReservedPrefix}redrive.{group}.{topic}";
 
-    [GeneratedRegex("^[a-z0-9]+([._-][a-z0-9]+)*$")]
+    [GeneratedRegex(@"\A[a-z0-9]+([._-][a-z0-9]+)*\z")]
     private static partial Regex EventName();
 
-    [GeneratedRegex("^[A-Za-z0-9._-]{1,249}$")]
+    [GeneratedRegex(@"\A[A-Za-z0-9._-]{1,249}\z")]
     private static partial Regex TopicOrGroup();
+
+    // The characters RFC 3986 allows in a URI reference, with '%' only as the start of a percent-encoded octet.
+    [GeneratedRegex(@"\A(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/?#\[\]]|%[0-9A-Fa-f]{2})+\z")]
+    private static partial Regex UriReference();
 }

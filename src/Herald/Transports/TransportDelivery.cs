@@ -25,6 +25,9 @@ public sealed class TransportDelivery(EventEnvelope envelope, int partition, lon
     /// <summary>Gets when this event first failed in this group, once it has been redelivered; <see langword="null"/> on a first delivery.</summary>
     public DateTimeOffset? FirstFailedAt { get; init; }
 
+    /// <summary>Gets why the message is not a readable CloudEvent, when it is not; <see cref="Envelope"/> then holds what could be read of it.</summary>
+    internal Exception? Unreadable { get; init; }
+
     /// <summary>Gets the transport's own settlement state (a delivery tag, an assignment generation).</summary>
     public object? State { get; init; }
 }

@@ -211,6 +211,23 @@ public abstract partial class TransportConformance<TFixture> : IClassFixture<TFi
     }
 
     [Fact]
+    public async Task CompleteAsync_LaterDeliveryCompletedFirst_EarlierOnesComeAgainToTheGroup()
+    {
+        var topic = UniqueName("topic");
+        var group = UniqueName("billing");
+        var leaving = await ListenAsync(topic, group);
+
+        var sent = await PublishAsync(topic, ["order"], 3);
+        var received = await ReceiveAsync(leaving, sent.Count);
+        // A group moves only up to its first unsettled delivery: completing the last must not complete the others.
+        await leaving.CompleteAsync(received[2], Cancellation);
+        await LeaveAsync(leaving);
+        var next = await ListenAsync(topic, group);
+
+        Assert.Equal(Ids(sent.Take(2)), Ids(await ReceiveAsync(next, 2)));
+    }
+
+    [Fact]
     public async Task WaitToReceiveAsync_EventPublishedWhileWaiting_ReturnsTrue()
     {
         var topic = UniqueName("topic");

@@ -76,7 +76,7 @@ public sealed class EnvelopeRecordsTests : IDisposable
         "extremes" => MinimalEnvelope() with
         {
             Timestamp = DateTimeOffset.MaxValue,
-            EventVersion = int.MinValue,
+            EventVersion = int.MaxValue,
             Depth = int.MaxValue,
             Sequence = long.MinValue,
             DataContentType = "",
@@ -277,6 +277,10 @@ public sealed class EnvelopeRecordsTests : IDisposable
         { "bad sequence", "The CloudEvents 'sequence' attribute '12a' is not an integer." },
         { "bad eventversion and time", "The CloudEvents 'time' attribute 'soon' is not an RFC 3339 timestamp." },
         { "bad depth, no specversion", "The message has no CloudEvents 'specversion' attribute." },
+        { "negative depth", "The CloudEvents 'depth' attribute -2147483643 is out of range: Herald reads 0 to 2147483647." },
+        { "depth above int", "The CloudEvents 'depth' attribute 2147483653 is out of range: Herald reads 0 to 2147483647." },
+        { "eventversion above int", "The CloudEvents 'eventversion' attribute 4294967297 is out of range: Herald reads 1 to 2147483647." },
+        { "eventversion 0", "The CloudEvents 'eventversion' attribute 0 is out of range: Herald reads 1 to 2147483647." },
     };
 
     [Theory]
@@ -294,6 +298,10 @@ public sealed class EnvelopeRecordsTests : IDisposable
             "bad sequence" => ReplaceOrAdd(BaseHeaders(), "ce_sequence", "12a"),
             "bad eventversion and time" => ReplaceOrAdd(ReplaceOrAdd(BaseHeaders(), "ce_eventversion", "two"), "ce_time", "soon"),
             "bad depth, no specversion" => ReplaceOrAdd(BaseHeaders(), "ce_depth", "deep").Where(h => h.Key != "ce_specversion").ToList(),
+            "negative depth" => ReplaceOrAdd(BaseHeaders(), "ce_depth", "-2147483643"),
+            "depth above int" => ReplaceOrAdd(BaseHeaders(), "ce_depth", "2147483653"),
+            "eventversion above int" => ReplaceOrAdd(BaseHeaders(), "ce_eventversion", "4294967297"),
+            "eventversion 0" => ReplaceOrAdd(BaseHeaders(), "ce_eventversion", "0"),
             _ => throw new ArgumentOutOfRangeException(nameof(fault), fault, "No such fault."),
         };
 

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Herald.DeadLetters;
 
 namespace Herald.Transports.Embedded;
@@ -10,6 +11,7 @@ internal sealed class EmbeddedDeadLetterStore(StateTopic topic) : IDeadLetterSto
 
     private readonly SemaphoreSlim _writeGate = new(1, 1);
     private readonly Lock _lock = new();
+    private readonly List<string> _unreadable = [];
     private Dictionary<string, DeadLetter>? _letters;
 
     public async ValueTask SaveAsync(DeadLetter letter, CancellationToken cancellationToken = default)
@@ -23,6 +25,7 @@ internal sealed class EmbeddedDeadLetterStore(StateTopic topic) : IDeadLetterSto
             lock (_lock)
             {
                 Letters()[key] = letter;
+                _unreadable.Remove(key);
             }
         }
         finally
@@ -41,6 +44,7 @@ internal sealed class EmbeddedDeadLetterStore(StateTopic topic) : IDeadLetterSto
             lock (_lock)
             {
                 Letters().Remove(key);
+                _unreadable.Remove(key);
             }
 
             return removed;
@@ -69,9 +73,42 @@ internal sealed class EmbeddedDeadLetterStore(StateTopic topic) : IDeadLetterSto
 
     public void Dispose() => _writeGate.Dispose();
 
-    // Under _lock.
-    private Dictionary<string, DeadLetter> Letters() =>
-        _letters ??= topic.Entries().ToDictionary(e => e.Key, e => DeadLetterJson.Read(e.Value), StringComparer.Ordinal);
+    /// <summary>Gets the keys of stored letters that could not be read; they stay in the topic, out of every listing.</summary>
+    public IReadOnlyList<string> Unreadable
+    {
+        get
+        {
+            lock (_lock)
+            {
+                Letters();
+                return [.. _unreadable];
+            }
+        }
+    }
+
+    // Under _lock. One letter that cannot be read is set aside, so it cannot make the whole queue unreadable.
+    private Dictionary<string, DeadLetter> Letters()
+    {
+        if (_letters is not null)
+        {
+            return _letters;
+        }
+
+        var letters = new Dictionary<string, DeadLetter>(StringComparer.Ordinal);
+        foreach (var (key, value) in topic.Entries())
+        {
+            try
+            {
+                letters[key] = DeadLetterJson.Read(value);
+            }
+            catch (JsonException)
+            {
+                _unreadable.Add(key);
+            }
+        }
+
+        return _letters = letters;
+    }
 
     // Group names cannot hold a newline, so the pair is unambiguous.
     private static string Key(string group, string eventId) => $"{group}\n{eventId}";

@@ -225,8 +225,11 @@ internal sealed class EmbeddedLogListener(GroupMember member, RetryStates retrie
 
     private sealed class PartitionState
     {
+        // Offsets handed out in this generation and not yet completed: the group moves only up to the first of them.
+        private readonly SortedSet<long> _unsettled = [];
         private long _completed;
         private long _pushed;
+        private long _lastHanded = -1;
         private int _generation;
         private long _failedOffset = -1;
         private int _failedCount;
@@ -267,11 +270,20 @@ internal sealed class EmbeddedLogListener(GroupMember member, RetryStates retrie
                         break;
                     }
 
+                    lock (_unsettled)
+                    {
+                        _unsettled.Add(record.Offset);
+                        _lastHanded = record.Offset;
+                    }
+
                     var earlier = record.Offset == _failedOffset ? _failedCount : 0;
-                    deliveries.Add(new TransportDelivery(EnvelopeRecords.FromRecord(record), Partition, record.Offset, earlier + 1)
+                    // A record that is not a readable CloudEvent is still handed out, so it is dead-lettered, not skipped.
+                    var envelope = EnvelopeRecords.FromRecord(record, $"{Reader.Partition.Topic}-{Partition}@{record.Offset}", out var error);
+                    deliveries.Add(new TransportDelivery(envelope, Partition, record.Offset, earlier + 1)
                     {
                         State = _ticket,
                         FirstFailedAt = earlier > 0 ? _failedSince : null,
+                        Unreadable = error,
                     });
                     added++;
                 }
@@ -301,17 +313,18 @@ internal sealed class EmbeddedLogListener(GroupMember member, RetryStates retrie
 
         public void Complete(long offset)
         {
-            var next = offset + 1;
-            var current = Volatile.Read(ref _completed);
-            while (next > current)
+            lock (_unsettled)
             {
-                var seen = Interlocked.CompareExchange(ref _completed, next, current);
-                if (seen == current)
+                if (!_unsettled.Remove(offset))
                 {
-                    break;
+                    return;
                 }
 
-                current = seen;
+                var next = _unsettled.Count == 0 ? _lastHanded + 1 : _unsettled.Min;
+                if (next > _completed)
+                {
+                    Volatile.Write(ref _completed, next);
+                }
             }
 
             if (offset >= Volatile.Read(ref _failedOffset))
@@ -330,6 +343,11 @@ internal sealed class EmbeddedLogListener(GroupMember member, RetryStates retrie
             // Deliveries read after the failed one are void: settling one of them must not move the group.
             Interlocked.Increment(ref _generation);
             _ticket = null;
+            lock (_unsettled)
+            {
+                _unsettled.Clear();
+                _lastHanded = -1;
+            }
         }
 
         public void PushCommit(GroupMember member)

@@ -31,6 +31,30 @@ internal static class EnvelopeRecords
     /// <exception cref="EventFormatException">The record is not a CloudEvent Herald can read.</exception>
     public static EventEnvelope FromRecord(RecordView record)
     {
+        var builder = Collect(record);
+        return builder.Build(record.Value.ToArray());
+    }
+
+    /// <summary>Reads an envelope back from a stored record; a record that is not a CloudEvent Herald can read gives what
+    /// could be read of it, named <paramref name="fallbackId"/> when it has no id, and <paramref name="error"/>.</summary>
+    public static EventEnvelope FromRecord(RecordView record, string fallbackId, out EventFormatException? error)
+    {
+        var builder = Collect(record);
+        var data = record.Value.ToArray();
+        try
+        {
+            error = null;
+            return builder.Build(data);
+        }
+        catch (EventFormatException e)
+        {
+            error = e;
+            return builder.BuildUnreadable(data, fallbackId);
+        }
+    }
+
+    private static EnvelopeBuilder Collect(RecordView record)
+    {
         var builder = new EnvelopeBuilder();
         foreach (var header in record.Headers)
         {
@@ -46,7 +70,7 @@ internal static class EnvelopeRecords
             }
         }
 
-        return builder.Build(record.Value.ToArray());
+        return builder;
     }
 
     private static void Read(ref EnvelopeBuilder builder, ReadOnlySpan<byte> name, ReadOnlySpan<byte> value)

@@ -27,6 +27,7 @@ internal sealed class InMemoryGroup
             {
                 state.Owner = owner;
                 state.Position = state.Committed;
+                state.CompletedAhead.Clear();
                 state.Generation++;
             }
         }

@@ -6,6 +6,9 @@ internal sealed class InMemoryGroupPartition(long committed)
     /// <summary>Gets or sets the offset after the last completed event.</summary>
     public long Committed { get; set; } = committed;
 
+    /// <summary>Gets the completed offsets past <see cref="Committed"/>, waiting for an earlier delivery to settle.</summary>
+    public HashSet<long> CompletedAhead { get; } = [];
+
     /// <summary>Gets or sets the next offset to hand out; at least <see cref="Committed"/>.</summary>
     public long Position { get; set; } = committed;
 

@@ -92,7 +92,13 @@ internal sealed class InMemoryListener(InMemoryTopic topic, InMemoryGroup group)
         {
             if (Owns(delivery, out var state) && delivery.Offset >= state.Committed)
             {
-                state.Committed = delivery.Offset + 1;
+                // The group moves only up to the first delivery still unsettled; later ones wait for it.
+                state.CompletedAhead.Add(delivery.Offset);
+                while (state.CompletedAhead.Remove(state.Committed))
+                {
+                    state.Committed++;
+                }
+
                 if (delivery.Offset >= state.FailedOffset)
                 {
                     state.FailedOffset = -1;
@@ -121,6 +127,7 @@ internal sealed class InMemoryListener(InMemoryTopic topic, InMemoryGroup group)
             {
                 var now = topic.TimeProvider.GetUtcNow();
                 state.Position = delivery.Offset;
+                state.CompletedAhead.Clear();
                 state.FailedOffset = delivery.Offset;
                 state.FailedCount = failed ? delivery.DeliveryCount : delivery.DeliveryCount - 1;
                 state.FailedSince = delivery.FirstFailedAt ?? now;
