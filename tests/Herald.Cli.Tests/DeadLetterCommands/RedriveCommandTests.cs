@@ -193,4 +193,24 @@ public sealed class RedriveCommandTests : IDisposable
         Assert.Equal(ExitCodes.Usage, code);
         Assert.Empty(_cli.OpenedDirectories);
     }
+
+    [Fact]
+    public async Task Redrive_HostileDeadLetter_EscapesItInThePreviewQuestionAndReport()
+    {
+        _cli.IsInputRedirected = false;
+        _cli.Answers.Enqueue(true);
+        _cli.Store.Add(HostileText.Letter());
+
+        var dryRun = await _cli.RunAsync("dlq", "redrive", "--all", "--dry-run");
+        var preview = _cli.Output;
+        var code = await _cli.RunAsync("dlq", "redrive", "--all");
+
+        Assert.Equal(ExitCodes.Success, dryRun);
+        Assert.Equal(ExitCodes.Success, code);
+        HostileText.AssertEscaped(preview);
+        HostileText.AssertEscaped(_cli.Output);
+        HostileText.AssertEscaped(Assert.Single(_cli.Questions));
+        Assert.Contains(@"Dry run: 1 dead letter would be redriven (billing\x1B[8m: 1)", preview, StringComparison.Ordinal);
+        Assert.Contains(@"Redriven 1 dead letter (billing\x1B[8m: 1).", _cli.Output, StringComparison.Ordinal);
+    }
 }
