@@ -70,7 +70,7 @@ public sealed class RabbitMQShopTests(RabbitMQBroker broker) : IDisposable
 
         Assert.Equal(ShopApplication.BrokerUnreachable, code);
         var line = Assert.Single(diagnostics.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.StartsWith("Shop: cannot reach RabbitMQ at amqp://127.0.0.1:1/", line, StringComparison.Ordinal);
+        Assert.StartsWith("Shop: cannot reach RabbitMQ at amqp://***@127.0.0.1:1/", line, StringComparison.Ordinal);
         Assert.DoesNotContain("guest", line, StringComparison.Ordinal);
     }
 
