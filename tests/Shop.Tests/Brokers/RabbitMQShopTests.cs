@@ -45,6 +45,7 @@ public sealed class RabbitMQShopTests(RabbitMQBroker broker) : IDisposable
             Assert.Equal(Orders, Get("notificationsSent"));
             Assert.Equal(0, Get("earlierRunEvents"));
             Assert.Equal(Duplicates, Get("duplicatesInjected"));
+            Assert.Equal(Get("paymentsCompleted"), await ChargesTable.AssertEachOrderChargedOnceAsync(_data.DataDirectory));
             // At least each injected duplicate in both groups; more when a retry returned deliveries already handled to
             // the queue (RabbitMQ redelivers everything after the failed event): the inbox skips those too.
             Assert.True(Get("duplicatesSkipped") >= 2 * Duplicates, $"{Get("duplicatesSkipped")} duplicates skipped");
