@@ -50,8 +50,9 @@ internal sealed class CliContext
             IsOutputRedirected = Console.IsOutputRedirected,
             OpenDeadLetters = (directory, access) => DataDirectory.OpenEmbedded(directory, access, TimeProvider.System),
 
-            // Prompts go to stderr so that they stay visible when stdout is piped, and never corrupt --json output.
-            Confirm = (question, cancellationToken) => new ConfirmationPrompt(question) { DefaultValue = false }.ShowAsync(prompts, cancellationToken),
+            // Prompts go to stderr so that they stay visible when stdout is piped, and never corrupt --json output. The
+            // question names groups, which may hold '[': Spectre would read it as markup.
+            Confirm = (question, cancellationToken) => new ConfirmationPrompt(Markup.Escape(question)) { DefaultValue = false }.ShowAsync(prompts, cancellationToken),
         };
     }
 

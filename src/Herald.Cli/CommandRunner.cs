@@ -51,6 +51,7 @@ internal static class CommandRunner
     /// <summary>Writes <paramref name="message"/> to stderr as one line prefixed with the tool's name and <c>warning:</c>.</summary>
     public static void WriteWarning(CliContext context, string message) => context.Error.WriteLine("herald: warning: " + OneLine(message));
 
-    private static string OneLine(string message) =>
-        string.Join(' ', message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+    // Messages quote event ids and exception texts, so whatever control characters survive the join are escaped.
+    private static string OneLine(string message) => TerminalText.Escape(
+        string.Join(' ', message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)));
 }

@@ -78,6 +78,35 @@ public sealed class NatsServerRestartTests(NatsServer server)
         });
     }
 
+    [Theory]
+    [InlineData("true", true)]
+    [InlineData("TRUE", true)]
+    [InlineData(null, false)]
+    [InlineData("", false)]
+    [InlineData("false", false)]
+    [InlineData("1", false)]
+    public void RestartPrerequisites_Missing_FailsExactlyWhenCIIsTrue(string? ci, bool fails)
+    {
+        // Only the decision is checked here: xunit records Assert.Skip as the test's outcome even when it is caught.
+        Assert.Equal(fails, RestartPrerequisites.FailsInsteadOfSkipping(ci));
+    }
+
+    [Fact]
+    public void RestartPrerequisites_MissingWithCITrue_FailsNamingTheReason()
+    {
+        var failure = Assert.ThrowsAny<Exception>(() => RestartPrerequisites.Require(false, "no nats-server to restart.", "true"));
+
+        Assert.Equal("FailException", failure.GetType().Name);
+        Assert.Contains("no nats-server to restart.", failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void RestartPrerequisites_Met_NeitherSkipsNorFails()
+    {
+        RestartPrerequisites.Require(true, "unused", "true");
+        RestartPrerequisites.Require(true, "unused", null);
+    }
+
     private static async Task SendWhenBackAsync(NatsTransport transport, string topic, Herald.Events.EventEnvelope envelope)
     {
         for (var attempt = 1; ; attempt++)
@@ -106,11 +135,9 @@ public sealed class NatsServerRestartTests(NatsServer server)
         var script = root is null ? null : Path.Combine(root, "eng", "services.sh");
         var pidFile = Path.Combine(Environment.GetEnvironmentVariable("HERALD_SERVICES_DIR") is { Length: > 0 } d ? d : "/tmp/herald-services", "nats", "nats.pid");
         _ = server.Connection;
-        if (script is null || !File.Exists(pidFile) || Environment.UserName != "root" || server.Url != "nats://127.0.0.1:4222")
-        {
-            Assert.Skip("Restarting the server needs the local nats-server that `eng/services.sh nats` started, run as root.");
-        }
-
+        RestartPrerequisites.Require(
+            script is not null && File.Exists(pidFile) && Environment.UserName == "root" && server.Url == "nats://127.0.0.1:4222",
+            $"Restarting the server needs the local nats-server at nats://127.0.0.1:4222 that `eng/services.sh nats` started, run as root (server: {server.Url}).");
         return script;
     }
 

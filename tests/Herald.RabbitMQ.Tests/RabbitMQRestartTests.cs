@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Herald.Conformance.Restarts;
 using Herald.Transports;
 using static Herald.RabbitMQ.Tests.TestSupport;
 
@@ -16,10 +17,9 @@ public sealed class RabbitMQRestartTests(RabbitMQBroker broker)
     public async Task BrokerRestart_MidStream_ListenerRecovers_NoConfirmedEventLost_KeysStayInOrder()
     {
         _ = broker.Connection; // skips or fails without a broker
-        if (!File.Exists("/usr/sbin/rabbitmqctl") || RabbitMQBroker.Uri.Host is not ("127.0.0.1" or "localhost"))
-        {
-            Assert.Skip("Restarting the broker needs the local RabbitMQ of `eng/services.sh rabbitmq` and rabbitmqctl.");
-        }
+        RestartPrerequisites.Require(
+            File.Exists("/usr/sbin/rabbitmqctl") && RabbitMQBroker.Uri.Host is ("127.0.0.1" or "localhost"),
+            "Restarting the broker needs the local RabbitMQ of `eng/services.sh rabbitmq` and rabbitmqctl.");
 
         var token = TestContext.Current.CancellationToken;
         // A transport with a connection of its own, so that its recovery is what is tested.

@@ -10,10 +10,9 @@ public sealed class RabbitMQStreamRestartTests(RabbitMQBroker broker)
     public async Task HundredThousandEvents_BrokerRestartedMidStream_EveryAcknowledgedEventChargedExactlyOnce()
     {
         _ = broker.Connection; // skips or fails without a broker
-        if (!File.Exists("/usr/sbin/rabbitmqctl") || RabbitMQBroker.Uri.Host is not ("127.0.0.1" or "localhost"))
-        {
-            Assert.Skip("Restarting the broker needs the local RabbitMQ of `eng/services.sh rabbitmq` and rabbitmqctl.");
-        }
+        RestartPrerequisites.Require(
+            File.Exists("/usr/sbin/rabbitmqctl") && RabbitMQBroker.Uri.Host is ("127.0.0.1" or "localhost"),
+            "Restarting the broker needs the local RabbitMQ of `eng/services.sh rabbitmq` and rabbitmqctl.");
 
         var options = RabbitMQBroker.NewOptions();
         await BrokerRestartScenario.RunAsync(

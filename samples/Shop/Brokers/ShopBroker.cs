@@ -30,12 +30,6 @@ internal static class ShopBroker
         return options.Connection ?? (environment(variable) is { Length: > 0 } fromEnvironment ? fromEnvironment : fallback);
     }
 
-    /// <summary>Returns the URI without its user information, fit for a message: a password must not reach the logs.</summary>
-    public static string Redact(string connection) =>
-        Uri.TryCreate(connection, UriKind.Absolute, out var uri) && uri.UserInfo.Length > 0
-            ? new UriBuilder(uri) { UserName = string.Empty, Password = string.Empty }.Uri.ToString()
-            : connection;
-
     /// <summary>Makes <paramref name="herald"/> use the broker of <paramref name="options"/> at <paramref name="connection"/>.</summary>
     /// <exception cref="BrokerUnreachableException">The URI is not a valid one for the broker.</exception>
     public static HeraldBuilder UseShopBroker(this HeraldBuilder herald, ShopOptions options, string connection)
@@ -60,7 +54,7 @@ internal static class ShopBroker
 
         if (!Uri.TryCreate(connection, UriKind.Absolute, out var uri) || uri.Scheme is not ("amqp" or "amqps"))
         {
-            throw new BrokerUnreachableException($"'{Redact(connection)}' is not an AMQP URI such as {DefaultRabbitMQ}");
+            throw new BrokerUnreachableException($"'{Credentials.Redact(connection)}' is not an AMQP URI such as {DefaultRabbitMQ}");
         }
 
         return herald.UseRabbitMQ(rabbit =>

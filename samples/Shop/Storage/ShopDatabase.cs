@@ -15,8 +15,10 @@ internal sealed class ShopDatabase : IDisposable
     /// <summary>The database file's name in the data directory.</summary>
     public const string FileName = "shop.db";
 
-    // Orders and charges are keyed by order id. An order id carries the id of the run that placed it, and so does the
-    // run_id column, which is what lets a run count its own charges in a database earlier runs wrote to.
+    // Orders are keyed by order id. An order id carries the id of the run that placed it, and so does the run_id column,
+    // which is what lets a run count its own charges in a database earlier runs wrote to. Charges have no unique key on
+    // purpose: the payment handler's inbox alone keeps an order from being charged twice, and if it failed, the second
+    // row would show in the counts instead of a key violation quietly retried away.
     private const string CreateTables = """
         CREATE TABLE IF NOT EXISTS orders (
             order_id TEXT PRIMARY KEY,
@@ -25,8 +27,9 @@ internal sealed class ShopDatabase : IDisposable
             total TEXT NOT NULL);
         CREATE INDEX IF NOT EXISTS orders_run ON orders (run_id);
         CREATE TABLE IF NOT EXISTS charges (
-            order_id TEXT PRIMARY KEY,
+            order_id TEXT NOT NULL,
             amount TEXT NOT NULL);
+        CREATE INDEX IF NOT EXISTS charges_order ON charges (order_id);
         """;
 
     private readonly bool _deleteOnDispose;
@@ -65,7 +68,8 @@ internal sealed class ShopDatabase : IDisposable
         return await SqliteConnectionFactory.OpenAsync(StoreOptions, cancellationToken);
     }
 
-    /// <summary>Returns how many orders of run <paramref name="runId"/> have a charge: distinct rows, whoever wrote them.</summary>
+    /// <summary>Returns how many charges orders of run <paramref name="runId"/> have, whoever wrote them: one per paid order,
+    /// unless an order was charged twice.</summary>
     public async Task<long> CountChargesAsync(string runId, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);

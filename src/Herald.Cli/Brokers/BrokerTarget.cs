@@ -14,9 +14,6 @@ internal sealed record BrokerTarget(BrokerKind Kind, string Connection, string P
     /// <summary>Gets the broker's product name.</summary>
     public string Name => Kind == BrokerKind.Nats ? "NATS" : "RabbitMQ";
 
-    /// <summary>Gets the URI without user information, fit for messages.</summary>
-    public string Display =>
-        Uri.TryCreate(Connection, UriKind.Absolute, out var uri) && uri.UserInfo.Length > 0
-            ? new UriBuilder(uri) { UserName = string.Empty, Password = string.Empty }.Uri.ToString()
-            : Connection;
+    /// <summary>Gets the connection string with its credentials hidden, fit for messages, whether or not it is a valid URI.</summary>
+    public string Display => Credentials.Redact(Connection);
 }

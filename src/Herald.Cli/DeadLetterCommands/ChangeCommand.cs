@@ -121,7 +121,7 @@ internal static class ChangeCommand
             return true;
         }
 
-        var question = $"{parts.Verb.Capitalized} {DeadLetterTable.Count(selected.Count)} ({ByGroup(selected)})?";
+        var question = $"{parts.Verb.Capitalized} {DeadLetterTable.Count(selected.Count)} ({TerminalText.Escape(ByGroup(selected))})?";
         var torn = reading.Log?.Recoveries.Where(r => r.LeftInPlace).ToList() ?? [];
         if (torn.Count > 0)
         {
@@ -168,9 +168,9 @@ internal static class ChangeCommand
 
         var count = DeadLetterTable.Count(letters.Count);
         context.CreateOutputConsole().Write(DeadLetterTable.Create(letters, dryRun ? $"would be {verb.Past}" : verb.Past));
-        context.Out.WriteLine(dryRun
+        context.Out.WriteLine(TerminalText.Escape(dryRun
             ? $"Dry run: {count} would be {verb.Past} ({ByGroup(letters)}); nothing was changed."
-            : $"{string.Concat(verb.Past[..1].ToUpperInvariant(), verb.Past[1..])} {count} ({ByGroup(letters)}).");
+            : $"{string.Concat(verb.Past[..1].ToUpperInvariant(), verb.Past[1..])} {count} ({ByGroup(letters)})."));
     }
 
     private static string ByGroup(IEnumerable<DeadLetter> letters) => string.Join(

@@ -44,5 +44,5 @@ internal static class DeadLetterTable
         return name[(name.LastIndexOf('.') + 1)..];
     }
 
-    private static Markup Cell(string text) => new(Markup.Escape(text));
+    private static Markup Cell(string text) => new(Markup.Escape(TerminalText.Escape(text)));
 }

@@ -16,33 +16,33 @@ internal static class DeadLetterText
     public static void Write(TextWriter output, IReadOnlyList<DeadLetter> letters)
     {
         var envelope = letters[0].Envelope;
-        output.WriteLine($"Event {envelope.EventId}: {envelope.EventType}, dead-lettered in {Plural(letters.Count, "group")}");
+        Line(output, $"Event {envelope.EventId}: {envelope.EventType}, dead-lettered in {Plural(letters.Count, "group")}");
         output.WriteLine();
-        output.WriteLine("Envelope");
+        Line(output, "Envelope");
         foreach (var (name, value) in JsonOutput.Attributes(envelope))
         {
             Field(output, name, value);
         }
 
         output.WriteLine();
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Data ({envelope.DataContentType}, {Plural(envelope.Data.Length, "byte")})"));
+        Line(output, string.Create(CultureInfo.InvariantCulture, $"Data ({envelope.DataContentType}, {Plural(envelope.Data.Length, "byte")})"));
         WriteIndented(output, Data(envelope), "  ");
         foreach (var letter in letters)
         {
             output.WriteLine();
-            output.WriteLine($"Group {letter.Group} (topic {letter.Topic}): {DeadLetterJson.Name(letter.Status)}");
+            Line(output, $"Group {letter.Group} (topic {letter.Topic}): {DeadLetterJson.Name(letter.Status)}");
             if (letter.RedrivenAt is { } redrivenAt)
             {
                 Field(output, "redriven at", DeadLetterTable.Time(redrivenAt));
             }
 
             WriteFailure(output, letter.Failure, "  ");
-            output.WriteLine(letter.History.Count == 0
+            Line(output, letter.History.Count == 0
                 ? "  history: none (first episode)"
                 : $"  history: {Plural(letter.History.Count, "earlier episode")}, oldest first");
             for (var i = 0; i < letter.History.Count; i++)
             {
-                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    #{i + 1}"));
+                Line(output, string.Create(CultureInfo.InvariantCulture, $"    #{i + 1}"));
                 WriteFailure(output, letter.History[i], "      ");
             }
         }
@@ -65,7 +65,7 @@ internal static class DeadLetterText
 
         if (!string.IsNullOrEmpty(failure.StackTrace))
         {
-            output.WriteLine($"{indent}stack trace:");
+            Line(output, $"{indent}stack trace:");
             WriteIndented(output, failure.StackTrace, indent + "  ");
         }
     }
@@ -104,13 +104,16 @@ internal static class DeadLetterText
         || contentType.StartsWith("text/json", StringComparison.OrdinalIgnoreCase);
 
     private static void Field(TextWriter output, string label, string value, string indent = "  ") =>
-        output.WriteLine($"{indent}{(label + ":").PadRight(LabelWidth)}{value}");
+        Line(output, $"{indent}{(label + ":").PadRight(LabelWidth)}{value}");
+
+    // Every line goes out escaped: ids, attributes, payload and exception text are whatever the publisher or handler made them.
+    private static void Line(TextWriter output, string line) => output.WriteLine(TerminalText.Escape(line));
 
     private static void WriteIndented(TextWriter output, string text, string indent)
     {
         foreach (var line in text.ReplaceLineEndings("\n").Split('\n'))
         {
-            output.WriteLine(indent + line);
+            Line(output, indent + line);
         }
     }
 

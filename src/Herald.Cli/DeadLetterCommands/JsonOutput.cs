@@ -26,7 +26,14 @@ internal static class JsonOutput
             write(writer);
         }
 
-        output.WriteLine(Encoding.UTF8.GetString(stream.GetBuffer(), 0, (int)stream.Length));
+        // The relaxed encoder escapes control characters but leaves format characters such as U+202E raw. Outside
+        // strings a document holds only ASCII, and TerminalText writes what is left as \uXXXX, which is JSON's own
+        // escape: the document stays valid and reads back the same.
+        var json = Encoding.UTF8.GetString(stream.GetBuffer(), 0, (int)stream.Length);
+        foreach (var line in json.ReplaceLineEndings("\n").Split('\n'))
+        {
+            output.WriteLine(TerminalText.Escape(line));
+        }
     }
 
     /// <summary>Writes the dead letters as a JSON array.</summary>

@@ -83,7 +83,7 @@ public sealed class RabbitMQDeadLetterTests(RabbitMQBroker broker) : IDisposable
 
         Assert.Equal(ExitCodes.BrokerUnreachable, code);
         var line = Assert.Single(_cli.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.StartsWith("herald: cannot connect to RabbitMQ at amqp://127.0.0.1:1/", line, StringComparison.Ordinal);
+        Assert.StartsWith("herald: cannot connect to RabbitMQ at amqp://***@127.0.0.1:1/", line, StringComparison.Ordinal);
         Assert.DoesNotContain("secret", line, StringComparison.Ordinal);
     }
 

@@ -216,4 +216,30 @@ public sealed class ListCommandTests : IDisposable
     }
 
     internal static string[] EventIds(JsonElement array) => [.. array.EnumerateArray().Select(l => l.GetProperty("eventId").GetString()!)];
+
+    [Fact]
+    public async Task List_HostileIdGroupTypeAndException_EscapesTheirControlCharacters()
+    {
+        _cli.Store.Add(HostileText.Letter());
+
+        var code = await _cli.RunAsync("dlq", "list");
+
+        Assert.Equal(ExitCodes.Success, code);
+        HostileText.AssertEscaped(_cli.Output);
+        Assert.Contains(@"evt-\x1B[2J\x1B[H", _cli.Output, StringComparison.Ordinal);
+        Assert.Contains(@"order.created\u202E", _cli.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task List_JsonOfAHostileDeadLetter_HoldsNoRawControlCharacter()
+    {
+        _cli.Store.Add(HostileText.Letter());
+
+        var code = await _cli.RunAsync("dlq", "list", "--json");
+
+        // JSON escapes them itself, so --json is left unescaped and reads back exactly.
+        Assert.Equal(ExitCodes.Success, code);
+        HostileText.AssertEscaped(_cli.Output);
+        Assert.Equal([HostileText.EventId], EventIds(_cli.Json()));
+    }
 }

@@ -94,4 +94,21 @@ public sealed class PurgeCommandTests : IDisposable
         Assert.Equal(ExitCodes.Success, code);
         Assert.Equal(["old"], _cli.Store.All.Select(l => l.EventId));
     }
+
+    [Fact]
+    public async Task Purge_HostileDeadLetter_EscapesItInThePreviewAndTheMissingIdError()
+    {
+        _cli.Store.Add(HostileText.Letter());
+
+        var dryRun = await _cli.RunAsync("dlq", "purge", "--all", "--dry-run");
+        var preview = _cli.Output;
+        var missing = await _cli.RunAsync("dlq", "purge", HostileText.EventId + "\u009b", "--yes");
+
+        Assert.Equal(ExitCodes.Success, dryRun);
+        Assert.Equal(ExitCodes.NotFound, missing);
+        HostileText.AssertEscaped(preview);
+        Assert.Contains(@"evt-\x1B[2J\x1B[H", preview, StringComparison.Ordinal);
+        HostileText.AssertEscaped(_cli.Error);
+        Assert.Contains(@"evt-\x1B[2J\x1B[H\x9B", _cli.Error, StringComparison.Ordinal);
+    }
 }

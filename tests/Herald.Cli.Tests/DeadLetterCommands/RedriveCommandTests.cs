@@ -193,4 +193,42 @@ public sealed class RedriveCommandTests : IDisposable
         Assert.Equal(ExitCodes.Usage, code);
         Assert.Empty(_cli.OpenedDirectories);
     }
+
+    [Fact]
+    public async Task Redrive_HostileDeadLetter_EscapesItInThePreviewQuestionAndReport()
+    {
+        _cli.IsInputRedirected = false;
+        _cli.Answers.Enqueue(true);
+        _cli.Store.Add(HostileText.Letter());
+
+        var dryRun = await _cli.RunAsync("dlq", "redrive", "--all", "--dry-run");
+        var preview = _cli.Output;
+        var code = await _cli.RunAsync("dlq", "redrive", "--all");
+
+        Assert.Equal(ExitCodes.Success, dryRun);
+        Assert.Equal(ExitCodes.Success, code);
+        HostileText.AssertEscaped(preview);
+        HostileText.AssertEscaped(_cli.Output);
+        HostileText.AssertEscaped(Assert.Single(_cli.Questions));
+        Assert.Contains(@"Dry run: 1 dead letter would be redriven (billing\x1B[8m: 1)", preview, StringComparison.Ordinal);
+        Assert.Contains(@"Redriven 1 dead letter (billing\x1B[8m: 1).", _cli.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Redrive_DeadLetterAddedWhileTheQuestionWaits_IsNotRedriven()
+    {
+        _cli.IsInputRedirected = false;
+        _cli.Answers.Enqueue(true);
+        _cli.Add("evt-1");
+
+        // The application dead-letters a matching event between the listing and the answer.
+        _cli.WhileAsking = () => _cli.Add("evt-2");
+        var code = await _cli.RunAsync("dlq", "redrive", "--all");
+
+        Assert.Equal(ExitCodes.Success, code);
+        Assert.Equal(1, _cli.Sent("orders", "billing"));
+        Assert.Equal(DeadLetterStatus.Redriven, _cli.Store.All.Single(l => l.EventId == "evt-1").Status);
+        Assert.Equal(DeadLetterStatus.Pending, _cli.Store.All.Single(l => l.EventId == "evt-2").Status);
+        Assert.Contains("Redriven 1 dead letter (billing: 1).", _cli.Output, StringComparison.Ordinal);
+    }
 }

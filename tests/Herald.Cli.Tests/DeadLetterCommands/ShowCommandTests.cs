@@ -79,4 +79,31 @@ public sealed class ShowCommandTests : IDisposable
         Assert.Equal(ExitCodes.Success, code);
         Assert.Contains("  plain words", _cli.Output, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("text/plain", null)]
+    [InlineData("application/json", "{\"note\":\"\u001b[2J\u202E\"}")]
+    [InlineData("application/json", "{\"note\":\"\\u001b[2J\\u202E\"}")]
+    public async Task Show_HostileEnvelopePayloadAndFailure_EscapesTheirControlCharacters(string contentType, string? data)
+    {
+        _cli.Store.Add(HostileText.Letter(contentType, data));
+
+        var code = await _cli.RunAsync("dlq", "show", HostileText.EventId);
+
+        Assert.Equal(ExitCodes.Success, code);
+        HostileText.AssertEscaped(_cli.Output);
+        Assert.Contains(@"Event evt-\x1B[2J\x1B[H: order.created\u202E", _cli.Output, StringComparison.Ordinal);
+        Assert.Contains(@"\x1B[1A\x1B[2K\rRedriven 0 dead letters; all clear.\x07", _cli.Output, StringComparison.Ordinal);
+        Assert.Contains(@"\u202Enimda\x9B31m", _cli.Output, StringComparison.Ordinal);
+        Assert.Contains(@"\x1B[31mred", _cli.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Show_HostileUnknownId_EscapesItInTheError()
+    {
+        var code = await _cli.RunAsync("dlq", "show", HostileText.EventId);
+
+        Assert.Equal(ExitCodes.NotFound, code);
+        Assert.Equal(@"herald: no dead letter for event id 'evt-\x1B[2J\x1B[H'.", _cli.Error.TrimEnd());
+    }
 }

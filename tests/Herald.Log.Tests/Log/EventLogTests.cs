@@ -126,7 +126,10 @@ public sealed class EventLogTests : IDisposable
         using var reader = partition.OpenReader(0);
 
         var waiting = reader.WaitToReadAsync(TestContext.Current.CancellationToken).AsTask();
-        await Task.Delay(50, TestContext.Current.CancellationToken);
+        Assert.False(waiting.IsCompleted);
+
+        // A commit to another partition is what would wake a reader that waited on the wrong signal; it must not.
+        await log.GetOrCreateTopic("orders").Partitions[1].AppendAsync(Record("k", "elsewhere"), TestContext.Current.CancellationToken);
         Assert.False(waiting.IsCompleted);
         await partition.AppendAsync(Record("k", "v"), TestContext.Current.CancellationToken);
         Assert.True(await waiting.WaitAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken));

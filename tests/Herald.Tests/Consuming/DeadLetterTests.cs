@@ -37,6 +37,17 @@ public sealed class PlannedPlacedHandler(FailurePlan plan) : IEventHandler<Order
 
 public sealed class DeadLetterTests
 {
+    private static async Task UntilRedrivenAsync(HeraldTestHarness harness, int count)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(5));
+        while ((await harness.DeadLetters.ListAsync(new DeadLetterFilter { IncludeRedriven = true }, timeout.Token)).Count(l => l.Status == DeadLetterStatus.Redriven) < count)
+        {
+            await Task.Yield();
+            timeout.Token.ThrowIfCancellationRequested();
+        }
+    }
+
     private static HeraldTestHarness Harness(FailurePlan plan, Action<ConsumerGroupOptions>? billing = null) =>
         HeraldTestHarness.Create(
             h => h.AddHandler<PlannedPlacedHandler>("billing")
@@ -171,7 +182,9 @@ public sealed class DeadLetterTests
 
         await harness.ProcessPendingAsync();
         var redrive = harness.DeadLetters.RedriveAsync(DeadLetterFilter.All, new RedriveOptions { MaxPerSecond = 2 }, TestContext.Current.CancellationToken).AsTask();
-        await Task.Delay(50, TestContext.Current.CancellationToken);
+
+        // The first goes at once; the second waits for the fake clock, so until time moves the redrive cannot finish.
+        await UntilRedrivenAsync(harness, 1);
         Assert.False(redrive.IsCompleted);
         await harness.AdvanceTimeAsync(TimeSpan.FromMilliseconds(500));
         Assert.False(redrive.IsCompleted);

@@ -1,7 +1,10 @@
 using Herald.Consuming;
+using Herald.Events;
 using Herald.Hosting;
 using Herald.Publishing;
 using Herald.Testing;
+using Herald.Transports;
+using Herald.Transports.InMemory;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Herald.Tests.Hosting;
@@ -22,6 +25,52 @@ public sealed class ConfigurationTests
     internal sealed class ScannedHandler : IEventHandler<OrderPaid>
     {
         public Task HandleAsync(EventContext<OrderPaid> context) => Task.CompletedTask;
+    }
+
+    /// <summary>Counts the group members joined through it and not yet left (listeners opened and not disposed).</summary>
+    private sealed class MembershipTransport(ITransport inner) : ITransport
+    {
+        private int _members;
+
+        public int Members => Volatile.Read(ref _members);
+
+        public TransportCapabilities Capabilities => inner.Capabilities;
+
+        public ValueTask SendAsync(string topic, EventEnvelope envelope, CancellationToken cancellationToken = default) =>
+            inner.SendAsync(topic, envelope, cancellationToken);
+
+        public async ValueTask<ITransportListener> ListenAsync(string topic, string group, CancellationToken cancellationToken = default)
+        {
+            var listener = await inner.ListenAsync(topic, group, cancellationToken);
+            Interlocked.Increment(ref _members);
+            return new MemberListener(listener, () => Interlocked.Decrement(ref _members));
+        }
+    }
+
+    private sealed class MemberListener(ITransportListener inner, Action left) : ITransportListener
+    {
+        private int _disposed;
+
+        public int TryReceive(List<TransportDelivery> deliveries, int maxCount) => inner.TryReceive(deliveries, maxCount);
+
+        public ValueTask<bool> WaitToReceiveAsync(CancellationToken cancellationToken = default) => inner.WaitToReceiveAsync(cancellationToken);
+
+        public ValueTask CompleteAsync(TransportDelivery delivery, CancellationToken cancellationToken = default) => inner.CompleteAsync(delivery, cancellationToken);
+
+        public ValueTask RedeliverAsync(TransportDelivery delivery, TimeSpan delay, CancellationToken cancellationToken = default) =>
+            inner.RedeliverAsync(delivery, delay, cancellationToken);
+
+        public ValueTask DeferAsync(TransportDelivery delivery, TimeSpan delay, CancellationToken cancellationToken = default) =>
+            inner.DeferAsync(delivery, delay, cancellationToken);
+
+        public async ValueTask DisposeAsync()
+        {
+            await inner.DisposeAsync();
+            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            {
+                left();
+            }
+        }
     }
 
     private static InvalidOperationException Fails(Action<HeraldBuilder> configure) =>
@@ -83,11 +132,17 @@ public sealed class ConfigurationTests
     [Fact]
     public async Task ServiceProvider_DisposedSynchronously_LeavesTheGroups()
     {
-        var services = new ServiceCollection().AddHerald(h => h.UseInMemoryTransport().AddHandler<SecondPlacedHandler>("billing"));
+        var transport = new MembershipTransport(new InMemoryTransport());
+        var services = new ServiceCollection().AddHerald(h => h.UseTransport(_ => transport).AddHandler<SecondPlacedHandler>("billing"));
         var provider = services.BuildServiceProvider();
         await provider.GetRequiredService<IConsumerDriver>().ProcessAvailableAsync(TestContext.Current.CancellationToken);
+        var joined = transport.Members;
 
         provider.Dispose();
+
+        // The group listens on its topic and on its redrive topic: every one of those members must be gone.
+        Assert.Equal(2, joined);
+        Assert.Equal(0, transport.Members);
     }
 
     [Fact]

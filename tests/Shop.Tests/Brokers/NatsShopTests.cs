@@ -38,6 +38,7 @@ public sealed class NatsShopTests(NatsServer server) : IDisposable
             Assert.Equal(Orders, Get("inventoryReserved") + Get("inventoryFailed"));
             Assert.Equal(Orders, Get("notificationsSent"));
             Assert.Equal(Duplicates, Get("duplicatesInjected"));
+            Assert.Equal(Get("paymentsCompleted"), await ChargesTable.AssertEachOrderChargedOnceAsync(_data.DataDirectory));
             Assert.Equal(Poison, Get("deadLettered"));
             Assert.Equal(Get("retries") + (2 * Poison), Get("handlerFailures"));
         }

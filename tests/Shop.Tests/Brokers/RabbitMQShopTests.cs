@@ -45,6 +45,7 @@ public sealed class RabbitMQShopTests(RabbitMQBroker broker) : IDisposable
             Assert.Equal(Orders, Get("notificationsSent"));
             Assert.Equal(0, Get("earlierRunEvents"));
             Assert.Equal(Duplicates, Get("duplicatesInjected"));
+            Assert.Equal(Get("paymentsCompleted"), await ChargesTable.AssertEachOrderChargedOnceAsync(_data.DataDirectory));
             // At least each injected duplicate in both groups; more when a retry returned deliveries already handled to
             // the queue (RabbitMQ redelivers everything after the failed event): the inbox skips those too.
             Assert.True(Get("duplicatesSkipped") >= 2 * Duplicates, $"{Get("duplicatesSkipped")} duplicates skipped");
@@ -70,7 +71,7 @@ public sealed class RabbitMQShopTests(RabbitMQBroker broker) : IDisposable
 
         Assert.Equal(ShopApplication.BrokerUnreachable, code);
         var line = Assert.Single(diagnostics.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.StartsWith("Shop: cannot reach RabbitMQ at amqp://127.0.0.1:1/", line, StringComparison.Ordinal);
+        Assert.StartsWith("Shop: cannot reach RabbitMQ at amqp://***@127.0.0.1:1/", line, StringComparison.Ordinal);
         Assert.DoesNotContain("guest", line, StringComparison.Ordinal);
     }
 
