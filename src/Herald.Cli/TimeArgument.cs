@@ -59,9 +59,9 @@ internal static partial class TimeArgument
         return true;
     }
 
-    [GeneratedRegex(@"^(?<part>[0-9]+[smhdw])+$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^(?<part>[0-9]+[smhdw])+\z", RegexOptions.CultureInvariant)]
     private static partial Regex Age();
 
-    [GeneratedRegex(@"^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9:.]+)?(Z|[+-][0-9]{2}:?[0-9]{2})?$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9:.]+)?(Z|[+-][0-9]{2}:?[0-9]{2})?\z", RegexOptions.CultureInvariant)]
     private static partial Regex IsoDate();
 }

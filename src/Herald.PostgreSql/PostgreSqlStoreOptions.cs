@@ -78,6 +78,6 @@ public sealed partial class PostgreSqlStoreOptions
 
     // Identifiers are spliced into SQL text (PostgreSQL cannot bind them) and also quoted: this
     // pattern is what keeps them from being an injection point.
-    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
+    [GeneratedRegex(@"^[A-Za-z_][A-Za-z0-9_]*\z")]
     private static partial Regex Identifier();
 }

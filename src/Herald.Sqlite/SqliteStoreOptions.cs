@@ -51,6 +51,6 @@ public sealed partial class SqliteStoreOptions
 
     // Table names are spliced into SQL text (SQLite cannot bind identifiers), so this pattern is
     // what keeps them from being an injection point.
-    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]{0,39}$")]
+    [GeneratedRegex(@"^[A-Za-z_][A-Za-z0-9_]{0,39}\z")]
     private static partial Regex Prefix();
 }

@@ -27,6 +27,8 @@ public sealed class TimeArgumentTests
     [InlineData("1y")]
     [InlineData("h")]
     [InlineData("-1h")]
+    [InlineData("1h\n")]
+    [InlineData("2026-11-27\n")]
     [InlineData("99999999999w")]
     public void TryParse_OtherText_Fails(string text) => Assert.False(TimeArgument.TryParse(text, Now, out _));
 }

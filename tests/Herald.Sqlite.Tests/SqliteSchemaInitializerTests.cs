@@ -100,6 +100,7 @@ public sealed class SqliteSchemaInitializerTests
     [InlineData("1abc")]
     [InlineData("herald; DROP TABLE x; --")]
     [InlineData("with space")]
+    [InlineData("herald_\n")]
     [InlineData("a_prefix_that_is_far_longer_than_forty_characters_")]
     public void Constructor_InvalidTablePrefix_ThrowsNamingOption(string prefix)
     {

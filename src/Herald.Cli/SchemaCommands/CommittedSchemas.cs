@@ -73,6 +73,6 @@ internal sealed partial class CommittedSchemas
         }
     }
 
-    [GeneratedRegex("^v([0-9]+)\\.schema\\.json$")]
+    [GeneratedRegex(@"^v([0-9]+)\.schema\.json\z")]
     private static partial Regex FileName();
 }

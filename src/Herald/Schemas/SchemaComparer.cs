@@ -239,7 +239,7 @@ internal sealed partial class SchemaComparer
 
     private static string Segment(string name) => Identifier().IsMatch(name) ? "." + name : $"['{name.Replace("'", "\\'", StringComparison.Ordinal)}']";
 
-    [GeneratedRegex("^[A-Za-z_$][A-Za-z0-9_$]*$")]
+    [GeneratedRegex(@"^[A-Za-z_$][A-Za-z0-9_$]*\z")]
     private static partial Regex Identifier();
 
     private sealed class ReferencePairComparer : IEqualityComparer<(JsonObject Old, JsonObject New)>
