@@ -30,7 +30,7 @@ internal static class BrokerProbe
                 ? ("NATS", "nats", ShopBroker.NatsEnvironmentVariable)
                 : ("RabbitMQ", "rabbitmq", ShopBroker.RabbitMQEnvironmentVariable);
             var reason = e is OperationCanceledException ? $"no answer within {Timeout.TotalSeconds:0} s" : FirstLine(e);
-            var at = Credentials.Redact(ShopBroker.Connection(options, Environment.GetEnvironmentVariable));
+            var at = ConnectionStrings.Redact(ShopBroker.Connection(options, Environment.GetEnvironmentVariable));
             throw new BrokerUnreachableException(
                 $"cannot reach {name} at {at} ({reason}); start it (eng/services.sh {service}) or point --connection or {variable} at a running broker.", e);
         }

@@ -1,6 +1,7 @@
 using Herald.Hosting;
 using Herald.Nats;
 using Herald.RabbitMQ;
+using Herald.Transports;
 using Shop.CommandLine;
 
 namespace Shop.Brokers;
@@ -54,7 +55,7 @@ internal static class ShopBroker
 
         if (!Uri.TryCreate(connection, UriKind.Absolute, out var uri) || uri.Scheme is not ("amqp" or "amqps"))
         {
-            throw new BrokerUnreachableException($"'{Credentials.Redact(connection)}' is not an AMQP URI such as {DefaultRabbitMQ}");
+            throw new BrokerUnreachableException($"'{ConnectionStrings.Redact(connection)}' is not an AMQP URI such as {DefaultRabbitMQ}");
         }
 
         return herald.UseRabbitMQ(rabbit =>

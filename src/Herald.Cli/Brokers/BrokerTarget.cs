@@ -1,3 +1,4 @@
+using Herald.Transports;
 namespace Herald.Cli.Brokers;
 
 /// <summary>A broker whose dead letters a command works on.</summary>
@@ -15,5 +16,5 @@ internal sealed record BrokerTarget(BrokerKind Kind, string Connection, string P
     public string Name => Kind == BrokerKind.Nats ? "NATS" : "RabbitMQ";
 
     /// <summary>Gets the connection string with its credentials hidden, fit for messages, whether or not it is a valid URI.</summary>
-    public string Display => Credentials.Redact(Connection);
+    public string Display => ConnectionStrings.Redact(Connection);
 }

@@ -1,4 +1,3 @@
-using Herald.Log;
 using Herald.Log.Groups;
 
 namespace Herald.Transports.Embedded;
@@ -11,7 +10,7 @@ namespace Herald.Transports.Embedded;
 internal sealed class EmbeddedLogListener(GroupMember member, RetryStates retries, TimeProvider timeProvider) : ITransportListener
 {
     private readonly Lock _lock = new();
-    private PartitionState[] _states = [];
+    private EmbeddedPartitionState[] _states = [];
     private int _assignmentVersion = -1;
     private int _nextStart;
     private bool _closed;
@@ -108,7 +107,7 @@ internal sealed class EmbeddedLogListener(GroupMember member, RetryStates retrie
     public ValueTask CompleteAsync(TransportDelivery delivery, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(delivery);
-        if (delivery.State is Ticket ticket && ticket.State.IsCurrent(ticket.Generation))
+        if (delivery.State is EmbeddedDeliveryTicket ticket && ticket.State.IsCurrent(ticket.Generation))
         {
             ticket.State.Complete(delivery.Offset);
             // Handed to the group at once (in memory; durable within a second), so its lag is current.
@@ -130,7 +129,7 @@ internal sealed class EmbeddedLogListener(GroupMember member, RetryStates retrie
         RetryState? state = null;
         lock (_lock)
         {
-            if (delivery.State is Ticket ticket && ticket.State.IsCurrent(ticket.Generation))
+            if (delivery.State is EmbeddedDeliveryTicket ticket && ticket.State.IsCurrent(ticket.Generation))
             {
                 var now = timeProvider.GetUtcNow();
                 state = new RetryState(delivery.Offset, delivery.DeliveryCount, now + delay, delivery.FirstFailedAt ?? now);
@@ -149,7 +148,7 @@ internal sealed class EmbeddedLogListener(GroupMember member, RetryStates retrie
         ArgumentNullException.ThrowIfNull(delivery);
         lock (_lock)
         {
-            if (delivery.State is Ticket ticket && ticket.State.IsCurrent(ticket.Generation))
+            if (delivery.State is EmbeddedDeliveryTicket ticket && ticket.State.IsCurrent(ticket.Generation))
             {
                 var now = timeProvider.GetUtcNow();
                 ticket.State.Rewind(new RetryState(delivery.Offset, delivery.DeliveryCount - 1, now + delay, delivery.FirstFailedAt ?? now));
@@ -197,12 +196,12 @@ internal sealed class EmbeddedLogListener(GroupMember member, RetryStates retrie
 
         // A damaged partition is not consumed: the transport logged it with its repair command when the log opened.
         var serving = assignment.Partitions.Where(assigned => assigned.Partition.Damage is null).ToList();
-        var states = new PartitionState[serving.Count];
+        var states = new EmbeddedPartitionState[serving.Count];
         for (var i = 0; i < states.Length; i++)
         {
             var assigned = serving[i];
             var kept = Array.Find(_states, s => s.Partition == assigned.Partition.Id);
-            states[i] = kept ?? new PartitionState(
+            states[i] = kept ?? new EmbeddedPartitionState(
                 assigned.Partition.OpenReader(assigned.StartOffset),
                 assigned.StartOffset,
                 retries.Get(member.Topic.Name, member.Group, assigned.Partition.Id));
@@ -218,153 +217,5 @@ internal sealed class EmbeddedLogListener(GroupMember member, RetryStates retrie
 
         _states = states;
         _assignmentVersion = assignment.Version;
-    }
-
-    /// <summary>What a delivery carries back to settle it: its partition's state and the generation it was read in.</summary>
-    private sealed record Ticket(PartitionState State, int Generation);
-
-    private sealed class PartitionState
-    {
-        // Offsets handed out in this generation and not yet completed: the group moves only up to the first of them.
-        private readonly SortedSet<long> _unsettled = [];
-        private long _completed;
-        private long _pushed;
-        private long _lastHanded = -1;
-        private int _generation;
-        private long _failedOffset = -1;
-        private int _failedCount;
-        private DateTimeOffset _failedSince;
-        private Ticket? _ticket;
-
-        public PartitionState(LogReader reader, long committed, RetryState? retry)
-        {
-            Reader = reader;
-            _completed = _pushed = committed;
-            // A schedule left by an earlier run still applies while its event is not committed.
-            if (retry is { } state && state.Offset >= committed)
-            {
-                Rewind(state);
-            }
-        }
-
-        public LogReader Reader { get; }
-
-        public int Partition => Reader.Partition.Id;
-
-        public DateTimeOffset NotBefore { get; private set; }
-
-        public bool IsCurrent(int generation) => Volatile.Read(ref _generation) == generation;
-
-        public int Receive(List<TransportDelivery> deliveries, int maxCount)
-        {
-            var added = 0;
-            _ticket ??= new Ticket(this, _generation);
-            while (added < maxCount && TryRead(out var records))
-            {
-                long next = -1;
-                foreach (var record in records)
-                {
-                    if (added == maxCount)
-                    {
-                        next = record.Offset;
-                        break;
-                    }
-
-                    lock (_unsettled)
-                    {
-                        _unsettled.Add(record.Offset);
-                        _lastHanded = record.Offset;
-                    }
-
-                    var earlier = record.Offset == _failedOffset ? _failedCount : 0;
-                    // A record that is not a readable CloudEvent is still handed out, so it is dead-lettered, not skipped.
-                    var envelope = EnvelopeRecords.FromRecord(record, $"{Reader.Partition.Topic}-{Partition}@{record.Offset}", out var error);
-                    deliveries.Add(new TransportDelivery(envelope, Partition, record.Offset, earlier + 1)
-                    {
-                        State = _ticket,
-                        FirstFailedAt = earlier > 0 ? _failedSince : null,
-                        Unreadable = error,
-                    });
-                    added++;
-                }
-
-                if (next >= 0)
-                {
-                    Reader.Seek(next);
-                }
-            }
-
-            return added;
-        }
-
-        // Damage met while reading marks the partition damaged (the log raises it once); what was read before it is handed out.
-        private bool TryRead(out RecordSet records)
-        {
-            try
-            {
-                return Reader.TryRead(out records);
-            }
-            catch (LogCorruptedException)
-            {
-                records = default;
-                return false;
-            }
-        }
-
-        public void Complete(long offset)
-        {
-            lock (_unsettled)
-            {
-                if (!_unsettled.Remove(offset))
-                {
-                    return;
-                }
-
-                var next = _unsettled.Count == 0 ? _lastHanded + 1 : _unsettled.Min;
-                if (next > _completed)
-                {
-                    Volatile.Write(ref _completed, next);
-                }
-            }
-
-            if (offset >= Volatile.Read(ref _failedOffset))
-            {
-                Volatile.Write(ref _failedOffset, -1);
-            }
-        }
-
-        public void Rewind(RetryState state)
-        {
-            Reader.Seek(state.Offset);
-            _failedOffset = state.Offset;
-            _failedCount = state.DeliveryCount;
-            _failedSince = state.FirstFailedAt;
-            NotBefore = state.NotBefore;
-            // Deliveries read after the failed one are void: settling one of them must not move the group.
-            Interlocked.Increment(ref _generation);
-            _ticket = null;
-            lock (_unsettled)
-            {
-                _unsettled.Clear();
-                _lastHanded = -1;
-            }
-        }
-
-        public void PushCommit(GroupMember member)
-        {
-            var completed = Volatile.Read(ref _completed);
-            if (completed > _pushed)
-            {
-                member.Commit(Partition, completed);
-                _pushed = completed;
-            }
-        }
-
-        public void Revoke(GroupMember member)
-        {
-            PushCommit(member);
-            Interlocked.Increment(ref _generation);
-            Reader.Dispose();
-        }
     }
 }

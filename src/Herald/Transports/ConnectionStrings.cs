@@ -1,17 +1,16 @@
 using System.Text;
 using System.Text.RegularExpressions;
 
-namespace Herald.Cli.Brokers;
+namespace Herald.Transports;
 
-/// <summary>Strips credentials from a broker connection string, whatever its format, so that it can be shown.</summary>
+/// <summary>Shows broker connection strings without their credentials, whatever their format: for logs, errors and tools.</summary>
 /// <remarks>
 /// A connection string is often not a URI: NATS takes comma-separated URLs, people leave out the scheme or mistype it
 /// (<c>amqps//user:pass@host</c>), or pass the password as a query parameter. Rather than parse, this hides everything
 /// that could be a credential: from the start of an authority (after <c>//</c>, else after a comma, space or the
 /// start) up to each <c>@</c>, and the value of every <c>password=</c>-like parameter. It errs towards hiding too much.
-/// A copy of this class, with the same tests, is in the Shop sample (samples/Shop/Brokers/Credentials.cs): the two share no assembly they could both use.
 /// </remarks>
-internal static partial class Credentials
+public static partial class ConnectionStrings
 {
     private const string Hidden = "***";
 
