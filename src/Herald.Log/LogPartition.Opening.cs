@@ -71,7 +71,8 @@ public sealed partial class LogPartition
         }
     }
 
-    private static List<long> FindSegments(string directory)
+    /// <summary>Returns the base offsets of the segments in <paramref name="directory"/>, ascending: its <c>{baseOffset:D20}.log</c> files.</summary>
+    internal static List<long> FindSegments(string directory)
     {
         var baseOffsets = new List<long>();
         foreach (var path in System.IO.Directory.EnumerateFiles(directory, "*.log"))

@@ -48,7 +48,7 @@ public static class LogRepair
         }
 
         using var directoryLock = DirectoryLock.Acquire(root, shared: dryRun);
-        var segments = FindSegments(directory);
+        var segments = LogPartition.FindSegments(directory).Select(baseOffset => (Path: Path.Combine(directory, SegmentFile.LogFileName(baseOffset)), BaseOffset: baseOffset)).ToList();
         var damage = FindFirstDamage(segments);
         if (damage is null)
         {
@@ -87,22 +87,6 @@ public static class LogRepair
         var newEnd = EndOffsetBefore(segments[index], position);
         LowerCommittedOffsets(root, topic, partition, newEnd);
         return new LogRepairResult($"{topic}-{partition}", cutFile, position, problem, bytesCut, later, side, Applied: true);
-    }
-
-    private static List<(string Path, long BaseOffset)> FindSegments(string directory)
-    {
-        var segments = new List<(string Path, long BaseOffset)>();
-        foreach (var path in Directory.EnumerateFiles(directory, "*.log"))
-        {
-            var name = Path.GetFileNameWithoutExtension(path);
-            if (name.Length == 20 && long.TryParse(name, NumberStyles.None, CultureInfo.InvariantCulture, out var baseOffset))
-            {
-                segments.Add((path, baseOffset));
-            }
-        }
-
-        segments.Sort((a, b) => a.BaseOffset.CompareTo(b.BaseOffset));
-        return segments;
     }
 
     // Every batch of every segment, from the start: the first that is not whole, valid and contiguous is the damage.
