@@ -106,6 +106,34 @@ public sealed class RabbitMQForeignProducerTests(RabbitMQBroker broker) : IAsync
     }
 
     [Fact]
+    public async Task ListenAsync_ForeignEventWithARoutingKeyNoPartitionHas_KeptInTheUnroutedQueueThroughEveryDrain()
+    {
+        var token = TestContext.Current.CancellationToken;
+        var (transport, options) = Transport();
+        var exchange = options.NamePrefix + "returns";
+        var unrouted = exchange + ":unrouted";
+        _ = await ListenAsync(transport, "returns", "warehouse");
+        await using var channel = await broker.Connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), token);
+
+        // The group has partitions p0 to p3: a producer that computed the partition for eight partitions sends p6, and
+        // another sends a routing key that is no partition at all. Confirmed means the broker has put each in a queue.
+        await PublishAsync(channel, exchange, "p6", CloudEvent("return-p6"), token);
+        await PublishAsync(channel, exchange, "returns", CloudEvent("return-named"), token);
+        Assert.Equal(2u, (await channel.QueueDeclarePassiveAsync(unrouted, token)).MessageCount);
+
+        // A group that binds later hands them to the exchange again; still matching no queue, they come back to wait.
+        _ = await ListenAsync(transport, "returns", "audit");
+        Assert.True(await EventuallyAsync(async () => (await channel.QueueDeclarePassiveAsync(unrouted, token)).MessageCount == 2, Timeout));
+        var kept = new List<(string?, string)>();
+        while (await channel.BasicGetAsync(unrouted, autoAck: true, token) is { } message)
+        {
+            kept.Add((Herald.RabbitMQ.Internal.EnvelopeMessages.Text(message.BasicProperties.Headers!["cloudEvents_id"]), message.RoutingKey));
+        }
+
+        Assert.Equal([("return-named", "returns"), ("return-p6", "p6")], kept.Order());
+    }
+
+    [Fact]
     public async Task SendAsync_ExchangeDeclaredWithoutAlternateExchange_EventWaitsForTheFirstGroup()
     {
         // An exchange an earlier version declared cannot be given an alternate exchange: the returned publish is kept instead.
