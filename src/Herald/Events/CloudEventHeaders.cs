@@ -5,8 +5,10 @@ namespace Herald.Events;
 /// <summary>Maps envelopes to CloudEvents binary content mode: <c>ce_*</c> headers plus the data as the body.</summary>
 /// <remarks>
 /// Header names follow the CloudEvents Kafka protocol binding: <c>ce_</c> and the attribute name,
-/// except <c>datacontenttype</c>, which travels as <c>content-type</c>. Every transport uses this
-/// mapping so that routing, filtering and tracing never parse the payload.
+/// except <c>datacontenttype</c>, which travels as <c>content-type</c>. Every transport starts from this
+/// mapping, so that routing, filtering and tracing never parse the payload: the embedded log writes it as it is,
+/// RabbitMQ and NATS rename the headers to their own bindings' names (<c>cloudEvents_</c>, <c>ce-</c>);
+/// docs/interop.md lists them.
 /// </remarks>
 public static class CloudEventHeaders
 {
