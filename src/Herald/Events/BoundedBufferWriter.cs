@@ -5,13 +5,17 @@ namespace Herald.Events;
 /// <summary>A pooled buffer that refuses to grow past a limit, so a payload over it stops serializing near the limit.</summary>
 /// <remarks>
 /// <see cref="System.Text.Json.Utf8JsonWriter"/> asks for room for the worst case of what it writes next: three bytes per
-/// character of a string. A request is refused only when even one byte per requested three would pass the limit, so what
-/// fits is never refused, and a payload over the limit costs about the limit in memory, not its own size.
+/// character of a string, and never less than 4 KiB. A larger request is refused only when even one byte per requested
+/// three would pass the limit, so what fits is never refused, and a payload over the limit costs about the limit in
+/// memory, not its own size.
 /// </remarks>
 internal sealed class BoundedBufferWriter(int maxBytes) : IBufferWriter<byte>, IDisposable
 {
     // Room for the writer's own overhead in a request (quotes, a separator, an escape), beyond three bytes per character.
     private const int RequestSlack = 64;
+
+    // The writer asks for at least this much whenever it grows, whatever it writes next: such a request says nothing of the size.
+    private const int GrowthSize = 4096;
 
     private byte[] _buffer = [];
     private int _written;
@@ -52,7 +56,7 @@ internal sealed class BoundedBufferWriter(int maxBytes) : IBufferWriter<byte>, I
     private byte[] Reserve(int sizeHint)
     {
         sizeHint = Math.Max(sizeHint, 1);
-        if (((long)sizeHint - RequestSlack) / 3 > (long)maxBytes - _written)
+        if (sizeHint > GrowthSize && ((long)sizeHint - RequestSlack) / 3 > (long)maxBytes - _written)
         {
             Exceeded = true;
             throw new LimitReachedException();
