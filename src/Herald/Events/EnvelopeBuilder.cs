@@ -83,8 +83,17 @@ internal struct EnvelopeBuilder
             return true;
         }
 
-        var length = utf8.Length <= limits.MaxAttributeLength ? utf8.Length : Encoding.UTF8.GetCharCount(utf8);
-        return AdmitsExtension(name.Length <= MaxReportedNameLength ? Encoding.UTF8.GetString(name) : LongName, Math.Max(length, name.Length));
+        // Nothing is decoded for an extension refused: the name only for the message of the first refusal.
+        _extensionCount++;
+        if (_extensionCount > limits.MaxExtensions)
+        {
+            return Refuse(nameof(EventLimits.MaxExtensions), limits.MaxExtensions, _extensionCount, null);
+        }
+
+        var length = Math.Max(name.Length, utf8.Length <= limits.MaxAttributeLength ? utf8.Length : Encoding.UTF8.GetCharCount(utf8));
+        return length <= limits.MaxAttributeLength
+            || Refuse(nameof(EventLimits.MaxAttributeLength), limits.MaxAttributeLength, length,
+                _violation is null && name.Length <= MaxReportedNameLength ? Encoding.UTF8.GetString(name) : LongName);
     }
 
     /// <summary>Gets the limit a value of <paramref name="attribute"/> is held to: identifiers have their own.</summary>

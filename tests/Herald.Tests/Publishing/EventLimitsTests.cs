@@ -109,6 +109,24 @@ public sealed class EventLimitsTests
     }
 
     [Fact]
+    public async Task HandlerPublish_OverMaxEventSize_FailsTheHandlerWithTheLimitNamed()
+    {
+        await using var harness = HeraldTestHarness.Create(h =>
+        {
+            h.Options.Limits.MaxEventSize = 1024;
+            h.AddEvent<NoteWritten>().AddEvent<NoteCopied>().AddHandler<CopyingHandler>("copier").ConfigureGroup("copier", g => g.DelayedRetries = 0);
+        });
+
+        await harness.PublishAsync(new NoteWritten(new string('a', 1000)));
+        await harness.ProcessPendingAsync(cancellationToken: Token);
+
+        var failure = Assert.Single(harness.FailedIn("copier"));
+        var error = Assert.IsType<EventTooLargeException>(failure.Exception);
+        Assert.Equal(("test.note-copied", "MaxEventSize"), (error.EventType, error.Limit));
+        Assert.Empty(harness.PublishedOf<NoteCopied>());
+    }
+
+    [Fact]
     public async Task OutboxPublish_DataOverMaxEventSize_ThrowsBeforeAnythingIsWritten()
     {
         var store = new RecordingOutboxStore();
@@ -196,6 +214,17 @@ public sealed class EventLimitsTests
             limits(h.Options.Limits);
             h.AddEvent<NoteWritten>();
         });
+
+    [Event("test.note-copied")]
+    public sealed record NoteCopied(string Text, string Copy);
+
+    /// <summary>Publishes a copy that holds the note twice: over MaxEventSize when the note is over half of it.</summary>
+    public sealed class CopyingHandler : Consuming.IEventHandler<NoteWritten>
+    {
+        /// <inheritdoc />
+        public async Task HandleAsync(Consuming.EventContext<NoteWritten> context) =>
+            await context.PublishAsync(new NoteCopied(context.Event.Text, context.Event.Text));
+    }
 
     private sealed class RecordingOutboxStore : IOutboxStore
     {
