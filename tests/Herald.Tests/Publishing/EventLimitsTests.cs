@@ -219,10 +219,10 @@ public sealed class EventLimitsTests
     public sealed record NoteCopied(string Text, string Copy);
 
     /// <summary>Publishes a copy that holds the note twice: over MaxEventSize when the note is over half of it.</summary>
-    public sealed class CopyingHandler : Consuming.IEventHandler<NoteWritten>
+    public sealed class CopyingHandler : Herald.Consuming.IEventHandler<NoteWritten>
     {
         /// <inheritdoc />
-        public async Task HandleAsync(Consuming.EventContext<NoteWritten> context) =>
+        public async Task HandleAsync(Herald.Consuming.EventContext<NoteWritten> context) =>
             await context.PublishAsync(new NoteCopied(context.Event.Text, context.Event.Text));
     }
 
