@@ -14,6 +14,6 @@ public static class NatsHeraldBuilderExtensions
         var options = new NatsTransportOptions();
         configure?.Invoke(options);
         options.Validated();
-        return builder.UseTransport(sp => new NatsTransport(options, sp.GetService<TimeProvider>(), sp.GetService<ILogger<NatsTransport>>()));
+        return builder.UseTransport(sp => new NatsTransport(options, sp.GetService<TimeProvider>(), sp.GetService<ILogger<NatsTransport>>(), sp.GetService<HeraldOptions>()?.Limits));
     }
 }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Herald.Consuming.Ordering;
 using Herald.DeadLetters;
 using Herald.Events;
+using Herald.Hosting;
 using Herald.Log;
 using Herald.Nats.Internal;
 using Herald.Transports;
@@ -43,6 +44,7 @@ public sealed class NatsTransport : ITransport, IAsyncDisposable
     private readonly NatsJSContext _jetStream;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
+    private readonly EventLimits _limits;
     private readonly ConcurrentDictionary<string, Lazy<Task<NatsTopic>>> _topics = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string Topic, string Group), Lazy<Task<NatsGroup>>> _groups = new();
     private readonly CancellationTokenSource _closing = new();
@@ -51,8 +53,16 @@ public sealed class NatsTransport : ITransport, IAsyncDisposable
     private int _roundRobin;
 
     /// <summary>Creates a transport; it connects on first use.</summary>
-    public NatsTransport(NatsTransportOptions? options = null, TimeProvider? timeProvider = null, ILogger<NatsTransport>? logger = null)
+    /// <param name="options">The server, the streams and the buckets. Default: <see cref="NatsTransportOptions"/>'s defaults.</param>
+    /// <param name="timeProvider">The clock. Default: the system's.</param>
+    /// <param name="logger">Hears of messages that are not CloudEvents or are over the limits, which go to the group's dead letters.</param>
+    /// <param name="limits">The limits a delivered message is held to: one over them is dead-lettered unread
+    /// (<see cref="DeadLetterReason.TooLarge"/>). Default: <see cref="EventLimits"/>'s defaults; <c>UseNats</c> passes <see cref="HeraldOptions.Limits"/>.</param>
+    /// <exception cref="InvalidOperationException">A limit is out of range.</exception>
+    public NatsTransport(NatsTransportOptions? options = null, TimeProvider? timeProvider = null, ILogger<NatsTransport>? logger = null, EventLimits? limits = null)
     {
+        _limits = limits ?? new EventLimits();
+        _limits.Validate();
         _options = (options ?? new NatsTransportOptions()).Validated();
         var connection = _options.Connection ?? (_ownedConnection = new NatsConnection(new NatsOpts { Url = _options.Url, Name = "herald" }));
         _jetStream = new NatsJSContext(connection);
@@ -172,7 +182,7 @@ public sealed class NatsTransport : ITransport, IAsyncDisposable
 
     private async Task<NatsTopic> CreateTopicAsync(string name)
     {
-        var topic = new NatsTopic(_jetStream, _options, name, DeadLetterStore, _timeProvider, _logger, _closing.Token);
+        var topic = new NatsTopic(_jetStream, _options, name, DeadLetterStore, _timeProvider, _logger, _limits, _closing.Token);
         await _jetStream.CreateOrUpdateStreamAsync(new StreamConfig(topic.Stream, [NatsNames.SubjectWildcard(_options, name)])
         {
             Storage = StreamConfigStorage.File,

@@ -15,6 +15,6 @@ public static class RabbitMQHeraldBuilderExtensions
         var options = new RabbitMQOptions();
         configure?.Invoke(options);
         options.Validate();
-        return builder.UseTransport(sp => new RabbitMQTransport(options, sp.GetService<TimeProvider>(), sp.GetService<ILogger<RabbitMQTransport>>()));
+        return builder.UseTransport(sp => new RabbitMQTransport(options, sp.GetService<TimeProvider>(), sp.GetService<ILogger<RabbitMQTransport>>(), sp.GetService<HeraldOptions>()?.Limits));
     }
 }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Herald.DeadLetters;
 using Herald.Events;
+using Herald.Hosting;
 using Herald.Log;
 using Herald.RabbitMQ.Internal;
 using Herald.Transports;
@@ -56,18 +57,26 @@ public sealed class RabbitMQTransport : ITransport, IAsyncDisposable
     private IChannel? _publisher;
     private readonly RabbitMQDeadLetterStore _deadLetters;
     private readonly ILogger _logger;
+    private readonly EventLimits _limits;
     private uint _roundRobin;
 
     /// <summary>Creates a transport that connects to the broker on first use.</summary>
-    /// <remarks>The logger hears of messages that are not CloudEvents, which go to the group's dead letters.</remarks>
-    public RabbitMQTransport(RabbitMQOptions? options = null, TimeProvider? timeProvider = null, ILogger<RabbitMQTransport>? logger = null)
-        : this(null, options, timeProvider, logger)
+    /// <param name="options">The broker and the topology. Default: <see cref="RabbitMQOptions"/>'s defaults.</param>
+    /// <param name="timeProvider">The clock. Default: the system's.</param>
+    /// <param name="logger">Hears of messages that are not CloudEvents or are over the limits, which go to the group's dead letters.</param>
+    /// <param name="limits">The limits a delivered message is held to: one over them is dead-lettered unread
+    /// (<see cref="DeadLetterReason.TooLarge"/>). Default: <see cref="EventLimits"/>'s defaults; <c>UseRabbitMQ</c> passes <see cref="HeraldOptions.Limits"/>.</param>
+    /// <exception cref="InvalidOperationException">A limit is out of range.</exception>
+    public RabbitMQTransport(RabbitMQOptions? options = null, TimeProvider? timeProvider = null, ILogger<RabbitMQTransport>? logger = null, EventLimits? limits = null)
+        : this(null, options, timeProvider, logger, limits)
     {
     }
 
     /// <summary>Creates a transport over a connection someone else owns (tests share one).</summary>
-    internal RabbitMQTransport(IConnection? connection, RabbitMQOptions? options, TimeProvider? timeProvider, ILogger? logger = null)
+    internal RabbitMQTransport(IConnection? connection, RabbitMQOptions? options, TimeProvider? timeProvider, ILogger? logger = null, EventLimits? limits = null)
     {
+        _limits = limits ?? new EventLimits();
+        _limits.Validate();
         _logger = logger ?? NullLogger.Instance;
         _options = options ?? new RabbitMQOptions();
         _options.Validate();
@@ -107,7 +116,7 @@ public sealed class RabbitMQTransport : ITransport, IAsyncDisposable
         _ = Names.Lock(_options.NamePrefix, topic, group, _options.Partitions - 1);
         var exchange = await DeclareExchangeAsync(topic, cancellationToken);
         var members = _groups.GetOrAdd((topic, group), static (k, t) => new RabbitMQGroup(t._options, k.Topic, k.Group, t._timeProvider,
-            new UnreadableMessages(t._deadLetters, k.Topic, k.Group, t._timeProvider, t._logger)), this);
+            new UnreadableMessages(t._deadLetters, k.Topic, k.Group, t._timeProvider, t._logger, t._limits)), this);
         await DeclareAsync(members.Queue(0), channel => DeclareQueuesAsync(channel, exchange, members), cancellationToken);
         var connection = await ConnectionAsync(cancellationToken);
         // After the group's queues are bound, so what was published before any group listened reaches this one.

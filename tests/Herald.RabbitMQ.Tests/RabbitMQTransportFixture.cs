@@ -17,6 +17,9 @@ public sealed class RabbitMQTransportFixture(RabbitMQBroker broker) : ITransport
     {
         public TransportCapabilities Capabilities => transport.Capabilities;
 
+        // The transport writes the letters of messages it cannot hand over (unreadable, too large) to its own store.
+        public DeadLetters.IDeadLetterStore? DeadLetterStore => transport.DeadLetterStore;
+
         public ValueTask SendAsync(string topic, EventEnvelope envelope, CancellationToken cancellationToken = default) =>
             transport.SendAsync(topic, envelope, cancellationToken);
 

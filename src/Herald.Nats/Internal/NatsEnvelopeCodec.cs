@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Herald.Events;
+using Herald.Hosting;
 using NATS.Client.Core;
 
 namespace Herald.Nats.Internal;
@@ -40,24 +41,30 @@ internal static class NatsEnvelopeCodec
         return headers;
     }
 
-    public static EventEnvelope Read(NatsHeaders? headers, ReadOnlyMemory<byte> data)
+    /// <summary>Reads the envelope of a message, held to <paramref name="limits"/>.</summary>
+    /// <exception cref="EventFormatException">The message is not a CloudEvent in binary mode.</exception>
+    /// <exception cref="EventTooLargeException">The data, a header value or the number of extensions is over <paramref name="limits"/>.</exception>
+    /// <remarks>The client has parsed the header block already; a value over the limit is passed on without being unquoted
+    /// or decoded (both only shorten it), and the reader refuses it before it keeps anything.</remarks>
+    public static EventEnvelope Read(NatsHeaders? headers, ReadOnlyMemory<byte> data, EventLimits? limits = null)
     {
-        var pairs = new List<KeyValuePair<string, string>>(headers?.Count ?? 0);
+        var pairs = new List<KeyValuePair<string, string>>(Math.Min(headers?.Count ?? 0, 256));
         if (headers is not null)
         {
             foreach (var (name, values) in headers)
             {
-                pairs.Add(new(HeraldName(name), Decode(Unquote(values.ToString()))));
+                var value = values.ToString();
+                pairs.Add(new(HeraldName(name), limits is not null && value.Length > limits.MaxAttributeLength ? value : Decode(Unquote(value))));
             }
         }
 
-        return CloudEventHeaders.Read(pairs, data);
+        return CloudEventHeaders.Read(pairs, data, limits);
     }
 
     /// <summary>Maps a NATS header name to the name <see cref="CloudEventHeaders"/> reads: <c>Ce-Id</c> to <c>ce_id</c>.</summary>
     /// <remarks>Header names are case-insensitive (a foreign producer may send <c>Ce-Id</c> or <c>CE-ID</c>) and CloudEvents
     /// attribute names are lower-case by definition, so lower-casing loses nothing. <c>content-type</c> in any case is
-    /// matched by <see cref="CloudEventHeaders.Read"/> itself; <c>ce-datacontenttype</c> becomes a known attribute.</remarks>
+    /// matched by <see cref="CloudEventHeaders.Read(IEnumerable{KeyValuePair{string, string}}, ReadOnlyMemory{byte})"/> itself; <c>ce-datacontenttype</c> becomes a known attribute.</remarks>
     public static string HeraldName(string name)
     {
         if (!name.StartsWith(Prefix, StringComparison.OrdinalIgnoreCase))

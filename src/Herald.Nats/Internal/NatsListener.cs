@@ -43,7 +43,7 @@ internal sealed class NatsListener(NatsGroup group) : ITransportListener
     {
         ArgumentNullException.ThrowIfNull(deliveries);
         var added = 0;
-        List<(DeliveryState State, ulong Sequence, INatsJSMsg<byte[]> Message, EventFormatException Error)>? unreadable = null;
+        List<(DeliveryState State, ulong Sequence, INatsJSMsg<byte[]> Message, Exception Error)>? unreadable = null;
         lock (Sync)
         {
             var count = _readers.Count;
@@ -61,10 +61,10 @@ internal sealed class NatsListener(NatsGroup group) : ITransportListener
                 {
                     try
                     {
-                        deliveries.Add(Delivery(reader, sequence, message.Metadata!.Value.NumDelivered, NatsEnvelopeCodec.Read(message.Headers, message.Data ?? [])));
+                        deliveries.Add(Delivery(reader, sequence, message.Metadata!.Value.NumDelivered, NatsEnvelopeCodec.Read(message.Headers, message.Data ?? [], Group.Topic.Limits)));
                         added++;
                     }
-                    catch (EventFormatException e)
+                    catch (Exception e) when (e is EventFormatException or EventTooLargeException)
                     {
                         (unreadable ??= []).Add((new DeliveryState(reader, reader.Generation), sequence, message, e));
                     }
@@ -204,12 +204,12 @@ internal sealed class NatsListener(NatsGroup group) : ITransportListener
 
     /// <summary>Dead-letters messages no member can read, then acks them: written before settled, so a crash in between
     /// dead-letters one again, never loses it. Terminating them instead (as once) dropped a foreign producer's events silently.</summary>
-    private async Task DeadLetterAsync(List<(DeliveryState State, ulong Sequence, INatsJSMsg<byte[]> Message, EventFormatException Error)> unreadable)
+    private async Task DeadLetterAsync(List<(DeliveryState State, ulong Sequence, INatsJSMsg<byte[]> Message, Exception Error)> unreadable)
     {
         var topic = Group.Topic;
         foreach (var (state, sequence, message, error) in unreadable)
         {
-            var letter = NatsUnreadableMessage.ToDeadLetter(message, topic.Stream, topic.Name, Group.Name, error, topic.TimeProvider.GetUtcNow());
+            var letter = NatsUnreadableMessage.ToDeadLetter(message, topic.Stream, topic.Name, Group.Name, error, topic.Limits, topic.TimeProvider.GetUtcNow());
             try
             {
                 await topic.DeadLetters.SaveAsync(letter, topic.Closing);

@@ -1,11 +1,12 @@
 using Herald.DeadLetters;
+using Herald.Hosting;
 using Microsoft.Extensions.Logging;
 using NATS.Client.JetStream;
 
 namespace Herald.Nats.Internal;
 
 /// <summary>One Herald topic on JetStream: its stream, its partition subjects, and what the readers of its groups need.</summary>
-internal sealed class NatsTopic(INatsJSContext jetStream, NatsTransportOptions options, string name, IDeadLetterStore deadLetters, TimeProvider timeProvider, ILogger logger, CancellationToken closing)
+internal sealed class NatsTopic(INatsJSContext jetStream, NatsTransportOptions options, string name, IDeadLetterStore deadLetters, TimeProvider timeProvider, ILogger logger, EventLimits limits, CancellationToken closing)
 {
     public INatsJSContext JetStream { get; } = jetStream;
 
@@ -23,6 +24,9 @@ internal sealed class NatsTopic(INatsJSContext jetStream, NatsTransportOptions o
     public TimeProvider TimeProvider { get; } = timeProvider;
 
     public ILogger Logger { get; } = logger;
+
+    /// <summary>Gets the limits a delivered message is held to.</summary>
+    public EventLimits Limits { get; } = limits;
 
     /// <summary>Gets a token cancelled when the transport is disposed: readers stop pulling even if their listener was never disposed.</summary>
     public CancellationToken Closing { get; } = closing;

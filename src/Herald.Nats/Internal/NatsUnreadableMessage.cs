@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Herald.DeadLetters;
 using Herald.Events;
+using Herald.Hosting;
 using NATS.Client.JetStream;
 
 namespace Herald.Nats.Internal;
@@ -23,13 +24,35 @@ internal static class NatsUnreadableMessage
     /// <summary>The event type of a dead letter whose message had no <c>ce-type</c>.</summary>
     public const string UnknownType = "herald.unreadable";
 
-    public static DeadLetter ToDeadLetter(INatsJSMsg<byte[]> message, string stream, string topic, string group, EventFormatException error, DateTimeOffset now)
+    // The headers Herald writes itself, kept beyond MaxExtensions in the letter of a message over the limits.
+    private const int MappedHeaders = 20;
+
+    /// <remarks>A message over the limits (<see cref="EventTooLargeException"/>) keeps its data only when it is within
+    /// <see cref="EventLimits.MaxEventSize"/>; a header value over <see cref="EventLimits.MaxAttributeLength"/> is noted by its
+    /// length, and headers past the limit on extensions are counted, not kept, so that the letter can be stored.</remarks>
+    public static DeadLetter ToDeadLetter(INatsJSMsg<byte[]> message, string stream, string topic, string group, Exception error, EventLimits limits, DateTimeOffset now)
     {
+        var tooLarge = error is EventTooLargeException;
         var raw = new StringBuilder();
         string? id = null, type = null, contentType = null;
+        var kept = 0;
+        var dropped = 0;
         foreach (var (name, values) in message.Headers ?? [])
         {
             var value = values.ToString();
+            if (tooLarge && (kept >= limits.MaxExtensions + MappedHeaders || name.Length > limits.MaxAttributeLength))
+            {
+                dropped++;
+                continue;
+            }
+
+            kept++;
+            if (tooLarge && value.Length > limits.MaxAttributeLength)
+            {
+                raw.Append(name).Append(": ").Append(CultureInfo.InvariantCulture, $"({value.Length:N0} characters, over MaxAttributeLength {limits.MaxAttributeLength:N0}; not kept)").Append("\r\n");
+                continue;
+            }
+
             raw.Append(name).Append(": ").Append(value).Append("\r\n");
             switch (NatsEnvelopeCodec.HeraldName(name))
             {
@@ -48,18 +71,24 @@ internal static class NatsUnreadableMessage
             }
         }
 
+        if (dropped > 0)
+        {
+            raw.Append(CultureInfo.InvariantCulture, $"({dropped:N0} more headers, over MaxExtensions; not kept)\r\n");
+        }
+
+        var data = message.Data ?? [];
         var metadata = message.Metadata;
         var place = string.Create(CultureInfo.InvariantCulture, $"{stream}-{metadata?.Sequence.Stream}");
         var envelope = new EventEnvelope
         {
             EventId = place,
-            EventType = type ?? UnknownType,
+            EventType = type is not null && type.Length <= limits.MaxIdentifierLength ? type : UnknownType,
             Source = message.Subject,
             Timestamp = metadata?.Timestamp ?? now,
-            CorrelationId = id ?? place,
+            CorrelationId = id is not null && id.Length <= limits.MaxIdentifierLength ? id : place,
             DataContentType = contentType ?? "application/octet-stream",
             Extensions = new Dictionary<string, string>(StringComparer.Ordinal) { [HeadersExtension] = raw.ToString() },
-            Data = message.Data ?? [],
+            Data = tooLarge && data.Length > limits.MaxEventSize ? [] : data,
         };
         return new DeadLetter
         {
@@ -67,7 +96,7 @@ internal static class NatsUnreadableMessage
             Topic = topic,
             Envelope = envelope,
             // No handler ran; retrying cannot make the message readable.
-            Failure = new DeadLetterFailure(DeadLetterReason.Undeserializable, typeof(EventFormatException).FullName!, error.Message, null, null, 0, now, now, now),
+            Failure = new DeadLetterFailure(tooLarge ? DeadLetterReason.TooLarge : DeadLetterReason.Undeserializable, error.GetType().FullName!, error.Message, null, null, 0, now, now, now),
         };
     }
 

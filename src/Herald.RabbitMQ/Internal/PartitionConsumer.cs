@@ -230,9 +230,9 @@ internal sealed class PartitionConsumer
         EventEnvelope envelope;
         try
         {
-            envelope = EnvelopeMessages.Read(message.BasicProperties, message.Body);
+            envelope = EnvelopeMessages.Read(message.BasicProperties, message.Body, _unreadable.Limits);
         }
-        catch (EventFormatException e)
+        catch (Exception e) when (e is EventFormatException or EventTooLargeException)
         {
             await DeadLetterAsync(message, e);
             return;
@@ -255,8 +255,8 @@ internal sealed class PartitionConsumer
         _output.TryWrite(delivery);
     }
 
-    /// <summary>Dead-letters a message that is not a CloudEvent, then acknowledges it; requeueing would block the partition.</summary>
-    private async Task DeadLetterAsync(BasicDeliverEventArgs message, EventFormatException error)
+    /// <summary>Dead-letters a message that is not a CloudEvent or is over the limits, then acknowledges it; requeueing would block the partition.</summary>
+    private async Task DeadLetterAsync(BasicDeliverEventArgs message, Exception error)
     {
         // Unsettled while it is saved, so that no multiple acknowledgement settles it before its dead letter is confirmed:
         // a crash in between brings it again, and its dead letter (same id) is written again, never lost. The client

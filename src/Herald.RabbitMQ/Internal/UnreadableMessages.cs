@@ -1,7 +1,10 @@
+using System.Globalization;
 using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using Herald.DeadLetters;
 using Herald.Events;
+using Herald.Hosting;
 using Microsoft.Extensions.Logging;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
@@ -16,18 +19,28 @@ namespace Herald.RabbitMQ.Internal;
 /// failure. Its id is the message's CloudEvents id or message id when it has one, else a hash of the message, so a
 /// message that comes again after a crash between the save and its acknowledgement replaces its own dead letter.
 /// </remarks>
-internal sealed partial class UnreadableMessages(IDeadLetterStore store, string topic, string group, TimeProvider timeProvider, ILogger logger)
+internal sealed partial class UnreadableMessages(IDeadLetterStore store, string topic, string group, TimeProvider timeProvider, ILogger logger, EventLimits limits)
 {
+    /// <summary>Gets the limits messages are held to; one over them is dead-lettered here with what the limits let it keep.</summary>
+    public EventLimits Limits => limits;
+
     /// <summary>The event type of a dead letter that holds an unreadable message; a redrive delivers it to handlers of that type.</summary>
     public const string EventType = "herald.unreadable-message";
 
+    // The headers Herald maps itself, kept beyond MaxExtensions in the letter of a message over the limits.
+    private const int MappedAttributes = 16;
+
     /// <summary>Saves the message's dead letter (confirmed by the broker) and logs it; throws when it could not be saved.</summary>
-    public async Task SaveAsync(string queue, BasicDeliverEventArgs message, EventFormatException error)
+    /// <remarks>A message over the limits (<see cref="EventTooLargeException"/>) keeps its body only when the body is within
+    /// <see cref="EventLimits.MaxEventSize"/>, and its headers only as far as the limits go: the letter says so.</remarks>
+    public async Task SaveAsync(string queue, BasicDeliverEventArgs message, Exception error)
     {
         var now = timeProvider.GetUtcNow();
+        var tooLarge = error is EventTooLargeException;
+        var keepBody = !tooLarge || message.Body.Length <= limits.MaxEventSize;
         var envelope = new EventEnvelope
         {
-            EventId = Id(message),
+            EventId = Id(message, limits),
             EventType = EventType,
             Timestamp = now,
             Source = "/herald/rabbitmq/" + queue,
@@ -35,17 +48,17 @@ internal sealed partial class UnreadableMessages(IDeadLetterStore store, string 
             DataContentType = message.BasicProperties.ContentType ?? "application/octet-stream",
             Extensions = new Dictionary<string, string>(StringComparer.Ordinal)
             {
-                ["amqpheaders"] = Headers(message.BasicProperties),
+                ["amqpheaders"] = Headers(message.BasicProperties, tooLarge ? limits : null),
                 ["amqpproperties"] = Properties(message),
             },
-            Data = message.Body.ToArray(),
+            Data = keepBody ? message.Body.ToArray() : [],
         };
         var letter = new DeadLetter
         {
             Group = group,
             Topic = OriginalTopic(),
             Envelope = envelope,
-            Failure = new DeadLetterFailure(DeadLetterReason.Undeserializable, error.GetType().FullName!, error.Message, null, null, 0, now, now, now),
+            Failure = new DeadLetterFailure(tooLarge ? DeadLetterReason.TooLarge : DeadLetterReason.Undeserializable, error.GetType().FullName!, error.Message, null, null, 0, now, now, now),
         };
         await store.SaveAsync(letter);
         Dead(logger, queue, group, envelope.EventId, error.Message);
@@ -69,18 +82,19 @@ internal sealed partial class UnreadableMessages(IDeadLetterStore store, string 
         return topic.StartsWith(redrive, StringComparison.Ordinal) ? topic[redrive.Length..] : topic;
     }
 
-    private static string Id(BasicDeliverEventArgs message)
+    private static string Id(BasicDeliverEventArgs message, EventLimits limits)
     {
         var headers = message.BasicProperties.Headers;
         foreach (var name in (string[])[EnvelopeMessages.Prefix + "id", EnvelopeMessages.ColonPrefix + "id"])
         {
-            if (headers is not null && headers.TryGetValue(name, out var value) && EnvelopeMessages.Text(value) is { Length: > 0 } id)
+            if (headers is not null && headers.TryGetValue(name, out var value) && !IsLong(value, limits.MaxIdentifierLength)
+                && EnvelopeMessages.Text(value) is { Length: > 0 } id && id.Length <= limits.MaxIdentifierLength)
             {
                 return id;
             }
         }
 
-        if (message.BasicProperties.MessageId is { Length: > 0 } messageId)
+        if (message.BasicProperties.MessageId is { Length: > 0 } messageId && messageId.Length <= limits.MaxIdentifierLength)
         {
             return messageId;
         }
@@ -88,13 +102,50 @@ internal sealed partial class UnreadableMessages(IDeadLetterStore store, string 
         return "unreadable-" + Hash(message);
     }
 
-    private static string Headers(IReadOnlyBasicProperties properties) => Json(writer =>
+    // With limits (a message over them), a value longer than MaxAttributeLength is replaced by a note of its length, and
+    // headers past MaxExtensions are counted, not kept, so that the letter can be stored.
+    private static string Headers(IReadOnlyBasicProperties properties, EventLimits? limits) => Json(writer =>
     {
+        var kept = 0;
+        var dropped = 0;
         foreach (var (name, value) in properties.Headers ?? new Dictionary<string, object?>())
         {
-            writer.WriteString(name, EnvelopeMessages.Text(value));
+            if (limits is null)
+            {
+                writer.WriteString(name, EnvelopeMessages.Text(value));
+            }
+            else if (kept >= limits.MaxExtensions + MappedAttributes || name.Length > limits.MaxAttributeLength)
+            {
+                dropped++;
+            }
+            else
+            {
+                kept++;
+                writer.WriteString(name, IsLong(value, limits.MaxAttributeLength)
+                    ? string.Create(CultureInfo.InvariantCulture, $"({Length(value):N0} characters, over MaxAttributeLength {limits.MaxAttributeLength:N0}; not kept)")
+                    : EnvelopeMessages.Text(value));
+            }
+        }
+
+        if (dropped > 0)
+        {
+            writer.WriteString("herald-not-kept", string.Create(CultureInfo.InvariantCulture, $"{dropped:N0} more headers, over MaxExtensions"));
         }
     });
+
+    private static bool IsLong(object? value, int max) => value switch
+    {
+        byte[] bytes => bytes.Length > max && Encoding.UTF8.GetCharCount(bytes) > max,
+        string text => text.Length > max,
+        _ => false,
+    };
+
+    private static int Length(object? value) => value switch
+    {
+        byte[] bytes => Encoding.UTF8.GetCharCount(bytes),
+        string text => text.Length,
+        _ => 0,
+    };
 
     private static string Properties(BasicDeliverEventArgs message) => Json(writer =>
     {

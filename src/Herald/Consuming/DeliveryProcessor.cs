@@ -192,7 +192,8 @@ internal sealed class DeliveryProcessor(
         if (delivery.Unreadable is { } unreadableEnvelope)
         {
             observers.Failed(envelope, subscription.Group, 1, unreadableEnvelope);
-            return (Outcome.Failed, new DeliveryFailure(DeadLetterReason.Undeserializable, unreadableEnvelope, null, 0, timeProvider.GetUtcNow()));
+            var reason = unreadableEnvelope is EventTooLargeException ? DeadLetterReason.TooLarge : DeadLetterReason.Undeserializable;
+            return (Outcome.Failed, new DeliveryFailure(reason, unreadableEnvelope, null, 0, timeProvider.GetUtcNow()));
         }
 
         if (!subscription.TryGetHandler(envelope.EventType, out var binding))

@@ -94,6 +94,12 @@ public enum DeadLetterReason
     /// gap that timed out under <see cref="Consuming.Ordering.GapTimeoutPolicy.DeadLetter"/>.
     /// </summary>
     OutOfSequence,
+
+    /// <summary>
+    /// The event is over a size limit (<see cref="Hosting.HeraldOptions.Limits"/>): its data, an attribute's value or its
+    /// number of extensions. It was not read in full; the failure message names the limit, and whether the data was kept.
+    /// </summary>
+    TooLarge,
 }
 
 /// <summary>The state of a dead letter.</summary>

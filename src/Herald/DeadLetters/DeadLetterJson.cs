@@ -137,6 +137,7 @@ public static class DeadLetterJson
         DeadLetterReason.FailedAtMostOnce => "failed-at-most-once",
         DeadLetterReason.Parked => "parked",
         DeadLetterReason.OutOfSequence => "out-of-sequence",
+        DeadLetterReason.TooLarge => "too-large",
         _ => ((int)reason).ToString(CultureInfo.InvariantCulture),
     };
 
@@ -151,6 +152,7 @@ public static class DeadLetterJson
         "failed-at-most-once" => DeadLetterReason.FailedAtMostOnce,
         "parked" => DeadLetterReason.Parked,
         "out-of-sequence" => DeadLetterReason.OutOfSequence,
+        "too-large" => DeadLetterReason.TooLarge,
         _ => throw new FormatException($"Unknown dead-letter reason '{name}'."),
     };
 }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Herald.Hosting;
 
 namespace Herald.Events;
 
@@ -45,24 +46,35 @@ public static class CloudEventHeaders
     /// <summary>Reads an envelope from binary-mode headers and the message body.</summary>
     /// <exception cref="EventFormatException">A required attribute is missing or malformed.</exception>
     /// <remarks>Headers without the <c>ce_</c> prefix, other than <c>content-type</c>, are ignored.</remarks>
-    public static EventEnvelope Read(IEnumerable<KeyValuePair<string, string>> headers, ReadOnlyMemory<byte> data)
+    public static EventEnvelope Read(IEnumerable<KeyValuePair<string, string>> headers, ReadOnlyMemory<byte> data) => Read(headers, data, null);
+
+    /// <summary>Reads an envelope from binary-mode headers and the message body, holding it to <paramref name="limits"/>.</summary>
+    /// <exception cref="EventTooLargeException">The data, a value or the number of extensions is over <paramref name="limits"/>;
+    /// the data is checked first, and a value over its limit is not copied.</exception>
+    /// <exception cref="EventFormatException">A required attribute is missing or malformed.</exception>
+    /// <remarks>Headers without the <c>ce_</c> prefix, other than <c>content-type</c>, are ignored.</remarks>
+    public static EventEnvelope Read(IEnumerable<KeyValuePair<string, string>> headers, ReadOnlyMemory<byte> data, EventLimits? limits)
     {
         ArgumentNullException.ThrowIfNull(headers);
-        var builder = new EnvelopeBuilder();
+        var builder = new EnvelopeBuilder { Limits = limits };
+        builder.AdmitsData(data.Length);
         foreach (var (name, value) in headers)
         {
             if (name.StartsWith(Prefix, StringComparison.Ordinal))
             {
                 if (EnvelopeAttributes.TryFind(name.AsSpan(Prefix.Length), out var attribute))
                 {
-                    builder.Set(attribute, value);
+                    if (builder.Admits(attribute, value.Length))
+                    {
+                        builder.Set(attribute, value);
+                    }
                 }
-                else
+                else if (builder.AdmitsExtension(name.AsSpan(Prefix.Length), value.Length))
                 {
                     builder.SetExtension(name[Prefix.Length..], value);
                 }
             }
-            else if (string.Equals(name, ContentType, StringComparison.OrdinalIgnoreCase))
+            else if (string.Equals(name, ContentType, StringComparison.OrdinalIgnoreCase) && builder.Admits(KnownAttribute.DataContentType, value.Length))
             {
                 builder.ContentType = value;
             }

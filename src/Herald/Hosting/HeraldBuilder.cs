@@ -165,14 +165,14 @@ public sealed class HeraldBuilder
     }
 
     internal static EmbeddedLogTransport CreateEmbeddedLog(IServiceProvider services, EmbeddedLogOptions options) =>
-        new(options, services.GetService<TimeProvider>(), services.GetService<ILogger<EmbeddedLogTransport>>());
+        new(options, services.GetService<TimeProvider>(), services.GetService<ILogger<EmbeddedLogTransport>>(), services.GetService<HeraldOptions>()?.Limits);
 
     /// <summary>Uses the in-memory transport: partitioned and ordered like a broker, but not durable.</summary>
     public HeraldBuilder UseInMemoryTransport(Action<InMemoryTransportOptions>? configure = null)
     {
         var options = new InMemoryTransportOptions();
         configure?.Invoke(options);
-        return UseTransport(sp => new InMemoryTransport(options, sp.GetService<TimeProvider>()));
+        return UseTransport(sp => new InMemoryTransport(options, sp.GetService<TimeProvider>(), sp.GetService<HeraldOptions>()?.Limits));
     }
 
     private static IEnumerable<Type> HandledEventTypes(Type type) =>

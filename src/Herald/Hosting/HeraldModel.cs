@@ -38,6 +38,12 @@ internal sealed class HeraldModel
         }
 
         Names.ValidateSource(options.ServiceName);
+        options.Limits.Validate();
+        if (options.ServiceName.Length > options.Limits.MaxIdentifierLength)
+        {
+            throw new InvalidOperationException(
+                $"HeraldOptions.ServiceName is {options.ServiceName.Length} characters, over HeraldOptions.Limits.MaxIdentifierLength ({options.Limits.MaxIdentifierLength}); it becomes the source of every event.");
+        }
 
         var registry = new EventTypeRegistry(Descriptors(builder));
         UpcasterChainBuilder.Build(builder.Upcasters, registry, options.JsonSerializerOptions);
@@ -72,6 +78,12 @@ internal sealed class HeraldModel
             var name = entry.Name ?? attribute?.Name ?? throw new InvalidOperationException(
                 $"{entry.Type.FullName} has no event name: mark it [Event(\"name\")] or register it with AddEvent<{entry.Type.Name}>(e => e.Name = \"name\").");
             Names.ValidateEventName(name, entry.Type);
+            if (name.Length > builder.Options.Limits.MaxIdentifierLength)
+            {
+                throw new InvalidOperationException(
+                    $"Event name '{name}' of {entry.Type.FullName} is {name.Length} characters, over HeraldOptions.Limits.MaxIdentifierLength ({builder.Options.Limits.MaxIdentifierLength}).");
+            }
+
             var version = entry.Version ?? attribute?.Version ?? 1;
             if (version < 1)
             {

@@ -16,6 +16,10 @@ public sealed class HeraldOptions
     /// <remarks>An event no handler caused has depth 0; each publish from a handler adds 1.</remarks>
     public int MaxCausationDepth { get; set; } = 32;
 
+    /// <summary>Gets the size limits of events: of their data, their attributes and the number of extensions.</summary>
+    /// <remarks>Checked on every publish and every delivery; see <see cref="EventLimits"/> for the defaults and ranges.</remarks>
+    public EventLimits Limits { get; } = new();
+
     /// <summary>Gets the JSON options payloads are serialized with. Default: web defaults (camelCase).</summary>
     /// <remarks>Add a source-generated <c>JsonSerializerContext</c> to <c>TypeInfoResolverChain</c> to avoid reflection.</remarks>
     public JsonSerializerOptions JsonSerializerOptions { get; } = new(JsonSerializerDefaults.Web);

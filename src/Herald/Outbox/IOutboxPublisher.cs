@@ -20,6 +20,8 @@ public interface IOutboxPublisher
     /// <param name="options">Envelope attributes; unset ones take their defaults.</param>
     /// <param name="cancellationToken">Cancels the write.</param>
     /// <returns>The envelope written, as the relay will send it.</returns>
+    /// <exception cref="EventTooLargeException">The event is over <see cref="Hosting.HeraldOptions.Limits"/>; nothing was written,
+    /// so the relay never meets an event it cannot send.</exception>
     ValueTask<EventEnvelope> PublishAsync<TEvent>(DbTransaction transaction, TEvent @event, PublishOptions? options = null, CancellationToken cancellationToken = default)
         where TEvent : notnull;
 }

@@ -8,6 +8,8 @@ namespace Herald.Publishing;
 /// <summary>Builds the envelope of a publish and guards the causation depth; shared by <see cref="EventPublisher"/> and the outbox publisher.</summary>
 internal sealed class EnvelopeFactory(HeraldModel model, TimeProvider timeProvider)
 {
+    private static readonly Dictionary<string, string> EmptyHeaders = [];
+
     /// <summary>Builds the envelope of <paramref name="event"/>; returns it with the topic it goes to.</summary>
     public (string Topic, EventEnvelope Envelope) Create<TEvent>(TEvent @event, PublishOptions? options)
         where TEvent : notnull
@@ -44,7 +46,19 @@ internal sealed class EnvelopeFactory(HeraldModel model, TimeProvider timeProvid
 
         var trace = Activity.Current is { IdFormat: ActivityIdFormat.W3C } current ? current : null;
         var now = timeProvider.GetUtcNow();
+        var limits = model.Options.Limits;
         var eventId = options?.EventId ?? Guid.CreateVersion7(now).ToString();
+        var correlationId = options?.CorrelationId ?? cause?.CorrelationId ?? eventId;
+        var userId = options?.UserId ?? cause?.UserId;
+        var partitionKey = options?.PartitionKey ?? descriptor.PartitionKey?.Invoke(@event);
+        // Everything small is checked before the payload is serialized, the payload while it is.
+        CheckIdentifier(descriptor, limits, CloudEventAttributes.Id, eventId);
+        CheckIdentifier(descriptor, limits, CloudEventAttributes.CorrelationId, correlationId);
+        CheckIdentifier(descriptor, limits, CloudEventAttributes.CausationId, cause?.EventId);
+        CheckIdentifier(descriptor, limits, CloudEventAttributes.UserId, userId);
+        CheckIdentifier(descriptor, limits, CloudEventAttributes.PartitionKey, partitionKey);
+        CheckExtensions(descriptor, limits, options, trace?.TraceStateString);
+        var extensions = Extensions(options, trace?.TraceStateString);
         return new EventEnvelope
         {
             EventId = eventId,
@@ -52,16 +66,51 @@ internal sealed class EnvelopeFactory(HeraldModel model, TimeProvider timeProvid
             EventVersion = descriptor.Version,
             Timestamp = now,
             Source = model.Options.ServiceName,
-            CorrelationId = options?.CorrelationId ?? cause?.CorrelationId ?? eventId,
+            CorrelationId = correlationId,
             CausationId = cause?.EventId,
-            UserId = options?.UserId ?? cause?.UserId,
+            UserId = userId,
             TraceParent = trace?.Id,
-            PartitionKey = options?.PartitionKey ?? descriptor.PartitionKey?.Invoke(@event),
+            PartitionKey = partitionKey,
             Sequence = options?.Sequence ?? descriptor.Sequence?.Invoke(@event),
             Depth = depth,
-            Extensions = Extensions(options, trace?.TraceStateString),
-            Data = EventSerializer.Serialize(descriptor, @event),
+            Extensions = extensions,
+            Data = EventSerializer.Serialize(descriptor, @event, limits.MaxEventSize),
         };
+    }
+
+    private static void CheckIdentifier(EventDescriptor descriptor, EventLimits limits, string attribute, string? value)
+    {
+        if (value is not null && value.Length > limits.MaxIdentifierLength)
+        {
+            throw new EventTooLargeException(descriptor.Name, nameof(EventLimits.MaxIdentifierLength), limits.MaxIdentifierLength, value.Length, attribute,
+                "nothing was published");
+        }
+    }
+
+    private static void CheckExtensions(EventDescriptor descriptor, EventLimits limits, PublishOptions? options, string? traceState)
+    {
+        var headers = options?.Headers;
+        var count = (headers?.Count ?? 0) + (traceState is null ? 0 : 1);
+        if (count > limits.MaxExtensions)
+        {
+            throw new EventTooLargeException(descriptor.Name, nameof(EventLimits.MaxExtensions), limits.MaxExtensions, count, null,
+                "nothing was published (the extensions are PublishOptions.Headers, plus the trace state inside a trace)");
+        }
+
+        CheckValue(descriptor, limits, Diagnostics.MessagingAttributes.TraceState, traceState);
+        foreach (var (name, value) in headers ?? EmptyHeaders)
+        {
+            CheckValue(descriptor, limits, name, value);
+        }
+    }
+
+    private static void CheckValue(EventDescriptor descriptor, EventLimits limits, string name, string? value)
+    {
+        if (value is not null && value.Length > limits.MaxAttributeLength)
+        {
+            throw new EventTooLargeException(descriptor.Name, nameof(EventLimits.MaxAttributeLength), limits.MaxAttributeLength, value.Length, name,
+                "nothing was published");
+        }
     }
 
     // The trace state travels as the extension the CloudEvents Distributed Tracing extension names, next to traceparent.

@@ -14,6 +14,8 @@ public interface IEventPublisher
     /// <exception cref="InvalidOperationException">The event type is not registered.</exception>
     /// <exception cref="CausationDepthExceededException">The publish would exceed the maximum causation depth.</exception>
     /// <exception cref="ArgumentException">An option is invalid; the message names it.</exception>
+    /// <exception cref="EventTooLargeException">The payload, an identifier, a header or the number of headers is over
+    /// <see cref="Hosting.HeraldOptions.Limits"/>; nothing was sent.</exception>
     ValueTask<EventEnvelope> PublishAsync<TEvent>(TEvent @event, PublishOptions? options = null, CancellationToken cancellationToken = default)
         where TEvent : notnull;
 }

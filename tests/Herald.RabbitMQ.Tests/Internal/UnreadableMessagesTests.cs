@@ -14,7 +14,7 @@ public sealed class UnreadableMessagesTests
     public async Task SaveAsync_SameMessageWithoutIdRedelivered_ReplacesItsOwnDeadLetter()
     {
         var store = new InMemoryDeadLetterStore();
-        var unreadable = new UnreadableMessages(store, "imports", "loader", TimeProvider.System, NullLogger.Instance);
+        var unreadable = new UnreadableMessages(store, "imports", "loader", TimeProvider.System, NullLogger.Instance, new Herald.Hosting.EventLimits());
 
         // The quorum queue adds x-delivery-count when it delivers a message again, e.g. after a crash before the acknowledgement.
         await unreadable.SaveAsync("q", Message(new() { ["legacy"] = "yes" }), new EventFormatException("no specversion"));

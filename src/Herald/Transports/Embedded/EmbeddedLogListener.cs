@@ -1,3 +1,4 @@
+using Herald.Hosting;
 using Herald.Log.Groups;
 
 namespace Herald.Transports.Embedded;
@@ -7,7 +8,7 @@ namespace Herald.Transports.Embedded;
 /// redeliver, and commits completed offsets to the group (durably every second and when it leaves). A failed event's
 /// redelivery schedule is kept in <see cref="RetryStates"/>, so a restart continues it.
 /// </summary>
-internal sealed class EmbeddedLogListener(GroupMember member, RetryStates retries, TimeProvider timeProvider) : ITransportListener
+internal sealed class EmbeddedLogListener(GroupMember member, RetryStates retries, TimeProvider timeProvider, EventLimits limits) : ITransportListener
 {
     private readonly Lock _lock = new();
     private EmbeddedPartitionState[] _states = [];
@@ -204,7 +205,8 @@ internal sealed class EmbeddedLogListener(GroupMember member, RetryStates retrie
             states[i] = kept ?? new EmbeddedPartitionState(
                 assigned.Partition.OpenReader(assigned.StartOffset),
                 assigned.StartOffset,
-                retries.Get(member.Topic.Name, member.Group, assigned.Partition.Id));
+                retries.Get(member.Topic.Name, member.Group, assigned.Partition.Id),
+                limits);
         }
 
         foreach (var state in _states)

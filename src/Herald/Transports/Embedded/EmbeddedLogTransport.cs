@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Herald.Consuming.Ordering;
 using Herald.DeadLetters;
 using Herald.Events;
+using Herald.Hosting;
 using Herald.Internal;
 using Herald.Log;
 using Microsoft.Extensions.Logging;
@@ -26,6 +27,7 @@ public sealed partial class EmbeddedLogTransport : ITransport, IDisposable, IAsy
     private readonly EmbeddedDeadLetterStore _deadLetterStore;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
+    private readonly EventLimits _limits;
     private uint _roundRobin;
 
     /// <summary>Opens the log in the options' data directory, recovering it, and logs any torn tail it truncated and any damaged partition.</summary>
@@ -34,10 +36,18 @@ public sealed partial class EmbeddedLogTransport : ITransport, IDisposable, IAsy
     /// health check and the <c>herald.log.partitions.damaged</c> gauge, refuses the events published to it, and is not
     /// consumed; every other partition serves.
     /// </remarks>
+    /// <param name="options">Where the log keeps its data and how it stores topics. Default: <see cref="EmbeddedLogOptions"/>'s defaults.</param>
+    /// <param name="timeProvider">The clock. Default: the system's.</param>
+    /// <param name="logger">Where recovery, damage and failures are logged.</param>
+    /// <param name="limits">The limits a record read is held to: one over them is dead-lettered unread
+    /// (<see cref="DeadLetterReason.TooLarge"/>). Default: <see cref="EventLimits"/>'s defaults; Herald's host passes <see cref="HeraldOptions.Limits"/>.</param>
     /// <exception cref="LogDirectoryLockedException">Another process has the data directory open.</exception>
-    public EmbeddedLogTransport(EmbeddedLogOptions? options = null, TimeProvider? timeProvider = null, ILogger<EmbeddedLogTransport>? logger = null)
+    /// <exception cref="InvalidOperationException">A limit is out of range.</exception>
+    public EmbeddedLogTransport(EmbeddedLogOptions? options = null, TimeProvider? timeProvider = null, ILogger<EmbeddedLogTransport>? logger = null, EventLimits? limits = null)
     {
         options ??= new EmbeddedLogOptions();
+        _limits = limits ?? new EventLimits();
+        _limits.Validate();
         _timeProvider = timeProvider ?? TimeProvider.System;
         _logger = logger ?? NullLogger<EmbeddedLogTransport>.Instance;
         // Herald's own topics: one partition each, the state ones compacted and kept until removed.
@@ -125,7 +135,7 @@ public sealed partial class EmbeddedLogTransport : ITransport, IDisposable, IAsy
         ArgumentException.ThrowIfNullOrEmpty(group);
         cancellationToken.ThrowIfCancellationRequested();
         _ = Topic(topic);
-        return new(new EmbeddedLogListener(Log.Groups.Join(topic, group), _retryStates, _timeProvider));
+        return new(new EmbeddedLogListener(Log.Groups.Join(topic, group), _retryStates, _timeProvider, _limits));
     }
 
     /// <inheritdoc/>

@@ -1,3 +1,4 @@
+using Herald.Hosting;
 using Herald.Log;
 using Herald.Log.Groups;
 
@@ -8,6 +9,7 @@ internal sealed class EmbeddedPartitionState
 {
     // Offsets handed out in this generation and not yet completed: the group moves only up to the first of them.
     private readonly SortedSet<long> _unsettled = [];
+    private readonly EventLimits _limits;
     private long _completed;
     private long _pushed;
     private long _lastHanded = -1;
@@ -17,9 +19,10 @@ internal sealed class EmbeddedPartitionState
     private DateTimeOffset _failedSince;
     private EmbeddedDeliveryTicket? _ticket;
 
-    public EmbeddedPartitionState(LogReader reader, long committed, RetryState? retry)
+    public EmbeddedPartitionState(LogReader reader, long committed, RetryState? retry, EventLimits limits)
     {
         Reader = reader;
+        _limits = limits;
         _completed = _pushed = committed;
         // A schedule left by an earlier run still applies while its event is not committed.
         if (retry is { } state && state.Offset >= committed)
@@ -58,8 +61,8 @@ internal sealed class EmbeddedPartitionState
                 }
 
                 var earlier = record.Offset == _failedOffset ? _failedCount : 0;
-                // A record that is not a readable CloudEvent is still handed out, so it is dead-lettered, not skipped.
-                var envelope = EnvelopeRecords.FromRecord(record, $"{Reader.Partition.Topic}-{Partition}@{record.Offset}", out var error);
+                // A record that is not a readable CloudEvent, or is over the limits, is still handed out, so it is dead-lettered, not skipped.
+                var envelope = EnvelopeRecords.FromRecord(record, $"{Reader.Partition.Topic}-{Partition}@{record.Offset}", _limits, out var error);
                 deliveries.Add(new TransportDelivery(envelope, Partition, record.Offset, earlier + 1)
                 {
                     State = _ticket,

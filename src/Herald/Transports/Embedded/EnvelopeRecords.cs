@@ -1,5 +1,6 @@
 using System.Text;
 using Herald.Events;
+using Herald.Hosting;
 using Herald.Log.Storage;
 
 namespace Herald.Transports.Embedded;
@@ -31,31 +32,33 @@ internal static class EnvelopeRecords
     /// <exception cref="EventFormatException">The record is not a CloudEvent Herald can read.</exception>
     public static EventEnvelope FromRecord(RecordView record)
     {
-        var builder = Collect(record);
+        var builder = Collect(record, null);
         return builder.Build(record.Value.ToArray());
     }
 
-    /// <summary>Reads an envelope back from a stored record; a record that is not a CloudEvent Herald can read gives what
-    /// could be read of it, named <paramref name="fallbackId"/> when it has no id, and <paramref name="error"/>.</summary>
-    public static EventEnvelope FromRecord(RecordView record, string fallbackId, out EventFormatException? error)
+    /// <summary>Reads an envelope back from a stored record held to <paramref name="limits"/>; a record that is not a
+    /// CloudEvent Herald can read, or is over a limit, gives what could be read of it, named <paramref name="fallbackId"/>
+    /// when it has no id, and <paramref name="error"/> (<see cref="EventFormatException"/> or <see cref="EventTooLargeException"/>).</summary>
+    /// <remarks>Data over <see cref="EventLimits.MaxEventSize"/> and values over their limits are neither copied nor decoded.</remarks>
+    public static EventEnvelope FromRecord(RecordView record, string fallbackId, EventLimits? limits, out Exception? error)
     {
-        var builder = Collect(record);
-        var data = record.Value.ToArray();
+        var builder = Collect(record, limits);
+        var data = builder.AdmitsData(record.Value.Length) ? record.Value.ToArray() : [];
         try
         {
             error = null;
             return builder.Build(data);
         }
-        catch (EventFormatException e)
+        catch (Exception e) when (e is EventFormatException or EventTooLargeException)
         {
             error = e;
             return builder.BuildUnreadable(data, fallbackId);
         }
     }
 
-    private static EnvelopeBuilder Collect(RecordView record)
+    private static EnvelopeBuilder Collect(RecordView record, EventLimits? limits)
     {
-        var builder = new EnvelopeBuilder();
+        var builder = new EnvelopeBuilder { Limits = limits };
         foreach (var header in record.Headers)
         {
             // A null header value reads as empty, as it always has.
@@ -64,7 +67,7 @@ internal static class EnvelopeRecords
             {
                 Read(ref builder, name["ce_"u8.Length..], header.Value);
             }
-            else if (Ascii.EqualsIgnoreCase(name, "content-type"u8))
+            else if (Ascii.EqualsIgnoreCase(name, "content-type"u8) && builder.Admits(KnownAttribute.DataContentType, header.Value))
             {
                 builder.ContentType = Strings.Get(header.Value);
             }
@@ -77,7 +80,16 @@ internal static class EnvelopeRecords
     {
         if (!EnvelopeAttributes.TryFind(name, out var attribute))
         {
-            builder.SetExtension(Strings.Get(name), Encoding.UTF8.GetString(value));
+            if (builder.AdmitsExtension(name, value))
+            {
+                builder.SetExtension(Strings.Get(name), Encoding.UTF8.GetString(value));
+            }
+
+            return;
+        }
+
+        if (!builder.Admits(attribute, value))
+        {
             return;
         }
 

@@ -1,3 +1,5 @@
+using Herald.Events;
+
 namespace Herald.Transports.InMemory;
 
 /// <summary>One member of a consumer group on an in-memory topic.</summary>
@@ -37,10 +39,13 @@ internal sealed class InMemoryListener(InMemoryTopic topic, InMemoryGroup group)
                 {
                     var offset = state.Position++;
                     var earlier = offset == state.FailedOffset ? state.FailedCount : 0;
-                    deliveries.Add(new TransportDelivery(partition[offset], p, offset, earlier + 1)
+                    // An event over the limits (sent by a producer with larger ones) is handed out as what they keep of it, to be dead-lettered.
+                    var envelope = EnvelopeLimits.Check(partition[offset], topic.Limits, $"inmemory-{p}@{offset}", out var tooLarge);
+                    deliveries.Add(new TransportDelivery(envelope, p, offset, earlier + 1)
                     {
                         State = state.Generation,
                         FirstFailedAt = earlier > 0 ? state.FailedSince : null,
+                        Unreadable = tooLarge,
                     });
                     added++;
                 }

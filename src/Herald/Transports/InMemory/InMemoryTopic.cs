@@ -1,4 +1,5 @@
 using Herald.Events;
+using Herald.Hosting;
 using Herald.Log;
 
 namespace Herald.Transports.InMemory;
@@ -10,8 +11,9 @@ internal sealed class InMemoryTopic
     private readonly Dictionary<string, InMemoryGroup> _groups = new(StringComparer.Ordinal);
     private int _roundRobin;
 
-    public InMemoryTopic(int partitionCount, TimeProvider timeProvider)
+    public InMemoryTopic(int partitionCount, TimeProvider timeProvider, EventLimits limits)
     {
+        Limits = limits;
         _partitions = new InMemoryPartition[partitionCount];
         for (var i = 0; i < partitionCount; i++)
         {
@@ -24,6 +26,9 @@ internal sealed class InMemoryTopic
     public Lock Sync { get; } = new();
 
     public TimeProvider TimeProvider { get; }
+
+    /// <summary>Gets the limits a delivered event is held to.</summary>
+    public EventLimits Limits { get; }
 
     public IReadOnlyList<InMemoryPartition> Partitions => _partitions;
 

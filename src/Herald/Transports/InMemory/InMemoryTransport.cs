@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Herald.Consuming.Ordering;
 using Herald.DeadLetters;
 using Herald.Events;
+using Herald.Hosting;
 
 namespace Herald.Transports.InMemory;
 
@@ -18,10 +19,18 @@ public sealed class InMemoryTransport : ITransport
     private readonly ConcurrentDictionary<string, InMemoryTopic> _topics = new(StringComparer.Ordinal);
     private readonly int _partitionCount;
     private readonly TimeProvider _timeProvider;
+    private readonly EventLimits _limits;
 
     /// <summary>Creates an empty in-memory transport.</summary>
-    public InMemoryTransport(InMemoryTransportOptions? options = null, TimeProvider? timeProvider = null)
+    /// <param name="options">The number of partitions. Default: <see cref="InMemoryTransportOptions"/>'s defaults.</param>
+    /// <param name="timeProvider">The clock. Default: the system's.</param>
+    /// <param name="limits">The limits a delivered event is held to: one over them (sent by a producer with larger limits) is
+    /// dead-lettered (<see cref="DeadLetterReason.TooLarge"/>). Default: <see cref="EventLimits"/>'s defaults; Herald's host passes <see cref="HeraldOptions.Limits"/>.</param>
+    /// <exception cref="InvalidOperationException">A limit is out of range.</exception>
+    public InMemoryTransport(InMemoryTransportOptions? options = null, TimeProvider? timeProvider = null, EventLimits? limits = null)
     {
+        _limits = limits ?? new EventLimits();
+        _limits.Validate();
         _partitionCount = options?.PartitionCount ?? new InMemoryTransportOptions().PartitionCount;
         ArgumentOutOfRangeException.ThrowIfLessThan(_partitionCount, 1, nameof(options));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(_partitionCount, 1024, nameof(options));
@@ -68,6 +77,6 @@ public sealed class InMemoryTransport : ITransport
     private InMemoryTopic Topic(string name)
     {
         ArgumentException.ThrowIfNullOrEmpty(name, "topic");
-        return _topics.GetOrAdd(name, static (_, state) => new InMemoryTopic(state._partitionCount, state._timeProvider), this);
+        return _topics.GetOrAdd(name, static (_, state) => new InMemoryTopic(state._partitionCount, state._timeProvider, state._limits), this);
     }
 }
