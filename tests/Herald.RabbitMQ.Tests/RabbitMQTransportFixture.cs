@@ -1,4 +1,5 @@
 using Herald.Conformance.Transports;
+using Herald.DeadLetters;
 using Herald.Events;
 using Herald.Transports;
 
@@ -16,6 +17,8 @@ public sealed class RabbitMQTransportFixture(RabbitMQBroker broker) : ITransport
     private sealed class Cleaning(RabbitMQTransport transport) : ITransport, IAsyncDisposable
     {
         public TransportCapabilities Capabilities => transport.Capabilities;
+
+        public IDeadLetterStore? DeadLetterStore => transport.DeadLetterStore;
 
         public ValueTask SendAsync(string topic, EventEnvelope envelope, CancellationToken cancellationToken = default) =>
             transport.SendAsync(topic, envelope, cancellationToken);
