@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 
 namespace Herald.Events;
@@ -58,8 +59,15 @@ public static class CloudEventJson
 
     internal static JsonDocumentOptions ReadOptions => new() { MaxDepth = ReadMaxDepth };
 
+    // Valid JSON in valid UTF-8 only: the reader does not check the bytes inside strings, and a document with broken
+    // UTF-8 embedded would be valid JSON to write but unreadable to anything that decodes it.
     private static bool IsValidJson(ReadOnlySpan<byte> data)
     {
+        if (!System.Text.Unicode.Utf8.IsValid(data))
+        {
+            return false;
+        }
+
         var reader = new Utf8JsonReader(data, new JsonReaderOptions { MaxDepth = MaxEmbeddedDataDepth });
         try
         {
@@ -120,7 +128,7 @@ public static class CloudEventJson
                 case "data":
                     data = property.Value.ValueKind == JsonValueKind.String && !IsJsonAttribute(element)
                         ? System.Text.Encoding.UTF8.GetBytes(property.Value.GetString()!)
-                        : System.Text.Encoding.UTF8.GetBytes(property.Value.GetRawText());
+                        : JsonMarshal.GetRawUtf8Value(property.Value).ToArray();
                     break;
                 case "data_base64":
                     data = property.Value.GetBytesFromBase64();
