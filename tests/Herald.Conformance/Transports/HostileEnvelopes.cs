@@ -53,7 +53,7 @@ public sealed class HostileEnvelopes(int seed)
             [
                 ValidText, ValidText, ValidText, ValidWithNoise, ValidWithAwkwardAttributes, ValidRouted, LongText,
                 NotJson, BrokenUtf8, JsonOfWrongShape, WrongTypes, NullName, AbstractRoute, DeepNesting, DeepNestingInRange,
-                UnknownVersion, FailingUpcast, DuplicateProperties,
+                UnknownVersion, FailingUpcast, DuplicateProperties, OverLimits,
             ]);
         }
 
@@ -156,6 +156,33 @@ public sealed class HostileEnvelopes(int seed)
 
     private HostileEnvelope DuplicateProperties() =>
         Sent("duplicate-properties", """{"name":"a","name":"b"}""", HostileOutcome.Either);
+
+    // Over the default HeraldOptions.Limits, as a producer with larger limits (or none) sends them: too much data (one
+    // shared buffer, so the test itself stays small), too many extensions, an identifier or attribute too long.
+    private HostileEnvelope OverLimits()
+    {
+        var envelope = Envelope(SentType, 2, Utf8("""{"name":"big"}"""));
+        switch (_random.Next(4))
+        {
+            case 0:
+                return new("over-limit-data", envelope with { Data = OversizedData }, HostileOutcome.DeadLettered);
+            case 1:
+                var extensions = new Dictionary<string, string>();
+                for (var i = _random.Next(65, 200); i > 0; i--)
+                {
+                    extensions[$"x{i}{RandomLower(1, 8)}"] = "v";
+                }
+
+                return new("over-limit-extensions", envelope with { Extensions = extensions }, HostileOutcome.DeadLettered);
+            case 2:
+                return new("over-limit-identifier", envelope with { UserId = new string('u', _random.Next(257, 5_000)) }, HostileOutcome.DeadLettered);
+            default:
+                var value = new string('v', _random.Next(4_097, 20_000));
+                return new("over-limit-attribute", envelope with { Extensions = new Dictionary<string, string> { ["xlong"] = value } }, HostileOutcome.DeadLettered);
+        }
+    }
+
+    private static readonly ReadOnlyMemory<byte> OversizedData = Encoding.UTF8.GetBytes($$"""{"name":"{{new string('x', 600 * 1024)}}"}""");
 
     private HostileEnvelope Sent(string kind, string json, HostileOutcome outcome) => new(kind, Envelope(SentType, 2, Utf8(json)), outcome);
 
