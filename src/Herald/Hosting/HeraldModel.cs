@@ -38,6 +38,7 @@ internal sealed class HeraldModel
         }
 
         Names.ValidateSource(options.ServiceName);
+        options.DeadLetters.Validate();
 
         var registry = new EventTypeRegistry(Descriptors(builder));
         UpcasterChainBuilder.Build(builder.Upcasters, registry, options.JsonSerializerOptions);
