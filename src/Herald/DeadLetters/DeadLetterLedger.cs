@@ -43,7 +43,7 @@ internal sealed class DeadLetterLedger(IDeadLetterStore inner, DeadLetterOptions
         try
         {
             await LoadAsync(cancellationToken).ConfigureAwait(false);
-            await ExpireAsync(cancellationToken).ConfigureAwait(false);
+            await ExpireRedrivenAsync(cancellationToken).ConfigureAwait(false);
             bool known;
             lock (_lock)
             {
@@ -87,6 +87,21 @@ internal sealed class DeadLetterLedger(IDeadLetterStore inner, DeadLetterOptions
 
     /// <inheritdoc/>
     public ValueTask<IReadOnlyList<DeadLetter>> GetAllAsync(CancellationToken cancellationToken = default) => inner.GetAllAsync(cancellationToken);
+
+    /// <summary>Removes the redriven letters whose retention ended, now.</summary>
+    public async ValueTask ExpireAsync(CancellationToken cancellationToken = default)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await LoadAsync(cancellationToken).ConfigureAwait(false);
+            await ExpireRedrivenAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
 
     /// <summary>Returns how many letters the store holds per group, topic and status, listing it only the first time.</summary>
     public async ValueTask<IReadOnlyDictionary<(string Group, string Topic, DeadLetterStatus Status), long>> CountsAsync(CancellationToken cancellationToken = default)
@@ -136,11 +151,11 @@ internal sealed class DeadLetterLedger(IDeadLetterStore inner, DeadLetterOptions
         }
 
         Volatile.Write(ref _loaded, true);
-        await ExpireAsync(cancellationToken).ConfigureAwait(false);
+        await ExpireRedrivenAsync(cancellationToken).ConfigureAwait(false);
     }
 
     // Under _gate: drops the redriven letters whose retention ended, oldest first.
-    private async ValueTask ExpireAsync(CancellationToken cancellationToken)
+    private async ValueTask ExpireRedrivenAsync(CancellationToken cancellationToken)
     {
         var cutoff = timeProvider.GetUtcNow() - options.RedrivenRetention;
         while (true)

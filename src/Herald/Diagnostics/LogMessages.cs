@@ -70,4 +70,7 @@ internal static partial class LogMessages
 
     [LoggerMessage(23, LogLevel.Warning, "Dead letter stored in {Store} at {Where} cannot be read; it is set aside (kept stored, left out of listings): inspect or remove it by hand")]
     public static partial void DeadLetterUnreadable(ILogger logger, Exception exception, string store, string where);
+
+    [LoggerMessage(24, LogLevel.Warning, "Removing expired redriven dead letters failed; trying again in {Interval}")]
+    public static partial void DeadLetterRetentionFailed(ILogger logger, Exception exception, TimeSpan interval);
 }

@@ -51,6 +51,11 @@ public static class HeraldServiceCollectionExtensions
         services.AddSingleton<ConsumerRuntime>();
         services.AddSingleton<IConsumerDriver>(sp => sp.GetRequiredService<ConsumerRuntime>());
         services.AddHostedService<ConsumerService>();
+        services.AddHostedService(sp => new DeadLetterRetention(
+            sp.GetRequiredService<DeadLetterLedger>(),
+            builder.Options.DeadLetters,
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<ILoggerFactory>()?.CreateLogger("Herald.DeadLetters") ?? NullLogger.Instance));
         return services;
     }
 
