@@ -99,14 +99,24 @@ internal sealed partial class RabbitMQDeadLetterStore(Func<CancellationToken, Va
         }
     }
 
-    // Every key the letter is stored under: its own and, for a letter written by an earlier version, the old one.
+    // Every key the letter is stored under: its own and, for a letter written by an earlier version, (group, event id).
     private List<string> KeysOf(string group, string id)
     {
+        var keys = new List<string>(2);
         lock (_lock)
         {
-            return [.. _keys.Where(k => k.Value == (group, id)).Select(k => k.Key)];
+            foreach (var key in new[] { Key(group, id), DeadLetterIdentity.EventIdOf(id) is { } eventId ? Key(group, eventId) : null })
+            {
+                if (key is not null && _keys.TryGetValue(key, out var identity) && identity == (group, id))
+                {
+                    keys.Add(key);
+                }
+            }
         }
+
+        return keys;
     }
+
     private async Task WriteAsync(string key, byte[] body, DeadLetter? letter, CancellationToken cancellationToken)
     {
         var channel = await LoadAsync(cancellationToken);

@@ -21,6 +21,8 @@ internal sealed partial class UnreadableMessages(IDeadLetterStore store, string 
     /// <summary>The event type of a dead letter that holds an unreadable message; a redrive delivers it to handlers of that type.</summary>
     public const string EventType = "herald.unreadable-message";
 
+    private const string DeliveryCountHeader = "x-delivery-count";
+
     /// <summary>Saves the message's dead letter (confirmed by the broker) and logs it; throws when it could not be saved.</summary>
     public async Task SaveAsync(string queue, BasicDeliverEventArgs message, EventFormatException error)
     {
@@ -92,7 +94,11 @@ internal sealed partial class UnreadableMessages(IDeadLetterStore store, string 
     {
         foreach (var (name, value) in properties.Headers ?? new Dictionary<string, object?>())
         {
-            writer.WriteString(name, EnvelopeMessages.Text(value));
+            // The quorum queue's count rises on every redelivery: kept, it would make the same message another dead letter.
+            if (name != DeliveryCountHeader)
+            {
+                writer.WriteString(name, EnvelopeMessages.Text(value));
+            }
         }
     });
 

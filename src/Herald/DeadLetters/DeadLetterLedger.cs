@@ -29,9 +29,6 @@ internal sealed class DeadLetterLedger(IDeadLetterStore inner, DeadLetterOptions
     private readonly SortedSet<(DateTimeOffset RedrivenAt, string Group, string Id)> _redriven = [];
     private bool _loaded;
 
-    /// <summary>Gets the store underneath.</summary>
-    public IDeadLetterStore Inner => inner;
-
     /// <inheritdoc/>
     public IReadOnlyCollection<string> Unreadable => inner.Unreadable;
 

@@ -19,7 +19,7 @@ public sealed class DeadLetterOptions
     public int MaxLettersPerGroup { get; set; } = 10_000;
 
     /// <summary>Gets or sets how long a redriven dead letter is kept after its redrive. Default 7 days; from 1 second to 3,650 days.</summary>
-    /// <remarks>Checked whenever a dead letter is written and when the store is first read; a letter that fails again before then carries its history on.</remarks>
+    /// <remarks>Applied whenever a dead letter is written, and by a hosted pass at start and every hour (or every retention period, when shorter); a letter that fails again before then carries its history on.</remarks>
     public TimeSpan RedrivenRetention { get; set; } = TimeSpan.FromDays(7);
 
     /// <summary>Throws when an option is out of its range, naming it.</summary>
