@@ -33,6 +33,9 @@ internal sealed class DeadLetterSession : IAsyncDisposable
     /// <summary>Gets the dead-letter queues.</summary>
     public IDeadLetters DeadLetters { get; }
 
+    /// <summary>Gets where the stored dead letters are that could not be read: set aside, out of every listing, still stored.</summary>
+    public IReadOnlyCollection<string> Unreadable => _store.Unreadable;
+
     /// <summary>Gets whether the session only reads: a change closes it and opens a <see cref="DataDirectoryAccess.Writable"/> one.</summary>
     public bool IsReadOnly { get; init; }
 

@@ -45,10 +45,11 @@ internal static class ExitCodes
           0    success (a list or filter that matches nothing is a success)
           1    unexpected error (an I/O error or a permission refused names the path)
           2    usage error: bad option or time, missing selection, no --yes when stdin is not a terminal,
-               a --partition that is not TOPIC-N or not in the data directory
+               a --partition that is not TOPIC-N or not in the data directory, an event id that
+               several dead letters of one group share (redrive, purge: give the dead-letter ids)
           3    the data directory is locked by another process (the message names it and its pid)
           4    the data directory does not exist, is a file, or is not a Herald data directory
-          5    an event id given explicitly matches no dead letter; nothing was changed
+          5    an event id or dead-letter id given explicitly matches no dead letter; nothing was changed
           6    schema check: a change breaks the committed schemas in the chosen mode
           7    the broker (--transport rabbitmq|nats) cannot be reached at --connection
           8    redrive on RabbitMQ: a group has no redrive queues (never ran, or --partitions

@@ -68,7 +68,7 @@ public sealed class NatsTransport : ITransport, IAsyncDisposable
         _jetStream = new NatsJSContext(connection);
         _timeProvider = timeProvider ?? TimeProvider.System;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
-        DeadLetterStore = new NatsDeadLetterStore(_jetStream, _options, _timeProvider);
+        DeadLetterStore = new NatsDeadLetterStore(_jetStream, _options, _timeProvider, _logger);
         SequencePositions = new NatsSequencePositionStore(_jetStream, _options);
         _leases = new NatsBucket(_jetStream, _options.LeaseBucket, _options.Replicas, _options.LeaseDuration);
     }

@@ -83,7 +83,7 @@ public sealed class RabbitMQTransport : ITransport, IAsyncDisposable
         _timeProvider = timeProvider ?? TimeProvider.System;
         _connection = connection;
         _ownsConnection = connection is null;
-        _deadLetters = new RabbitMQDeadLetterStore(ConnectionAsync, RabbitMQNames.DeadLetterStream(_options.NamePrefix));
+        _deadLetters = new RabbitMQDeadLetterStore(ConnectionAsync, RabbitMQNames.DeadLetterStream(_options.NamePrefix), _logger);
     }
 
     /// <summary>Gets the options the transport was created with.</summary>

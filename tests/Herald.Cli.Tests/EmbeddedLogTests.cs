@@ -88,6 +88,26 @@ public sealed class EmbeddedLogTests : IDisposable
         Assert.Equal(ExitCodes.Success, await _cli.RunAsync("dlq", "show", "evt-1"));
     }
 
+    [Fact]
+    public async Task List_RealDataDirectoryWithAnUnreadableLetter_ListsTheOthersAndWarnsItWasSetAside()
+    {
+        await SeedAsync(_cli.Add("evt-1"));
+        await using (var transport = Open())
+        {
+            var topic = transport.Log.GetOrCreateTopic(EmbeddedLogTransport.DeadLetterTopic);
+            await topic.Partitions[0].AppendAsync(
+                new Herald.Log.Storage.LogRecord(0, "billing\nbroken"u8.ToArray(), "{\"eventId\":"u8.ToArray()), TestContext.Current.CancellationToken);
+        }
+
+        var code = await _cli.RunAsync("dlq", "list");
+
+        Assert.Equal(ExitCodes.Success, code);
+        Assert.Contains("evt-1", _cli.Output, StringComparison.Ordinal);
+        Assert.Equal(
+            "herald: warning: 1 unreadable dead letter(s) set aside, left out of this list and kept stored: billing/broken.",
+            _cli.Error.TrimEnd());
+    }
+
     private EmbeddedLogTransport Open() => new(new EmbeddedLogOptions { DataDirectory = _cli.DataDirectory });
 
     private async Task SeedAsync(params DeadLetter[] letters)

@@ -6,15 +6,18 @@ namespace Herald.Cli.Tests;
 /// <summary>A dead-letter store in a dictionary, for commands run against an in-memory transport.</summary>
 internal sealed class InMemoryDeadLetterStore : IDeadLetterStore
 {
-    private readonly ConcurrentDictionary<(string Group, string EventId), DeadLetter> _letters = new();
+    private readonly ConcurrentDictionary<(string Group, string Id), DeadLetter> _letters = new();
 
     public int Saves { get; private set; }
 
+    /// <summary>Gets or sets where stored letters could not be read, as a store that set some aside reports them.</summary>
+    public IReadOnlyCollection<string> Unreadable { get; set; } = [];
+
     public int Removes { get; private set; }
 
-    public IReadOnlyList<DeadLetter> All => [.. _letters.Values.OrderBy(l => l.Group, StringComparer.Ordinal).ThenBy(l => l.EventId, StringComparer.Ordinal)];
+    public IReadOnlyList<DeadLetter> All => [.. _letters.Values.OrderBy(l => l.Group, StringComparer.Ordinal).ThenBy(l => l.Id, StringComparer.Ordinal)];
 
-    public void Add(DeadLetter letter) => _letters[(letter.Group, letter.EventId)] = letter;
+    public void Add(DeadLetter letter) => _letters[(letter.Group, letter.Id)] = letter;
 
     public ValueTask SaveAsync(DeadLetter letter, CancellationToken cancellationToken = default)
     {
@@ -23,14 +26,14 @@ internal sealed class InMemoryDeadLetterStore : IDeadLetterStore
         return ValueTask.CompletedTask;
     }
 
-    public ValueTask<bool> RemoveAsync(string group, string eventId, CancellationToken cancellationToken = default)
+    public ValueTask<bool> RemoveAsync(string group, string id, CancellationToken cancellationToken = default)
     {
         Removes++;
-        return new(_letters.TryRemove((group, eventId), out _));
+        return new(_letters.TryRemove((group, id), out _));
     }
 
-    public ValueTask<DeadLetter?> GetAsync(string group, string eventId, CancellationToken cancellationToken = default) =>
-        new(_letters.GetValueOrDefault((group, eventId)));
+    public ValueTask<DeadLetter?> GetAsync(string group, string id, CancellationToken cancellationToken = default) =>
+        new(_letters.GetValueOrDefault((group, id)));
 
     public ValueTask<IReadOnlyList<DeadLetter>> GetAllAsync(CancellationToken cancellationToken = default) => new(All);
 }

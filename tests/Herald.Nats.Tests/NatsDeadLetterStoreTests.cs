@@ -1,5 +1,6 @@
 using Herald.DeadLetters;
 using Herald.Nats.Internal;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using NATS.Client.JetStream;
 using static Herald.Nats.Tests.NatsTestSupport;
@@ -17,8 +18,8 @@ public sealed class NatsDeadLetterStoreTests(NatsServer server)
         var options = server.NewOptions();
         var time = new FakeTimeProvider();
         var jetStream = new NatsJSContext(server.Connection);
-        var probed = new NatsDeadLetterStore(jetStream, options, time);
-        var otherProcess = new NatsDeadLetterStore(jetStream, options, time);
+        var probed = new NatsDeadLetterStore(jetStream, options, time, NullLogger.Instance);
+        var otherProcess = new NatsDeadLetterStore(jetStream, options, time, NullLogger.Instance);
         await probed.SaveAsync(Letter(Unique("billing")), Token);
         Assert.Single(await probed.GetAllAsync(Token));
 
@@ -38,14 +39,14 @@ public sealed class NatsDeadLetterStoreTests(NatsServer server)
     public async Task GetAllAsync_AfterThisStoreWrites_ShowsTheWriteAtOnce()
     {
         var options = server.NewOptions();
-        var store = new NatsDeadLetterStore(new NatsJSContext(server.Connection), options, new FakeTimeProvider());
+        var store = new NatsDeadLetterStore(new NatsJSContext(server.Connection), options, new FakeTimeProvider(), NullLogger.Instance);
         var first = Letter(Unique("billing"));
         await store.SaveAsync(first, Token);
         Assert.Single(await store.GetAllAsync(Token));
 
         await store.SaveAsync(Letter(Unique("audit")), Token);
         Assert.Equal(2, (await store.GetAllAsync(Token)).Count);
-        await store.RemoveAsync(first.Group, first.EventId, Token);
+        await store.RemoveAsync(first.Group, first.Id, Token);
         Assert.Single(await store.GetAllAsync(Token));
     }
 

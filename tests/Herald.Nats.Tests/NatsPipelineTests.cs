@@ -93,7 +93,7 @@ public sealed class NatsPipelineTests(NatsServer server)
         Assert.True(billingAttempts[1].At - billingAttempts[0].At >= TimeSpan.FromMilliseconds(350), $"Retried after {billingAttempts[1].At - billingAttempts[0].At}.");
         Assert.Equal((billing, eventId, 2), (letter.Group, letter.EventId, letter.Failure.Attempts));
         // Kept by the transport, in its key-value bucket, not in process memory.
-        var stored = await services.GetRequiredService<Herald.Transports.ITransport>().DeadLetterStore!.GetAsync(billing, eventId, token);
+        var stored = await services.GetRequiredService<Herald.Transports.ITransport>().DeadLetterStore!.GetAsync(billing, letter.Id, token);
         Assert.Equal(DeadLetterStatus.Pending, stored!.Status);
 
         probe.Failing.Clear();

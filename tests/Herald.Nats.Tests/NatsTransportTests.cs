@@ -145,11 +145,11 @@ public sealed class NatsTransportTests(NatsServer server) : IAsyncDisposable
         await store.SaveAsync(letter with { Group = "audit" }, Token);
         await store.SaveAsync(letter with { Status = DeadLetterStatus.Redriven }, Token);
 
-        Assert.Equal(DeadLetterStatus.Redriven, (await store.GetAsync("billing.eu", envelope.EventId, Token))!.Status);
+        Assert.Equal(DeadLetterStatus.Redriven, (await store.GetAsync("billing.eu", letter.Id, Token))!.Status);
         Assert.Equal(["audit", "billing.eu"], (await store.GetAllAsync(Token)).Select(l => l.Group).Order(StringComparer.Ordinal));
-        Assert.True(await store.RemoveAsync("billing.eu", envelope.EventId, Token));
-        Assert.False(await store.RemoveAsync("billing.eu", envelope.EventId, Token));
-        Assert.Null(await store.GetAsync("billing.eu", envelope.EventId, Token));
+        Assert.True(await store.RemoveAsync("billing.eu", letter.Id, Token));
+        Assert.False(await store.RemoveAsync("billing.eu", letter.Id, Token));
+        Assert.Null(await store.GetAsync("billing.eu", letter.Id, Token));
         Assert.Equal("audit", Assert.Single(await store.GetAllAsync(Token)).Group);
     }
 

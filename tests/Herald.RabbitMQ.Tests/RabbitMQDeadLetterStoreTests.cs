@@ -37,9 +37,9 @@ public sealed class RabbitMQDeadLetterStoreTests(RabbitMQBroker broker)
             await first.DeadLetterStore.SaveAsync(letter, token);
             await first.DeadLetterStore.SaveAsync(letter with { Group = "audit" }, token);
             await first.DeadLetterStore.SaveAsync(letter with { Status = DeadLetterStatus.Redriven, RedrivenAt = letter.Failure.LastFailureAt }, token);
-            Assert.True(await first.DeadLetterStore.RemoveAsync("audit", "e1", token));
-            Assert.False(await first.DeadLetterStore.RemoveAsync("audit", "e1", token));
-            Assert.Equal(DeadLetterStatus.Redriven, (await first.DeadLetterStore.GetAsync("billing", "e1", token))!.Status);
+            Assert.True(await first.DeadLetterStore.RemoveAsync("audit", letter.Id, token));
+            Assert.False(await first.DeadLetterStore.RemoveAsync("audit", letter.Id, token));
+            Assert.Equal(DeadLetterStatus.Redriven, (await first.DeadLetterStore.GetAsync("billing", letter.Id, token))!.Status);
 
             await using var reopened = broker.CreateTransport(options);
             var stored = Assert.Single(await reopened.DeadLetterStore.GetAllAsync(token));

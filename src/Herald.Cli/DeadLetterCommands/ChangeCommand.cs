@@ -90,12 +90,27 @@ internal static class ChangeCommand
 
     private static void ThrowIfMissing(ParseResult parse, Parts parts, DeadLetterFilter filter, IReadOnlyList<DeadLetter> selected)
     {
-        var missing = parts.Selection.Ids(parse).Where(id => !selected.Any(l => string.Equals(l.EventId, id, StringComparison.Ordinal))).ToList();
+        var ids = parts.Selection.Ids(parse);
+        var missing = ids.Where(id => !selected.Any(l => string.Equals(l.EventId, id, StringComparison.Ordinal) || string.Equals(l.Id, id, StringComparison.Ordinal))).ToList();
         if (missing.Count > 0)
         {
             // All or nothing: acting on the ids that exist would hide a typo in the others.
             var kind = (filter.IncludeRedriven ? "dead letter" : "pending dead letter") + (parts.Filters.AnyGiven(parse) ? " matching the filters" : string.Empty);
-            throw new CliException(ExitCodes.NotFound, $"no {kind} has event id {string.Join(", ", missing)}; nothing was {parts.Verb.Past}.");
+            throw new CliException(ExitCodes.NotFound, $"no {kind} has event id or dead-letter id {string.Join(", ", missing)}; nothing was {parts.Verb.Past}.");
+        }
+
+        // An event id that different messages reused names several dead letters of one group: acting on all of them
+        // may not be what the operator meant, so the dead-letter ids, which name one each, are asked for.
+        foreach (var id in ids)
+        {
+            var named = selected.Where(l => string.Equals(l.EventId, id, StringComparison.Ordinal)).ToList();
+            var distinct = named.Select(l => l.Id).Distinct(StringComparer.Ordinal).ToList();
+            if (distinct.Count > 1 && !distinct.All(ids.Contains))
+            {
+                throw CliException.Usage(
+                    $"event id '{id}' is ambiguous: {distinct.Count} different messages were dead-lettered with it ({string.Join(", ", distinct)}); " +
+                    $"give the dead-letter id of each one to {parts.Verb.Name}; nothing was {parts.Verb.Past}.");
+            }
         }
     }
 

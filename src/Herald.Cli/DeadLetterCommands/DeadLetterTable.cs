@@ -8,15 +8,25 @@ namespace Herald.Cli.DeadLetterCommands;
 internal static class DeadLetterTable
 {
     /// <summary>Returns the table of <paramref name="letters"/> with <paramref name="caption"/> under it.</summary>
-    public static Table Create(IEnumerable<DeadLetter> letters, string caption)
+    /// <remarks>
+    /// An event id that different messages reused (so several dead letters of one group have it) is shown as the full
+    /// dead-letter id, <c>&lt;event id&gt;~&lt;digest&gt;</c>, which selects one of them in <c>show</c>, <c>redrive</c> and <c>purge</c>.
+    /// </remarks>
+    public static Table Create(IReadOnlyCollection<DeadLetter> letters, string caption)
     {
+        var reused = Reused(letters);
+        if (reused.Count > 0)
+        {
+            caption += string.Create(CultureInfo.InvariantCulture, $"; {reused.Count} event id(s) reused by different messages, shown as dead-letter ids (event id~digest)");
+        }
+
         var table = new Table { Border = TableBorder.Rounded, Caption = new TableTitle(Markup.Escape(caption)) };
         table.AddColumns("Event id", "Group", "Topic", "Type", "Reason", "Exception", "Attempts", "Dead-lettered at (UTC)", "Status");
         table.Columns[6].RightAligned();
         foreach (var letter in letters)
         {
             table.AddRow(
-                Cell(letter.EventId),
+                Cell(reused.Contains((letter.Group, letter.EventId)) ? letter.Id : letter.EventId),
                 Cell(letter.Group),
                 Cell(letter.Topic),
                 Cell(letter.EventType),
@@ -28,6 +38,25 @@ internal static class DeadLetterTable
         }
 
         return table;
+    }
+
+    /// <summary>Returns the (group, event id) pairs that name more than one dead letter: messages that reused an event id.</summary>
+    public static HashSet<(string Group, string EventId)> Reused(IEnumerable<DeadLetter> letters) =>
+    [
+        .. letters.GroupBy(l => (l.Group, l.EventId))
+            .Where(g => g.Select(l => l.Id).Distinct(StringComparer.Ordinal).Skip(1).Any())
+            .Select(g => g.Key),
+    ];
+
+    /// <summary>Warns, on stderr, about stored dead letters that could not be read and were set aside.</summary>
+    public static void WarnUnreadable(CliContext context, DeadLetterSession session)
+    {
+        if (session.Unreadable is { Count: > 0 } unreadable)
+        {
+            CommandRunner.WriteWarning(context, string.Create(
+                CultureInfo.InvariantCulture,
+                $"{unreadable.Count} unreadable dead letter(s) set aside, left out of this list and kept stored: {TerminalText.Escape(string.Join("; ", unreadable.Select(u => u.Replace('\n', '/'))))}."));
+        }
     }
 
     /// <summary>Returns "1 dead letter" or "N dead letters".</summary>

@@ -12,11 +12,27 @@ internal static class DeadLetterText
     private const int LabelWidth = 18;
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    /// <summary>Writes the event once, then each group's dead letter: status, failure with stack trace, and history.</summary>
+    /// <summary>Writes each message once, then each group's dead letter of it: status, failure with stack trace, and history.</summary>
+    /// <remarks>Different messages that reused one event id are different dead letters (their ids differ): each is written with its own envelope.</remarks>
     public static void Write(TextWriter output, IReadOnlyList<DeadLetter> letters)
+    {
+        var messages = letters.GroupBy(l => l.Id, StringComparer.Ordinal).ToList();
+        for (var i = 0; i < messages.Count; i++)
+        {
+            if (i > 0)
+            {
+                output.WriteLine();
+            }
+
+            WriteMessage(output, [.. messages[i]]);
+        }
+    }
+
+    private static void WriteMessage(TextWriter output, IReadOnlyList<DeadLetter> letters)
     {
         var envelope = letters[0].Envelope;
         Line(output, $"Event {envelope.EventId}: {envelope.EventType}, dead-lettered in {Plural(letters.Count, "group")}");
+        Field(output, "dead-letter id", letters[0].Id);
         output.WriteLine();
         Line(output, "Envelope");
         foreach (var (name, value) in JsonOutput.Attributes(envelope))

@@ -52,7 +52,7 @@ internal static class JsonOutput
     public static void Write(Utf8JsonWriter writer, DeadLetter letter)
     {
         // DeadLetterJson owns the format; only the envelope is written here, to survive payloads that are not valid JSON.
-        var withoutData = letter with { Envelope = letter.Envelope with { Data = default } };
+        var withoutData = letter with { Envelope = letter.Envelope with { Data = default }, Id = letter.Id };
         using var document = JsonDocument.Parse(DeadLetterJson.ToUtf8Bytes(withoutData));
         writer.WriteStartObject();
         foreach (var property in document.RootElement.EnumerateObject())

@@ -37,6 +37,7 @@ internal static class ListCommand
             await using var session = await common.OpenAsync(parse, DataDirectoryAccess.ReadOnly, cancellationToken);
             var letters = await session.DeadLetters.ListAsync(filter, cancellationToken);
             var shown = parse.GetValue(limit) is { } max ? letters.Take(max).ToList() : letters;
+            DeadLetterTable.WarnUnreadable(context, session);
             if (parse.GetValue(common.Json))
             {
                 JsonOutput.WriteDocument(context.Out, writer => JsonOutput.WriteArray(writer, shown));

@@ -8,7 +8,11 @@ internal sealed class SelectionOptions
 {
     public SelectionOptions(ChangeVerb verb)
     {
-        EventIds = new Argument<string[]>("event-id") { Description = $"The events to {verb.Name}, in every group that dead-lettered them", Arity = ArgumentArity.ZeroOrMore };
+        EventIds = new Argument<string[]>("id")
+        {
+            Description = $"The events to {verb.Name}, in every group that dead-lettered them: event ids, or dead-letter ids (event id~digest) where different messages reused an event id",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
         All = new Option<bool>("--all") { Description = $"{verb.Capitalized} every pending dead letter (needed when no id or filter is given)" };
         DryRun = new Option<bool>("--dry-run", "-n") { Description = $"Print what would be {verb.Past} and change nothing" };
         Yes = new Option<bool>("--yes", "-y") { Description = "Do not ask for confirmation (required when stdin is not a terminal)" };

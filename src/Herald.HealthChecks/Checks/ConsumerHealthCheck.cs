@@ -7,7 +7,8 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Herald.HealthChecks.Checks;
 
-/// <summary>Degraded when a consumer group's lag or pending dead letters exceed their thresholds.</summary>
+/// <summary>Degraded when a consumer group's lag or pending dead letters exceed their thresholds; unhealthy when a group's
+/// dead-letter queue is full of pending letters (<see cref="DeadLetterOptions.MaxLettersPerGroup"/>), which stops it.</summary>
 internal sealed class ConsumerHealthCheck(IServiceProvider services, HeraldHealthCheckOptions options) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
@@ -15,6 +16,8 @@ internal sealed class ConsumerHealthCheck(IServiceProvider services, HeraldHealt
         var transport = services.GetRequiredService<ITransport>();
         var data = new Dictionary<string, object>(StringComparer.Ordinal);
         var problems = new List<string>();
+        var stopped = new List<string>();
+        var cap = services.GetRequiredService<HeraldOptions>().DeadLetters.MaxLettersPerGroup;
         var lags = await LagPerGroupAsync(transport, cancellationToken).ConfigureAwait(false);
         foreach (var (group, (total, byTopic)) in lags)
         {
@@ -33,10 +36,20 @@ internal sealed class ConsumerHealthCheck(IServiceProvider services, HeraldHealt
             var count = byGroup.Count();
             data[$"dead-letters:{byGroup.Key}"] = count;
             var max = options.MaxPendingDeadLettersOf(byGroup.Key);
-            if (count > max)
+            if (count >= cap)
+            {
+                // Not only many: the next event the group gives up on cannot be dead-lettered, so its partition waits.
+                stopped.Add(string.Create(CultureInfo.InvariantCulture, $"consumer group '{byGroup.Key}' has {count} pending dead letter(s), the cap (DeadLetterOptions.MaxLettersPerGroup): an event it gives up on now stops its partition until dead letters are redriven or purged"));
+            }
+            else if (count > max)
             {
                 problems.Add(string.Create(CultureInfo.InvariantCulture, $"consumer group '{byGroup.Key}' has {count} pending dead letter(s) (threshold {max})"));
             }
+        }
+
+        if (stopped.Count > 0)
+        {
+            return HealthCheckResult.Unhealthy(string.Join("; ", stopped.Concat(problems)) + ".", data: data);
         }
 
         return problems.Count == 0

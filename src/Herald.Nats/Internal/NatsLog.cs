@@ -18,4 +18,7 @@ internal static partial class NatsLog
 
     [LoggerMessage(4, LogLevel.Warning, "Could not balance the partition leases of group {Group} on {Stream}; retrying.")]
     public static partial void LeasesFailed(ILogger logger, string group, string stream, Exception exception);
+
+    [LoggerMessage(6, LogLevel.Warning, "Dead letter at {Where} cannot be read; it is set aside (kept in the bucket, left out of listings).")]
+    public static partial void DeadLetterUnreadable(ILogger logger, string where, Exception exception);
 }

@@ -1,5 +1,7 @@
 using System.Text;
+using System.Text.Json;
 using Herald.DeadLetters;
+using Microsoft.Extensions.Logging;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 
@@ -12,9 +14,11 @@ namespace Herald.RabbitMQ.Internal;
 /// group and event id and confirmed by the broker before the call returns. At first use the store reads the stream
 /// from its start up to a marker it appends, then keeps tailing it, so writes of other processes arrive too (eventually
 /// consistent between processes; a process sees its own writes at once). The stream is never compacted: replay time
-/// grows with the number of dead-letter operations, which is small next to the events.
+/// grows with the number of dead-letter operations, which is small next to the events. A record that cannot be read is
+/// set aside (logged once, named in <see cref="Unreadable"/>) rather than failing the whole replay; letters written under
+/// the earlier (group, event id) key are read as they are, and their old key gets a tombstone when they are next saved.
 /// </remarks>
-internal sealed class RabbitMQDeadLetterStore(Func<CancellationToken, ValueTask<IConnection>> connect, string stream) : IDeadLetterStore, IAsyncDisposable
+internal sealed partial class RabbitMQDeadLetterStore(Func<CancellationToken, ValueTask<IConnection>> connect, string stream, ILogger logger) : IDeadLetterStore, IAsyncDisposable
 {
     private const string KeyHeader = "herald-key";
     private const string WriterHeader = "herald-writer";
@@ -22,11 +26,24 @@ internal sealed class RabbitMQDeadLetterStore(Func<CancellationToken, ValueTask<
 
     private readonly Lock _lock = new();
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private readonly Dictionary<string, DeadLetter> _letters = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Group, string Id), Stored> _letters = [];
+    private readonly Dictionary<string, (string Group, string Id)> _keys = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _unreadable = new(StringComparer.Ordinal);
     private readonly string _writer = Guid.NewGuid().ToString("N");
     private IChannel? _channel;
 
     public string Stream => stream;
+
+    public IReadOnlyCollection<string> Unreadable
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _unreadable.Values];
+            }
+        }
+    }
 
     /// <summary>Stops tailing the stream.</summary>
     public async ValueTask DisposeAsync()
@@ -42,31 +59,34 @@ internal sealed class RabbitMQDeadLetterStore(Func<CancellationToken, ValueTask<
     public async ValueTask SaveAsync(DeadLetter letter, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(letter);
-        await WriteAsync(Key(letter.Group, letter.EventId), DeadLetterJson.ToUtf8Bytes(letter), letter, cancellationToken);
+        var key = Key(letter.Group, letter.Id);
+        await WriteAsync(key, DeadLetterJson.ToUtf8Bytes(letter), letter, cancellationToken);
+
+        // The letter is at its own key first, so a crash before the old key's tombstone leaves two copies (read as one), never none.
+        foreach (var old in KeysOf(letter.Group, letter.Id).Where(k => k != key))
+        {
+            await WriteAsync(old, [], null, cancellationToken);
+        }
     }
 
-    public async ValueTask<bool> RemoveAsync(string group, string eventId, CancellationToken cancellationToken = default)
+    public async ValueTask<bool> RemoveAsync(string group, string id, CancellationToken cancellationToken = default)
     {
-        var key = Key(group, eventId);
         await LoadAsync(cancellationToken);
-        lock (_lock)
+        var keys = KeysOf(group, id);
+        foreach (var key in keys)
         {
-            if (!_letters.ContainsKey(key))
-            {
-                return false;
-            }
+            await WriteAsync(key, [], null, cancellationToken);
         }
 
-        await WriteAsync(key, [], null, cancellationToken);
-        return true;
+        return keys.Count > 0;
     }
 
-    public async ValueTask<DeadLetter?> GetAsync(string group, string eventId, CancellationToken cancellationToken = default)
+    public async ValueTask<DeadLetter?> GetAsync(string group, string id, CancellationToken cancellationToken = default)
     {
         await LoadAsync(cancellationToken);
         lock (_lock)
         {
-            return _letters.GetValueOrDefault(Key(group, eventId));
+            return _letters.GetValueOrDefault((group, id))?.Letter;
         }
     }
 
@@ -75,8 +95,26 @@ internal sealed class RabbitMQDeadLetterStore(Func<CancellationToken, ValueTask<
         await LoadAsync(cancellationToken);
         lock (_lock)
         {
-            return [.. _letters.Values];
+            return [.. _letters.Values.Select(s => s.Letter)];
         }
+    }
+
+    // Every key the letter is stored under: its own and, for a letter written by an earlier version, (group, event id).
+    private List<string> KeysOf(string group, string id)
+    {
+        var keys = new List<string>(2);
+        lock (_lock)
+        {
+            foreach (var key in new[] { Key(group, id), DeadLetterIdentity.EventIdOf(id) is { } eventId ? Key(group, eventId) : null })
+            {
+                if (key is not null && _keys.TryGetValue(key, out var identity) && identity == (group, id))
+                {
+                    keys.Add(key);
+                }
+            }
+        }
+
+        return keys;
     }
 
     private async Task WriteAsync(string key, byte[] body, DeadLetter? letter, CancellationToken cancellationToken)
@@ -173,27 +211,80 @@ internal sealed class RabbitMQDeadLetterStore(Func<CancellationToken, ValueTask<
             return;
         }
 
-        Apply(key, message.Body.IsEmpty ? null : DeadLetterJson.Read(message.Body.Span));
+        if (message.Body.IsEmpty)
+        {
+            Apply(key, null);
+            return;
+        }
+
+        try
+        {
+            Apply(key, DeadLetterJson.Read(message.Body.Span));
+        }
+        catch (JsonException e)
+        {
+            SetAside(key, Position(headers), e);
+        }
     }
+
+    private void SetAside(string key, string position, JsonException error)
+    {
+        var where = $"key '{key.Replace('\n', '/')}' at offset {position} of stream {stream}";
+        bool first;
+        lock (_lock)
+        {
+            Forget(key);
+            first = !_unreadable.ContainsKey(key);
+            _unreadable[key] = where;
+        }
+
+        if (first)
+        {
+            LogUnreadable(logger, error, where);
+        }
+    }
+
+    private static string Position(IDictionary<string, object?> headers) =>
+        headers.TryGetValue("x-stream-offset", out var offset) && offset is not null ? Convert.ToString(offset, System.Globalization.CultureInfo.InvariantCulture) ?? "?" : "?";
 
     private void Apply(string key, DeadLetter? letter)
     {
         lock (_lock)
         {
-            if (letter is null)
+            _unreadable.Remove(key);
+            Forget(key);
+            if (letter is not null)
             {
-                _letters.Remove(key);
+                var identity = (letter.Group, letter.Id);
+                _keys[key] = identity;
+
+                // A letter under its own key wins over a copy left at its old key by a move cut short.
+                if (!_letters.TryGetValue(identity, out var other) || other.Key == key || key == Key(letter.Group, letter.Id))
+                {
+                    _letters[identity] = new(key, letter);
+                }
             }
-            else
-            {
-                _letters[key] = letter;
-            }
+        }
+    }
+
+    // Under _lock.
+    private void Forget(string key)
+    {
+        if (_keys.Remove(key, out var identity) && _letters.TryGetValue(identity, out var stored) && stored.Key == key)
+        {
+            _letters.Remove(identity);
         }
     }
 
     private static string? Text(IDictionary<string, object?> headers, string name) =>
         headers.TryGetValue(name, out var value) ? value switch { byte[] bytes => Encoding.UTF8.GetString(bytes), string text => text, _ => null } : null;
 
-    // Group names cannot hold a newline, so the pair is unambiguous.
-    private static string Key(string group, string eventId) => $"{group}\n{eventId}";
+    // Group names cannot hold a newline, so the pair is unambiguous. Earlier versions keyed by group and event id.
+    private static string Key(string group, string id) => $"{group}\n{id}";
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Warning,
+        Message = "Dead letter at {Where} cannot be read; it is set aside (kept in the stream, left out of listings)")]
+    private static partial void LogUnreadable(ILogger logger, Exception error, string where);
+
+    private sealed record Stored(string Key, DeadLetter Letter);
 }

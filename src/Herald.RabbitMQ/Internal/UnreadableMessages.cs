@@ -29,6 +29,7 @@ internal sealed partial class UnreadableMessages(IDeadLetterStore store, string 
 
     // The headers Herald maps itself, kept beyond MaxExtensions in the letter of a message over the limits.
     private const int MappedAttributes = 16;
+    private const string DeliveryCountHeader = "x-delivery-count";
 
     /// <summary>Saves the message's dead letter (confirmed by the broker) and logs it; throws when it could not be saved.</summary>
     /// <remarks>A message over the limits (<see cref="EventTooLargeException"/>) keeps its body only when the body is within
@@ -110,6 +111,12 @@ internal sealed partial class UnreadableMessages(IDeadLetterStore store, string 
         var dropped = 0;
         foreach (var (name, value) in properties.Headers ?? new Dictionary<string, object?>())
         {
+            if (name == DeliveryCountHeader)
+            {
+                // The quorum queue's count rises on every redelivery: kept, it would make the same message another dead letter.
+                continue;
+            }
+
             if (limits is null)
             {
                 writer.WriteString(name, EnvelopeMessages.Text(value));

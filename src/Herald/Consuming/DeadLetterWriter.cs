@@ -14,9 +14,10 @@ internal sealed class DeadLetterWriter(IDeadLetterStore store, ObserverSet obser
     {
         var envelope = delivery.Envelope;
         var now = NextTime();
-        var previous = await store.GetAsync(subscription.Group, envelope.EventId, cancellationToken).ConfigureAwait(false);
+        var previous = await store.GetAsync(subscription.Group, DeadLetterIdentity.Of(envelope), cancellationToken).ConfigureAwait(false);
         // A redriven event that fails again brings its earlier episode along; a pending one (written again after a
-        // crash before the event was settled) keeps the history it had.
+        // crash before the event was settled) keeps the history it had. Another message reusing the event id has another
+        // dead-letter id, so it starts a letter of its own and never takes over this one.
         var history = previous switch
         {
             null => [],

@@ -41,7 +41,8 @@ internal sealed class KeyParking(Subscription subscription, IDeadLetterStore sto
         }
 
         var letters = await LettersOfAsync(key, cancellationToken);
-        var own = letters.Find(l => l.EventId == envelope.EventId);
+        var id = DeadLetterIdentity.Of(envelope);
+        var own = letters.Find(l => l.Id == id);
         // A redriven event waits only behind dead letters of its key that are older than its own.
         var head = letters.Find(l => l != own && (own is null || l.FirstDeadLetteredAt < own.FirstDeadLetteredAt));
         if (letters.Count == 0)
@@ -60,7 +61,7 @@ internal sealed class KeyParking(Subscription subscription, IDeadLetterStore sto
             return;
         }
 
-        await store.RemoveAsync(subscription.Group, envelope.EventId, cancellationToken).ConfigureAwait(false);
+        await store.RemoveAsync(subscription.Group, DeadLetterIdentity.Of(envelope), cancellationToken).ConfigureAwait(false);
         var letters = await LettersOfAsync(key, cancellationToken);
         if (letters.Count == 0)
         {

@@ -4,12 +4,16 @@ namespace Herald.DeadLetters;
 
 /// <summary>An event one consumer group gave up on, with why and when: an entry in that group's dead-letter queue.</summary>
 /// <remarks>
-/// A dead letter is identified by its <see cref="Group"/> and the event's id: one event has at most one dead letter per
-/// group. The <see cref="Envelope"/> is the event exactly as it was delivered. When a redriven event fails again, its
-/// dead letter returns with the earlier episodes in <see cref="History"/>.
+/// A dead letter is identified by its <see cref="Group"/> and its <see cref="Id"/>, which names the event's id and the
+/// content it was delivered with: the same event has at most one dead letter per group, and a different message that
+/// reuses the event id gets a second one rather than replacing the first. The <see cref="Envelope"/> is the event
+/// exactly as it was delivered. When a redriven event fails again, its dead letter returns with the earlier episodes
+/// in <see cref="History"/>.
 /// </remarks>
 public sealed record DeadLetter
 {
+    private string? _id;
+
     /// <summary>Gets the consumer group that failed to handle the event; a redrive delivers it to this group only.</summary>
     public required string Group { get; init; }
 
@@ -17,7 +21,26 @@ public sealed record DeadLetter
     public required string Topic { get; init; }
 
     /// <summary>Gets the event, unchanged.</summary>
-    public required EventEnvelope Envelope { get; init; }
+    public required EventEnvelope Envelope
+    {
+        get;
+        init
+        {
+            field = value;
+            _id = DeadLetterIdentity.Of(value);
+        }
+    }
+
+    /// <summary>Gets the dead letter's id within its group: the event id and a digest of the event's content (<see cref="DeadLetterIdentity"/>).</summary>
+    /// <remarks>
+    /// Computed when <see cref="Envelope"/> is set; a letter read from storage keeps the id it was stored under (set after
+    /// the envelope). A copy made <see langword="with"/> a new envelope gets that envelope's id.
+    /// </remarks>
+    public string Id
+    {
+        get => _id!;
+        init => _id = value;
+    }
 
     /// <summary>Gets the event id.</summary>
     public string EventId => Envelope.EventId;

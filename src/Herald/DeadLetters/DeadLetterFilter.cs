@@ -6,7 +6,8 @@ public sealed record DeadLetterFilter
     /// <summary>A filter that matches every pending dead letter.</summary>
     public static readonly DeadLetterFilter All = new();
 
-    /// <summary>Gets the event ids to select; <see langword="null"/> for any.</summary>
+    /// <summary>Gets the event ids to select, or dead-letter ids (<see cref="DeadLetter.Id"/>); <see langword="null"/> for any.</summary>
+    /// <remarks>An event id selects every dead letter of that event id, including different messages that reused it; a dead-letter id selects that one.</remarks>
     public IReadOnlyCollection<string>? EventIds { get; init; }
 
     /// <summary>Gets the consumer group; <see langword="null"/> for any.</summary>
@@ -35,7 +36,7 @@ public sealed record DeadLetterFilter
     {
         ArgumentNullException.ThrowIfNull(letter);
         return (IncludeRedriven || letter.Status == DeadLetterStatus.Pending)
-            && (EventIds is null || EventIds.Contains(letter.EventId))
+            && (EventIds is null || EventIds.Contains(letter.EventId) || EventIds.Contains(letter.Id))
             && (Group is null || string.Equals(Group, letter.Group, StringComparison.Ordinal))
             && (Topic is null || string.Equals(Topic, letter.Topic, StringComparison.Ordinal))
             && (EventType is null || string.Equals(EventType, letter.EventType, StringComparison.Ordinal))

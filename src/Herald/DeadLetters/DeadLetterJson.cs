@@ -14,6 +14,7 @@ public static class DeadLetterJson
         ArgumentNullException.ThrowIfNull(letter);
         ArgumentNullException.ThrowIfNull(writer);
         writer.WriteStartObject();
+        writer.WriteString("id", letter.Id);
         writer.WriteString("eventId", letter.EventId);
         writer.WriteString("eventType", letter.EventType);
         writer.WriteString("group", letter.Group);
@@ -70,7 +71,7 @@ public static class DeadLetterJson
     {
         try
         {
-            return new DeadLetter
+            var letter = new DeadLetter
             {
                 Group = element.GetProperty("group").GetString()!,
                 Topic = element.GetProperty("topic").GetString()!,
@@ -81,6 +82,9 @@ public static class DeadLetterJson
                 History = [.. element.GetProperty("history").EnumerateArray().Select(ReadFailure)],
                 Envelope = CloudEventJson.Read(element.GetProperty("envelope")),
             };
+
+            // Letters written before dead letters had ids of their own (docs/adr/0016) get the id of their envelope.
+            return element.TryGetProperty("id", out var id) ? letter with { Id = id.GetString() ?? throw new FormatException("The dead letter's id is null.") } : letter;
         }
         catch (Exception e) when (e is KeyNotFoundException or InvalidOperationException or FormatException)
         {

@@ -26,7 +26,7 @@ public sealed class DeadLetters(ITransport transport, IDeadLetterStore store, Ti
         return all.Where(filter.Matches)
             .OrderBy(l => l.FirstDeadLetteredAt)
             .ThenBy(l => l.Group, StringComparer.Ordinal)
-            .ThenBy(l => l.EventId, StringComparer.Ordinal)
+            .ThenBy(l => l.Id, StringComparer.Ordinal)
             .ToList();
     }
 
@@ -91,7 +91,7 @@ public sealed class DeadLetters(ITransport transport, IDeadLetterStore store, Ti
 
         foreach (var letter in selected)
         {
-            await store.RemoveAsync(letter.Group, letter.EventId, cancellationToken).ConfigureAwait(false);
+            await store.RemoveAsync(letter.Group, letter.Id, cancellationToken).ConfigureAwait(false);
         }
 
         return selected;

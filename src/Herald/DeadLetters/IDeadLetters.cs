@@ -11,7 +11,11 @@ public interface IDeadLetters
     /// <summary>Returns the dead letters matching <paramref name="filter"/>, in the order they were first dead-lettered.</summary>
     ValueTask<IReadOnlyList<DeadLetter>> ListAsync(DeadLetterFilter? filter = null, CancellationToken cancellationToken = default);
 
-    /// <summary>Returns the dead letters of event <paramref name="eventId"/> (one per group that dead-lettered it), redriven ones included.</summary>
+    /// <summary>Returns the dead letters of event id or dead-letter id <paramref name="eventId"/>, redriven ones included.</summary>
+    /// <remarks>
+    /// An event id gives one dead letter per group that dead-lettered the event, and more when different messages reused
+    /// the event id (their <see cref="DeadLetter.Id"/>s differ); a dead-letter id gives that letter in each group that has it.
+    /// </remarks>
     ValueTask<IReadOnlyList<DeadLetter>> FindAsync(string eventId, CancellationToken cancellationToken = default);
 
     /// <summary>Sends the pending dead letters matching <paramref name="filter"/> back to their groups, in the order they were first dead-lettered.</summary>

@@ -3,8 +3,11 @@ namespace Herald.DeadLetters;
 /// <summary>Keeps dead letters in process memory: the in-memory transport's store, and a stand-in for tests.</summary>
 public sealed class InMemoryDeadLetterStore : IDeadLetterStore
 {
-    private readonly Dictionary<(string Group, string EventId), DeadLetter> _letters = [];
+    private readonly Dictionary<(string Group, string Id), DeadLetter> _letters = [];
     private readonly Lock _lock = new();
+
+    /// <inheritdoc/>
+    public IReadOnlyCollection<string> Unreadable => [];
 
     /// <inheritdoc/>
     public ValueTask SaveAsync(DeadLetter letter, CancellationToken cancellationToken = default)
@@ -12,27 +15,27 @@ public sealed class InMemoryDeadLetterStore : IDeadLetterStore
         ArgumentNullException.ThrowIfNull(letter);
         lock (_lock)
         {
-            _letters[(letter.Group, letter.EventId)] = letter;
+            _letters[(letter.Group, letter.Id)] = letter;
         }
 
         return ValueTask.CompletedTask;
     }
 
     /// <inheritdoc/>
-    public ValueTask<bool> RemoveAsync(string group, string eventId, CancellationToken cancellationToken = default)
+    public ValueTask<bool> RemoveAsync(string group, string id, CancellationToken cancellationToken = default)
     {
         lock (_lock)
         {
-            return new(_letters.Remove((group, eventId)));
+            return new(_letters.Remove((group, id)));
         }
     }
 
     /// <inheritdoc/>
-    public ValueTask<DeadLetter?> GetAsync(string group, string eventId, CancellationToken cancellationToken = default)
+    public ValueTask<DeadLetter?> GetAsync(string group, string id, CancellationToken cancellationToken = default)
     {
         lock (_lock)
         {
-            return new(_letters.GetValueOrDefault((group, eventId)));
+            return new(_letters.GetValueOrDefault((group, id)));
         }
     }
 

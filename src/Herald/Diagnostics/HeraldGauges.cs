@@ -12,8 +12,8 @@ namespace Herald.Diagnostics;
 /// <summary>Herald's observable gauges: consumer lag, dead-letter and outbox backlogs, circuit state, reorder buffers.</summary>
 /// <remarks>
 /// Lag is asked of the transport on every collection (the built-in transports answer from memory, synchronously);
-/// the stores are asked at most every <see cref="StoreRefresh"/>, since listing dead letters or counting outbox rows
-/// is a query. docs/observability/metrics.md describes the cost.
+/// dead letters come from the ledger's running count (one listing, at first use); the outbox is asked at most every
+/// <see cref="StoreRefresh"/>, since counting outbox rows is a query. docs/observability/metrics.md describes the cost.
 /// </remarks>
 internal sealed class HeraldGauges
 {
@@ -25,7 +25,7 @@ internal sealed class HeraldGauges
     private readonly KeyValuePair<string, object?>[] _systemTag;
     private readonly ConcurrentDictionary<Subscription, ConsumerTelemetry> _consumers;
     private readonly CachedValue<IReadOnlyList<PartitionLag>?>[] _lags;
-    private readonly CachedValue<Dictionary<(string Group, string Topic), long>> _deadLetters;
+    private readonly CachedValue<IReadOnlyDictionary<(string Group, string Topic, DeadLetterStatus Status), long>> _deadLetters;
     private readonly CachedValue<OutboxStatistics>? _outbox;
 
     public HeraldGauges(
@@ -42,10 +42,12 @@ internal sealed class HeraldGauges
         _systemTag = [new(MessagingAttributes.System, system)];
         _consumers = consumers;
         _lags = [.. _subscriptions.Select(s => new CachedValue<IReadOnlyList<PartitionLag>?>(() => transport.GetLagAsync(s.Topic, s.Group), timeProvider, TimeSpan.Zero))];
-        _deadLetters = new(async () => PendingDeadLetters(await sources.DeadLetters().GetAllAsync().ConfigureAwait(false)), timeProvider, StoreRefresh);
+        // The ledger keeps a running count: no listing after the first, so no need to space the readings out.
+        _deadLetters = new(() => sources.DeadLetters().CountsAsync(), timeProvider, TimeSpan.Zero);
 
         meter.CreateObservableGauge("herald.consumer.lag", ObserveLag, "{message}", "Events of a partition a consumer group has not completed.");
         meter.CreateObservableGauge("herald.dead_letter.pending", ObserveDeadLetters, "{message}", "Pending dead letters of a consumer group on a topic.");
+        meter.CreateObservableGauge("herald.dead_letter.stored", ObserveStoredDeadLetters, "{message}", "Dead letters a consumer group keeps on a topic, by status (pending, redriven).");
         meter.CreateObservableGauge("herald.consumer.circuit.state", ObserveCircuits, "{state}", "A subscription's circuit breaker: 0 closed, 1 open, 2 half-open.");
         meter.CreateObservableGauge("herald.consumer.reorder.buffered", ObserveReorderBuffers, "{message}", "Events a subscription's reorder buffers hold.");
         if (transport is Transports.Embedded.EmbeddedLogTransport embedded)
@@ -91,14 +93,35 @@ internal sealed class HeraldGauges
     private List<Measurement<long>> ObserveDeadLetters()
     {
         var measurements = new List<Measurement<long>>();
-        if (!_deadLetters.TryGet(out var pending))
+        if (!_deadLetters.TryGet(out var counts))
         {
             return measurements;
         }
 
         foreach (var subscription in _subscriptions)
         {
-            measurements.Add(new(pending.GetValueOrDefault((subscription.Group, subscription.Topic)), SubscriptionTags(subscription)));
+            measurements.Add(new(counts.GetValueOrDefault((subscription.Group, subscription.Topic, DeadLetterStatus.Pending)), SubscriptionTags(subscription)));
+        }
+
+        return measurements;
+    }
+
+    private List<Measurement<long>> ObserveStoredDeadLetters()
+    {
+        var measurements = new List<Measurement<long>>();
+        if (!_deadLetters.TryGet(out var counts))
+        {
+            return measurements;
+        }
+
+        foreach (var ((group, topic, status), count) in counts)
+        {
+            measurements.Add(new(
+                count,
+                Tag(MessagingAttributes.System, _system),
+                Tag(MessagingAttributes.DestinationName, topic),
+                Tag(MessagingAttributes.ConsumerGroup, group),
+                Tag(MessagingAttributes.DeadLetterStatus, DeadLetterJson.Name(status))));
         }
 
         return measurements;
@@ -142,20 +165,6 @@ internal sealed class HeraldGauges
         Tag(MessagingAttributes.DestinationName, subscription.Topic),
         Tag(MessagingAttributes.ConsumerGroup, subscription.Group),
     ];
-
-    private static Dictionary<(string Group, string Topic), long> PendingDeadLetters(IReadOnlyList<DeadLetter> letters)
-    {
-        var pending = new Dictionary<(string Group, string Topic), long>();
-        foreach (var letter in letters)
-        {
-            if (letter.Status == DeadLetterStatus.Pending)
-            {
-                pending[(letter.Group, letter.Topic)] = pending.GetValueOrDefault((letter.Group, letter.Topic)) + 1;
-            }
-        }
-
-        return pending;
-    }
 
     private static KeyValuePair<string, object?> Tag(string name, object? value) => new(name, value);
 }

@@ -25,6 +25,7 @@ internal sealed class HeraldMetrics
     private readonly Counter<long> _redeliveries;
     private readonly Counter<long> _deadLettered;
     private readonly Counter<long> _duplicates;
+    private readonly Counter<long> _deadLettersEvicted;
     private readonly ConcurrentDictionary<Subscription, ConsumerTelemetry> _consumers = new();
 
     public HeraldMetrics(HeraldModel model, ITransport transport, TimeProvider timeProvider, IMeterFactory meterFactory, HeraldGaugeSources gaugeSources)
@@ -45,6 +46,7 @@ internal sealed class HeraldMetrics
         _redeliveries = _meter.CreateCounter<long>("herald.consumer.redeliveries", "{message}", "Delayed redeliveries scheduled after a failed delivery.");
         _deadLettered = _meter.CreateCounter<long>("herald.consumer.dead_lettered", "{message}", "Events put in a consumer group's dead-letter queue.");
         _duplicates = _meter.CreateCounter<long>("herald.consumer.duplicates", "{message}", "Events a consumer group skipped as duplicates.");
+        _deadLettersEvicted = _meter.CreateCounter<long>("herald.dead_letter.evicted", "{message}", "Redriven dead letters dropped: their retention ended, or they made room under the cap.");
         Gauges = new HeraldGauges(_meter, model, transport, MessagingSystem, timeProvider, gaugeSources, _consumers);
     }
 
@@ -137,6 +139,21 @@ internal sealed class HeraldMetrics
                 { MessagingAttributes.DeadLetterReason, DeadLetterJson.Name(letter.Failure.Reason) },
             };
             _deadLettered.Add(1, in tags);
+        }
+    }
+
+    public void DeadLetterEvicted(string group, string topic, string reason)
+    {
+        if (_deadLettersEvicted.Enabled)
+        {
+            var tags = new TagList
+            {
+                { MessagingAttributes.System, MessagingSystem },
+                { MessagingAttributes.DestinationName, topic },
+                { MessagingAttributes.ConsumerGroup, group },
+                { MessagingAttributes.EvictionReason, reason },
+            };
+            _deadLettersEvicted.Add(1, in tags);
         }
     }
 

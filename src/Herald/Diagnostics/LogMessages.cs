@@ -67,4 +67,10 @@ internal static partial class LogMessages
 
     [LoggerMessage(22, LogLevel.Warning, "Consumer group {Group} could not put event {EventId} of partition {Partition} back after its loop failed; the transport delivers it again when the member leaves")]
     public static partial void RewindFailed(ILogger logger, Exception exception, string group, string eventId, int partition);
+
+    [LoggerMessage(23, LogLevel.Warning, "Dead letter stored in {Store} at {Where} cannot be read; it is set aside (kept stored, left out of listings): inspect or remove it by hand")]
+    public static partial void DeadLetterUnreadable(ILogger logger, Exception exception, string store, string where);
+
+    [LoggerMessage(24, LogLevel.Warning, "Removing expired redriven dead letters failed; trying again in {Interval}")]
+    public static partial void DeadLetterRetentionFailed(ILogger logger, Exception exception, TimeSpan interval);
 }

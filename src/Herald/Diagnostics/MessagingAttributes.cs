@@ -15,6 +15,8 @@ internal static class MessagingAttributes
     public const string ErrorType = "error.type";
     public const string DeliveryCount = "herald.delivery.count";
     public const string DeadLetterReason = "herald.dead_letter.reason";
+    public const string DeadLetterStatus = "herald.dead_letter.status";
+    public const string EvictionReason = "herald.dead_letter.eviction_reason";
 
     public const string Send = "send";
     public const string Process = "process";

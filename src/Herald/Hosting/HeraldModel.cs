@@ -44,6 +44,7 @@ internal sealed class HeraldModel
             throw new InvalidOperationException(
                 $"HeraldOptions.ServiceName is {options.ServiceName.Length} characters, over HeraldOptions.Limits.MaxIdentifierLength ({options.Limits.MaxIdentifierLength}); it becomes the source of every event.");
         }
+        options.DeadLetters.Validate();
 
         var registry = new EventTypeRegistry(Descriptors(builder));
         UpcasterChainBuilder.Build(builder.Upcasters, registry, options.JsonSerializerOptions);

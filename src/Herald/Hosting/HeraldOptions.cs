@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Text.Json;
+using Herald.DeadLetters;
 
 namespace Herald.Hosting;
 
@@ -23,4 +24,7 @@ public sealed class HeraldOptions
     /// <summary>Gets the JSON options payloads are serialized with. Default: web defaults (camelCase).</summary>
     /// <remarks>Add a source-generated <c>JsonSerializerContext</c> to <c>TypeInfoResolverChain</c> to avoid reflection.</remarks>
     public JsonSerializerOptions JsonSerializerOptions { get; } = new(JsonSerializerDefaults.Web);
+
+    /// <summary>Gets the bounds of the dead-letter queues: letters per group (default 10,000) and how long redriven ones stay (default 7 days).</summary>
+    public DeadLetterOptions DeadLetters { get; } = new();
 }

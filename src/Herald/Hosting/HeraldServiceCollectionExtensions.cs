@@ -42,7 +42,8 @@ public static class HeraldServiceCollectionExtensions
         services.AddMetrics();
         services.AddSingleton(CreateMetrics);
         services.AddSingleton<ObserverSet>();
-        services.TryAddSingleton(CreateDeadLetterStore);
+        services.TryAddSingleton(CreateDeadLetterLedger);
+        services.TryAddSingleton<IDeadLetterStore>(sp => sp.GetRequiredService<DeadLetterLedger>());
         services.TryAddSingleton(sp => sp.GetRequiredService<ITransport>().SequencePositions ?? new InMemorySequencePositionStore());
         services.TryAddSingleton<IDeadLetters>(sp => new DeadLetters.DeadLetters(
             sp.GetRequiredService<ITransport>(), sp.GetRequiredService<IDeadLetterStore>(), sp.GetRequiredService<TimeProvider>()));
@@ -50,6 +51,11 @@ public static class HeraldServiceCollectionExtensions
         services.AddSingleton<ConsumerRuntime>();
         services.AddSingleton<IConsumerDriver>(sp => sp.GetRequiredService<ConsumerRuntime>());
         services.AddHostedService<ConsumerService>();
+        services.AddHostedService(sp => new DeadLetterRetention(
+            sp.GetRequiredService<DeadLetterLedger>(),
+            builder.Options.DeadLetters,
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<ILoggerFactory>()?.CreateLogger("Herald.DeadLetters") ?? NullLogger.Instance));
         return services;
     }
 
@@ -60,8 +66,19 @@ public static class HeraldServiceCollectionExtensions
         services.GetRequiredService<TimeProvider>(),
         services.GetRequiredService<IMeterFactory>(),
         new HeraldGaugeSources(
-            () => services.GetRequiredService<IDeadLetterStore>(),
+            () => services.GetRequiredService<DeadLetterLedger>(),
             services.GetService<OutboxOptions>() is null ? null : () => services.GetRequiredService<IOutboxStore>()));
+
+    // Every dead letter the application writes, redrives or purges goes through the ledger, which bounds the queues.
+    private static DeadLetterLedger CreateDeadLetterLedger(IServiceProvider services)
+    {
+        var metrics = services.GetRequiredService<HeraldMetrics>();
+        return new DeadLetterLedger(
+            CreateDeadLetterStore(services),
+            services.GetRequiredService<HeraldOptions>().DeadLetters,
+            services.GetRequiredService<TimeProvider>(),
+            metrics.DeadLetterEvicted);
+    }
 
     private static IDeadLetterStore CreateDeadLetterStore(IServiceProvider services)
     {

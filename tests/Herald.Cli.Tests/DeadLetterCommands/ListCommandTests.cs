@@ -242,4 +242,19 @@ public sealed class ListCommandTests : IDisposable
         HostileText.AssertEscaped(_cli.Output);
         Assert.Equal([HostileText.EventId], EventIds(_cli.Json()));
     }
+
+    [Fact]
+    public async Task List_StoreSetUnreadableLettersAside_ListsTheRestAndWarnsHowManyWhere()
+    {
+        _cli.Add("evt-1");
+        _cli.Store.Unreadable = ["billing\nbroken", "key 'x' at offset 7"];
+
+        var code = await _cli.RunAsync("dlq", "list", "--json");
+
+        Assert.Equal(ExitCodes.Success, code);
+        Assert.Equal(["evt-1"], EventIds(_cli.Json()));
+        Assert.Equal(
+            "herald: warning: 2 unreadable dead letter(s) set aside, left out of this list and kept stored: billing/broken; key 'x' at offset 7.",
+            _cli.Error.TrimEnd());
+    }
 }

@@ -79,7 +79,7 @@ public sealed class PurgeCommandTests : IDisposable
         var code = await _cli.RunAsync("dlq", "purge", "evt-1", "evt-2", "--group", "billing", "--yes");
 
         Assert.Equal(ExitCodes.NotFound, code);
-        Assert.Equal("herald: no pending dead letter matching the filters has event id evt-2; nothing was purged.", _cli.Error.TrimEnd());
+        Assert.Equal("herald: no pending dead letter matching the filters has event id or dead-letter id evt-2; nothing was purged.", _cli.Error.TrimEnd());
         Assert.Equal(2, _cli.Store.All.Count);
     }
 

@@ -129,7 +129,7 @@ public sealed class RedriveCommandTests : IDisposable
         var code = await _cli.RunAsync("dlq", "redrive", "evt-1", "typo", "--yes");
 
         Assert.Equal(ExitCodes.NotFound, code);
-        Assert.Equal("herald: no pending dead letter has event id typo; nothing was redriven.", _cli.Error.TrimEnd());
+        Assert.Equal("herald: no pending dead letter has event id or dead-letter id typo; nothing was redriven.", _cli.Error.TrimEnd());
         Assert.Equal(0, _cli.Store.Saves);
     }
 

@@ -66,7 +66,7 @@ public sealed class ShowCommandTests : IDisposable
 
         Assert.Equal(ExitCodes.NotFound, code);
         Assert.Empty(_cli.Output);
-        Assert.Equal("herald: no dead letter for event id 'nope'.", _cli.Error.TrimEnd());
+        Assert.Equal("herald: no dead letter has event id or dead-letter id 'nope'.", _cli.Error.TrimEnd());
     }
 
     [Fact]
@@ -104,6 +104,6 @@ public sealed class ShowCommandTests : IDisposable
         var code = await _cli.RunAsync("dlq", "show", HostileText.EventId);
 
         Assert.Equal(ExitCodes.NotFound, code);
-        Assert.Equal(@"herald: no dead letter for event id 'evt-\x1B[2J\x1B[H'.", _cli.Error.TrimEnd());
+        Assert.Equal(@"herald: no dead letter has event id or dead-letter id 'evt-\x1B[2J\x1B[H'.", _cli.Error.TrimEnd());
     }
 }

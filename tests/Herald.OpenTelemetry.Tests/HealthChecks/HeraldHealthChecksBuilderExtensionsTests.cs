@@ -75,6 +75,28 @@ public sealed class HeraldHealthChecksBuilderExtensionsTests
     }
 
     [Fact]
+    public async Task AddHerald_DeadLetterQueueFullOfPendingLetters_ReportsUnhealthyBecauseTheGroupStops()
+    {
+        using var host = Build(h =>
+        {
+            h.UseInMemoryTransport();
+            h.Options.DeadLetters.MaxLettersPerGroup = 2;
+        });
+        var store = host.Services.GetRequiredService<IDeadLetterStore>();
+        await store.SaveAsync(DeadLetter("billing", "e1"), Cancellation);
+        await store.SaveAsync(DeadLetter("billing", "e2"), Cancellation);
+
+        var report = await CheckAsync(host);
+
+        var consumers = report.Entries[HeraldHealthCheckNames.Consumers];
+        Assert.Equal(HealthStatus.Unhealthy, consumers.Status);
+        Assert.StartsWith(
+            "consumer group 'billing' has 2 pending dead letter(s), the cap (DeadLetterOptions.MaxLettersPerGroup): an event it gives up on now stops its partition",
+            consumers.Description,
+            StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task AddHerald_TransportDown_ReportsUnhealthy()
     {
         using var host = Build(h => h.UseTransport(_ => new UnreachableTransport()));

@@ -1,30 +1,44 @@
 using System.Text.Json;
 using Herald.DeadLetters;
+using Herald.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Herald.Transports.Embedded;
 
-/// <summary>The embedded log's dead-letter queues: one compacted state topic keyed by group and event id, values in <see cref="DeadLetterJson"/>.</summary>
-/// <remarks>The letters are parsed once, at first use, and kept in memory beside the topic.</remarks>
-internal sealed class EmbeddedDeadLetterStore(StateTopic topic) : IDeadLetterStore, IDisposable
+/// <summary>The embedded log's dead-letter queues: one compacted state topic keyed by group and dead-letter id, values in <see cref="DeadLetterJson"/>.</summary>
+/// <remarks>
+/// The letters are parsed once, at first use, and kept in memory parsed only: the topic keeps their keys, not a second
+/// copy of their bytes. Letters stored under the earlier (group, event id) key are read as they are, and moved to their
+/// own key, in the same append that removes the old one, when next saved or removed.
+/// </remarks>
+internal sealed class EmbeddedDeadLetterStore(StateTopic topic, ILogger? logger = null) : IDeadLetterStore, IDisposable
 {
     public const string TopicName = "__herald.dead-letters";
 
     private readonly SemaphoreSlim _writeGate = new(1, 1);
     private readonly Lock _lock = new();
     private readonly List<string> _unreadable = [];
-    private Dictionary<string, DeadLetter>? _letters;
+    private readonly ILogger _logger = logger ?? NullLogger.Instance;
+    private Dictionary<(string Group, string Id), Stored>? _letters;
 
     public async ValueTask SaveAsync(DeadLetter letter, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(letter);
-        var key = Key(letter.Group, letter.EventId);
+        var key = Key(letter.Group, letter.Id);
         await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await topic.SetAsync(key, DeadLetterJson.ToUtf8Bytes(letter), cancellationToken).ConfigureAwait(false);
+            List<KeyValuePair<string, byte[]?>> changes = [new(key, DeadLetterJson.ToUtf8Bytes(letter))];
+            if (Find(letter.Group, letter.Id) is { } old && old.Key != key)
+            {
+                changes.Add(new(old.Key, null));
+            }
+
+            await topic.SetManyAsync(changes, cancellationToken).ConfigureAwait(false);
             lock (_lock)
             {
-                Letters()[key] = letter;
+                Letters()[(letter.Group, letter.Id)] = new(key, letter);
                 _unreadable.Remove(key);
             }
         }
@@ -34,20 +48,23 @@ internal sealed class EmbeddedDeadLetterStore(StateTopic topic) : IDeadLetterSto
         }
     }
 
-    public async ValueTask<bool> RemoveAsync(string group, string eventId, CancellationToken cancellationToken = default)
+    public async ValueTask<bool> RemoveAsync(string group, string id, CancellationToken cancellationToken = default)
     {
-        var key = Key(group, eventId);
         await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var removed = await topic.SetAsync(key, null, cancellationToken).ConfigureAwait(false);
-            lock (_lock)
+            if (Find(group, id) is not { } stored)
             {
-                Letters().Remove(key);
-                _unreadable.Remove(key);
+                return false;
             }
 
-            return removed;
+            await topic.SetAsync(stored.Key, null, cancellationToken).ConfigureAwait(false);
+            lock (_lock)
+            {
+                Letters().Remove((group, id));
+            }
+
+            return true;
         }
         finally
         {
@@ -55,26 +72,20 @@ internal sealed class EmbeddedDeadLetterStore(StateTopic topic) : IDeadLetterSto
         }
     }
 
-    public ValueTask<DeadLetter?> GetAsync(string group, string eventId, CancellationToken cancellationToken = default)
-    {
-        lock (_lock)
-        {
-            return new(Letters().GetValueOrDefault(Key(group, eventId)));
-        }
-    }
+    public ValueTask<DeadLetter?> GetAsync(string group, string id, CancellationToken cancellationToken = default) => new(Find(group, id)?.Letter);
 
     public ValueTask<IReadOnlyList<DeadLetter>> GetAllAsync(CancellationToken cancellationToken = default)
     {
         lock (_lock)
         {
-            return new([.. Letters().Values]);
+            return new([.. Letters().Values.Select(s => s.Letter)]);
         }
     }
 
     public void Dispose() => _writeGate.Dispose();
 
     /// <summary>Gets the keys of stored letters that could not be read; they stay in the topic, out of every listing.</summary>
-    public IReadOnlyList<string> Unreadable
+    public IReadOnlyCollection<string> Unreadable
     {
         get
         {
@@ -86,30 +97,50 @@ internal sealed class EmbeddedDeadLetterStore(StateTopic topic) : IDeadLetterSto
         }
     }
 
+    private Stored? Find(string group, string id)
+    {
+        lock (_lock)
+        {
+            return Letters().GetValueOrDefault((group, id));
+        }
+    }
+
     // Under _lock. One letter that cannot be read is set aside, so it cannot make the whole queue unreadable.
-    private Dictionary<string, DeadLetter> Letters()
+    private Dictionary<(string Group, string Id), Stored> Letters()
     {
         if (_letters is not null)
         {
             return _letters;
         }
 
-        var letters = new Dictionary<string, DeadLetter>(StringComparer.Ordinal);
-        foreach (var (key, value) in topic.Entries())
+        var letters = new Dictionary<(string Group, string Id), Stored>();
+        foreach (var (key, value) in topic.TakeEntries())
         {
+            DeadLetter letter;
             try
             {
-                letters[key] = DeadLetterJson.Read(value);
+                letter = DeadLetterJson.Read(value);
             }
-            catch (JsonException)
+            catch (JsonException e)
             {
                 _unreadable.Add(key);
+                LogMessages.DeadLetterUnreadable(_logger, e, TopicName, "key " + key.Replace('\n', '/'));
+                continue;
+            }
+
+            // Written under both keys only when a move to the new key was cut short: the new one is the newer.
+            var identity = (letter.Group, letter.Id);
+            if (!letters.TryGetValue(identity, out var other) || other.Key != Key(letter.Group, letter.Id))
+            {
+                letters[identity] = new(key, letter);
             }
         }
 
         return _letters = letters;
     }
 
-    // Group names cannot hold a newline, so the pair is unambiguous.
-    private static string Key(string group, string eventId) => $"{group}\n{eventId}";
+    // Group names cannot hold a newline, so the pair is unambiguous. Earlier versions keyed by group and event id.
+    private static string Key(string group, string id) => $"{group}\n{id}";
+
+    private sealed record Stored(string Key, DeadLetter Letter);
 }

@@ -68,7 +68,7 @@ public sealed partial class EmbeddedLogTransport : ITransport, IDisposable, IAsy
         }
 
         _retryStates = new RetryStates(_retries);
-        _deadLetterStore = new EmbeddedDeadLetterStore(_deadLetters);
+        _deadLetterStore = new EmbeddedDeadLetterStore(_deadLetters, _logger);
         SequencePositions = new EmbeddedSequencePositions(_sequences);
         Log.PartitionFailed += (partition, exception) => PartitionFailed(_logger, exception, partition.Topic, partition.Id);
         Log.PartitionDamaged += damage => PartitionDamaged(_logger, damage.PartitionName, damage.FileName, damage.Position, damage.Problem, damage.RepairCommand(Log.Directory));

@@ -16,6 +16,7 @@ internal sealed class StateTopic : IDisposable
     private readonly SemaphoreSlim _writeGate = new(1, 1);
     private readonly Lock _lock = new();
     private readonly TimeProvider _timeProvider;
+    private bool _keysOnly;
 
     private StateTopic(LogPartition? partition, TimeProvider timeProvider)
     {
@@ -81,6 +82,23 @@ internal sealed class StateTopic : IDisposable
         }
     }
 
+    /// <summary>Returns every entry, then keeps only the keys: for an owner that keeps its own parsed copy of the values.</summary>
+    /// <remarks>Afterwards <see cref="TryGet"/> and <see cref="Entries"/> give empty values, and changes keep no value in memory.</remarks>
+    public List<KeyValuePair<string, byte[]>> TakeEntries()
+    {
+        lock (_lock)
+        {
+            List<KeyValuePair<string, byte[]>> entries = [.. _entries];
+            _keysOnly = true;
+            foreach (var (key, _) in entries)
+            {
+                _entries[key] = [];
+            }
+
+            return entries;
+        }
+    }
+
     /// <summary>Sets <paramref name="key"/> to <paramref name="value"/>, or removes it when <paramref name="value"/> is null; durable when the task completes.</summary>
     /// <returns>Whether the key was present before.</returns>
     public async ValueTask<bool> SetAsync(string key, byte[]? value, CancellationToken cancellationToken)
@@ -109,7 +127,7 @@ internal sealed class StateTopic : IDisposable
                 }
                 else
                 {
-                    _entries[key] = value;
+                    _entries[key] = _keysOnly ? [] : value;
                 }
             }
 
@@ -151,7 +169,7 @@ internal sealed class StateTopic : IDisposable
                     }
                     else
                     {
-                        _entries[key] = value;
+                        _entries[key] = _keysOnly ? [] : value;
                     }
                 }
             }

@@ -127,19 +127,20 @@ public sealed class EmbeddedDeadLetterTests : IDisposable
             },
             Failure = new DeadLetterFailure(DeadLetterReason.HandlerFailed, "System.TimeoutException", "slow", "stack", "Handler", 4, _time.GetUtcNow(), _time.GetUtcNow(), _time.GetUtcNow()),
         };
+        var poisonLetter = letter with { Group = "poison", Envelope = letter.Envelope with { Data = "{\"OrderId\": 4"u8.ToArray() } };
         await using (var transport = new Herald.Transports.Embedded.EmbeddedLogTransport(new() { DataDirectory = _directory }))
         {
             await transport.DeadLetterStore.SaveAsync(letter, token);
             await transport.DeadLetterStore.SaveAsync(letter with { Group = "audit" }, token);
             await transport.DeadLetterStore.SaveAsync(letter with { Status = DeadLetterStatus.Redriven, RedrivenAt = _time.GetUtcNow() }, token);
-            await transport.DeadLetterStore.SaveAsync(letter with { Group = "poison", Envelope = letter.Envelope with { Data = "{\"OrderId\": 4"u8.ToArray() } }, token);
-            Assert.True(await transport.DeadLetterStore.RemoveAsync("audit", "e1", token));
-            Assert.False(await transport.DeadLetterStore.RemoveAsync("audit", "e1", token));
+            await transport.DeadLetterStore.SaveAsync(poisonLetter, token);
+            Assert.True(await transport.DeadLetterStore.RemoveAsync("audit", letter.Id, token));
+            Assert.False(await transport.DeadLetterStore.RemoveAsync("audit", letter.Id, token));
         }
 
         await using var reopened = new Herald.Transports.Embedded.EmbeddedLogTransport(new() { DataDirectory = _directory });
         // A payload that is not valid JSON (a poison event) is kept byte for byte.
-        var poison = await reopened.DeadLetterStore.GetAsync("poison", "e1", token);
+        var poison = await reopened.DeadLetterStore.GetAsync("poison", poisonLetter.Id, token);
         Assert.Equal("{\"OrderId\": 4"u8.ToArray(), poison!.Envelope.Data.ToArray());
         Assert.Equal("application/json", poison.Envelope.DataContentType);
         var stored = Assert.Single(await reopened.DeadLetterStore.GetAllAsync(token), l => l.Group == "billing");
@@ -147,6 +148,6 @@ public sealed class EmbeddedDeadLetterTests : IDisposable
         Assert.Equal(letter.Failure, stored.Failure);
         Assert.Equal("acme", stored.Envelope.Extensions["tenant"]);
         Assert.Equal(letter.Envelope.Data.ToArray(), stored.Envelope.Data.ToArray());
-        Assert.Null(await reopened.DeadLetterStore.GetAsync("audit", "e1", token));
+        Assert.Null(await reopened.DeadLetterStore.GetAsync("audit", letter.Id, token));
     }
 }

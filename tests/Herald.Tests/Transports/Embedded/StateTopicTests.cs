@@ -1,0 +1,42 @@
+using Herald.Log;
+using Herald.Transports.Embedded;
+
+namespace Herald.Tests.Transports.Embedded;
+
+public sealed class StateTopicTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("herald-state-topic-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [Fact]
+    public async Task TakeEntries_HandsTheValuesOverOnceAndKeepsOnlyKeysInMemory_WhileTheTopicKeepsThemAll()
+    {
+        var token = TestContext.Current.CancellationToken;
+        using (var log = Open())
+        using (var topic = StateTopic.Open(log, "__herald.state-test", TimeProvider.System))
+        {
+            await topic.SetAsync("a", [1, 2, 3], token);
+            await topic.SetAsync("b", [4], token);
+
+            var taken = topic.TakeEntries();
+            Assert.Equal([("a", "010203"), ("b", "04")], taken.Select(e => (e.Key, Convert.ToHexString(e.Value))).OrderBy(e => e.Key, StringComparer.Ordinal));
+
+            await topic.SetAsync("c", [5, 6], token);
+            Assert.All(topic.Entries(), e => Assert.Empty(e.Value));
+            Assert.Equal(["a", "b", "c"], topic.Entries().Select(e => e.Key).Order(StringComparer.Ordinal));
+            Assert.True(await topic.SetAsync("a", null, token));
+        }
+
+        using var reopened = Open();
+        using var replayed = StateTopic.Open(reopened, "__herald.state-test", TimeProvider.System);
+        Assert.Equal([("b", "04"), ("c", "0506")], replayed.Entries().Select(e => (e.Key, Convert.ToHexString(e.Value))).OrderBy(e => e.Key, StringComparer.Ordinal));
+    }
+
+    private EventLog Open()
+    {
+        var options = new EventLogOptions { CleanupInterval = Timeout.InfiniteTimeSpan };
+        options.Topics["__herald.state-test"] = StateTopic.Options;
+        return EventLog.Open(_directory, options);
+    }
+}
