@@ -174,19 +174,19 @@ public sealed class EventLimitsTests
     [Fact]
     public void DeadLetterJson_TooLargeLetter_RoundTripsItsReasonAsTooLarge()
     {
-        var letter = new DeadLetters.DeadLetter
+        var letter = new Herald.DeadLetters.DeadLetter
         {
             Group = "readers",
             Topic = "notes",
             Envelope = Note("big", []),
-            Failure = new DeadLetters.DeadLetterFailure(DeadLetters.DeadLetterReason.TooLarge, typeof(EventTooLargeException).FullName!,
+            Failure = new Herald.DeadLetters.DeadLetterFailure(Herald.DeadLetters.DeadLetterReason.TooLarge, typeof(EventTooLargeException).FullName!,
                 "data of 4,096 bytes exceeds MaxEventSize 1,024; the data was not kept", null, null, 0, DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch),
         };
 
-        var json = DeadLetters.DeadLetterJson.ToUtf8Bytes(letter);
+        var json = Herald.DeadLetters.DeadLetterJson.ToUtf8Bytes(letter);
 
         Assert.Contains("\"reason\":\"too-large\"", System.Text.Encoding.UTF8.GetString(json), StringComparison.Ordinal);
-        Assert.Equal(DeadLetters.DeadLetterReason.TooLarge, DeadLetters.DeadLetterJson.Read(json).Failure.Reason);
+        Assert.Equal(Herald.DeadLetters.DeadLetterReason.TooLarge, Herald.DeadLetters.DeadLetterJson.Read(json).Failure.Reason);
     }
 
     [Fact]
