@@ -40,6 +40,7 @@ public sealed class PostgreSqlOutboxStore : IOutboxStore
     private readonly string _lockKeys;
     private readonly string _claim;
     private readonly string _mark;
+    private readonly string _quarantine;
     private readonly string _delete;
     private readonly string _statistics;
 
@@ -58,13 +59,13 @@ public sealed class PostgreSqlOutboxStore : IOutboxStore
         _table = PostgreSqlSql.Qualify(options.Schema, options.OutboxTable);
         _insert = $"INSERT INTO {_table} (topic, partition_key, envelope, created_at) VALUES (@topic, @key, @envelope, @now)";
 
-        // "Another relay holds the key": the per-key ordering rule of IOutboxStore.ClaimAsync.
+        // "Another relay holds the key, or a quarantined row does": the per-key ordering rule of IOutboxStore.ClaimAsync.
         var keyFree = $"""
             NOT EXISTS (SELECT 1 FROM {_table} h
                 WHERE h.partition_key = o.partition_key AND h.dispatched_at IS NULL
-                  AND h.lease_expires_at > @now AND h.lease_owner <> @relay)
+                  AND ((h.lease_expires_at > @now AND h.lease_owner <> @relay) OR h.quarantined_at IS NOT NULL))
             """;
-        var claimable = "o.dispatched_at IS NULL AND (o.lease_expires_at IS NULL OR o.lease_expires_at <= @now)";
+        var claimable = "o.dispatched_at IS NULL AND o.quarantined_at IS NULL AND (o.lease_expires_at IS NULL OR o.lease_expires_at <= @now)";
 
         // MATERIALIZED and DISTINCT keep the volatile lock call from running on rows the LIMIT drops.
         _lockKeys = $"""
@@ -83,9 +84,13 @@ public sealed class PostgreSqlOutboxStore : IOutboxStore
                 FOR UPDATE SKIP LOCKED)
             UPDATE {_table} t SET lease_owner = @relay, lease_expires_at = @expires, attempts = t.attempts + 1
             FROM picked WHERE t.id = picked.id
-            RETURNING t.id, t.topic, t.envelope, t.created_at, t.attempts
+            RETURNING t.id, t.topic, t.partition_key, t.envelope, t.created_at, t.attempts
             """;
         _mark = $"UPDATE {_table} SET dispatched_at = @now WHERE id = ANY(@ids) AND lease_owner = @relay AND dispatched_at IS NULL";
+        _quarantine = $"""
+            UPDATE {_table} SET quarantined_at = @now, quarantine_reason = @reason
+            WHERE id = @id AND lease_owner = @relay AND dispatched_at IS NULL AND quarantined_at IS NULL
+            """;
 
         // SKIP LOCKED: a batch never waits on rows another cleanup is deleting; inserts take no
         // locks on old rows, so cleanup and the application never wait on each other.
@@ -95,7 +100,10 @@ public sealed class PostgreSqlOutboxStore : IOutboxStore
                 ORDER BY dispatched_at LIMIT @batch FOR UPDATE SKIP LOCKED)
             DELETE FROM {_table} t USING doomed WHERE t.id = doomed.id
             """;
-        _statistics = $"SELECT count(*), min(created_at) FROM {_table} WHERE dispatched_at IS NULL";
+        _statistics = $"""
+            SELECT count(*) FILTER (WHERE quarantined_at IS NULL), min(created_at) FILTER (WHERE quarantined_at IS NULL), count(quarantined_at)
+            FROM {_table} WHERE dispatched_at IS NULL
+            """;
     }
 
     /// <inheritdoc />
@@ -185,8 +193,7 @@ public sealed class PostgreSqlOutboxStore : IOutboxStore
                 await using var reader = await command.ExecuteReaderAsync(cancellationToken);
                 while (await reader.ReadAsync(cancellationToken))
                 {
-                    var envelope = CloudEventJson.Read(Encoding.UTF8.GetBytes(reader.GetString(2)));
-                    records.Add(new OutboxRecord(reader.GetInt64(0), reader.GetString(1), envelope, reader.GetFieldValue<DateTimeOffset>(3), reader.GetInt32(4)));
+                    records.Add(ReadRecord(reader));
                 }
             }
 
@@ -229,6 +236,27 @@ public sealed class PostgreSqlOutboxStore : IOutboxStore
     }
 
     /// <inheritdoc />
+    public async ValueTask QuarantineAsync(string relayId, long id, string reason, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(relayId);
+        ArgumentNullException.ThrowIfNull(reason);
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(_quarantine, connection);
+        command.Parameters.Add(new NpgsqlParameter<long>("id", id));
+        command.Parameters.Add(new NpgsqlParameter<string>("relay", relayId));
+        command.Parameters.Add(new NpgsqlParameter<string>("reason", reason));
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset>("now", _timeProvider.GetUtcNow()));
+        try
+        {
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+        catch (Exception e) when (PostgreSqlSql.IsSchemaError(e))
+        {
+            throw PostgreSqlSql.SchemaError(e, connection, _options.Schema, _options.OutboxTable);
+        }
+    }
+
+    /// <inheritdoc />
     public ValueTask<int> DeleteDispatchedAsync(DateTimeOffset dispatchedBefore, int batchSize, CancellationToken cancellationToken) =>
         PostgreSqlSql.DeleteBatchAsync(_dataSource, _options, _delete, _options.OutboxTable, dispatchedBefore, batchSize, cancellationToken);
 
@@ -241,18 +269,32 @@ public sealed class PostgreSqlOutboxStore : IOutboxStore
         {
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             await reader.ReadAsync(cancellationToken);
-            var count = reader.GetInt64(0);
+            var (count, quarantined) = (reader.GetInt64(0), reader.GetInt64(2));
             if (count == 0 || reader.IsDBNull(1))
             {
-                return new OutboxStatistics(0, TimeSpan.Zero);
+                return new OutboxStatistics(0, TimeSpan.Zero, quarantined);
             }
 
             var age = _timeProvider.GetUtcNow() - reader.GetFieldValue<DateTimeOffset>(1);
-            return new OutboxStatistics(count, age < TimeSpan.Zero ? TimeSpan.Zero : age);
+            return new OutboxStatistics(count, age < TimeSpan.Zero ? TimeSpan.Zero : age, quarantined);
         }
         catch (Exception e) when (PostgreSqlSql.IsSchemaError(e))
         {
             throw PostgreSqlSql.SchemaError(e, connection, _options.Schema, _options.OutboxTable);
+        }
+    }
+
+    // An unreadable row is handed back, not thrown: the relay quarantines it, and the rows claimed with it still go out.
+    private static OutboxRecord ReadRecord(NpgsqlDataReader reader)
+    {
+        var (id, topic, createdAt, attempts) = (reader.GetInt64(0), reader.GetString(1), reader.GetFieldValue<DateTimeOffset>(4), reader.GetInt32(5));
+        try
+        {
+            return new OutboxRecord(id, topic, CloudEventJson.Read(Encoding.UTF8.GetBytes(reader.GetString(3))), createdAt, attempts);
+        }
+        catch (EventFormatException e)
+        {
+            return OutboxRecord.Unreadable(id, topic, reader.IsDBNull(2) ? null : reader.GetString(2), e, createdAt, attempts);
         }
     }
 

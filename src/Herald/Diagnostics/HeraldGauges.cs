@@ -60,6 +60,7 @@ internal sealed class HeraldGauges
             _outbox = new(() => outbox().GetStatisticsAsync(CancellationToken.None), timeProvider, StoreRefresh);
             meter.CreateObservableGauge("herald.outbox.pending", () => ObserveOutbox(s => s.UndispatchedCount), "{message}", "Undispatched outbox rows.");
             meter.CreateObservableGauge("herald.outbox.oldest_age", () => ObserveOutbox(s => s.OldestUndispatchedAge.TotalSeconds), "s", "Age of the oldest undispatched outbox row.");
+            meter.CreateObservableGauge("herald.outbox.quarantine.pending", () => ObserveOutbox(s => s.QuarantinedCount), "{message}", "Quarantined outbox rows waiting for an operator.");
         }
     }
 

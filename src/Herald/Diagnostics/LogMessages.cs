@@ -67,4 +67,7 @@ internal static partial class LogMessages
 
     [LoggerMessage(22, LogLevel.Warning, "Consumer group {Group} could not put event {EventId} of partition {Partition} back after its loop failed; the transport delivers it again when the member leaves")]
     public static partial void RewindFailed(ILogger logger, Exception exception, string group, string eventId, int partition);
+
+    [LoggerMessage(25, LogLevel.Error, "Outbox relay {RelayId} quarantined outbox row {RowId} (topic {Topic}, key {Key}): it cannot be read or published, so it is set aside; later rows of its key wait until it is released or discarded")]
+    public static partial void OutboxRowQuarantined(ILogger logger, Exception exception, string relayId, long rowId, string topic, string? key);
 }
