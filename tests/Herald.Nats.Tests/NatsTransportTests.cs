@@ -166,6 +166,25 @@ public sealed class NatsTransportTests(NatsServer server) : IAsyncDisposable
         Assert.Null(await store.GetAsync("audit", "orders", "order-2", Token));
     }
 
+    [Fact]
+    public async Task SequencePositions_RemoveSavedBefore_PurgesOnlyTheGroupsAndTopicsOlderPositions()
+    {
+        var store = _transport.SequencePositions;
+        await store.SaveAsync("billing.eu", "orders", [new("order 1/ä", 7), new("order-2", 9)], Token);
+        await store.SaveAsync("audit", "orders", [new("order-2", 3)], Token);
+
+        // The server stamps the save time, so the test asks relative to it: nothing was saved a day ago, all before tomorrow.
+        Assert.Equal(0, await store.RemoveSavedBeforeAsync("billing.eu", "orders", DateTimeOffset.UtcNow.AddDays(-1), Token));
+        Assert.Equal(2, await store.RemoveSavedBeforeAsync("billing.eu", "orders", DateTimeOffset.UtcNow.AddDays(1), Token));
+        Assert.Equal(0, await store.RemoveSavedBeforeAsync("billing.eu", "orders", DateTimeOffset.UtcNow.AddDays(1), Token));
+
+        Assert.Null(await store.GetAsync("billing.eu", "orders", "order 1/ä", Token));
+        Assert.Null(await store.GetAsync("billing.eu", "orders", "order-2", Token));
+        Assert.Equal(3, await store.GetAsync("audit", "orders", "order-2", Token));
+        await store.SaveAsync("billing.eu", "orders", [new("order-2", 10)], Token);
+        Assert.Equal(10, await store.GetAsync("billing.eu", "orders", "order-2", Token));
+    }
+
     private async Task<ITransportListener> ListenAsync(string topic, string group)
     {
         var listener = await _transport.ListenAsync(topic, group, Token);

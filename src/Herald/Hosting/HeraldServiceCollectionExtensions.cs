@@ -43,7 +43,7 @@ public static class HeraldServiceCollectionExtensions
         services.AddSingleton(CreateMetrics);
         services.AddSingleton<ObserverSet>();
         services.TryAddSingleton(CreateDeadLetterStore);
-        services.TryAddSingleton(sp => sp.GetRequiredService<ITransport>().SequencePositions ?? new InMemorySequencePositionStore());
+        services.TryAddSingleton(sp => sp.GetRequiredService<ITransport>().SequencePositions ?? new InMemorySequencePositionStore(sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<IDeadLetters>(sp => new DeadLetters.DeadLetters(
             sp.GetRequiredService<ITransport>(), sp.GetRequiredService<IDeadLetterStore>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IEventPublisher, EventPublisher>();
