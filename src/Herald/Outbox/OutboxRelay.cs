@@ -22,8 +22,8 @@ internal sealed class OutboxRelay(IOutboxStore store, ITransport transport, Outb
     /// <summary>How long marking sent rows may take once the host is stopping.</summary>
     private static readonly TimeSpan MarkTimeout = TimeSpan.FromSeconds(10);
 
-    /// <summary>Claims one batch, sends it and marks what was sent as dispatched.</summary>
-    /// <returns>The number of rows claimed and dispatched; 0 when nothing was ready.</returns>
+    /// <summary>Claims one batch, sends it, quarantines what can never go out and marks what was sent as dispatched.</summary>
+    /// <returns>The number of rows sent and marked dispatched (quarantined rows are not counted); 0 when nothing was ready.</returns>
     /// <exception cref="Exception">A send or the marking failed; unsent rows stay leased until the lease expires.</exception>
     internal async Task<int> RelayOnceAsync(CancellationToken cancellationToken)
     {
