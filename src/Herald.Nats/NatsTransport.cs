@@ -50,7 +50,9 @@ public sealed class NatsTransport : ITransport, IAsyncDisposable
     private readonly CancellationTokenSource _closing = new();
     private readonly NatsBucket _leases;
     private readonly string _process = Guid.NewGuid().ToString("N");
+    private readonly ConcurrentDictionary<(string Topic, string Group), NatsCachedRead<IReadOnlyList<PartitionLag>?>> _lags = new();
     private int _roundRobin;
+    private long _lagReadings;
 
     /// <summary>Creates a transport; it connects on first use.</summary>
     /// <param name="options">The server, the streams and the buckets. Default: <see cref="NatsTransportOptions"/>'s defaults.</param>
@@ -124,10 +126,24 @@ public sealed class NatsTransport : ITransport, IAsyncDisposable
 
     /// <inheritdoc />
     /// <remarks>Per partition: the consumer's ack floor as the committed offset, and <c>NumPending + NumAckPending</c>
-    /// events after it. One consumer-info request per partition.</remarks>
+    /// events after it. One consumer-info request per partition, shared by the callers within
+    /// <see cref="NatsTransportOptions.LagCacheDuration"/> of a reading.</remarks>
     public async ValueTask<IReadOnlyList<PartitionLag>?> GetLagAsync(string topic, string group, CancellationToken cancellationToken = default)
     {
+        ArgumentException.ThrowIfNullOrEmpty(group);
         var t = await TopicAsync(topic, cancellationToken);
+        var reading = _lags.GetOrAdd((topic, group), key => new(() => ReadLagAsync(t, key.Topic, key.Group), _timeProvider, _options.LagCacheDuration));
+        return await reading.GetAsync(cancellationToken);
+    }
+
+    /// <summary>Gets how many lag readings went to the server: one consumer-info request per partition each.</summary>
+    internal long LagReadings => Interlocked.Read(ref _lagReadings);
+
+    // Runs uncancelled by any one caller (NatsCachedRead shares it); the transport's closing ends it.
+    private async Task<IReadOnlyList<PartitionLag>?> ReadLagAsync(NatsTopic t, string topic, string group)
+    {
+        Interlocked.Increment(ref _lagReadings);
+        var cancellationToken = _closing.Token;
         var lags = new PartitionLag[t.PartitionCount];
         StreamInfo? stream = null;
         for (var p = 0; p < lags.Length; p++)

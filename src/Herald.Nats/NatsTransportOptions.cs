@@ -51,6 +51,12 @@ public sealed class NatsTransportOptions
     /// Dead letters this process writes or removes show at once; those of other processes within this interval.</remarks>
     public TimeSpan DeadLetterListCacheDuration { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>Gets or sets how long a lag reading of one topic and group is kept once read. Default 5 seconds, from zero (not kept) to 1 minute.</summary>
+    /// <remarks>Reading the lag costs one consumer-info request per partition (and a stream-info request for a group that
+    /// never joined), and health checks and metrics read it on every probe or scrape: within this interval they share one
+    /// reading, however many ask, and concurrent callers always share the reading in flight. The lag shown is at most this old.</remarks>
+    public TimeSpan LagCacheDuration { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Gets or sets the key-value bucket that keeps which process holds which partition of each group. Default <c>herald-leases</c>.</summary>
     public string LeaseBucket { get; set; } = "herald-leases";
 
@@ -80,6 +86,8 @@ public sealed class NatsTransportOptions
         ArgumentException.ThrowIfNullOrEmpty(DeadLetterBucket);
         ArgumentOutOfRangeException.ThrowIfLessThan(DeadLetterListCacheDuration, TimeSpan.Zero, nameof(DeadLetterListCacheDuration));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(DeadLetterListCacheDuration, TimeSpan.FromMinutes(1), nameof(DeadLetterListCacheDuration));
+        ArgumentOutOfRangeException.ThrowIfLessThan(LagCacheDuration, TimeSpan.Zero, nameof(LagCacheDuration));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(LagCacheDuration, TimeSpan.FromMinutes(1), nameof(LagCacheDuration));
         ArgumentException.ThrowIfNullOrEmpty(SequenceBucket);
         ArgumentException.ThrowIfNullOrEmpty(LeaseBucket);
         ArgumentOutOfRangeException.ThrowIfLessThan(LeaseDuration, TimeSpan.FromSeconds(3), nameof(LeaseDuration));

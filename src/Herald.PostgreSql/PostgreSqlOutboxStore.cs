@@ -36,12 +36,7 @@ public sealed class PostgreSqlOutboxStore : IOutboxStore
     private readonly TimeProvider _timeProvider;
     private readonly NpgsqlDataSource _dataSource;
     private readonly string _table;
-    private readonly string _insert;
-    private readonly string _lockKeys;
-    private readonly string _claim;
-    private readonly string _mark;
-    private readonly string _delete;
-    private readonly string _statistics;
+    private readonly PostgreSqlOutboxSql _sql;
 
     /// <summary>Creates the store over the options' database.</summary>
     /// <param name="options">The database, schema and table names.</param>
@@ -56,46 +51,7 @@ public sealed class PostgreSqlOutboxStore : IOutboxStore
         _timeProvider = timeProvider;
         _dataSource = options.GetDataSource();
         _table = PostgreSqlSql.Qualify(options.Schema, options.OutboxTable);
-        _insert = $"INSERT INTO {_table} (topic, partition_key, envelope, created_at) VALUES (@topic, @key, @envelope, @now)";
-
-        // "Another relay holds the key": the per-key ordering rule of IOutboxStore.ClaimAsync.
-        var keyFree = $"""
-            NOT EXISTS (SELECT 1 FROM {_table} h
-                WHERE h.partition_key = o.partition_key AND h.dispatched_at IS NULL
-                  AND h.lease_expires_at > @now AND h.lease_owner <> @relay)
-            """;
-        var claimable = "o.dispatched_at IS NULL AND (o.lease_expires_at IS NULL OR o.lease_expires_at <= @now)";
-
-        // MATERIALIZED and DISTINCT keep the volatile lock call from running on rows the LIMIT drops.
-        _lockKeys = $"""
-            WITH candidates AS MATERIALIZED (
-                SELECT o.partition_key FROM {_table} o
-                WHERE {claimable} AND o.partition_key IS NOT NULL AND {keyFree}
-                ORDER BY o.id LIMIT @max),
-            keys AS MATERIALIZED (SELECT DISTINCT partition_key FROM candidates)
-            SELECT partition_key FROM keys WHERE pg_try_advisory_xact_lock(hashtext(@table), hashtext(partition_key))
-            """;
-        _claim = $"""
-            WITH picked AS (
-                SELECT o.id FROM {_table} o
-                WHERE {claimable} AND (o.partition_key IS NULL OR (o.partition_key = ANY(@keys) AND {keyFree}))
-                ORDER BY o.id LIMIT @max
-                FOR UPDATE SKIP LOCKED)
-            UPDATE {_table} t SET lease_owner = @relay, lease_expires_at = @expires, attempts = t.attempts + 1
-            FROM picked WHERE t.id = picked.id
-            RETURNING t.id, t.topic, t.envelope, t.created_at, t.attempts
-            """;
-        _mark = $"UPDATE {_table} SET dispatched_at = @now WHERE id = ANY(@ids) AND lease_owner = @relay AND dispatched_at IS NULL";
-
-        // SKIP LOCKED: a batch never waits on rows another cleanup is deleting; inserts take no
-        // locks on old rows, so cleanup and the application never wait on each other.
-        _delete = $"""
-            WITH doomed AS (
-                SELECT id FROM {_table} WHERE dispatched_at IS NOT NULL AND dispatched_at < @before
-                ORDER BY dispatched_at LIMIT @batch FOR UPDATE SKIP LOCKED)
-            DELETE FROM {_table} t USING doomed WHERE t.id = doomed.id
-            """;
-        _statistics = $"SELECT count(*), min(created_at) FROM {_table} WHERE dispatched_at IS NULL";
+        _sql = new PostgreSqlOutboxSql(_table);
     }
 
     /// <inheritdoc />
@@ -146,7 +102,7 @@ public sealed class PostgreSqlOutboxStore : IOutboxStore
         {
             ArgumentNullException.ThrowIfNull(entry);
             ArgumentException.ThrowIfNullOrEmpty(entry.Topic);
-            var command = new NpgsqlBatchCommand(_insert);
+            var command = new NpgsqlBatchCommand(_sql.Insert);
             command.Parameters.Add(new NpgsqlParameter<string>("topic", entry.Topic));
             command.Parameters.Add(new NpgsqlParameter("key", NpgsqlDbType.Text) { Value = (object?)entry.Envelope.PartitionKey ?? DBNull.Value });
             command.Parameters.Add(new NpgsqlParameter<string>("envelope", Encoding.UTF8.GetString(CloudEventJson.ToUtf8Bytes(entry.Envelope))));
@@ -177,7 +133,7 @@ public sealed class PostgreSqlOutboxStore : IOutboxStore
         {
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
             var keys = await LockKeysAsync(connection, transaction, relayId, now, maxCount, cancellationToken);
-            await using (var command = new NpgsqlCommand(_claim, connection, transaction))
+            await using (var command = new NpgsqlCommand(_sql.Claim, connection, transaction))
             {
                 AddClaimParameters(command, relayId, now, maxCount);
                 command.Parameters.Add(new NpgsqlParameter<string[]>("keys", keys));
@@ -185,8 +141,7 @@ public sealed class PostgreSqlOutboxStore : IOutboxStore
                 await using var reader = await command.ExecuteReaderAsync(cancellationToken);
                 while (await reader.ReadAsync(cancellationToken))
                 {
-                    var envelope = CloudEventJson.Read(Encoding.UTF8.GetBytes(reader.GetString(2)));
-                    records.Add(new OutboxRecord(reader.GetInt64(0), reader.GetString(1), envelope, reader.GetFieldValue<DateTimeOffset>(3), reader.GetInt32(4)));
+                    records.Add(ReadRecord(reader));
                 }
             }
 
@@ -214,7 +169,7 @@ public sealed class PostgreSqlOutboxStore : IOutboxStore
         }
 
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        await using var command = new NpgsqlCommand(_mark, connection);
+        await using var command = new NpgsqlCommand(_sql.Mark, connection);
         command.Parameters.Add(new NpgsqlParameter<long[]>("ids", [.. ids]));
         command.Parameters.Add(new NpgsqlParameter<string>("relay", relayId));
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset>("now", _timeProvider.GetUtcNow()));
@@ -229,26 +184,19 @@ public sealed class PostgreSqlOutboxStore : IOutboxStore
     }
 
     /// <inheritdoc />
-    public ValueTask<int> DeleteDispatchedAsync(DateTimeOffset dispatchedBefore, int batchSize, CancellationToken cancellationToken) =>
-        PostgreSqlSql.DeleteBatchAsync(_dataSource, _options, _delete, _options.OutboxTable, dispatchedBefore, batchSize, cancellationToken);
-
-    /// <inheritdoc />
-    public async ValueTask<OutboxStatistics> GetStatisticsAsync(CancellationToken cancellationToken)
+    public async ValueTask QuarantineAsync(string relayId, long id, string reason, CancellationToken cancellationToken)
     {
+        ArgumentException.ThrowIfNullOrEmpty(relayId);
+        ArgumentNullException.ThrowIfNull(reason);
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        await using var command = new NpgsqlCommand(_statistics, connection);
+        await using var command = new NpgsqlCommand(_sql.Quarantine, connection);
+        command.Parameters.Add(new NpgsqlParameter<long>("id", id));
+        command.Parameters.Add(new NpgsqlParameter<string>("relay", relayId));
+        command.Parameters.Add(new NpgsqlParameter<string>("reason", reason));
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset>("now", _timeProvider.GetUtcNow()));
         try
         {
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            await reader.ReadAsync(cancellationToken);
-            var count = reader.GetInt64(0);
-            if (count == 0 || reader.IsDBNull(1))
-            {
-                return new OutboxStatistics(0, TimeSpan.Zero);
-            }
-
-            var age = _timeProvider.GetUtcNow() - reader.GetFieldValue<DateTimeOffset>(1);
-            return new OutboxStatistics(count, age < TimeSpan.Zero ? TimeSpan.Zero : age);
+            await command.ExecuteNonQueryAsync(cancellationToken);
         }
         catch (Exception e) when (PostgreSqlSql.IsSchemaError(e))
         {
@@ -256,9 +204,51 @@ public sealed class PostgreSqlOutboxStore : IOutboxStore
         }
     }
 
+    /// <inheritdoc />
+    public ValueTask<int> DeleteDispatchedAsync(DateTimeOffset dispatchedBefore, int batchSize, CancellationToken cancellationToken) =>
+        PostgreSqlSql.DeleteBatchAsync(_dataSource, _options, _sql.Delete, _options.OutboxTable, dispatchedBefore, batchSize, cancellationToken);
+
+    /// <inheritdoc />
+    public async ValueTask<OutboxStatistics> GetStatisticsAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(_sql.Statistics, connection);
+        try
+        {
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            await reader.ReadAsync(cancellationToken);
+            var (count, quarantined) = (reader.GetInt64(0), reader.GetInt64(2));
+            if (count == 0 || reader.IsDBNull(1))
+            {
+                return new OutboxStatistics(0, TimeSpan.Zero, quarantined);
+            }
+
+            var age = _timeProvider.GetUtcNow() - reader.GetFieldValue<DateTimeOffset>(1);
+            return new OutboxStatistics(count, age < TimeSpan.Zero ? TimeSpan.Zero : age, quarantined);
+        }
+        catch (Exception e) when (PostgreSqlSql.IsSchemaError(e))
+        {
+            throw PostgreSqlSql.SchemaError(e, connection, _options.Schema, _options.OutboxTable);
+        }
+    }
+
+    // An unreadable row is handed back, not thrown: the relay quarantines it, and the rows claimed with it still go out.
+    private static OutboxRecord ReadRecord(NpgsqlDataReader reader)
+    {
+        var (id, topic, createdAt, attempts) = (reader.GetInt64(0), reader.GetString(1), reader.GetFieldValue<DateTimeOffset>(4), reader.GetInt32(5));
+        try
+        {
+            return new OutboxRecord(id, topic, CloudEventJson.Read(Encoding.UTF8.GetBytes(reader.GetString(3))), createdAt, attempts);
+        }
+        catch (EventFormatException e)
+        {
+            return OutboxRecord.Unreadable(id, topic, reader.IsDBNull(2) ? null : reader.GetString(2), e, createdAt, attempts);
+        }
+    }
+
     private async ValueTask<string[]> LockKeysAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string relayId, DateTimeOffset now, int maxCount, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand(_lockKeys, connection, transaction);
+        await using var command = new NpgsqlCommand(_sql.LockKeys, connection, transaction);
         AddClaimParameters(command, relayId, now, maxCount);
         command.Parameters.Add(new NpgsqlParameter<string>("table", _table));
         var keys = new List<string>();

@@ -45,6 +45,8 @@ public sealed class PostgreSqlSchemaInitializer
 
         await ExecuteAsync(transaction, PostgreSqlSql.CreateTables(_options), cancellationToken);
 
+        await AddQuarantineColumnsAsync(transaction, cancellationToken);
+
         // Check before indexing: an index on a column a foreign table lacks fails with a bare "column does not exist".
         await CheckColumnsAsync(transaction, _options.OutboxTable, PostgreSqlSql.OutboxColumns, cancellationToken);
         await CheckColumnsAsync(transaction, _options.InboxTable, PostgreSqlSql.InboxColumns, cancellationToken);
@@ -64,22 +66,43 @@ public sealed class PostgreSqlSchemaInitializer
         return await command.ExecuteScalarAsync(cancellationToken);
     }
 
-    private async ValueTask CheckColumnsAsync(NpgsqlTransaction transaction, string table, IReadOnlyList<string> expected, CancellationToken cancellationToken)
+    // An outbox table created before quarantine existed gains its columns; a table lacking older columns too is not
+    // Herald's, and is left for CheckColumnsAsync to refuse untouched.
+    private async ValueTask AddQuarantineColumnsAsync(NpgsqlTransaction transaction, CancellationToken cancellationToken)
     {
-        var connection = transaction.Connection!;
+        var actual = await ColumnsAsync(transaction, _options.OutboxTable, cancellationToken);
+        var added = PostgreSqlSql.AddedOutboxColumns.Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
+        if (PostgreSqlSql.OutboxColumns.Any(c => !added.Contains(c) && !actual.Contains(c)))
+        {
+            return;
+        }
+
+        foreach (var (name, type) in PostgreSqlSql.AddedOutboxColumns.Where(c => !actual.Contains(c.Name)))
+        {
+            await ExecuteAsync(transaction, $"ALTER TABLE {PostgreSqlSql.Qualify(_options.Schema, _options.OutboxTable)} ADD COLUMN IF NOT EXISTS {name} {type}", cancellationToken);
+        }
+    }
+
+    private async ValueTask<HashSet<string>> ColumnsAsync(NpgsqlTransaction transaction, string table, CancellationToken cancellationToken)
+    {
         await using var command = new NpgsqlCommand(
-            "SELECT column_name FROM information_schema.columns WHERE table_schema = @schema AND table_name = @table", connection, transaction);
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = @schema AND table_name = @table", transaction.Connection, transaction);
         command.Parameters.Add(new NpgsqlParameter<string>("schema", _options.Schema));
         command.Parameters.Add(new NpgsqlParameter<string>("table", table));
         var actual = new HashSet<string>(StringComparer.Ordinal);
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
         {
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                actual.Add(reader.GetString(0));
-            }
+            actual.Add(reader.GetString(0));
         }
 
+        return actual;
+    }
+
+    private async ValueTask CheckColumnsAsync(NpgsqlTransaction transaction, string table, IReadOnlyList<string> expected, CancellationToken cancellationToken)
+    {
+        var connection = transaction.Connection!;
+        var actual = await ColumnsAsync(transaction, table, cancellationToken);
         var missing = expected.Where(c => !actual.Contains(c)).ToList();
         if (missing.Count > 0)
         {

@@ -30,8 +30,16 @@ public sealed class RabbitMQOptions
     /// closing its connection gives them up when the broker notices (its connection heartbeat, 60 s by default).</remarks>
     public TimeSpan RebalanceInterval { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>Gets or sets how long a lag reading of one topic and group is kept once read. Default 5 seconds, from zero (not kept) to 1 minute.</summary>
+    /// <remarks>Reading the lag opens a channel and declares each partition queue passively, and health checks and metrics
+    /// read it on every probe or scrape: within this interval they share one reading, however many ask, and concurrent
+    /// callers always share the reading in flight. The ready counts shown are at most this old.</remarks>
+    public TimeSpan LagCacheDuration { get; set; } = TimeSpan.FromSeconds(5);
+
     internal void Validate()
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(LagCacheDuration, TimeSpan.Zero, nameof(LagCacheDuration));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(LagCacheDuration, TimeSpan.FromMinutes(1), nameof(LagCacheDuration));
         ArgumentOutOfRangeException.ThrowIfLessThan(RebalanceInterval, TimeSpan.FromMilliseconds(100));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(RebalanceInterval, TimeSpan.FromMinutes(1));
         ArgumentNullException.ThrowIfNull(Uri);

@@ -8,7 +8,6 @@ using Herald.Transports;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using RabbitMQ.Client;
-using RabbitMQ.Client.Exceptions;
 
 namespace Herald.RabbitMQ;
 
@@ -56,6 +55,7 @@ public sealed class RabbitMQTransport : ITransport, IAsyncDisposable
     private IConnection? _connection;
     private IChannel? _publisher;
     private readonly RabbitMQDeadLetterStore _deadLetters;
+    private readonly QueueDepths _queueDepths;
     private readonly ILogger _logger;
     private readonly EventLimits _limits;
     private uint _roundRobin;
@@ -84,6 +84,7 @@ public sealed class RabbitMQTransport : ITransport, IAsyncDisposable
         _connection = connection;
         _ownsConnection = connection is null;
         _deadLetters = new RabbitMQDeadLetterStore(ConnectionAsync, RabbitMQNames.DeadLetterStream(_options.NamePrefix), _logger);
+        _queueDepths = new QueueDepths(ConnectionAsync, _options, _timeProvider);
     }
 
     /// <summary>Gets the options the transport was created with.</summary>
@@ -130,28 +131,21 @@ public sealed class RabbitMQTransport : ITransport, IAsyncDisposable
     /// <summary>Returns, per partition queue, the messages ready plus those this process's members hold unsettled.</summary>
     /// <remarks>RabbitMQ has no offsets: <see cref="PartitionLag.CommittedOffset"/> is 0 and <see cref="PartitionLag.EndOffset"/> the
     /// count. Deliveries held unacknowledged by other processes are not counted. <see langword="null"/> when the group has no
-    /// queues: RabbitMQ keeps nothing for a group that never listened.</remarks>
+    /// queues: RabbitMQ keeps nothing for a group that never listened. The ready counts come from one reading of the queues
+    /// shared by the callers within <see cref="RabbitMQOptions.LagCacheDuration"/>; this process's unsettled counts are current.</remarks>
     public async ValueTask<IReadOnlyList<PartitionLag>?> GetLagAsync(string topic, string group, CancellationToken cancellationToken = default)
     {
-        var connection = await ConnectionAsync(cancellationToken);
-        _groups.TryGetValue((topic, group), out var local);
-        await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
-        var lag = new PartitionLag[_options.Partitions];
-        for (var partition = 0; partition < lag.Length; partition++)
+        if (await _queueDepths.GetAsync(topic, group, cancellationToken) is not { } depths)
         {
-            try
-            {
-                var queue = await channel.QueueDeclarePassiveAsync(Names.Queue(_options.NamePrefix, topic, group, partition), cancellationToken);
-                lag[partition] = new(partition, queue.MessageCount + (local?.Partitions[partition].Unsettled ?? 0), 0);
-            }
-            catch (OperationInterruptedException e) when (e.ShutdownReason?.ReplyCode == Constants.NotFound)
-            {
-                return null;
-            }
+            return null;
         }
 
-        return lag;
+        _groups.TryGetValue((topic, group), out var local);
+        return [.. depths.Select((ready, partition) => new PartitionLag(partition, ready + (local?.Partitions[partition].Unsettled ?? 0), 0))];
     }
+
+    /// <summary>Gets how many lag readings went to the broker: a channel and one passive queue declaration per partition each.</summary>
+    internal long LagReadings => _queueDepths.Reads;
 
     /// <summary>Closes the publishing channel and, unless it was handed in, the connection.</summary>
     public async ValueTask DisposeAsync()

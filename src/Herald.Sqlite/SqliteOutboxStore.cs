@@ -22,6 +22,7 @@ public sealed class SqliteOutboxStore : IOutboxStore
     private readonly string _table;
     private readonly string _insert;
     private readonly string _claim;
+    private readonly string _quarantine;
     private readonly string _delete;
     private readonly string _statistics;
 
@@ -39,27 +40,35 @@ public sealed class SqliteOutboxStore : IOutboxStore
         _table = options.OutboxTable;
         _insert = $"INSERT INTO {_table} (topic, partition_key, envelope, created_at) VALUES ($topic, $key, $envelope, $now);";
 
-        // A row is eligible when unleased or its lease expired, and no other undispatched row of
-        // its key is leased by another relay: that relay may still be sending it, and handing out
-        // a later (or re-claimed earlier) row of the key could put the key's events out of order.
+        // A row is eligible when unleased or its lease expired, not quarantined, and no other undispatched
+        // row of its key is leased by another relay (that relay may still be sending it, and handing out
+        // a later or re-claimed earlier row of the key could put the key's events out of order) or
+        // quarantined (the key's order resumes only once an operator releases or discards that row).
         _claim = $"""
             UPDATE {_table} SET lease_owner = $relay, lease_expires_at = $expires, attempts = attempts + 1
             WHERE id IN (
                 SELECT o.id FROM {_table} o
-                WHERE o.dispatched_at IS NULL
+                WHERE o.dispatched_at IS NULL AND o.quarantined_at IS NULL
                   AND (o.lease_expires_at IS NULL OR o.lease_expires_at <= $now)
                   AND (o.partition_key IS NULL OR NOT EXISTS (
                       SELECT 1 FROM {_table} h
                       WHERE h.partition_key = o.partition_key AND h.dispatched_at IS NULL
-                        AND h.lease_owner <> $relay AND h.lease_expires_at > $now))
+                        AND ((h.lease_owner <> $relay AND h.lease_expires_at > $now) OR h.quarantined_at IS NOT NULL)))
                 ORDER BY o.id LIMIT $max)
-            RETURNING id, topic, envelope, created_at, attempts;
+            RETURNING id, topic, partition_key, envelope, created_at, attempts;
+            """;
+        _quarantine = $"""
+            UPDATE {_table} SET quarantined_at = $now, quarantine_reason = $reason
+            WHERE id = $id AND lease_owner = $relay AND dispatched_at IS NULL AND quarantined_at IS NULL;
             """;
         _delete = $"""
             DELETE FROM {_table} WHERE id IN (
                 SELECT id FROM {_table} WHERE dispatched_at IS NOT NULL AND dispatched_at < $before ORDER BY dispatched_at LIMIT $batch);
             """;
-        _statistics = $"SELECT COUNT(*), MIN(created_at) FROM {_table} WHERE dispatched_at IS NULL;";
+        _statistics = $"""
+            SELECT COUNT(*) - COUNT(quarantined_at), MIN(CASE WHEN quarantined_at IS NULL THEN created_at END), COUNT(quarantined_at)
+            FROM {_table} WHERE dispatched_at IS NULL;
+            """;
     }
 
     /// <inheritdoc/>
@@ -144,8 +153,17 @@ public sealed class SqliteOutboxStore : IOutboxStore
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
-                var envelope = CloudEventJson.Read(Encoding.UTF8.GetBytes(reader.GetString(2)));
-                records.Add(new OutboxRecord(reader.GetInt64(0), reader.GetString(1), envelope, SqliteSql.FromTicks(reader.GetInt64(3)), reader.GetInt32(4)));
+                var (id, topic, createdAt, attempts) = (reader.GetInt64(0), reader.GetString(1), SqliteSql.FromTicks(reader.GetInt64(4)), reader.GetInt32(5));
+                try
+                {
+                    var envelope = CloudEventJson.Read(Encoding.UTF8.GetBytes(reader.GetString(3)));
+                    records.Add(new OutboxRecord(id, topic, envelope, createdAt, attempts));
+                }
+                catch (EventFormatException e)
+                {
+                    // Handed back, not thrown: the relay quarantines it, and the rows claimed with it still go out.
+                    records.Add(OutboxRecord.Unreadable(id, topic, reader.IsDBNull(2) ? null : reader.GetString(2), e, createdAt, attempts));
+                }
             }
         }
         catch (Exception e) when (SqliteSql.IsSchemaError(e))
@@ -199,6 +217,28 @@ public sealed class SqliteOutboxStore : IOutboxStore
     }
 
     /// <inheritdoc />
+    public async ValueTask QuarantineAsync(string relayId, long id, string reason, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(relayId);
+        ArgumentNullException.ThrowIfNull(reason);
+        await using var connection = await SqliteConnectionFactory.OpenAsync(_options, cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = _quarantine;
+        command.Parameters.AddWithValue("$now", _timeProvider.GetUtcNow().UtcTicks);
+        command.Parameters.AddWithValue("$reason", reason);
+        command.Parameters.AddWithValue("$id", id);
+        command.Parameters.AddWithValue("$relay", relayId);
+        try
+        {
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+        catch (Exception e) when (SqliteSql.IsSchemaError(e))
+        {
+            throw SqliteSql.SchemaError(e, connection, _table);
+        }
+    }
+
+    /// <inheritdoc />
     public ValueTask<int> DeleteDispatchedAsync(DateTimeOffset dispatchedBefore, int batchSize, CancellationToken cancellationToken) =>
         SqliteSql.DeleteBatchAsync(_options, _delete, _table, dispatchedBefore, batchSize, cancellationToken);
 
@@ -212,14 +252,14 @@ public sealed class SqliteOutboxStore : IOutboxStore
         {
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             await reader.ReadAsync(cancellationToken);
-            var count = reader.GetInt64(0);
+            var (count, quarantined) = (reader.GetInt64(0), reader.GetInt64(2));
             if (count == 0 || reader.IsDBNull(1))
             {
-                return new OutboxStatistics(0, TimeSpan.Zero);
+                return new OutboxStatistics(0, TimeSpan.Zero, quarantined);
             }
 
             var age = _timeProvider.GetUtcNow() - SqliteSql.FromTicks(reader.GetInt64(1));
-            return new OutboxStatistics(count, age < TimeSpan.Zero ? TimeSpan.Zero : age);
+            return new OutboxStatistics(count, age < TimeSpan.Zero ? TimeSpan.Zero : age, quarantined);
         }
         catch (Exception e) when (SqliteSql.IsSchemaError(e))
         {

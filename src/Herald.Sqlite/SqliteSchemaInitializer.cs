@@ -32,6 +32,8 @@ public sealed class SqliteSchemaInitializer
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
         await ExecuteAsync(transaction, SqliteSql.CreateTables(_options.OutboxTable, _options.InboxTable, _options.SequenceTable), cancellationToken);
 
+        await AddQuarantineColumnsAsync(transaction, cancellationToken);
+
         // Check before indexing: an index on a column a foreign table lacks fails with a bare "no such column".
         await CheckColumnsAsync(transaction, _options.OutboxTable, SqliteSql.OutboxColumns, cancellationToken);
         await CheckColumnsAsync(transaction, _options.InboxTable, SqliteSql.InboxColumns, cancellationToken);
@@ -61,22 +63,44 @@ public sealed class SqliteSchemaInitializer
         }
     }
 
-    private static async ValueTask CheckColumnsAsync(SqliteTransaction transaction, string table, IReadOnlyList<string> expected, CancellationToken cancellationToken)
+    // An outbox table created before quarantine existed gains its columns; a table lacking older columns too is not
+    // Herald's, and is left for CheckColumnsAsync to refuse untouched.
+    private async ValueTask AddQuarantineColumnsAsync(SqliteTransaction transaction, CancellationToken cancellationToken)
     {
-        var connection = transaction.Connection!;
-        await using var command = connection.CreateCommand();
+        var table = _options.OutboxTable;
+        var actual = await ColumnsAsync(transaction, table, cancellationToken);
+        var added = SqliteSql.AddedOutboxColumns.Select(c => c.Name).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        if (SqliteSql.OutboxColumns.Any(c => !added.Contains(c) && !actual.Contains(c)))
+        {
+            return;
+        }
+
+        foreach (var (name, type) in SqliteSql.AddedOutboxColumns.Where(c => !actual.Contains(c.Name)))
+        {
+            await ExecuteAsync(transaction, $"ALTER TABLE {table} ADD COLUMN {name} {type};", cancellationToken);
+        }
+    }
+
+    private static async ValueTask<HashSet<string>> ColumnsAsync(SqliteTransaction transaction, string table, CancellationToken cancellationToken)
+    {
+        await using var command = transaction.Connection!.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = "SELECT name FROM pragma_table_info($table);";
         command.Parameters.AddWithValue("$table", table);
         var actual = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
         {
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                actual.Add(reader.GetString(0));
-            }
+            actual.Add(reader.GetString(0));
         }
 
+        return actual;
+    }
+
+    private static async ValueTask CheckColumnsAsync(SqliteTransaction transaction, string table, IReadOnlyList<string> expected, CancellationToken cancellationToken)
+    {
+        var connection = transaction.Connection!;
+        var actual = await ColumnsAsync(transaction, table, cancellationToken);
         var missing = expected.Where(c => !actual.Contains(c)).ToList();
         if (missing.Count > 0)
         {

@@ -60,6 +60,9 @@ public sealed class NatsServer : IAsyncLifetime
         SequenceBucket = $"{BucketPrefix}-{Guid.NewGuid():N}",
         LeaseBucket = $"{BucketPrefix}-leases",
         LeaseDuration = TimeSpan.FromSeconds(3),
+
+        // Tests watch the lag move; NatsTransportTests checks the kept reading on its own transport.
+        LagCacheDuration = TimeSpan.Zero,
     };
 
     public async ValueTask InitializeAsync()

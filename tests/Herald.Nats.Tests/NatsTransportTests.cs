@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Herald.DeadLetters;
 using Herald.Nats.Internal;
 using Herald.Transports;
+using Microsoft.Extensions.Time.Testing;
 using static Herald.Nats.Tests.NatsTestSupport;
 
 namespace Herald.Nats.Tests;
@@ -164,6 +165,52 @@ public sealed class NatsTransportTests(NatsServer server) : IAsyncDisposable
         Assert.Equal(8, await store.GetAsync("billing.eu", "orders", "order 1/ä", Token));
         Assert.Equal(9, await store.GetAsync("billing.eu", "orders", "order-2", Token));
         Assert.Null(await store.GetAsync("audit", "orders", "order-2", Token));
+    }
+
+    [Fact]
+    public async Task GetLagAsync_ManyProbesWithinTheCacheDuration_ShareOneReading()
+    {
+        var options = server.NewOptions();
+        options.LagCacheDuration = TimeSpan.FromSeconds(5);
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        await using var transport = new NatsTransport(options, time);
+        var (topic, group) = (Unique("probed"), Unique("billing"));
+        await transport.SendAsync(topic, Envelope("a", 1), Token);
+        await transport.SendAsync(topic, Envelope("b", 2), Token);
+
+        var concurrent = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => transport.GetLagAsync(topic, group, Token).AsTask()));
+        time.Advance(TimeSpan.FromSeconds(4));
+        var later = await transport.GetLagAsync(topic, group, Token);
+
+        Assert.Equal(1, transport.LagReadings);
+        Assert.All(concurrent.Append(later), lag => Assert.Equal(2, lag!.Sum(p => p.Lag)));
+        await transport.SendAsync(topic, Envelope("c", 3), Token);
+        time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(3, (await transport.GetLagAsync(topic, group, Token))!.Sum(p => p.Lag));
+        Assert.Equal(2, transport.LagReadings);
+
+        // Each topic and group has a reading of its own.
+        Assert.Equal(3, (await transport.GetLagAsync(topic, Unique("audit"), Token))!.Sum(p => p.Lag));
+        Assert.Equal(3, transport.LagReadings);
+    }
+
+    [Fact]
+    public async Task SequencePositions_RemoveSavedBefore_PurgesOnlyTheGroupsAndTopicsOlderPositions()
+    {
+        var store = _transport.SequencePositions;
+        await store.SaveAsync("billing.eu", "orders", [new("order 1/ä", 7), new("order-2", 9)], Token);
+        await store.SaveAsync("audit", "orders", [new("order-2", 3)], Token);
+
+        // The server stamps the save time, so the test asks relative to it: nothing was saved a day ago, all before tomorrow.
+        Assert.Equal(0, await store.RemoveSavedBeforeAsync("billing.eu", "orders", DateTimeOffset.UtcNow.AddDays(-1), Token));
+        Assert.Equal(2, await store.RemoveSavedBeforeAsync("billing.eu", "orders", DateTimeOffset.UtcNow.AddDays(1), Token));
+        Assert.Equal(0, await store.RemoveSavedBeforeAsync("billing.eu", "orders", DateTimeOffset.UtcNow.AddDays(1), Token));
+
+        Assert.Null(await store.GetAsync("billing.eu", "orders", "order 1/ä", Token));
+        Assert.Null(await store.GetAsync("billing.eu", "orders", "order-2", Token));
+        Assert.Equal(3, await store.GetAsync("audit", "orders", "order-2", Token));
+        await store.SaveAsync("billing.eu", "orders", [new("order-2", 10)], Token);
+        Assert.Equal(10, await store.GetAsync("billing.eu", "orders", "order-2", Token));
     }
 
     private async Task<ITransportListener> ListenAsync(string topic, string group)

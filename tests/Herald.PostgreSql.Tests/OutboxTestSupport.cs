@@ -23,6 +23,9 @@ internal sealed class CrashBeforeMarkStore(IOutboxStore inner) : IOutboxStore
             ? throw new InvalidOperationException("relay crashed before marking")
             : inner.MarkDispatchedAsync(relayId, ids, cancellationToken);
 
+    public ValueTask QuarantineAsync(string relayId, long id, string reason, CancellationToken cancellationToken) =>
+        inner.QuarantineAsync(relayId, id, reason, cancellationToken);
+
     public ValueTask<int> DeleteDispatchedAsync(DateTimeOffset dispatchedBefore, int batchSize, CancellationToken cancellationToken) =>
         inner.DeleteDispatchedAsync(dispatchedBefore, batchSize, cancellationToken);
 

@@ -21,6 +21,8 @@ public sealed class PostgreSqlStoreFixture(PostgreSqlServer server) : IStoreFixt
     {
         public IOutboxStore CreateOutboxStore(TimeProvider timeProvider) => new PostgreSqlOutboxStore(options, timeProvider);
 
+        public string OutboxTable => $"\"{options.Schema}\".\"{options.OutboxTable}\"";
+
         public IInboxStore CreateInboxStore(TimeProvider timeProvider) => new PostgreSqlInboxStore(options, timeProvider);
 
         public async ValueTask<DbConnection> OpenConnectionAsync(CancellationToken cancellationToken) =>

@@ -70,6 +70,9 @@ public sealed class RabbitMQBroker : IAsyncLifetime
         Partitions = 4,
         NetworkRecoveryInterval = TimeSpan.FromMilliseconds(500),
         RebalanceInterval = TimeSpan.FromMilliseconds(200),
+
+        // Tests watch the lag move; RabbitMQTransportTests checks the kept reading on its own transport.
+        LagCacheDuration = TimeSpan.Zero,
     };
 
     /// <summary>Creates a transport over the shared connection.</summary>

@@ -61,6 +61,32 @@ public sealed class RabbitMQTransportTests(RabbitMQBroker broker) : IAsyncLifeti
     }
 
     [Fact]
+    public async Task GetLagAsync_ManyProbesWithinTheCacheDuration_ShareOneReading()
+    {
+        var token = TestContext.Current.CancellationToken;
+        var options = RabbitMQBroker.NewOptions();
+        var publisher = Transport(options);
+        await (await publisher.ListenAsync("orders", "billing", token)).DisposeAsync();
+        await publisher.SendAsync("orders", Envelope("order-1", 0), token);
+        await publisher.SendAsync("orders", Envelope("order-2", 0), token);
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        var probed = broker.CreateTransport(
+            new RabbitMQOptions { Uri = options.Uri, NamePrefix = options.NamePrefix, Partitions = options.Partitions, LagCacheDuration = TimeSpan.FromSeconds(5) }, time);
+        _transports.Add(probed);
+
+        var concurrent = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => probed.GetLagAsync("orders", "billing", token).AsTask()));
+        time.Advance(TimeSpan.FromSeconds(4));
+        var later = await probed.GetLagAsync("orders", "billing", token);
+
+        Assert.Equal(1, probed.LagReadings);
+        Assert.All(concurrent.Append(later), lag => Assert.Equal(2, lag!.Sum(p => p.Lag)));
+        await publisher.SendAsync("orders", Envelope("order-3", 0), token);
+        time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(3, (await probed.GetLagAsync("orders", "billing", token))!.Sum(p => p.Lag));
+        Assert.Equal(2, probed.LagReadings);
+    }
+
+    [Fact]
     public async Task SendAsync_ManyConcurrentPublishers_EveryEventConfirmedOnce()
     {
         var token = TestContext.Current.CancellationToken;

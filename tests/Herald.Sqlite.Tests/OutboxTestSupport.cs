@@ -12,6 +12,7 @@ internal sealed class RecordingTransport : ITransport
     private readonly Lock _gate = new();
     private readonly List<(string Topic, EventEnvelope Envelope)> _sent = [];
     private readonly ConcurrentDictionary<int, bool> _failOnSend = new();
+    private readonly ConcurrentDictionary<string, bool> _rejected = new(StringComparer.Ordinal);
     private int _attempts;
 
     public TransportCapabilities Capabilities => default;
@@ -33,8 +34,17 @@ internal sealed class RecordingTransport : ITransport
     /// <summary>Makes the send attempt numbered <paramref name="attempt"/> (1-based, over the transport's life) throw.</summary>
     public void FailAttempt(int attempt) => _failOnSend[attempt] = true;
 
+    /// <summary>Makes every send of the event <paramref name="eventId"/> throw <see cref="ArgumentException"/>, as a broker that refuses the event itself.</summary>
+    public void Reject(string eventId) => _rejected[eventId] = true;
+
     public ValueTask SendAsync(string topic, EventEnvelope envelope, CancellationToken cancellationToken = default)
     {
+        if (_rejected.ContainsKey(envelope.EventId))
+        {
+            Interlocked.Increment(ref _attempts);
+            throw new ArgumentException($"The broker refuses event {envelope.EventId}.", nameof(envelope));
+        }
+
         if (_failOnSend.ContainsKey(Interlocked.Increment(ref _attempts)))
         {
             throw new IOException("broker unavailable");
@@ -70,6 +80,9 @@ internal sealed class CrashBeforeMarkStore(IOutboxStore inner) : IOutboxStore
         Interlocked.Increment(ref _marks) == 1
             ? throw new InvalidOperationException("relay crashed before marking")
             : inner.MarkDispatchedAsync(relayId, ids, cancellationToken);
+
+    public ValueTask QuarantineAsync(string relayId, long id, string reason, CancellationToken cancellationToken) =>
+        inner.QuarantineAsync(relayId, id, reason, cancellationToken);
 
     public ValueTask<int> DeleteDispatchedAsync(DateTimeOffset dispatchedBefore, int batchSize, CancellationToken cancellationToken) =>
         inner.DeleteDispatchedAsync(dispatchedBefore, batchSize, cancellationToken);

@@ -35,6 +35,8 @@ public sealed class SqliteStoreFixture : IStoreFixture
     {
         public IOutboxStore CreateOutboxStore(TimeProvider timeProvider) => new SqliteOutboxStore(options, timeProvider);
 
+        public string OutboxTable => options.OutboxTable;
+
         public IInboxStore CreateInboxStore(TimeProvider timeProvider) => new SqliteInboxStore(options, timeProvider);
 
         public async ValueTask<DbConnection> OpenConnectionAsync(CancellationToken cancellationToken) =>

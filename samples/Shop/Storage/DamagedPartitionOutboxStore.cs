@@ -16,7 +16,7 @@ internal sealed class DamagedPartitionOutboxStore(IOutboxStore store, DamagedPar
     public async ValueTask<IReadOnlyList<OutboxRecord>> ClaimAsync(string relayId, int maxCount, TimeSpan lease, CancellationToken cancellationToken)
     {
         var records = await store.ClaimAsync(relayId, maxCount, lease, cancellationToken);
-        return damaged.Any ? [.. records.Where(r => !damaged.Holds(r.Topic, r.Envelope.PartitionKey))] : records;
+        return damaged.Any ? [.. records.Where(r => !damaged.Holds(r.Topic, r.PartitionKey))] : records;
     }
 
     public ValueTask AddAsync(DbTransaction transaction, IReadOnlyList<OutboxEntry> entries, CancellationToken cancellationToken) =>
@@ -24,6 +24,9 @@ internal sealed class DamagedPartitionOutboxStore(IOutboxStore store, DamagedPar
 
     public ValueTask MarkDispatchedAsync(string relayId, IReadOnlyList<long> ids, CancellationToken cancellationToken) =>
         store.MarkDispatchedAsync(relayId, ids, cancellationToken);
+
+    public ValueTask QuarantineAsync(string relayId, long id, string reason, CancellationToken cancellationToken) =>
+        store.QuarantineAsync(relayId, id, reason, cancellationToken);
 
     public ValueTask<int> DeleteDispatchedAsync(DateTimeOffset dispatchedBefore, int batchSize, CancellationToken cancellationToken) =>
         store.DeleteDispatchedAsync(dispatchedBefore, batchSize, cancellationToken);

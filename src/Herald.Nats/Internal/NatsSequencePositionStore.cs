@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Herald.Consuming.Ordering;
 using NATS.Client.JetStream;
+using NATS.Client.KeyValueStore;
 
 namespace Herald.Nats.Internal;
 
@@ -28,6 +29,39 @@ internal sealed class NatsSequencePositionStore(INatsJSContext jetStream, NatsTr
             Key(group, topic, p.Key),
             Encoding.ASCII.GetBytes(p.Value.ToString(CultureInfo.InvariantCulture)),
             cancellationToken: cancellationToken).AsTask()));
+    }
+
+    // One watch over the group's and topic's keys, metadata only, ends at the last entry; then a purge per expired key.
+    // Purges leave markers, which PurgeDeletesAsync clears once they are older than its threshold (30 minutes).
+    public async ValueTask<int> RemoveSavedBeforeAsync(string group, string topic, DateTimeOffset savedBefore, CancellationToken cancellationToken = default)
+    {
+        var bucket = await _bucket.GetAsync(cancellationToken);
+        var expired = new List<string>();
+        var watch = new NatsKVWatchOpts { MetaOnly = true, IgnoreDeletes = true, OnNoData = static _ => new ValueTask<bool>(true) };
+        await foreach (var entry in bucket.WatchAsync<byte[]>([$"{NatsNames.Token(group)}.{NatsNames.Token(topic)}.>"], opts: watch, cancellationToken: cancellationToken))
+        {
+            if (entry.Created < savedBefore)
+            {
+                expired.Add(entry.Key);
+            }
+
+            if (entry.Delta == 0)
+            {
+                break;
+            }
+        }
+
+        foreach (var key in expired)
+        {
+            await bucket.PurgeAsync(key, cancellationToken: cancellationToken);
+        }
+
+        if (expired.Count > 0)
+        {
+            await bucket.PurgeDeletesAsync(cancellationToken: cancellationToken);
+        }
+
+        return expired.Count;
     }
 
     private static string Key(string group, string topic, string key) => $"{NatsNames.Token(group)}.{NatsNames.Token(topic)}.{NatsNames.Token(key)}";

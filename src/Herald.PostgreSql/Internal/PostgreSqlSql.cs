@@ -8,7 +8,10 @@ namespace Herald.PostgreSql.Internal;
 internal static class PostgreSqlSql
 {
     public static readonly IReadOnlyList<string> OutboxColumns =
-        ["id", "topic", "partition_key", "envelope", "created_at", "attempts", "lease_owner", "lease_expires_at", "dispatched_at"];
+        ["id", "topic", "partition_key", "envelope", "created_at", "attempts", "lease_owner", "lease_expires_at", "dispatched_at", "quarantined_at", "quarantine_reason"];
+
+    /// <summary>Gets the outbox columns added after the first release, with their types: an existing table gains them at initialization.</summary>
+    public static readonly IReadOnlyList<(string Name, string Type)> AddedOutboxColumns = [("quarantined_at", "timestamptz NULL"), ("quarantine_reason", "text NULL")];
 
     public static readonly IReadOnlyList<string> InboxColumns = ["consumer_group", "idempotency_key", "recorded_at"];
 
@@ -31,7 +34,9 @@ internal static class PostgreSqlSql
             attempts integer NOT NULL DEFAULT 0,
             lease_owner text NULL,
             lease_expires_at timestamptz NULL,
-            dispatched_at timestamptz NULL);
+            dispatched_at timestamptz NULL,
+            quarantined_at timestamptz NULL,
+            quarantine_reason text NULL);
         CREATE TABLE IF NOT EXISTS {Qualify(options.Schema, options.InboxTable)} (
             consumer_group text NOT NULL,
             idempotency_key text NOT NULL,

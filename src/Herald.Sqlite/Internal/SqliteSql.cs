@@ -8,7 +8,10 @@ namespace Herald.Sqlite.Internal;
 internal static class SqliteSql
 {
     public static readonly IReadOnlyList<string> OutboxColumns =
-        ["id", "topic", "partition_key", "envelope", "created_at", "attempts", "lease_owner", "lease_expires_at", "dispatched_at"];
+        ["id", "topic", "partition_key", "envelope", "created_at", "attempts", "lease_owner", "lease_expires_at", "dispatched_at", "quarantined_at", "quarantine_reason"];
+
+    /// <summary>Gets the outbox columns added after the first release, with their types: an existing table gains them at initialization.</summary>
+    public static readonly IReadOnlyList<(string Name, string Type)> AddedOutboxColumns = [("quarantined_at", "INTEGER NULL"), ("quarantine_reason", "TEXT NULL")];
 
     public static readonly IReadOnlyList<string> InboxColumns = ["consumer_group", "idempotency_key", "recorded_at"];
 
@@ -27,7 +30,9 @@ internal static class SqliteSql
             attempts INTEGER NOT NULL DEFAULT 0,
             lease_owner TEXT NULL,
             lease_expires_at INTEGER NULL,
-            dispatched_at INTEGER NULL);
+            dispatched_at INTEGER NULL,
+            quarantined_at INTEGER NULL,
+            quarantine_reason TEXT NULL);
         CREATE TABLE IF NOT EXISTS {inbox} (
             consumer_group TEXT NOT NULL,
             idempotency_key TEXT NOT NULL,

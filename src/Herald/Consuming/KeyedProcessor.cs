@@ -113,6 +113,7 @@ internal sealed class KeyedProcessor(DeliveryProcessor processor, TimeProvider t
         if (gate is not null)
         {
             await gate.SaveAsync(abort);
+            await gate.SweepAsync(abort);
         }
 
         await SettleAsync(listener, abort);

@@ -46,7 +46,15 @@ internal sealed class ConsumerTelemetry
     }
 
     /// <summary>Returns how many events the subscription's reorder buffers hold, or null when it has none.</summary>
-    public long? Buffered()
+    public long? Buffered() => Sum(static gate => gate.Buffer.Buffered);
+
+    /// <summary>Returns how many keys the subscription's reorder buffers hold in memory, or null when it has none.</summary>
+    public long? KeysInMemory() => Sum(static gate => gate.KeysInMemory);
+
+    /// <summary>Returns how many keys the subscription's reorder buffers evicted from memory in all, or null when it has none.</summary>
+    public long? KeysEvicted() => Sum(static gate => gate.KeysEvicted);
+
+    private long? Sum(Func<SequenceGate, long> read)
     {
         lock (_lock)
         {
@@ -59,7 +67,7 @@ internal sealed class ConsumerTelemetry
             long total = 0;
             foreach (var gate in _gates)
             {
-                total += gate.Buffer.Buffered;
+                total += read(gate);
             }
 
             return total;

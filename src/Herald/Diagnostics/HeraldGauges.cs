@@ -49,7 +49,9 @@ internal sealed class HeraldGauges
         meter.CreateObservableGauge("herald.dead_letter.pending", ObserveDeadLetters, "{message}", "Pending dead letters of a consumer group on a topic.");
         meter.CreateObservableGauge("herald.dead_letter.stored", ObserveStoredDeadLetters, "{message}", "Dead letters a consumer group keeps on a topic, by status (pending, redriven).");
         meter.CreateObservableGauge("herald.consumer.circuit.state", ObserveCircuits, "{state}", "A subscription's circuit breaker: 0 closed, 1 open, 2 half-open.");
-        meter.CreateObservableGauge("herald.consumer.reorder.buffered", ObserveReorderBuffers, "{message}", "Events a subscription's reorder buffers hold.");
+        meter.CreateObservableGauge("herald.consumer.reorder.buffered", () => ObserveReorder(static c => c.Buffered()), "{message}", "Events a subscription's reorder buffers hold.");
+        meter.CreateObservableGauge("herald.consumer.reorder.keys", () => ObserveReorder(static c => c.KeysInMemory()), "{key}", "Partition keys a subscription's reorder buffers hold in memory.");
+        meter.CreateObservableCounter("herald.consumer.reorder.evicted_keys", () => ObserveReorder(static c => c.KeysEvicted()), "{key}", "Partition keys a subscription's reorder buffers evicted from memory.");
         if (transport is Transports.Embedded.EmbeddedLogTransport embedded)
         {
             meter.CreateObservableGauge(
@@ -62,6 +64,7 @@ internal sealed class HeraldGauges
             _outbox = new(() => outbox().GetStatisticsAsync(CancellationToken.None), timeProvider, StoreRefresh);
             meter.CreateObservableGauge("herald.outbox.pending", () => ObserveOutbox(s => s.UndispatchedCount), "{message}", "Undispatched outbox rows.");
             meter.CreateObservableGauge("herald.outbox.oldest_age", () => ObserveOutbox(s => s.OldestUndispatchedAge.TotalSeconds), "s", "Age of the oldest undispatched outbox row.");
+            meter.CreateObservableGauge("herald.outbox.quarantine.pending", () => ObserveOutbox(s => s.QuarantinedCount), "{message}", "Quarantined outbox rows waiting for an operator.");
         }
     }
 
@@ -141,14 +144,14 @@ internal sealed class HeraldGauges
         return measurements;
     }
 
-    private List<Measurement<long>> ObserveReorderBuffers()
+    private List<Measurement<long>> ObserveReorder(Func<ConsumerTelemetry, long?> read)
     {
         var measurements = new List<Measurement<long>>();
         foreach (var consumer in _consumers.Values)
         {
-            if (consumer.Buffered() is { } buffered)
+            if (read(consumer) is { } value)
             {
-                measurements.Add(new(buffered, consumer.Tags));
+                measurements.Add(new(value, consumer.Tags));
             }
         }
 

@@ -26,6 +26,7 @@ internal sealed class HeraldMetrics
     private readonly Counter<long> _deadLettered;
     private readonly Counter<long> _duplicates;
     private readonly Counter<long> _deadLettersEvicted;
+    private readonly Counter<long> _outboxQuarantined;
     private readonly ConcurrentDictionary<Subscription, ConsumerTelemetry> _consumers = new();
 
     public HeraldMetrics(HeraldModel model, ITransport transport, TimeProvider timeProvider, IMeterFactory meterFactory, HeraldGaugeSources gaugeSources)
@@ -47,6 +48,7 @@ internal sealed class HeraldMetrics
         _deadLettered = _meter.CreateCounter<long>("herald.consumer.dead_lettered", "{message}", "Events put in a consumer group's dead-letter queue.");
         _duplicates = _meter.CreateCounter<long>("herald.consumer.duplicates", "{message}", "Events a consumer group skipped as duplicates.");
         _deadLettersEvicted = _meter.CreateCounter<long>("herald.dead_letter.evicted", "{message}", "Redriven dead letters dropped: their retention ended, or they made room under the cap.");
+        _outboxQuarantined = _meter.CreateCounter<long>("herald.outbox.quarantined", "{message}", "Outbox rows a relay quarantined because it could not read or publish them.");
         Gauges = new HeraldGauges(_meter, model, transport, MessagingSystem, timeProvider, gaugeSources, _consumers);
     }
 
@@ -162,6 +164,20 @@ internal sealed class HeraldMetrics
         if (_duplicates.Enabled)
         {
             _duplicates.Add(1, new KeyValuePair<string, object?>(MessagingAttributes.System, MessagingSystem), new KeyValuePair<string, object?>(MessagingAttributes.ConsumerGroup, group));
+        }
+    }
+
+    public void OutboxQuarantined(string topic, Exception error)
+    {
+        if (_outboxQuarantined.Enabled)
+        {
+            var tags = new TagList
+            {
+                { MessagingAttributes.System, MessagingSystem },
+                { MessagingAttributes.DestinationName, topic },
+                { MessagingAttributes.ErrorType, MessagingAttributes.ErrorTypeOf(error) },
+            };
+            _outboxQuarantined.Add(1, in tags);
         }
     }
 }

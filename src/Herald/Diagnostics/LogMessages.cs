@@ -73,4 +73,7 @@ internal static partial class LogMessages
 
     [LoggerMessage(24, LogLevel.Warning, "Removing expired redriven dead letters failed; trying again in {Interval}")]
     public static partial void DeadLetterRetentionFailed(ILogger logger, Exception exception, TimeSpan interval);
+
+    [LoggerMessage(25, LogLevel.Error, "Outbox relay {RelayId} quarantined outbox row {RowId} (topic {Topic}, key {Key}): it cannot be read or published, so it is set aside; later rows of its key wait until it is released or discarded")]
+    public static partial void OutboxRowQuarantined(ILogger logger, Exception exception, string relayId, long rowId, string topic, string? key);
 }

@@ -44,7 +44,7 @@ public static class HeraldServiceCollectionExtensions
         services.AddSingleton<ObserverSet>();
         services.TryAddSingleton(CreateDeadLetterLedger);
         services.TryAddSingleton<IDeadLetterStore>(sp => sp.GetRequiredService<DeadLetterLedger>());
-        services.TryAddSingleton(sp => sp.GetRequiredService<ITransport>().SequencePositions ?? new InMemorySequencePositionStore());
+        services.TryAddSingleton(sp => sp.GetRequiredService<ITransport>().SequencePositions ?? new InMemorySequencePositionStore(sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<IDeadLetters>(sp => new DeadLetters.DeadLetters(
             sp.GetRequiredService<ITransport>(), sp.GetRequiredService<IDeadLetterStore>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IEventPublisher, EventPublisher>();

@@ -27,8 +27,8 @@ public interface IOutboxStore
 
     /// <summary>Leases up to <paramref name="maxCount"/> undispatched rows to <paramref name="relayId"/>, oldest first.</summary>
     /// <remarks>
-    /// A row qualifies when it is not leased, or its lease has expired, and no other undispatched
-    /// row of its partition key is leased by another relay. Each claim increments
+    /// A row qualifies when it is not leased, or its lease has expired, is not quarantined, and no other
+    /// undispatched row of its partition key is leased by another relay or quarantined. Each claim increments
     /// <see cref="OutboxRecord.Attempts"/>. Rows this relay already holds are not returned again
     /// until their lease expires.
     /// </remarks>
@@ -36,7 +36,10 @@ public interface IOutboxStore
     /// <param name="maxCount">The most rows to return; at least 1.</param>
     /// <param name="lease">How long the rows stay reserved for this relay; positive.</param>
     /// <param name="cancellationToken">Cancels the claim.</param>
-    /// <returns>The claimed rows in insertion order; empty when nothing qualifies.</returns>
+    /// <returns>
+    /// The claimed rows in insertion order; empty when nothing qualifies. A row whose envelope cannot be read is returned
+    /// as <see cref="OutboxRecord.Unreadable"/>, never thrown, so one damaged row cannot fail every claim.
+    /// </returns>
     ValueTask<IReadOnlyList<OutboxRecord>> ClaimAsync(string relayId, int maxCount, TimeSpan lease, CancellationToken cancellationToken);
 
     /// <summary>Marks rows as dispatched; ids of rows <paramref name="relayId"/> does not hold (never claimed, re-claimed by another relay, already dispatched) are ignored.</summary>
@@ -44,6 +47,19 @@ public interface IOutboxStore
     /// <param name="ids">The <see cref="OutboxRecord.Id"/> values of the rows sent.</param>
     /// <param name="cancellationToken">Cancels the update.</param>
     ValueTask MarkDispatchedAsync(string relayId, IReadOnlyList<long> ids, CancellationToken cancellationToken);
+
+    /// <summary>Sets aside a row <paramref name="relayId"/> holds and cannot read or publish: it is never claimed again, and no later row of its partition key is claimed while it stays quarantined.</summary>
+    /// <remarks>
+    /// A quarantined row stays in the table with <paramref name="reason"/> until an operator releases it (clears the
+    /// quarantine, so it is claimed again in its place) or discards it (marks it dispatched); see docs/architecture.md.
+    /// It counts in <see cref="OutboxStatistics.QuarantinedCount"/>, not in the undispatched backlog, and cleanup never deletes it.
+    /// An id the relay does not hold (never claimed, re-claimed by another relay, already dispatched) is ignored.
+    /// </remarks>
+    /// <param name="relayId">The relay that claimed the row.</param>
+    /// <param name="id">The <see cref="OutboxRecord.Id"/> of the row.</param>
+    /// <param name="reason">Why the row cannot go out (the error's type and message); kept for the operator.</param>
+    /// <param name="cancellationToken">Cancels the update.</param>
+    ValueTask QuarantineAsync(string relayId, long id, string reason, CancellationToken cancellationToken);
 
     /// <summary>Deletes up to <paramref name="batchSize"/> rows dispatched before <paramref name="dispatchedBefore"/>, in one short transaction.</summary>
     /// <remarks>Call again while it returns <paramref name="batchSize"/>: bounded batches keep locks short on a busy table.</remarks>
@@ -62,7 +78,7 @@ public interface IOutboxStore
     ValueTask<long> NextSequenceAsync(DbTransaction transaction, string topic, string partitionKey, CancellationToken cancellationToken) =>
         throw new NotSupportedException($"{GetType().Name} cannot number events per key; use a store that can (SQLite, PostgreSQL) or pass PublishOptions.Sequence.");
 
-    /// <summary>Returns the undispatched row count and the age of the oldest undispatched row.</summary>
+    /// <summary>Returns the undispatched row count, the age of the oldest undispatched row and the quarantined row count.</summary>
     /// <param name="cancellationToken">Cancels the query.</param>
     ValueTask<OutboxStatistics> GetStatisticsAsync(CancellationToken cancellationToken);
 }

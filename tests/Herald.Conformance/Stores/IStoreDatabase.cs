@@ -13,6 +13,9 @@ public interface IStoreDatabase : IAsyncDisposable
     /// <summary>Creates an inbox store over this database on <paramref name="timeProvider"/>.</summary>
     IInboxStore CreateInboxStore(TimeProvider timeProvider);
 
+    /// <summary>Gets the outbox table's name as SQL must spell it (qualified and quoted where the database needs it), for tests that damage or repair rows as an operator would.</summary>
+    string OutboxTable { get; }
+
     /// <summary>Opens a connection as the application would, for its own transactions.</summary>
     ValueTask<DbConnection> OpenConnectionAsync(CancellationToken cancellationToken);
 }

@@ -31,6 +31,8 @@ internal sealed class FixedOutboxStore(OutboxStatistics statistics) : IOutboxSto
 
     public ValueTask MarkDispatchedAsync(string relayId, IReadOnlyList<long> ids, CancellationToken cancellationToken) => ValueTask.CompletedTask;
 
+    public ValueTask QuarantineAsync(string relayId, long id, string reason, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
     public ValueTask<int> DeleteDispatchedAsync(DateTimeOffset dispatchedBefore, int batchSize, CancellationToken cancellationToken) => new(0);
 
     public ValueTask<OutboxStatistics> GetStatisticsAsync(CancellationToken cancellationToken) => new(statistics);

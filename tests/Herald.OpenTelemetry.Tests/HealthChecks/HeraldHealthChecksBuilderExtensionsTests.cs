@@ -197,6 +197,19 @@ public sealed class HeraldHealthChecksBuilderExtensionsTests
     }
 
     [Fact]
+    public async Task AddHerald_OutboxRowQuarantined_ReportsDegradedNamingTheQuarantinedRows()
+    {
+        using var host = Build(h => h.UseInMemoryTransport().UseOutbox(_ => new FixedOutboxStore(new OutboxStatistics(1, TimeSpan.FromSeconds(2), 2))));
+
+        var report = await CheckAsync(host);
+
+        var outbox = report.Entries[HeraldHealthCheckNames.Outbox];
+        Assert.Equal(HealthStatus.Degraded, outbox.Status);
+        Assert.Contains("2 quarantined row(s)", outbox.Description, StringComparison.Ordinal);
+        Assert.Equal(2L, outbox.Data["quarantined"]);
+    }
+
+    [Fact]
     public async Task AddHerald_InboxStoreFails_ReportsUnhealthy()
     {
         using var host = Build(h => h.UseInMemoryTransport().UseInbox(_ => new BrokenInboxStore()));

@@ -8,6 +8,9 @@ namespace Herald.Tests.Diagnostics;
 [Event("diag.metered")]
 public sealed record Metered(int Number);
 
+[Event("diag.sequenced")]
+public sealed record Sequenced(string Key);
+
 [Event("diag.lagged")]
 public sealed record Lagged(int Number);
 

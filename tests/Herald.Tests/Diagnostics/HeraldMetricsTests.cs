@@ -1,4 +1,6 @@
 using Herald.Consuming;
+using Herald.Consuming.Ordering;
+using Herald.Publishing;
 using Herald.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -31,6 +33,31 @@ public sealed class HeraldMetricsTests
         Assert.Equal(50, metrics.HistogramCount("messaging.client.operation.duration", (Topic, "diag.metered"), ("messaging.operation.type", "send")));
         Assert.Equal(100, metrics.HistogramCount("messaging.process.duration", (Topic, "diag.metered"), ("messaging.operation.name", "process")));
         Assert.Empty(metrics.Collect("messaging.process.duration", (Topic, "diag.metered"), ("error.type", "System.InvalidOperationException")));
+    }
+
+    [Fact]
+    public async Task ReorderKeys_IdleKeysEvicted_KeysGaugeDropsAndEvictedCounterCounts()
+    {
+        using var metrics = new MetricsCapture();
+        await using var harness = HeraldTestHarness.Create(
+            h => h.AddHandler<IgnoreHandler<Sequenced>>("sequencer")
+                .ConfigureGroup("sequencer", g => g.Reorder = new ReorderOptions { KeyIdleTimeout = TimeSpan.FromMinutes(1) }),
+            s => s.AddMetrics());
+        foreach (var key in new[] { "a", "b", "c" })
+        {
+            await harness.PublishAsync(new Sequenced(key), new PublishOptions { PartitionKey = key, Sequence = 1 });
+        }
+
+        await harness.ProcessPendingAsync();
+        Assert.Equal(3, metrics.GaugeSum("herald.consumer.reorder.keys", (Group, "sequencer"), (Topic, "diag.sequenced")));
+        Assert.Equal(0, metrics.Sum("herald.consumer.reorder.evicted_keys", (Group, "sequencer")));
+
+        await harness.AdvanceTimeAsync(TimeSpan.FromMinutes(2));
+        await harness.PublishAsync(new Sequenced("d"), new PublishOptions { PartitionKey = "d", Sequence = 1 });
+        await harness.ProcessPendingAsync();
+
+        Assert.Equal(1, metrics.GaugeSum("herald.consumer.reorder.keys", (Group, "sequencer")));
+        Assert.Equal(3, metrics.Sum("herald.consumer.reorder.evicted_keys", (Group, "sequencer"), (Topic, "diag.sequenced")));
     }
 
     [Fact]

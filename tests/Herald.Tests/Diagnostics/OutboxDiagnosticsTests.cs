@@ -53,6 +53,23 @@ public sealed class OutboxDiagnosticsTests
         Assert.Contains(metrics.Collect("herald.outbox.oldest_age"), p => p.GetGaugeLastValueDouble() == 42);
     }
 
+    [Fact]
+    public async Task RelayQuarantinesUnreadableRow_CounterTaggedWithErrorTypeAndGaugeReportsQuarantinedRows()
+    {
+        using var metrics = new MetricsCapture();
+        var unreadable = OutboxRecord.Unreadable(7, "diag.outbox-quarantined", "k", new EventFormatException("not a CloudEvent"), DateTimeOffset.UnixEpoch, 1);
+        var store = new OneRowStore { Row = unreadable };
+        await using var harness = HeraldTestHarness.Create(h => h.UseOutbox(_ => store));
+
+        Assert.Equal(0, await harness.Services.GetRequiredService<OutboxRelay>().RelayOnceAsync(CancellationToken.None));
+
+        var (id, reason) = Assert.Single(store.Quarantined);
+        Assert.Equal(7, id);
+        Assert.Equal("Herald.Events.EventFormatException: not a CloudEvent", reason);
+        Assert.Equal(1, metrics.Sum("herald.outbox.quarantined", ("messaging.destination.name", "diag.outbox-quarantined"), ("error.type", typeof(EventFormatException).FullName!)));
+        Assert.Contains(metrics.Collect("herald.outbox.quarantine.pending"), p => p.GetGaugeLastValueLong() == 2);
+    }
+
     private static EventEnvelope Envelope(string? traceParent) => new()
     {
         EventId = Guid.NewGuid().ToString(),
@@ -94,8 +111,16 @@ public sealed class OutboxDiagnosticsTests
 
         public ValueTask MarkDispatchedAsync(string relayId, IReadOnlyList<long> ids, CancellationToken cancellationToken) => ValueTask.CompletedTask;
 
+        public List<(long Id, string Reason)> Quarantined { get; } = [];
+
+        public ValueTask QuarantineAsync(string relayId, long id, string reason, CancellationToken cancellationToken)
+        {
+            Quarantined.Add((id, reason));
+            return ValueTask.CompletedTask;
+        }
+
         public ValueTask<int> DeleteDispatchedAsync(DateTimeOffset dispatchedBefore, int batchSize, CancellationToken cancellationToken) => new(0);
 
-        public ValueTask<OutboxStatistics> GetStatisticsAsync(CancellationToken cancellationToken) => new(new OutboxStatistics(3, TimeSpan.FromSeconds(42)));
+        public ValueTask<OutboxStatistics> GetStatisticsAsync(CancellationToken cancellationToken) => new(new OutboxStatistics(3, TimeSpan.FromSeconds(42), 2));
     }
 }

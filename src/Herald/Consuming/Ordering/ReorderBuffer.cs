@@ -129,6 +129,13 @@ public sealed class ReorderBuffer<T>
         return result;
     }
 
+    /// <summary>Gets how many items of <paramref name="key"/> wait for a gap to fill; 0 for a key the buffer has not seen.</summary>
+    public int BufferedFor(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        return _keys.TryGetValue(key, out var state) ? state.Count : 0;
+    }
+
     /// <summary>Gets the last released (or given up) sequence number of <paramref name="key"/>, or <see langword="null"/> if the buffer has not seen it.</summary>
     public long? GetPosition(string key)
     {

@@ -69,7 +69,7 @@ public sealed partial class EmbeddedLogTransport : ITransport, IDisposable, IAsy
 
         _retryStates = new RetryStates(_retries);
         _deadLetterStore = new EmbeddedDeadLetterStore(_deadLetters, _logger);
-        SequencePositions = new EmbeddedSequencePositions(_sequences);
+        SequencePositions = new EmbeddedSequencePositions(_sequences, _timeProvider);
         Log.PartitionFailed += (partition, exception) => PartitionFailed(_logger, exception, partition.Topic, partition.Id);
         Log.PartitionDamaged += damage => PartitionDamaged(_logger, damage.PartitionName, damage.FileName, damage.Position, damage.Problem, damage.RepairCommand(Log.Directory));
         foreach (var recovery in Log.Recoveries)

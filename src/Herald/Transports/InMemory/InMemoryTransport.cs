@@ -35,6 +35,7 @@ public sealed class InMemoryTransport : ITransport
         ArgumentOutOfRangeException.ThrowIfLessThan(_partitionCount, 1, nameof(options));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(_partitionCount, 1024, nameof(options));
         _timeProvider = timeProvider ?? TimeProvider.System;
+        SequencePositions = new InMemorySequencePositionStore(_timeProvider);
     }
 
     /// <inheritdoc />
@@ -64,7 +65,7 @@ public sealed class InMemoryTransport : ITransport
     public IDeadLetterStore DeadLetterStore { get; } = new InMemoryDeadLetterStore();
 
     /// <summary>Gets the consumer groups' sequence positions per partition key, in memory like the events.</summary>
-    public ISequencePositionStore SequencePositions { get; } = new InMemorySequencePositionStore();
+    public ISequencePositionStore SequencePositions { get; }
 
     /// <inheritdoc />
     public ValueTask<IReadOnlyList<PartitionLag>?> GetLagAsync(string topic, string group, CancellationToken cancellationToken = default) =>
