@@ -261,6 +261,8 @@ public sealed class EventLimitsTests
         public ValueTask<int> DeleteDispatchedAsync(DateTimeOffset dispatchedBefore, int batchSize, CancellationToken cancellationToken) => new(0);
 
         public ValueTask<OutboxStatistics> GetStatisticsAsync(CancellationToken cancellationToken) => new(new OutboxStatistics(0, TimeSpan.Zero));
+
+        public ValueTask QuarantineAsync(string relayId, long id, string reason, CancellationToken cancellationToken) => ValueTask.CompletedTask;
     }
 
     private sealed class NoTransaction : DbTransaction
