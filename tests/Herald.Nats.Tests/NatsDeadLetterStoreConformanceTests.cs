@@ -8,7 +8,7 @@ using NATS.Client.KeyValueStore;
 
 namespace Herald.Nats.Tests;
 
-public sealed class NatsDeadLetterStoreConformanceTests(NatsDeadLetterStoreFixture fixture) : DeadLetterStoreConformance<NatsDeadLetterStoreFixture>(fixture);
+public sealed class NatsDeadLetterStoreConformanceTests(NatsDeadLetterStoreFixture fixture) : DurableDeadLetterStoreConformance<NatsDeadLetterStoreFixture>(fixture);
 
 /// <summary>Hands each test a dead-letter bucket of its own; the server fixture deletes the run's buckets.</summary>
 public sealed class NatsDeadLetterStoreFixture(NatsServer server) : IDeadLetterStoreFixture
@@ -21,7 +21,6 @@ public sealed class NatsDeadLetterStoreFixture(NatsServer server) : IDeadLetterS
     /// <summary>The bucket; raw values are put under the keys an earlier version, or damage, would leave.</summary>
     private sealed class Storage(NatsJSContext jetStream, NatsTransportOptions options) : IDeadLetterStorage
     {
-        public bool IsDurable => true;
 
         public async ValueTask<IDeadLetterStore> OpenAsync(CancellationToken cancellationToken)
         {

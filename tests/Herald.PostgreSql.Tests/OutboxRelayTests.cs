@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Herald.DeadLetters;
 using Herald.Hosting;
 using Herald.Outbox;
 using Herald.Testing;
@@ -64,7 +65,7 @@ public sealed class OutboxRelayTests(PostgreSqlServer server)
     {
         var options = server.NewOptions();
         await using var harness = HeraldTestHarness.Create(h => h.UsePostgreSqlOutbox(options, o => o.RelayId = "relay-1"));
-        var hosted = harness.Services.GetServices<IHostedService>().Where(s => s is not ConsumerService).ToList();
+        var hosted = harness.Services.GetServices<IHostedService>().Where(s => s is not (ConsumerService or DeadLetterRetention)).ToList();
 
         Assert.Equal(2, hosted.Count);
         Assert.IsType<OutboxRelay>(hosted[1]);

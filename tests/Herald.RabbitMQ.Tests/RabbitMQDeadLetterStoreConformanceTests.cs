@@ -6,7 +6,7 @@ using RabbitMQ.Client;
 
 namespace Herald.RabbitMQ.Tests;
 
-public sealed class RabbitMQDeadLetterStoreConformanceTests(RabbitMQDeadLetterStoreFixture fixture) : DeadLetterStoreConformance<RabbitMQDeadLetterStoreFixture>(fixture);
+public sealed class RabbitMQDeadLetterStoreConformanceTests(RabbitMQDeadLetterStoreFixture fixture) : DurableDeadLetterStoreConformance<RabbitMQDeadLetterStoreFixture>(fixture);
 
 /// <summary>Hands each test a dead-letter stream of its own, on a connection of its own, both deleted after the test.</summary>
 /// <remarks>The stores open and close channels as a restarted process would; on a connection of their own that churn
@@ -27,7 +27,6 @@ public sealed class RabbitMQDeadLetterStoreFixture(RabbitMQBroker broker) : IDea
     {
         private readonly List<RabbitMQDeadLetterStore> _opened = [];
 
-        public bool IsDurable => true;
 
         public async ValueTask<IDeadLetterStore> OpenAsync(CancellationToken cancellationToken)
         {

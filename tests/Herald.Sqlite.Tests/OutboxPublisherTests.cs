@@ -1,4 +1,5 @@
 using Herald.Consuming;
+using Herald.DeadLetters;
 using Herald.Events;
 using Herald.Hosting;
 using Herald.Outbox;
@@ -80,7 +81,7 @@ public sealed class OutboxPublisherTests
     {
         using var database = new SqliteTestDatabase();
         await using var harness = HeraldTestHarness.Create(Configure(database));
-        var hosted = harness.Services.GetServices<IHostedService>().Where(s => s is not ConsumerService).ToList();
+        var hosted = harness.Services.GetServices<IHostedService>().Where(s => s is not (ConsumerService or DeadLetterRetention)).ToList();
 
         Assert.Equal(2, hosted.Count);
         Assert.IsType<OutboxRelay>(hosted[1]);

@@ -12,7 +12,7 @@ namespace Herald.Conformance.DeadLetters;
 public abstract class DeadLetterStoreConformance<TFixture> : IClassFixture<TFixture>, IAsyncLifetime
     where TFixture : class, IDeadLetterStoreFixture
 {
-    private static readonly DateTimeOffset Now = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+    protected static readonly DateTimeOffset Now = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
     private readonly TFixture _fixture;
     private IDeadLetterStorage? _storage;
     private CancellationTokenSource? _timeout;
@@ -20,9 +20,9 @@ public abstract class DeadLetterStoreConformance<TFixture> : IClassFixture<TFixt
     /// <summary>Creates the suite over the class's fixture.</summary>
     protected DeadLetterStoreConformance(TFixture fixture) => _fixture = fixture;
 
-    private IDeadLetterStorage Storage => _storage ?? throw new InvalidOperationException("The test has not been initialized.");
+    protected IDeadLetterStorage Storage => _storage ?? throw new InvalidOperationException("The test has not been initialized.");
 
-    private CancellationToken Token => _timeout?.Token ?? throw new InvalidOperationException("The test has not been initialized.");
+    protected CancellationToken Token => _timeout?.Token ?? throw new InvalidOperationException("The test has not been initialized.");
 
     /// <inheritdoc />
     public async ValueTask InitializeAsync()
@@ -108,66 +108,17 @@ public abstract class DeadLetterStoreConformance<TFixture> : IClassFixture<TFixt
         Assert.Null(await store.GetAsync("shipping", billing.Id, Token));
     }
 
-    [Fact]
-    public async Task LegacyLetter_IsReadUnderItsIdAndMovedToItsOwnKeyWhenSaved()
-    {
-        Assert.SkipUnless(Storage.IsDurable, "The store keeps its letters in process memory: nothing was written by an earlier version.");
-        var legacy = Letter("e1", """{"orderId":1}""");
-        await Storage.WriteLegacyAsync(legacy, LegacyJson(legacy), Token);
-
-        var store = await Storage.OpenAsync(Token);
-        var read = Assert.Single(await store.GetAllAsync(Token));
-        Assert.Equal(legacy.Id, read.Id);
-        Assert.NotNull(await store.GetAsync("billing", legacy.Id, Token));
-        await store.SaveAsync(read with { Status = DeadLetterStatus.Redriven, RedrivenAt = Now }, Token);
-
-        var reopened = await ReopenAsync();
-        Assert.Equal(DeadLetterStatus.Redriven, Assert.Single(await reopened.GetAllAsync(Token)).Status);
-        Assert.True(await reopened.RemoveAsync("billing", legacy.Id, Token));
-        Assert.Empty(await (await ReopenAsync()).GetAllAsync(Token));
-    }
-
-    [Fact]
-    public async Task LegacyLetter_RemovedBeforeEverBeingSaved_StaysRemoved()
-    {
-        Assert.SkipUnless(Storage.IsDurable, "The store keeps its letters in process memory: nothing was written by an earlier version.");
-        var legacy = Letter("e1", """{"orderId":1}""");
-        await Storage.WriteLegacyAsync(legacy, LegacyJson(legacy), Token);
-
-        Assert.True(await (await Storage.OpenAsync(Token)).RemoveAsync("billing", legacy.Id, Token));
-
-        Assert.Empty(await (await ReopenAsync()).GetAllAsync(Token));
-    }
-
-    [Fact]
-    public async Task UnreadableEntries_AreSetAsideWhileTheOthersListAndSavesGoOn()
-    {
-        Assert.SkipUnless(Storage.IsDurable, "The store keeps its letters in process memory: none can be damaged.");
-        var good = Letter("e1", """{"orderId":1}""");
-        await (await Storage.OpenAsync(Token)).SaveAsync(good, Token);
-        await Storage.WriteUnreadableAsync("billing", "garbage", [0xFF, 0x00, 0x13, 0x37], Token);
-        var deep = string.Concat(Enumerable.Repeat("[", 300)) + string.Concat(Enumerable.Repeat("]", 300));
-        await Storage.WriteUnreadableAsync("billing", "too-deep", Encoding.UTF8.GetBytes(deep), Token);
-
-        var store = await ReopenAsync();
-        Assert.Equal(good.Id, Assert.Single(await store.GetAllAsync(Token)).Id);
-        Assert.Equal(2, store.Unreadable.Count);
-        await store.SaveAsync(Letter("e2", """{"orderId":2}"""), Token);
-        Assert.Equal(2, (await store.GetAllAsync(Token)).Count);
-        Assert.Equal(2, store.Unreadable.Count);
-    }
-
-    private async ValueTask<IDeadLetterStore> ReopenAsync() => await Storage.OpenAsync(Token);
+    protected async ValueTask<IDeadLetterStore> ReopenAsync() => await Storage.OpenAsync(Token);
 
     // The previous version's JSON: the same document without the dead-letter id.
-    private static byte[] LegacyJson(DeadLetter letter)
+    protected static byte[] LegacyJson(DeadLetter letter)
     {
         var node = JsonNode.Parse(DeadLetterJson.ToUtf8Bytes(letter))!.AsObject();
         node.Remove("id");
         return Encoding.UTF8.GetBytes(node.ToJsonString(new JsonSerializerOptions { WriteIndented = false }));
     }
 
-    private static DeadLetter Letter(string eventId, string data, int attempts = 3) => new()
+    protected static DeadLetter Letter(string eventId, string data, int attempts = 3) => new()
     {
         Group = "billing",
         Topic = "orders",

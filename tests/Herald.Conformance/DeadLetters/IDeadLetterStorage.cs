@@ -2,12 +2,10 @@ using Herald.DeadLetters;
 
 namespace Herald.Conformance.DeadLetters;
 
-/// <summary>Where one test's dead letters are kept: opened as a store, and written to behind the store's back.</summary>
+/// <summary>Where one test's dead letters are kept: opened as a store, and written to behind the store's back (only the
+/// <see cref="DurableDeadLetterStoreConformance{TFixture}"/> suite writes raw; a store in process memory may refuse).</summary>
 public interface IDeadLetterStorage : IAsyncDisposable
 {
-    /// <summary>Gets whether the letters outlive the store and can be written raw; false for a store in process memory.</summary>
-    bool IsDurable { get; }
-
     /// <summary>Opens a new store over the storage, as a restarted process would, closing the one opened before.</summary>
     ValueTask<IDeadLetterStore> OpenAsync(CancellationToken cancellationToken);
 

@@ -8,9 +8,9 @@ namespace Herald.Tests.DeadLetters;
 
 public sealed class InMemoryDeadLetterStoreConformanceTests(InMemoryDeadLetterStoreFixture fixture) : DeadLetterStoreConformance<InMemoryDeadLetterStoreFixture>(fixture);
 
-public sealed class EmbeddedDeadLetterStoreConformanceTests(EmbeddedDeadLetterStoreFixture fixture) : DeadLetterStoreConformance<EmbeddedDeadLetterStoreFixture>(fixture);
+public sealed class EmbeddedDeadLetterStoreConformanceTests(EmbeddedDeadLetterStoreFixture fixture) : DurableDeadLetterStoreConformance<EmbeddedDeadLetterStoreFixture>(fixture);
 
-public sealed class DeadLetterLedgerConformanceTests(DeadLetterLedgerFixture fixture) : DeadLetterStoreConformance<DeadLetterLedgerFixture>(fixture);
+public sealed class DeadLetterLedgerConformanceTests(DeadLetterLedgerFixture fixture) : DurableDeadLetterStoreConformance<DeadLetterLedgerFixture>(fixture);
 
 /// <summary>A store in process memory: nothing outlives it, so the suite's durability checks skip.</summary>
 public sealed class InMemoryDeadLetterStoreFixture : IDeadLetterStoreFixture
@@ -23,7 +23,6 @@ public sealed class InMemoryDeadLetterStoreFixture : IDeadLetterStoreFixture
     {
         private readonly InMemoryDeadLetterStore _store = new();
 
-        public bool IsDurable => false;
 
         public ValueTask<IDeadLetterStore> OpenAsync(CancellationToken cancellationToken) => new(_store);
 
@@ -58,7 +57,6 @@ internal sealed class EmbeddedDeadLetterStorage(Func<IDeadLetterStore, IDeadLett
     private readonly string _directory = Directory.CreateTempSubdirectory("herald-dlq-conformance-").FullName;
     private EmbeddedLogTransport? _open;
 
-    public bool IsDurable => true;
 
     public async ValueTask<IDeadLetterStore> OpenAsync(CancellationToken cancellationToken)
     {
