@@ -39,6 +39,7 @@ fi
 summarise_skips() { # summarise_skips LOG
   sed -E 's/\x1b\[[0-9;]*m//g' "$1" | awk '
     function service(reason) {
+      if (reason ~ /eng\/interop\.sh/) return "interop (node)"
       if (reason ~ /RabbitMQ|rabbitmq/) return "rabbitmq"
       if (reason ~ /NATS|nats-server|eng\/services\.sh nats/) return "nats"
       if (reason ~ /PostgreSQL|postgres/) return "postgres"
