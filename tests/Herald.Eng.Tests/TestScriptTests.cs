@@ -19,6 +19,7 @@ public sealed class TestScriptTests
 
         Assert.True(result.ExitCode == 1, result.ToString());
         Assert.Contains($"test.sh: nats did not start: port {client} (client) is taken by ", result.StandardError, StringComparison.Ordinal);
+        ServicesScriptTests.AssertNamesThisProcess(result);
         Assert.Contains("--allow-skips", result.StandardError, StringComparison.Ordinal);
         Assert.DoesNotContain("no test was run", result.StandardOutput, StringComparison.Ordinal);
         Assert.Equal("0 passed, 1 failed", result.LastLine);
