@@ -50,10 +50,12 @@ wait_for() { # wait_for SECONDS ALIVE COMMAND... : retries COMMAND every 0.2 s; 
 
 wait_job() { # wait_job ALIVE COMMAND... : runs COMMAND (which waits on its own) once; fails at once when the command ALIVE fails
   # A process group of its own, so that the whole command (rabbitmqctl is a wrapper around an Erlang VM) can be ended.
+  local alive=$1 job
+  shift
   setsid "$@" </dev/null >/dev/null 2>&1 &
-  local job=$!
+  job=$!
   while kill -0 "$job" 2>/dev/null; do
-    if ! eval "$1"; then
+    if ! eval "$alive"; then
       kill -TERM -- "-$job" 2>/dev/null
       wait "$job" 2>/dev/null
       return 1
@@ -255,10 +257,11 @@ start_rabbitmq() {
     ) </dev/null >>"$rmq_console" 2>&1 &
     echo $! >"$rmq/server.pid"
   fi
-  # 'rabbitmqctl wait' returns once the broker is running, but waits its whole timeout for a pid file that a node
-  # which died never writes, and 'await_startup' fails while the node is still booting: so one 'wait', ended as soon
-  # as the node's process is gone.
-  if ! wait_job rmq_alive rabbitmqctl -q wait --timeout 120 "$RABBITMQ_PID_FILE"; then
+  # In the foreground the node writes no pid file, and 'await_startup' fails while it is still booting: the broker is
+  # taken as up once its AMQP listener is (opened at the end of the boot) and 'await_startup' then agrees; both waits
+  # give up as soon as the node's process is gone. The listening process's pid becomes the pid file, which
+  # 'rabbitmqctl stop' and later runs use.
+  if ! wait_for 120 rmq_alive listener "$rabbitmq_port" || ! wait_job rmq_alive rabbitmqctl -q await_startup --timeout 60; then
     if rmq_alive; then
       failed rabbitmq "the node did not finish booting within 120 s (it is still running)" "$rmq_console"
     else
@@ -267,6 +270,7 @@ start_rabbitmq() {
     echo "services.sh: the node's own log: $rmq/log/$RABBITMQ_NODENAME.log" >&2
     return
   fi
+  [[ $(listener "$rabbitmq_port") =~ \(pid\ ([0-9]+)\) ]] && echo "${BASH_REMATCH[1]}" >"$RABBITMQ_PID_FILE"
   log "rabbitmq ready on 127.0.0.1:$rabbitmq_port (pid $(head -1 "$RABBITMQ_PID_FILE"))$([ "$rabbitmq_port" = 5672 ] ||
     echo "; tests: HERALD_RABBITMQ=amqp://guest:guest@127.0.0.1:$rabbitmq_port/")"
 }
