@@ -71,15 +71,16 @@ public sealed partial class PackagingTests(PackedHerald herald) : IClassFixture<
         Assert.Contains($"Include=\"Herald\" Version=\"{herald.Version}\"", await File.ReadAllTextAsync(Path.Combine(demo, "src", "Demo", "Demo.csproj"), TestContext.Current.CancellationToken), StringComparison.Ordinal);
 
         // Restores from the feed folder alone (nuget.config above), with every warning an error.
-        (await herald.DotnetAsync(demo, "build", "Demo.slnx", "-warnaserror")).EnsureSuccess();
+        (await PackedHerald.DotnetAsync(demo, "build", "Demo.slnx", "-warnaserror")).EnsureSuccess();
 
         var run = Path.Combine(herald.Root, "run");
         Directory.CreateDirectory(run);
         var output = await Command.RunUntilAsync(
             "dotnet", [Path.Combine(demo, "src", "Demo", "bin", "Debug", "net10.0", "Demo.dll")], run,
             ["Published OrderPlaced", "Handled OrderPlaced", "Herald health: Healthy"], ServiceTimeout);
-        var orderId = PublishedOrder().Match(output).Groups["id"].Value;
-        Assert.Contains($"Handled OrderPlaced {orderId}", output, StringComparison.Ordinal);
+        var published = PublishedOrder().Match(output);
+        Assert.True(published.Success, $"The service logged no order id. Its output:\n{output}");
+        Assert.Contains($"Handled OrderPlaced {published.Groups["id"].Value}", output, StringComparison.Ordinal);
         Assert.True(Directory.Exists(Path.Combine(run, "herald-data")), $"The service kept no embedded log in {run}. Its output:\n{output}");
 
         // An event and its handler in the service, the handler's test in the test project: both build and pass.
@@ -93,16 +94,16 @@ public sealed partial class PackagingTests(PackedHerald herald) : IClassFixture<
         Assert.True(File.Exists(Path.Combine(demo, "tests", "Demo.Tests", "NotifyCustomerTests.cs")));
         Assert.False(File.Exists(Path.Combine(demo, "tests", "Demo.Tests", "OrderShipped.cs")));
 
-        (await herald.DotnetAsync(demo, "build", "Demo.slnx", "-warnaserror")).EnsureSuccess();
-        var tests = (await herald.DotnetAsync(demo, "test", "--no-build")).EnsureSuccess();
-        Assert.Matches(TwoTestsPassed(), tests.Output);
+        (await PackedHerald.DotnetAsync(demo, "build", "Demo.slnx", "-warnaserror")).EnsureSuccess();
+        var tests = (await PackedHerald.DotnetAsync(demo, "test", "--no-build")).EnsureSuccess();
+        Assert.Matches(TwoTestsPassed(), AnsiEscape().Replace(tests.Output, ""));
     }
 
     [Fact]
     public async Task HeraldCli_InstalledFromTheFeed_PrintsItsVersion()
     {
         var tools = Path.Combine(herald.Root, "tools");
-        (await herald.DotnetAsync(herald.Root, "tool", "install", "Herald.Cli", "--tool-path", tools, "--add-source", herald.Feed, "--version", herald.Version)).EnsureSuccess();
+        (await PackedHerald.DotnetAsync(herald.Root, "tool", "install", "Herald.Cli", "--tool-path", tools, "--add-source", herald.Feed, "--version", herald.Version)).EnsureSuccess();
 
         var version = (await Command.RunAsync(Path.Combine(tools, "herald"), ["--version"], herald.Root, PackedHerald.CommandTimeout)).EnsureSuccess();
 
@@ -123,6 +124,9 @@ public sealed partial class PackagingTests(PackedHerald herald) : IClassFixture<
 
     [GeneratedRegex(@"Published OrderPlaced (?<id>[0-9a-f-]{36})")]
     private static partial Regex PublishedOrder();
+
+    [GeneratedRegex(@"\x1b\[[0-9;]*m")]
+    private static partial Regex AnsiEscape();
 
     [GeneratedRegex(@"total:\s*2\b[\s\S]*failed:\s*0\b[\s\S]*succeeded:\s*2\b")]
     private static partial Regex TwoTestsPassed();

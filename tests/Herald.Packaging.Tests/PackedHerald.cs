@@ -78,7 +78,7 @@ public sealed class PackedHerald : IAsyncLifetime
     }
 
     /// <summary>Runs dotnet in <paramref name="workingDirectory"/>, under <see cref="Root"/> so it reads the tests' nuget.config.</summary>
-    public Task<CommandResult> DotnetAsync(string workingDirectory, params string[] arguments) =>
+    public static Task<CommandResult> DotnetAsync(string workingDirectory, params string[] arguments) =>
         Command.RunAsync("dotnet", arguments, workingDirectory, CommandTimeout);
 
     /// <summary>Runs dotnet new against the tests' template hive.</summary>
