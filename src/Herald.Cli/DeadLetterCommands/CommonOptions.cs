@@ -1,11 +1,16 @@
 using System.CommandLine;
 using Herald.Cli.Brokers;
+using Herald.Cli.Parsing;
 
 namespace Herald.Cli.DeadLetterCommands;
 
 /// <summary>The options of every <c>dlq</c> command: where the dead letters are, and whether to print JSON.</summary>
 internal sealed class CommonOptions
 {
+    // As the docs and --help spell them.
+    private static readonly (string Word, BrokerKind Value)[] Transports =
+        [("embedded", BrokerKind.Embedded), ("rabbitmq", BrokerKind.RabbitMQ), ("nats", BrokerKind.Nats)];
+
     private readonly CliContext _context;
 
     public CommonOptions(CliContext context)
@@ -17,6 +22,7 @@ internal sealed class CommonOptions
             Description = "Where the dead letters are: the embedded log in --data, or the broker at --connection",
             HelpName = "embedded|rabbitmq|nats",
             DefaultValueFactory = _ => BrokerKind.Embedded,
+            CustomParser = result => Choice.Parse(result, "transport", Transports),
         };
         Connection = new Option<string?>("--connection")
         {
