@@ -19,9 +19,10 @@ internal sealed class CommonOptions
         Data = DataDirectory.CreateOption(context, "The Herald data directory of --transport embedded");
         Transport = new Option<BrokerKind>("--transport")
         {
-            Description = "Where the dead letters are: the embedded log in --data, or the broker at --connection",
+            // No DefaultValueFactory: help would print the default as the enum spells it (Embedded). Not given, the
+            // option's value is default(BrokerKind), Embedded.
+            Description = "Where the dead letters are: the embedded log in --data, or the broker at --connection [default: embedded]",
             HelpName = "embedded|rabbitmq|nats",
-            DefaultValueFactory = _ => BrokerKind.Embedded,
             CustomParser = result => Choice.Parse(result, "transport", Transports),
         };
         Connection = new Option<string?>("--connection")

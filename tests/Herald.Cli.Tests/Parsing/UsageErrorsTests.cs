@@ -45,6 +45,27 @@ public sealed class UsageErrorsTests : IDisposable
     }
 
     [Fact]
+    public async Task Help_Transport_ShowsTheChoicesAndDefaultAsTheDocsSpellThem()
+    {
+        var code = await _cli.RunAsync("dlq", "list", "--help");
+
+        Assert.Equal(ExitCodes.Success, code);
+        var line = Assert.Single(_cli.Output.Split('\n'), l => l.Contains("--transport <", StringComparison.Ordinal));
+        Assert.Contains("<embedded|rabbitmq|nats>", line, StringComparison.Ordinal);
+        Assert.Contains("[default: embedded]", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("Embedded", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_NoTransport_OpensTheDataDirectory()
+    {
+        var code = await _cli.RunAsync("dlq", "list", "--json");
+
+        Assert.Equal(ExitCodes.Success, code);
+        Assert.Equal([_cli.DataDirectory], _cli.OpenedDirectories);
+    }
+
+    [Fact]
     public async Task Run_UnknownSchemaMode_ListsTheModes()
     {
         var code = await _cli.RunAsync("schema", "check", "--assembly", "app.dll", "--mode", "sideways");
