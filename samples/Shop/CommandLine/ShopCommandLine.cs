@@ -87,6 +87,13 @@ internal static class ShopCommandLine
 
         """;
 
+    // Every option the shop knows, for the "did you mean" of a mistyped one.
+    private static readonly string[] Options =
+    [
+        "--orders", "--rate", "--duplicates", "--poison", "--transport", "--data", "--fresh", "--connection", "--prefix",
+        "--json", "--metrics-port", "--timeout", "--help",
+    ];
+
     public static bool TryParse(IReadOnlyList<string> args, [NotNullWhen(true)] out ShopOptions? options, [NotNullWhen(false)] out string? error)
     {
         ArgumentNullException.ThrowIfNull(args);
@@ -163,7 +170,9 @@ internal static class ShopCommandLine
                     dataGiven = true;
                     break;
                 default:
-                    error = name.StartsWith('-') ? $"unknown option '{name}'" : $"unexpected argument '{name}'";
+                    error = !name.StartsWith('-') ? $"unexpected argument '{name}'"
+                        : OptionSuggestion.Nearest(name, Options) is { } nearest ? $"unknown option '{name}' (did you mean '{nearest}'?)"
+                        : $"unknown option '{name}'";
                     break;
             }
         }

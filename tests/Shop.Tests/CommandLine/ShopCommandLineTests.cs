@@ -272,4 +272,17 @@ public sealed class ShopCommandLineTests
     [InlineData("anything else in it is kept")]
     public void Usage_Always_DescribesTheTimeoutAndRepeatedOptions(string text) =>
         Assert.Contains(text, ShopCommandLine.Usage, StringComparison.Ordinal);
+
+    [Theory]
+    [InlineData("unknown option '--ordrs' (did you mean '--orders'?)", "--ordrs", "5")]
+    [InlineData("unknown option '--fesh' (did you mean '--fresh'?)", "--fesh")]
+    [InlineData("unknown option '--tiemout' (did you mean '--timeout'?)", "--tiemout=5")]
+    [InlineData("unknown option '--frobnicate'", "--frobnicate")]
+    [InlineData("unexpected argument 'orders'", "orders")]
+    public void TryParse_UnknownOption_NamesItAndTheNearestKnownOne(string message, params string[] args)
+    {
+        Assert.False(ShopCommandLine.TryParse(args, out _, out var error));
+
+        Assert.Equal(message, error);
+    }
 }
