@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using Herald.Log;
 using Shop.Brokers;
 using Shop.CommandLine;
@@ -39,15 +40,15 @@ internal static class ShopApplication
         {
             if (options.Fresh)
             {
-                if (!ShopDataDirectory.TryDelete(options.DataDirectory, out var deleted, out var freshError))
+                if (!ShopDataDirectory.TryDelete(options.DataDirectory, out var deleted, out var kept, out var freshError))
                 {
                     await diagnostics.WriteLineAsync($"Shop: {freshError}.");
                     return BadArguments;
                 }
 
-                if (deleted)
+                if (deleted || kept.Count > 0)
                 {
-                    await diagnostics.WriteLineAsync($"Shop: starting fresh: deleted {Path.GetFullPath(options.DataDirectory)}.");
+                    await diagnostics.WriteLineAsync(FreshMessage(Path.GetFullPath(options.DataDirectory), deleted, kept));
                 }
             }
 
@@ -81,6 +82,17 @@ internal static class ShopApplication
             await diagnostics.WriteLineAsync($"Shop: {exception.Message}");
             return BrokerUnreachable;
         }
+    }
+
+    /// <summary>Returns the line <c>--fresh</c> prints: what it deleted, and what it kept because the shop did not create it.</summary>
+    internal static string FreshMessage(string directory, bool deleted, IReadOnlyList<string> kept)
+    {
+        var start = deleted ? $"Shop: starting fresh: deleted what earlier runs left in {directory}" : $"Shop: starting fresh: nothing of earlier runs in {directory}";
+        return kept.Count == 0
+            ? start + "."
+            : string.Create(
+                CultureInfo.InvariantCulture,
+                $"{start}; kept {kept.Count} entries the Shop did not create: {string.Join(", ", kept)}.");
     }
 
     private static int ExitCode(RunOutcome outcome) => outcome switch

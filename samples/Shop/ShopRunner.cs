@@ -29,7 +29,6 @@ internal sealed class ShopRunner(IHost host, ShopOptions options, TextWriter out
     // Payment and inventory: the consumer groups that handle order.created, and so see every injected event.
     private const int OrderCreatedGroups = 2;
 
-    private static readonly TimeSpan CompletionTimeout = TimeSpan.FromMinutes(2);
     private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(10);
 
     // The transport first: with the embedded log, resolving it locks the data directory, which holds the database.
@@ -106,6 +105,11 @@ internal sealed class ShopRunner(IHost host, ShopOptions options, TextWriter out
         return await ReportAsync(outcome, elapsed);
     }
 
+    /// <summary>Returns the line a run that timed out prints: how long it waited, which option raises that, and the progress.</summary>
+    internal static string TimedOutMessage(int timeoutSeconds, string what, string progress) => string.Create(
+        CultureInfo.InvariantCulture,
+        $"Shop: the services did not finish{what} within {timeoutSeconds} s; handled so far: {progress}. Run again to catch up, with --timeout SECONDS to wait longer (default {ShopOptions.DefaultTimeoutSeconds}).");
+
     // The embedded log is open (the runner's constructor resolved the transport), and it has locked the directory, so no
     // other shop writes the database from here on: what fails now is the file itself.
     private async Task OpenDatabaseAsync()
@@ -159,7 +163,7 @@ internal sealed class ShopRunner(IHost host, ShopOptions options, TextWriter out
         try
         {
             await PublishAsync(options.Orders, stopping);
-            await _waiter.WaitAsync(work, CompletionTimeout, stopping);
+            await _waiter.WaitAsync(work, options.CompletionTimeout, stopping);
             if (options.Duplicates > 0 || options.Poison > 0)
             {
                 // Injected once every order is handled, so each duplicate re-sends an event its groups have handled.
@@ -174,15 +178,14 @@ internal sealed class ShopRunner(IHost host, ShopOptions options, TextWriter out
                     DuplicatesSkipped = options.Transport == ShopTransport.Nats ? 0 : (long)options.Duplicates * OrderCreatedGroups,
                     DeadLetterEntries = (long)options.Poison * OrderCreatedGroups,
                 };
-                await _waiter.WaitAsync(work, CompletionTimeout, stopping);
+                await _waiter.WaitAsync(work, options.CompletionTimeout, stopping);
             }
 
             return RunOutcome.Completed;
         }
         catch (TimeoutException)
         {
-            await diagnostics.WriteLineAsync(
-                $"Shop: the services did not finish within {CompletionTimeout.TotalSeconds:0} s; handled so far: {_statistics.Snapshot().DescribeProgress(work)}");
+            await diagnostics.WriteLineAsync(TimedOutMessage(options.TimeoutSeconds, string.Empty, _statistics.Snapshot().DescribeProgress(work)));
             return RunOutcome.TimedOut;
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
@@ -203,13 +206,13 @@ internal sealed class ShopRunner(IHost host, ShopOptions options, TextWriter out
                 await diagnostics.WriteLineAsync("Shop: not sending --duplicates and --poison: a damaged partition would refuse some of them.");
             }
 
-            if (await _waiter.WaitForNothingLeftAsync(CompletionTimeout, stopping))
+            if (await _waiter.WaitForNothingLeftAsync(options.CompletionTimeout, stopping))
             {
                 return RunOutcome.Degraded;
             }
 
             await diagnostics.WriteLineAsync(
-                $"Shop: the services did not finish the healthy partitions' events within {CompletionTimeout.TotalSeconds:0} s; handled so far: {_statistics.Snapshot().DescribeProgress(new ShopWork(options.Orders))}");
+                TimedOutMessage(options.TimeoutSeconds, " the healthy partitions' events", _statistics.Snapshot().DescribeProgress(new ShopWork(options.Orders))));
             return RunOutcome.TimedOut;
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)

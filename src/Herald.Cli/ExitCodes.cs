@@ -9,7 +9,7 @@ internal static class ExitCodes
     /// <summary>Something unexpected failed: an I/O error, a corrupted log, a bug.</summary>
     public const int UnexpectedError = 1;
 
-    /// <summary>The command line is wrong: unknown option, bad value or time, missing selection, no <c>--yes</c> without a terminal.</summary>
+    /// <summary>The command line is wrong: unknown command or option, an option given twice, bad value or time, missing selection, no <c>--yes</c> without a terminal.</summary>
     public const int Usage = 2;
 
     /// <summary>Another process holds the data directory open.</summary>
@@ -44,7 +44,8 @@ internal static class ExitCodes
         Exit codes:
           0    success (a list or filter that matches nothing is a success)
           1    unexpected error (an I/O error or a permission refused names the path)
-          2    usage error: bad option or time, missing selection, no --yes when stdin is not a terminal,
+          2    usage error: unknown command or option, an option given twice, bad value or time,
+               missing selection, no --yes when stdin is not a terminal,
                a --partition that is not TOPIC-N or not in the data directory, an event id that
                several dead letters of one group share (redrive, purge: give the dead-letter ids)
           3    the data directory is locked by another process (the message names it and its pid)

@@ -1,7 +1,7 @@
 using System.CommandLine;
-using System.CommandLine.Invocation;
 using Herald.Cli.DeadLetterCommands;
 using Herald.Cli.LogCommands;
+using Herald.Cli.Parsing;
 using Herald.Cli.SchemaCommands;
 
 namespace Herald.Cli;
@@ -21,27 +21,14 @@ internal static class HeraldCli
     public static async Task<int> RunAsync(string[] args, CliContext context, CancellationToken cancellationToken = default)
     {
         var parse = Create(context).Parse(args);
-        if (parse.Action is ParseErrorAction)
+        if (UsageErrors.Describe(parse) is { } error)
         {
             // System.CommandLine reports parse errors with exit code 1 and a page of help; herald promises 2 and one line.
-            var errors = string.Join("; ", parse.Errors.Select(e => e.Message));
-            CommandRunner.WriteError(context, $"{errors} (see '{CommandPath(parse)} --help')");
+            CommandRunner.WriteError(context, error);
             return ExitCodes.Usage;
         }
 
         var invocation = new InvocationConfiguration { Output = context.Out, Error = context.Error, EnableDefaultExceptionHandler = false };
         return await parse.InvokeAsync(invocation, cancellationToken);
-    }
-
-    private static string CommandPath(ParseResult parse)
-    {
-        var names = new List<string>();
-        for (var result = parse.CommandResult; result is not null; result = result.Parent as System.CommandLine.Parsing.CommandResult)
-        {
-            names.Add(result.Command is RootCommand ? "herald" : result.Command.Name);
-        }
-
-        names.Reverse();
-        return string.Join(' ', names);
     }
 }

@@ -249,6 +249,41 @@ public sealed class ShopApplicationTests : IDisposable
     }
 
     [Fact]
+    public async Task RunAsync_FreshOnADirectoryWithAUsersFiles_DeletesOnlyWhatTheShopCreatedAndNamesTheRest()
+    {
+        var options = new ShopOptions(DataDirectory: _data.DataDirectory);
+        using (var earlier = ShopHost.Build(options))
+        {
+            await earlier.Services.GetRequiredService<OrderService>().PublishAsync(20, CancellationToken.None);
+        }
+
+        var notes = Path.Combine(_data.DataDirectory, "notes.txt");
+        var backups = Path.Combine(_data.DataDirectory, "backups");
+        await File.WriteAllTextAsync(notes, "precious", TestContext.Current.CancellationToken);
+        Directory.CreateDirectory(backups);
+        await File.WriteAllTextAsync(Path.Combine(backups, "orders.csv"), "1,2", TestContext.Current.CancellationToken);
+
+        var exitCode = await RunAsync("--data", _data.DataDirectory, "--fresh", "--orders", "10", "--json");
+
+        Assert.Equal(ShopApplication.Done, exitCode);
+        Assert.Equal("precious", await File.ReadAllTextAsync(notes, TestContext.Current.CancellationToken));
+        Assert.True(File.Exists(Path.Combine(backups, "orders.csv")));
+        Assert.Contains(
+            $"Shop: starting fresh: deleted what earlier runs left in {_data.DataDirectory}; kept 2 entries the Shop did not create: backups, notes.txt.",
+            Lines(_diagnostics));
+        Assert.Equal(0, LastLineAsJson().GetProperty("earlierRunEvents").GetInt64());
+    }
+
+    [Fact]
+    public void FreshMessage_NothingKept_SaysWhatWasDeleted()
+    {
+        Assert.Equal("Shop: starting fresh: deleted what earlier runs left in /data.", ShopApplication.FreshMessage("/data", deleted: true, []));
+        Assert.Equal(
+            "Shop: starting fresh: nothing of earlier runs in /data; kept 1 entries the Shop did not create: notes.txt.",
+            ShopApplication.FreshMessage("/data", deleted: false, ["notes.txt"]));
+    }
+
+    [Fact]
     public async Task RunAsync_FreshOnADirectoryThatIsNotAHeraldDataDirectory_ReturnsBadArgumentsAndKeepsIt()
     {
         Directory.CreateDirectory(_data.DataDirectory);

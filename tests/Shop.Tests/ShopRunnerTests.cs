@@ -26,6 +26,14 @@ public sealed class ShopRunnerTests : IDisposable
     public void Dispose() => _data.Dispose();
 
     [Fact]
+    public void TimedOutMessage_Always_NamesTheWaitAndTheOptionThatRaisesIt()
+    {
+        Assert.Equal(
+            "Shop: the services did not finish within 120 s; handled so far: payment 1/2. Run again to catch up, with --timeout SECONDS to wait longer (default 120).",
+            ShopRunner.TimedOutMessage(120, string.Empty, "payment 1/2"));
+    }
+
+    [Fact]
     public async Task RunAsync_SecondRunOnTheSameDirectory_HandlesOnlyItsOwnOrders()
     {
         var options = Embedded();

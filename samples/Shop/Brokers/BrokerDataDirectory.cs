@@ -4,10 +4,12 @@ namespace Shop.Brokers;
 
 /// <summary>Keeps a second shop off a data directory that holds only the database, as the embedded log does for its own.</summary>
 /// <remarks>On a broker nothing else locks the directory, and two shops sharing <c>shop.db</c> and the queues would
-/// each see half of the other's events.</remarks>
+/// each see half of the other's events. The lock file exists only while a shop holds it: every exit path of the shop deletes it, and one
+/// that a killed process left behind does not block the next run.</remarks>
 internal static class BrokerDataDirectory
 {
-    private const string LockFileName = ".shop.lock";
+    /// <summary>The lock file's name in the data directory.</summary>
+    public const string LockFileName = ".shop.lock";
 
     // What an open refused by another holder's lock reports in IOException.HResult (as Herald.Log's own lock checks):
     // EWOULDBLOCK on Linux and on macOS/BSD, ERROR_SHARING_VIOLATION and ERROR_LOCK_VIOLATION on Windows.
@@ -24,12 +26,16 @@ internal static class BrokerDataDirectory
             Directory.CreateDirectory(fullPath);
 
             // FileShare.None is an exclusive advisory lock on Unix and a sharing lock on Windows; either way the
-            // operating system releases it when this process dies, so a crash never leaves the directory locked.
-            return new FileStream(Path.Combine(fullPath, LockFileName), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            // operating system releases it when this process dies, so a crash leaves at most the file, which the next
+            // run opens and locks again. The returned handle deletes the file when disposed: on every exit path.
+            var stream = new FileStream(Path.Combine(fullPath, LockFileName), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            return new BrokerDataDirectoryLock(stream);
         }
         catch (IOException e) when (e.GetType() == typeof(IOException) && LockConflictResults.Contains(e.HResult))
         {
-            throw new LogDirectoryLockedException(fullPath, null, e);
+            throw new LogDirectoryLockedException(
+                $"The data directory '{fullPath}' is in use by another Shop, which holds its {LockFileName} locked. Only one Shop may use a data directory at a time; stop the other one or choose another --data.",
+                e);
         }
         catch (Exception e) when (DataDirectoryException.IsPathProblem(e))
         {

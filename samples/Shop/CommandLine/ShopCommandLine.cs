@@ -10,6 +10,9 @@ internal static class ShopCommandLine
 
     public const int MaxPort = 65_535;
 
+    /// <summary>The longest <c>--timeout</c>: a day.</summary>
+    public const int MaxTimeoutSeconds = 86_400;
+
     // Bounded so that the longest RabbitMQ queue and NATS stream names the shop derives stay far below their limits.
     private const int MaxPrefixLength = 40;
 
@@ -19,6 +22,7 @@ internal static class ShopCommandLine
         Usage: Shop [--orders N] [--rate R] [--duplicates D] [--poison P]
                     [--transport embedded|inmemory|rabbitmq|nats] [--data DIR] [--fresh]
                     [--connection URI] [--prefix NAME] [--json] [--metrics-port P]
+                    [--timeout S]
 
           --orders N     orders to publish (default 1000); 0 publishes until Ctrl+C
           --rate R       orders per second, 1 to 1000000 (default: as fast as possible,
@@ -35,7 +39,8 @@ internal static class ShopCommandLine
                          and herald-data-nats on a broker, relative to the working
                          directory); the shop's SQLite database (orders, charges,
                          outbox, inbox) is DIR/shop.db, the embedded log is the rest
-          --fresh        delete the data directory first, to start from nothing
+          --fresh        delete what earlier runs left in the data directory (the log,
+                         shop.db), to start from nothing; anything else in it is kept
                          (embedded only; on a broker, choose a new --prefix instead)
           --connection URI
                          the broker (default: env HERALD_RABBITMQ or HERALD_NATS, else
@@ -48,7 +53,12 @@ internal static class ShopCommandLine
                          serve Herald's metrics as Prometheus text at
                          http://127.0.0.1:P/metrics while the shop runs, --orders 0
                          included (P from 1 to 65535)
+          --timeout S    seconds to wait for the services to handle the run's orders
+                         and what earlier runs left (default 120, 1 to 86400); raise
+                         it to catch up on a large backlog
           --help         show this help
+
+        Each option may be given once.
 
         Orders and their order.created commit in one SQLite transaction (the outbox);
         payment times out once on about one order in twenty and Herald retries it;
@@ -77,15 +87,31 @@ internal static class ShopCommandLine
 
         """;
 
+    // Every option the shop knows, for the "did you mean" of a mistyped one.
+    private static readonly string[] Options =
+    [
+        "--orders", "--rate", "--duplicates", "--poison", "--transport", "--data", "--fresh", "--connection", "--prefix",
+        "--json", "--metrics-port", "--timeout", "--help",
+    ];
+
     public static bool TryParse(IReadOnlyList<string> args, [NotNullWhen(true)] out ShopOptions? options, [NotNullWhen(false)] out string? error)
     {
         ArgumentNullException.ThrowIfNull(args);
         options = new ShopOptions();
         error = null;
         var dataGiven = false;
+        var given = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < args.Count && error is null; i++)
         {
             var (name, inlineValue) = Split(args[i]);
+
+            // The last of two values would win silently, and a user who typed two data directories meant one of them.
+            if (name.StartsWith("--", StringComparison.Ordinal) && name != "--help" && !given.Add(name))
+            {
+                error = $"{name} was given more than once; give it once";
+                break;
+            }
+
             switch (name)
             {
                 case "--help" or "-h" or "-?":
@@ -119,6 +145,10 @@ internal static class ShopCommandLine
                     error = TryReadNumber(args, ref i, name, inlineValue, 1, MaxPort, out var port);
                     options = options with { MetricsPort = port };
                     break;
+                case "--timeout":
+                    error = TryReadNumber(args, ref i, name, inlineValue, 1, MaxTimeoutSeconds, out var timeout);
+                    options = options with { TimeoutSeconds = timeout };
+                    break;
                 case "--transport":
                     error = TryReadTransport(args, ref i, inlineValue, out var transport);
                     options = options with { Transport = transport };
@@ -140,7 +170,9 @@ internal static class ShopCommandLine
                     dataGiven = true;
                     break;
                 default:
-                    error = name.StartsWith('-') ? $"unknown option '{name}'" : $"unexpected argument '{name}'";
+                    error = !name.StartsWith('-') ? $"unexpected argument '{name}'"
+                        : OptionSuggestion.Nearest(name, Options) is { } nearest ? $"unknown option '{name}' (did you mean '{nearest}'?)"
+                        : $"unknown option '{name}'";
                     break;
             }
         }

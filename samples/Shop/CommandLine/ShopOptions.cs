@@ -5,7 +5,7 @@ namespace Shop.CommandLine;
 /// embedded transport only. <see cref="Duplicates"/> and <see cref="Poison"/> are the deliveries the shop injects on
 /// purpose, after its orders are handled. <see cref="MetricsPort"/>, when set, serves Prometheus metrics while the shop runs.
 /// <see cref="Connection"/> (null: the environment, else the local default) and <see cref="Prefix"/> apply to the broker
-/// transports only.</summary>
+/// transports only. <see cref="TimeoutSeconds"/> bounds the wait for the run's work (<c>--timeout</c>).</summary>
 internal sealed record ShopOptions(
     int Orders = ShopOptions.DefaultOrders,
     int? Rate = null,
@@ -18,8 +18,12 @@ internal sealed record ShopOptions(
     int Poison = 0,
     int? MetricsPort = null,
     string? Connection = null,
-    string Prefix = ShopOptions.DefaultPrefix)
+    string Prefix = ShopOptions.DefaultPrefix,
+    int TimeoutSeconds = ShopOptions.DefaultTimeoutSeconds)
 {
+    /// <summary>How long a run waits for its work to be handled unless <c>--timeout</c> says otherwise: two minutes.</summary>
+    public const int DefaultTimeoutSeconds = 120;
+
     /// <summary>The first part of every queue, exchange, stream and bucket name the shop uses on a broker.</summary>
     public const string DefaultPrefix = "herald-shop";
 
@@ -45,4 +49,7 @@ internal sealed record ShopOptions(
 
     /// <summary>Gets the publishing rate: the one given, else the default when running until stopped, else none.</summary>
     public int? EffectiveRate => Rate ?? (RunsUntilStopped ? DefaultRate : null);
+
+    /// <summary>Gets how long the run waits for its work to be handled (<c>--timeout</c>).</summary>
+    public TimeSpan CompletionTimeout => TimeSpan.FromSeconds(TimeoutSeconds);
 }

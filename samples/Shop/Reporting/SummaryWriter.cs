@@ -6,6 +6,13 @@ namespace Shop.Reporting;
 
 internal static class SummaryWriter
 {
+    // Wide enough for the longest label, "Handler failures (simulated)".
+    private const int LabelWidth = 30;
+
+    /// <summary>The note under the table: which counters count the failures the shop makes on purpose.</summary>
+    public const string SimulatedNote =
+        "(simulated): failures the Shop makes on purpose: about one card in ten is declined, one product sells out, and the card issuer times out once on about one order in twenty (retried); --poison events fail too, and are dead-lettered.";
+
     private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web)
     {
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
@@ -26,12 +33,12 @@ internal static class SummaryWriter
         output.WriteLine();
         Row(output, "Orders published", summary.Orders);
         Row(output, "Payments completed", summary.PaymentsCompleted);
-        Row(output, "Payments failed", summary.PaymentsFailed);
+        Row(output, "Payments declined (simulated)", summary.PaymentsFailed);
         Row(output, "Inventory reserved", summary.InventoryReserved);
-        Row(output, "Inventory failed", summary.InventoryFailed);
+        Row(output, "Out of stock (simulated)", summary.InventoryFailed);
         Row(output, "Notifications sent", summary.NotificationsSent);
         Row(output, "Earlier-run events", summary.EarlierRunEvents);
-        Row(output, "Handler failures", summary.HandlerFailures);
+        Row(output, "Handler failures (simulated)", summary.HandlerFailures);
         Row(output, "Retries", summary.Retries);
         Row(output, "Duplicates injected", summary.DuplicatesInjected);
         Row(output, "Duplicates skipped", summary.DuplicatesSkipped);
@@ -42,8 +49,10 @@ internal static class SummaryWriter
             Row(output, "Events held", summary.EventsHeld);
         }
 
-        output.WriteLine(string.Create(culture, $"  {"Elapsed",-20}{summary.ElapsedSeconds,10:0.000} s"));
-        output.WriteLine(string.Create(culture, $"  {"Throughput",-20}{summary.OrdersPerSecond,10:N1} orders/s"));
+        output.WriteLine(string.Create(culture, $"  {"Elapsed",-LabelWidth}{summary.ElapsedSeconds,10:0.000} s"));
+        output.WriteLine(string.Create(culture, $"  {"Throughput",-LabelWidth}{summary.OrdersPerSecond,10:N1} orders/s"));
+        output.WriteLine();
+        output.WriteLine(SimulatedNote);
         if (summary.DamagedPartitions.Count > 0)
         {
             output.WriteLine();
@@ -72,5 +81,5 @@ internal static class SummaryWriter
     };
 
     private static void Row(TextWriter output, string label, long value) =>
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {label,-20}{value,10:N0}"));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {label,-LabelWidth}{value,10:N0}"));
 }

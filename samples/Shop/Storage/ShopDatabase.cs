@@ -32,6 +32,9 @@ internal sealed class ShopDatabase : IDisposable
         CREATE INDEX IF NOT EXISTS charges_order ON charges (order_id);
         """;
 
+    // SQLite's companions of the database file: the write-ahead log, its shared-memory index, a rollback journal.
+    private static readonly string[] CompanionSuffixes = ["-wal", "-shm", "-journal"];
+
     private readonly bool _deleteOnDispose;
     private readonly Lazy<Task> _created;
 
@@ -51,6 +54,10 @@ internal sealed class ShopDatabase : IDisposable
 
     /// <summary>Returns the database in the embedded log's <paramref name="dataDirectory"/>, which the log already holds locked.</summary>
     public static ShopDatabase InDataDirectory(string dataDirectory) => new(System.IO.Path.Combine(dataDirectory, FileName), deleteOnDispose: false);
+
+    /// <summary>Returns whether <paramref name="name"/> is the database file or one SQLite keeps beside it.</summary>
+    public static bool IsOwnFile(string name) =>
+        name == FileName || CompanionSuffixes.Any(suffix => name == FileName + suffix);
 
     /// <summary>Returns a database in a new temp file, deleted on <see cref="Dispose"/>.</summary>
     public static ShopDatabase InTempFile() =>

@@ -1,11 +1,16 @@
 using System.CommandLine;
 using Herald.Cli.Brokers;
+using Herald.Cli.Parsing;
 
 namespace Herald.Cli.DeadLetterCommands;
 
 /// <summary>The options of every <c>dlq</c> command: where the dead letters are, and whether to print JSON.</summary>
 internal sealed class CommonOptions
 {
+    // As the docs and --help spell them.
+    private static readonly (string Word, BrokerKind Value)[] Transports =
+        [("embedded", BrokerKind.Embedded), ("rabbitmq", BrokerKind.RabbitMQ), ("nats", BrokerKind.Nats)];
+
     private readonly CliContext _context;
 
     public CommonOptions(CliContext context)
@@ -14,9 +19,11 @@ internal sealed class CommonOptions
         Data = DataDirectory.CreateOption(context, "The Herald data directory of --transport embedded");
         Transport = new Option<BrokerKind>("--transport")
         {
-            Description = "Where the dead letters are: the embedded log in --data, or the broker at --connection",
+            // No DefaultValueFactory: help would print the default as the enum spells it (Embedded). Not given, the
+            // option's value is default(BrokerKind), Embedded.
+            Description = "Where the dead letters are: the embedded log in --data, or the broker at --connection [default: embedded]",
             HelpName = "embedded|rabbitmq|nats",
-            DefaultValueFactory = _ => BrokerKind.Embedded,
+            CustomParser = result => Choice.Parse(result, "transport", Transports),
         };
         Connection = new Option<string?>("--connection")
         {

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Herald.Cli.DeadLetterCommands;
+using Herald.Cli.Parsing;
 using Herald.Schemas;
 
 namespace Herald.Cli.SchemaCommands;
@@ -7,6 +8,8 @@ namespace Herald.Cli.SchemaCommands;
 /// <summary><c>herald schema check</c>: fails when the code's event schemas break the committed ones in the chosen mode.</summary>
 internal static class CheckCommand
 {
+    private static readonly (string Word, string Value)[] Modes = [("backward", "backward"), ("forward", "forward"), ("full", "full")];
+
     public static Command Create(CliContext context)
     {
         var common = new AssemblyOptions();
@@ -21,8 +24,8 @@ internal static class CheckCommand
             Description = "backward: new consumers read old events; forward: old consumers read new events; full: both",
             HelpName = "MODE",
             DefaultValueFactory = _ => "backward",
+            CustomParser = result => Choice.Parse(result, "mode", Modes),
         };
-        mode.AcceptOnlyFromAmong("backward", "forward", "full");
         var command = new Command("check", "Check the code's event schemas against the committed ones; exit 6 on a breaking change");
         common.AddTo(command);
         command.Add(schemasDirectory);

@@ -28,7 +28,7 @@ public sealed class ShopCommandLineTests
     [Fact]
     public void TryParse_TransportEmbedded_SelectsEmbedded()
     {
-        Assert.True(ShopCommandLine.TryParse(["--transport", "inmemory", "--transport=embedded"], out var options, out var error), error);
+        Assert.True(ShopCommandLine.TryParse(["--transport=embedded"], out var options, out var error), error);
 
         Assert.Equal(ShopTransport.Embedded, options.Transport);
     }
@@ -220,4 +220,69 @@ public sealed class ShopCommandLineTests
     [Fact]
     public void Usage_Always_DescribesTheMetricsPort() =>
         Assert.Contains("--metrics-port P", ShopCommandLine.Usage, StringComparison.Ordinal);
+
+    [Theory]
+    [InlineData("--data", "--data", "a", "--data", "b")]
+    [InlineData("--transport", "--transport", "inmemory", "--transport=embedded")]
+    [InlineData("--orders", "--orders=1", "--orders", "2")]
+    [InlineData("--json", "--json", "--orders", "3", "--json")]
+    [InlineData("--timeout", "--timeout", "10", "--timeout", "20")]
+    public void TryParse_OptionGivenTwice_FailsNamingIt(string option, params string[] args)
+    {
+        Assert.False(ShopCommandLine.TryParse(args, out _, out var error));
+
+        Assert.Equal($"{option} was given more than once; give it once", error);
+    }
+
+    [Fact]
+    public void TryParse_NoTimeout_WaitsTwoMinutes()
+    {
+        Assert.True(ShopCommandLine.TryParse([], out var options, out var error), error);
+
+        Assert.Equal(120, options.TimeoutSeconds);
+        Assert.Equal(TimeSpan.FromMinutes(2), options.CompletionTimeout);
+    }
+
+    [Theory]
+    [InlineData(600, "--timeout", "600")]
+    [InlineData(1, "--timeout=1")]
+    public void TryParse_Timeout_SetsTheWait(int seconds, params string[] args)
+    {
+        Assert.True(ShopCommandLine.TryParse(args, out var options, out var error), error);
+
+        Assert.Equal(TimeSpan.FromSeconds(seconds), options.CompletionTimeout);
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("86401")]
+    [InlineData("soon")]
+    public void TryParse_TimeoutOutOfRange_FailsNamingTheRange(string value)
+    {
+        Assert.False(ShopCommandLine.TryParse(["--timeout", value], out _, out var error));
+
+        Assert.Equal($"--timeout must be a whole number from 1 to 86400, not '{value}'", error);
+    }
+
+    [Theory]
+    [InlineData("[--timeout S]")]
+    [InlineData("--timeout S    seconds to wait for the services")]
+    [InlineData("(default 120, 1 to 86400)")]
+    [InlineData("Each option may be given once.")]
+    [InlineData("anything else in it is kept")]
+    public void Usage_Always_DescribesTheTimeoutAndRepeatedOptions(string text) =>
+        Assert.Contains(text, ShopCommandLine.Usage, StringComparison.Ordinal);
+
+    [Theory]
+    [InlineData("unknown option '--ordrs' (did you mean '--orders'?)", "--ordrs", "5")]
+    [InlineData("unknown option '--fesh' (did you mean '--fresh'?)", "--fesh")]
+    [InlineData("unknown option '--tiemout' (did you mean '--timeout'?)", "--tiemout=5")]
+    [InlineData("unknown option '--frobnicate'", "--frobnicate")]
+    [InlineData("unexpected argument 'orders'", "orders")]
+    public void TryParse_UnknownOption_NamesItAndTheNearestKnownOne(string message, params string[] args)
+    {
+        Assert.False(ShopCommandLine.TryParse(args, out _, out var error));
+
+        Assert.Equal(message, error);
+    }
 }
