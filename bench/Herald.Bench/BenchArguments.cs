@@ -15,7 +15,7 @@ internal sealed record BenchArguments(string Mode, long Events, int Repeat, stri
     /// <summary>Gets the offered rate, events/s, of the <c>transports</c> mode's latency measurement. Default 5,000.</summary>
     public int Rate { get; init; } = 5_000;
 
-    private const string Usage = "usage: Herald.Bench log|baselines|transports [--events N] [--repeat R] [--dir DIR] [--stream N] [--rate N] [--only KEY,…] [--json]";
+    private const string Usage = "usage: Herald.Bench log|baselines|transports|publish [--events N] [--repeat R] [--dir DIR] [--stream N] [--rate N] [--only KEY,…] [--json]";
 
     public static BenchArguments? Parse(string[] args)
     {
@@ -26,7 +26,7 @@ internal sealed record BenchArguments(string Mode, long Events, int Repeat, stri
             var value = i + 1 < args.Length ? args[i + 1] : null;
             switch (args[i])
             {
-                case "baselines" or "log" or "transports":
+                case "baselines" or "log" or "transports" or "publish":
                     result = result with { Mode = args[i] };
                     break;
                 case "--events" when long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var events) && events > 0:
@@ -63,6 +63,11 @@ internal sealed record BenchArguments(string Mode, long Events, int Repeat, stri
             }
         }
 
-        return result.Mode == "transports" && !eventsGiven ? result with { Events = TransportsEvents } : result;
+        return eventsGiven ? result : result.Mode switch
+        {
+            "transports" => result with { Events = TransportsEvents },
+            "publish" => result with { Events = Publishing.PublishBench.DefaultEvents },
+            _ => result,
+        };
     }
 }

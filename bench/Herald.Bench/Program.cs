@@ -1,9 +1,10 @@
 using Herald.Bench;
 using Herald.Bench.Baselines;
 using Herald.Bench.Log;
+using Herald.Bench.Publishing;
 using Herald.Bench.Transports;
 
-// Usage: dotnet run -c Release --project bench/Herald.Bench -- log|baselines|transports [--events N] [--repeat R] [--dir DIR] [--stream N] [--rate N] [--only KEY,…] [--json]
+// Usage: dotnet run -c Release --project bench/Herald.Bench -- log|baselines|transports|publish [--events N] [--repeat R] [--dir DIR] [--stream N] [--rate N] [--only KEY,…] [--json]
 var arguments = BenchArguments.Parse(args);
 if (arguments is null)
 {
@@ -18,6 +19,18 @@ if (arguments.Mode == "transports")
     if (arguments.Json)
     {
         TransportsReport.WriteJson(transports);
+    }
+
+    return 0;
+}
+
+if (arguments.Mode == "publish")
+{
+    var publishing = await PublishBench.RunAsync(arguments);
+    BenchReport.WriteTable(publishing);
+    if (arguments.Json)
+    {
+        BenchReport.WriteJson(publishing);
     }
 
     return 0;

@@ -52,6 +52,7 @@ public sealed partial class LogPartition
                 return;
             }
 
+            Interlocked.Increment(ref _commitCount);
             group.Complete();
             batches.Clear();
             lock (_lock)

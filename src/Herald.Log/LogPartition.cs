@@ -42,6 +42,7 @@ public sealed partial class LogPartition : IDisposable
     private bool _unflushed;
     private long _unsyncedFrom = -1;
     private LogDamage? _damage;
+    private long _commitCount;
 
     // A damaged partition, or a read-only one whose directory a crash never created, has no segments and serves nothing.
     private LogPartition(string topic, int id, string directory, TopicOptions options, TimeProvider time, SegmentFile[] segments, bool readOnly, LogDamage? damage)
@@ -106,6 +107,11 @@ public sealed partial class LogPartition : IDisposable
 
     /// <summary>Gets the failure that stopped the partition's writer, if any.</summary>
     public Exception? Failure => Volatile.Read(ref _failure);
+
+    /// <summary>Gets how many commit groups the writer has acknowledged since the partition opened.</summary>
+    /// <remarks>Each is one write of everything pending and, under <see cref="FlushPolicy.Always"/>, one fsync; it counts
+    /// before the group's appends complete, so an awaited append is already in it. Appends per commit = appends / this.</remarks>
+    public long CommitCount => Interlocked.Read(ref _commitCount);
 
     /// <summary>Appends a record and returns its offset once the append is acknowledged under the topic's flush policy.</summary>
     /// <remarks>The record's bytes are copied before this method returns. Cancelling stops the wait, not the append.</remarks>

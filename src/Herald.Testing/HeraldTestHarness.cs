@@ -107,6 +107,11 @@ public sealed class HeraldTestHarness : IAsyncDisposable
         where TEvent : notnull =>
         Publisher.PublishAsync(@event, options, cancellationToken);
 
+    /// <summary>Publishes a batch of events as the application would (<see cref="IEventPublisher.PublishManyAsync{TEvent}"/>); handlers run on the next <see cref="ProcessPendingAsync"/>.</summary>
+    public ValueTask<IReadOnlyList<EventEnvelope>> PublishManyAsync<TEvent>(IEnumerable<TEvent> events, Func<TEvent, PublishOptions?>? options = null, CancellationToken cancellationToken = default)
+        where TEvent : notnull =>
+        Publisher.PublishManyAsync(events, options, cancellationToken);
+
     /// <summary>Handles deliveries until none is ready, including events that handlers publish; returns how many were handled or failed.</summary>
     /// <param name="maxDeliveries">A guard against a chain that never ends. Default 100,000.</param>
     /// <param name="cancellationToken">Cancels the processing.</param>
@@ -128,11 +133,34 @@ public sealed class HeraldTestHarness : IAsyncDisposable
         return total;
     }
 
-    /// <summary>Moves the clock forward, then processes what became ready, such as redeliveries.</summary>
-    public Task<int> AdvanceTimeAsync(TimeSpan by, CancellationToken cancellationToken = default)
+    /// <summary>Moves the clock forward by <paramref name="by"/>, running everything that falls due within it at its own due time.</summary>
+    /// <remarks>
+    /// Processes what is ready now, then steps the clock to the next due time within the span (a redelivery, a deferral, a
+    /// key lane's retry, the end of an open circuit's break), processes until nothing is ready, and repeats until the
+    /// span is covered; the fake clock's own timers fire at their due times on the way. A handler failing repeatedly is
+    /// thus retried on its whole redelivery schedule within one call, each attempt at its time: a minute covers attempts
+    /// after 1, 2, 4, 8, 16 s with the defaults. What falls due after the span waits for the next call.
+    /// </remarks>
+    /// <param name="by">How far to move the clock; zero processes what is ready now.</param>
+    /// <param name="cancellationToken">Cancels the processing.</param>
+    /// <returns>How many deliveries were handled or failed.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="by"/> is negative.</exception>
+    /// <exception cref="InvalidOperationException">One step processed more than 100,000 deliveries (see <see cref="ProcessPendingAsync"/>).</exception>
+    public async Task<int> AdvanceTimeAsync(TimeSpan by, CancellationToken cancellationToken = default)
     {
-        Time.Advance(by);
-        return ProcessPendingAsync(cancellationToken: cancellationToken);
+        ArgumentOutOfRangeException.ThrowIfLessThan(by, TimeSpan.Zero);
+        var end = Time.GetUtcNow() + by;
+        var total = await ProcessPendingAsync(cancellationToken: cancellationToken);
+
+        // The driver names only due times after now, and each step moves the clock to one: the loop ends at the span's end.
+        while (_driver.GetNextDueTime() is { } due && due <= end)
+        {
+            Time.Advance(due - Time.GetUtcNow());
+            total += await ProcessPendingAsync(cancellationToken: cancellationToken);
+        }
+
+        Time.Advance(end - Time.GetUtcNow());
+        return total + await ProcessPendingAsync(cancellationToken: cancellationToken);
     }
 
     /// <summary>Gets the events of type <typeparamref name="TEvent"/> published so far.</summary>

@@ -23,6 +23,9 @@ public sealed class RabbitMQTransportFixture(RabbitMQBroker broker) : ITransport
         public ValueTask SendAsync(string topic, EventEnvelope envelope, CancellationToken cancellationToken = default) =>
             transport.SendAsync(topic, envelope, cancellationToken);
 
+        public ValueTask SendManyAsync(string topic, IReadOnlyList<EventEnvelope> envelopes, CancellationToken cancellationToken = default) =>
+            ((ITransport)transport).SendManyAsync(topic, envelopes, cancellationToken);
+
         public ValueTask<ITransportListener> ListenAsync(string topic, string group, CancellationToken cancellationToken = default) =>
             transport.ListenAsync(topic, group, cancellationToken);
 

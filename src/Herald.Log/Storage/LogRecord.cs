@@ -31,7 +31,8 @@ public readonly struct LogRecord
     public ReadOnlyMemory<RecordHeader> Headers { get; }
 
     /// <summary>Returns a copy whose key, value and headers are arrays of its own, for a record that must outlive the caller's buffers.</summary>
-    internal LogRecord Detach()
+    /// <remarks>For a caller that builds records one at a time in a reused buffer and appends them together.</remarks>
+    public LogRecord Detach()
     {
         var headers = new RecordHeader[Headers.Length];
         var source = Headers.Span;

@@ -100,6 +100,31 @@ internal sealed class ConsumerRuntime(
         }
     }
 
+    public DateTimeOffset? GetNextDueTime()
+    {
+        var now = timeProvider.GetUtcNow();
+        DateTimeOffset? next = null;
+        foreach (var member in Volatile.Read(ref _members) ?? [])
+        {
+            Consider(member.Processor.NextReturn(now));
+            Consider(member.Keyed?.NextDue);
+            if (member.Processor.Breaker?.RemainingBreak() is { } pause && pause > TimeSpan.Zero)
+            {
+                Consider(now + pause);
+            }
+        }
+
+        return next;
+
+        void Consider(DateTimeOffset? at)
+        {
+            if (at > now && (next is null || at < next))
+            {
+                next = at;
+            }
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         await StopAsync(CancellationToken.None);

@@ -30,6 +30,10 @@ internal sealed class DeliveryProcessor(
 {
     private readonly ConsumerTelemetry? _telemetry = observers.Metrics?.ForSubscription(subscription, breaker);
 
+    // When each partition the processor put back comes again; a partition has one pending return at a time, so this holds
+    // at most one entry per partition. Read only by a driver that moves a test clock (IConsumerDriver.GetNextDueTime).
+    private readonly Dictionary<int, DateTimeOffset> _returns = [];
+
     public Subscription Subscription => subscription;
 
     /// <summary>Gets the subscription's instruments; <see langword="null"/> when the observers carry none.</summary>
@@ -44,6 +48,35 @@ internal sealed class DeliveryProcessor(
     {
         LogMessages.SequenceDuplicate(logger, subscription.Group, envelope.EventType, envelope.EventId, envelope.PartitionKey, envelope.Sequence);
         observers.Duplicate(envelope, subscription.Group);
+    }
+
+    /// <summary>Returns the earliest time after <paramref name="now"/> at which a partition this processor put back comes again.</summary>
+    public DateTimeOffset? NextReturn(DateTimeOffset now)
+    {
+        lock (_returns)
+        {
+            DateTimeOffset? next = null;
+            foreach (var at in _returns.Values)
+            {
+                if (at > now && (next is null || at < next))
+                {
+                    next = at;
+                }
+            }
+
+            return next;
+        }
+    }
+
+    /// <summary>Notes when <paramref name="delivery"/>'s partition comes again, and returns <paramref name="delay"/>.</summary>
+    private TimeSpan Returns(TransportDelivery delivery, TimeSpan delay)
+    {
+        lock (_returns)
+        {
+            _returns[delivery.Partition] = timeProvider.GetUtcNow() + delay;
+        }
+
+        return delay;
     }
 
     /// <summary>Handles the batch; stops early, leaving deliveries unsettled, once <paramref name="stopping"/> is cancelled.</summary>
@@ -74,7 +107,7 @@ internal sealed class DeliveryProcessor(
                 if (breaker?.RemainingBreak() is { } pause && pause > TimeSpan.Zero)
                 {
                     // The circuit opened: put the event back untouched until the break ends, with the rest of its partition.
-                    await listener.DeferAsync(delivery, pause, abort);
+                    await listener.DeferAsync(delivery, Returns(delivery, pause), abort);
                     (failedPartitions ??= []).Add(delivery.Partition);
                     processed++;
                     continue;
@@ -96,7 +129,7 @@ internal sealed class DeliveryProcessor(
                         await listener.CompleteAsync(delivery, abort);
                         break;
                     case Outcome.CircuitOpen when !atMostOnce:
-                        await listener.DeferAsync(delivery, Max(breaker!.RemainingBreak(), subscription.Options.RedeliveryDelay), abort);
+                        await listener.DeferAsync(delivery, Returns(delivery, Max(breaker!.RemainingBreak(), subscription.Options.RedeliveryDelay)), abort);
                         (failedPartitions ??= []).Add(delivery.Partition);
                         break;
                     case Outcome.Failed when atMostOnce:
@@ -110,7 +143,7 @@ internal sealed class DeliveryProcessor(
                     case Outcome.Failed:
                         var delay = subscription.Options.JitteredDelayFor(delivery.DeliveryCount, Random.Shared.NextDouble());
                         LogMessages.HandlerFailed(logger, failure.Exception, subscription.Group, delivery.Envelope.EventType, delivery.Envelope.EventId, failure.Attempts, delay);
-                        await listener.RedeliverAsync(delivery, delay, abort);
+                        await listener.RedeliverAsync(delivery, Returns(delivery, delay), abort);
                         _telemetry?.Redelivered();
                         (failedPartitions ??= []).Add(delivery.Partition);
                         break;

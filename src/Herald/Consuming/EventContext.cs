@@ -39,4 +39,9 @@ public sealed class EventContext<TEvent>
     public ValueTask<EventEnvelope> PublishAsync<TCaused>(TCaused @event, PublishOptions? options = null)
         where TCaused : notnull =>
         _publisher.PublishAsync(@event, options, CancellationToken);
+
+    /// <summary>Publishes a batch of events caused by this one, with one acknowledgement for the batch (see <see cref="IEventPublisher.PublishManyAsync{TEvent}"/>).</summary>
+    public ValueTask<IReadOnlyList<EventEnvelope>> PublishManyAsync<TCaused>(IEnumerable<TCaused> events, Func<TCaused, PublishOptions?>? options = null)
+        where TCaused : notnull =>
+        _publisher.PublishManyAsync(events, options, CancellationToken);
 }

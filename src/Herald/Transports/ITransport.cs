@@ -21,6 +21,24 @@ public interface ITransport
     /// durability guarantee (on disk for durable transports).</remarks>
     ValueTask SendAsync(string topic, EventEnvelope envelope, CancellationToken cancellationToken = default);
 
+    /// <summary>Publishes a batch of envelopes to a topic; completes once the transport has accepted all of them.</summary>
+    /// <remarks>
+    /// <para>
+    /// Envelopes with the same partition key arrive in the order of <paramref name="envelopes"/>. An empty batch sends
+    /// nothing. When the returned task completes, every envelope is accepted with the transport's durability guarantee,
+    /// as after <see cref="SendAsync"/>.
+    /// </para>
+    /// <para>
+    /// The default sends concurrently through <see cref="SendAsync"/>, up to 256 sends in flight: the envelopes of one
+    /// partition key one after the other, in order, different keys (and each envelope without a key) side by side. When a
+    /// send fails, no further send starts, the sends in flight finish, and the task fails with the first failure: the
+    /// envelopes of its key after it are not sent, while envelopes of other keys may have been accepted. A transport that can
+    /// acknowledge a batch at once overrides this (the embedded log appends the batch and fsyncs once per partition).
+    /// </para>
+    /// </remarks>
+    ValueTask SendManyAsync(string topic, IReadOnlyList<EventEnvelope> envelopes, CancellationToken cancellationToken = default) =>
+        ConcurrentSends.SendAsync(this, topic, envelopes, cancellationToken);
+
     /// <summary>Joins consumer group <paramref name="group"/> on <paramref name="topic"/> as one competing member.</summary>
     /// <remarks>Disposing the listener leaves the group; its partitions move to the remaining members.</remarks>
     ValueTask<ITransportListener> ListenAsync(string topic, string group, CancellationToken cancellationToken = default);

@@ -140,6 +140,8 @@ public abstract partial class TransportConformance<TFixture>
     private static string Preview(ReadOnlyMemory<byte> data) =>
         System.Text.Json.JsonSerializer.Serialize(System.Text.Encoding.UTF8.GetString(data.Span[..Math.Min(data.Length, 120)]));
 
-    /// <summary>Gets the most the managed heap may grow while the hostile-input test's events are handled and dead-lettered. Default 128 MiB.</summary>
-    protected virtual long MaxHostileHeapGrowth => 128L * 1_048_576;
+    /// <summary>Gets the most the managed heap may grow while the hostile-input test's events are handled and dead-lettered. Default 384 MiB.</summary>
+    /// <remarks>The managed heap is the process's: test classes running in parallel count too (alone, the test grows it by 40 to 75 MiB), so the bound catches a
+    /// dead-letter queue or reader that keeps what it should not (a copy per letter of 10,000), not a few megabytes.</remarks>
+    protected virtual long MaxHostileHeapGrowth => 384L * 1_048_576;
 }

@@ -19,6 +19,9 @@ internal sealed class UndisposedTransport(ITransport inner) : ITransport
     public ValueTask SendAsync(string topic, EventEnvelope envelope, CancellationToken cancellationToken = default) =>
         inner.SendAsync(topic, envelope, cancellationToken);
 
+    public ValueTask SendManyAsync(string topic, IReadOnlyList<EventEnvelope> envelopes, CancellationToken cancellationToken = default) =>
+        inner.SendManyAsync(topic, envelopes, cancellationToken);
+
     public ValueTask<ITransportListener> ListenAsync(string topic, string group, CancellationToken cancellationToken = default) =>
         inner.ListenAsync(topic, group, cancellationToken);
 

@@ -103,6 +103,25 @@ public sealed class EventLogTests : IDisposable
     }
 
     [Fact]
+    public async Task CommitCount_ASpanOfRecords_IsOneCommitAndAwaitedAppendsOneEach()
+    {
+        using var log = EventLog.Open(_directory, Options(t => t.SegmentBytes = 1 << 20));
+        var partition = log.GetOrCreateTopic("orders").Partitions[0];
+        var records = Enumerable.Range(0, 400).Select(i => Record($"k{i}", $"v{i}")).ToArray();
+
+        await partition.AppendAsync(records, TestContext.Current.CancellationToken);
+        var afterSpan = partition.CommitCount;
+        for (var i = 0; i < 3; i++)
+        {
+            await partition.AppendAsync(records[i], TestContext.Current.CancellationToken);
+        }
+
+        Assert.Equal(1, afterSpan);
+        Assert.Equal(4, partition.CommitCount);
+        Assert.Equal(403, partition.EndOffset);
+    }
+
+    [Fact]
     public async Task FindOffset_ByTimestamp_ReturnsTheFirstRecordAtOrAfterIt()
     {
         using var log = EventLog.Open(_directory, Options(t => t.SegmentBytes = 2048));

@@ -53,6 +53,26 @@ public sealed class InMemoryTransport : ITransport
         return ValueTask.CompletedTask;
     }
 
+    /// <summary>Publishes a batch of envelopes to a topic, in order; they are accepted when this method returns.</summary>
+    /// <remarks>Every envelope is checked before the first is appended: a null one fails the call with nothing sent.</remarks>
+    public ValueTask SendManyAsync(string topic, IReadOnlyList<EventEnvelope> envelopes, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(envelopes);
+        cancellationToken.ThrowIfCancellationRequested();
+        foreach (var envelope in envelopes)
+        {
+            ArgumentNullException.ThrowIfNull(envelope, nameof(envelopes));
+        }
+
+        var target = Topic(topic);
+        foreach (var envelope in envelopes)
+        {
+            target.Append(envelope);
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
     /// <inheritdoc />
     public ValueTask<ITransportListener> ListenAsync(string topic, string group, CancellationToken cancellationToken = default)
     {
