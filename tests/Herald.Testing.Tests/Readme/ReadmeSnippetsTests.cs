@@ -8,9 +8,10 @@ namespace ReadmeSnippets.Tests;
 /// to the repository's root; the README's other sections and blocks are none of this test's business.</remarks>
 public sealed partial class ReadmeSnippetsTests
 {
-    // Every file a snippet must show: the compiled sample and the harness example.
+    // Every file a snippet must show, in ordinal order: the compiled sample and the harness example.
     private static readonly string[] SnippetFiles =
     [
+        "samples/ReadmeSnippets/CartImport.cs",
         "samples/ReadmeSnippets/Orders.cs",
         "samples/ReadmeSnippets/Program.cs",
         "tests/Herald.Testing.Tests/Readme/ChargeCardTests.cs",
