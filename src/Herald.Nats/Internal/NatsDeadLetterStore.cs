@@ -8,13 +8,14 @@ namespace Herald.Nats.Internal;
 
 /// <summary>Keeps dead letters in a JetStream key-value bucket: key <c>&lt;group&gt;.&lt;dead-letter id&gt;</c> (escaped), value <see cref="DeadLetterJson"/>.</summary>
 /// <remarks>The bucket is file-backed with history 1, created on first use; a put returns once the server has stored it.
-/// <see cref="GetAllAsync"/> costs one request for the keys and one per letter, and health checks and gauges call it on
+/// <see cref="GetAllAsync"/> reads the bucket with one watch, and health checks and gauges call it on
 /// every scrape: its result is kept for <see cref="NatsTransportOptions.DeadLetterListCacheDuration"/> and shared by
 /// concurrent callers, and dropped by this store's own writes. A value that cannot be read is set aside (logged once,
 /// named in <see cref="Unreadable"/>); a letter stored under the earlier <c>&lt;group&gt;.&lt;event id&gt;</c> key is read
 /// there and moved to its own key when next saved.</remarks>
 internal sealed class NatsDeadLetterStore : IDeadLetterStore
 {
+    private static readonly TimeSpan ReadAllTimeout = TimeSpan.FromMinutes(1);
     private readonly NatsBucket _bucket;
     private readonly NatsCachedRead<IReadOnlyList<DeadLetter>> _all;
     private readonly ILogger _logger;
@@ -87,22 +88,38 @@ internal sealed class NatsDeadLetterStore : IDeadLetterStore
 
     private async Task<IReadOnlyList<DeadLetter>> ReadAllAsync()
     {
-        var cancellationToken = CancellationToken.None;
+        // Uncancelled by its callers (it is shared), but bounded: a server that stops answering fails the read, not the callers.
+        using var timeout = new CancellationTokenSource(ReadAllTimeout);
+        var cancellationToken = timeout.Token;
         var bucket = await BucketAsync(cancellationToken);
         var letters = new Dictionary<(string Group, string Id), (string Key, DeadLetter Letter)>();
         var unreadable = new List<string>();
-        await foreach (var key in bucket.GetKeysAsync(cancellationToken: cancellationToken))
+        // One watch delivers the latest value of every key, where a get per key would cost a request per letter (and one
+        // request timing out on a busy server would fail the whole listing). Deleted keys come as markers and are skipped.
+        var watch = new NatsKVWatchOpts { OnNoData = static _ => ValueTask.FromResult(true) };
+        await foreach (var entry in bucket.WatchAsync<byte[]>(">", opts: watch, cancellationToken: cancellationToken))
         {
-            var entry = await bucket.TryGetEntryAsync<byte[]>(key, cancellationToken: cancellationToken);
-            if (!entry.Success || entry.Value.Value is not { Length: > 0 } json)
+            var key = entry.Key;
+            if (entry.Operation == NatsKVOperation.Put && entry.Value is { Length: > 0 } json)
             {
-                continue;
+                Add(key, json);
             }
 
+            if (entry.Delta == 0)
+            {
+                break;
+            }
+        }
+
+        Volatile.Write(ref _unreadable, unreadable);
+        return [.. letters.Values.Select(l => l.Letter)];
+
+        void Add(string key, byte[] json)
+        {
             if (Read(key, json) is not { } letter)
             {
                 unreadable.Add(Where(key));
-                continue;
+                return;
             }
 
             // A letter under its own key wins over a copy left at its old key by a move cut short.
@@ -112,9 +129,6 @@ internal sealed class NatsDeadLetterStore : IDeadLetterStore
                 letters[identity] = (key, letter);
             }
         }
-
-        Volatile.Write(ref _unreadable, unreadable);
-        return [.. letters.Values.Select(l => l.Letter)];
     }
 
     // The letter of (group, id) at the key earlier versions used, (group, event id), if one is there.
