@@ -134,10 +134,12 @@ public sealed class NatsServerRestartTests(NatsServer server)
 
         var script = root is null ? null : Path.Combine(root, "eng", "services.sh");
         var pidFile = Path.Combine(Environment.GetEnvironmentVariable("HERALD_SERVICES_DIR") is { Length: > 0 } d ? d : "/tmp/herald-services", "nats", "nats.pid");
+        // The server eng/services.sh starts listens on HERALD_NATS_PORT (4222), as it does when the script restarts it.
+        var local = $"nats://127.0.0.1:{(Environment.GetEnvironmentVariable("HERALD_NATS_PORT") is { Length: > 0 } port ? port : "4222")}";
         _ = server.Connection;
         RestartPrerequisites.Require(
-            script is not null && File.Exists(pidFile) && Environment.UserName == "root" && server.Url == "nats://127.0.0.1:4222",
-            $"Restarting the server needs the local nats-server at nats://127.0.0.1:4222 that `eng/services.sh nats` started, run as root (server: {server.Url}).");
+            script is not null && File.Exists(pidFile) && Environment.UserName == "root" && server.Url == local,
+            $"Restarting the server needs the local nats-server at {local} that `eng/services.sh nats` started, run as root (server: {server.Url}).");
         return script;
     }
 
