@@ -207,6 +207,10 @@ internal sealed class KeyedProcessor(DeliveryProcessor processor, TimeProvider t
                     lane.Pending.Clear();
                     lane.Reset();
                 }
+
+                // The reorder buffer released or holds events of the void deliveries: they must pass it again.
+                _rejected.RemoveAll(r => r.Partition == delivery.Partition);
+                gate?.Void(delivery.Partition);
             }
 
             partition.Entries.Enqueue(new Entry(delivery));

@@ -13,4 +13,7 @@ internal sealed class GateKey(long durable, DateTimeOffset savedAt)
 
     /// <summary>Gets or sets when an event of the key last arrived.</summary>
     public DateTimeOffset LastSeen { get; set; }
+
+    /// <summary>Gets or sets the partition the key's events last came from.</summary>
+    public int Partition { get; set; } = -1;
 }

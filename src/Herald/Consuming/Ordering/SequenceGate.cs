@@ -56,7 +56,32 @@ internal sealed class SequenceGate(Subscription subscription, ReorderOptions opt
         }
 
         state.LastSeen = now;
+        state.Partition = delivery.Partition;
         return _buffer.Offer(key, sequence, delivery, now);
+    }
+
+    /// <summary>Voids what the gate holds of <paramref name="partition"/>'s keys because the transport delivers the
+    /// partition again from an earlier offset (it moved away and back): their waiting events are dropped and their
+    /// positions go back to the last event the group dealt with, so the events coming again are released again rather
+    /// than taken for duplicates of deliveries that will never be settled.</summary>
+    public void Void(int partition)
+    {
+        foreach (var (key, state) in _keys)
+        {
+            if (state.Partition != partition)
+            {
+                continue;
+            }
+
+            _buffer.Forget(key);
+            long last;
+            lock (_lock)
+            {
+                last = _dealtWith.TryGetValue(key, out var dealt) ? Math.Max(dealt, state.Durable) : state.Durable;
+            }
+
+            _buffer.Restore(key, last);
+        }
     }
 
     /// <summary>Gives up the gaps whose time is over, or returns <see langword="null"/> when none is.</summary>
