@@ -1,5 +1,7 @@
 using Herald.DeadLetters;
 using Herald.Events;
+using Herald.RabbitMQ.Internal;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Herald.RabbitMQ.Tests;
 
@@ -55,6 +57,49 @@ public sealed class RabbitMQDeadLetterStoreTests(RabbitMQBroker broker)
             await first.DeleteTopologyAsync(CancellationToken.None);
             await first.DisposeAsync();
             await other.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task DisposedWhileTailingAStreamOfLetters_TheSharedConnectionStaysOpen()
+    {
+        var token = TestContext.Current.CancellationToken;
+        _ = broker.Connection; // skips, or fails on CI, when the broker is unreachable
+        var factory = RabbitMQTransport.CreateConnectionFactory(RabbitMQBroker.NewOptions());
+        await using var shared = await factory.CreateConnectionAsync("herald-dlq-dispose", token);
+        await using var writing = await factory.CreateConnectionAsync("herald-dlq-dispose-writer", token);
+        var stream = $"herald-test.{Guid.NewGuid():N}.dead-letters";
+        await using var writer = new RabbitMQDeadLetterStore(_ => ValueTask.FromResult(writing), stream, NullLogger.Instance);
+        try
+        {
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(token);
+            await writer.GetAllAsync(token);
+            var writes = Task.Run(async () =>
+            {
+                for (var i = 0; !stop.IsCancellationRequested; i++)
+                {
+                    await writer.SaveAsync(Letter("billing", $"e{i}"), CancellationToken.None);
+                }
+            }, CancellationToken.None);
+
+            // Each reader is disposed while the letters written meanwhile are still arriving and being acked.
+            for (var round = 0; round < 10; round++)
+            {
+                var reader = new RabbitMQDeadLetterStore(_ => ValueTask.FromResult(shared), stream, NullLogger.Instance);
+                await reader.GetAllAsync(token);
+                await reader.DisposeAsync();
+                Assert.True(shared.IsOpen, $"The shared connection closed after round {round}: {shared.CloseReason}");
+            }
+
+            await stop.CancelAsync();
+            await writes;
+            await using var channel = await shared.CreateChannelAsync(cancellationToken: token);
+            Assert.True(shared.IsOpen, $"The shared connection closed: {shared.CloseReason}");
+        }
+        finally
+        {
+            await using var cleanup = await broker.Connection.CreateChannelAsync(cancellationToken: CancellationToken.None);
+            await cleanup.QueueDeleteAsync(stream, ifUnused: false, ifEmpty: false, cancellationToken: CancellationToken.None);
         }
     }
 }

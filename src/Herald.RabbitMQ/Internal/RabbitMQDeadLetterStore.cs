@@ -30,7 +30,10 @@ internal sealed partial class RabbitMQDeadLetterStore(Func<CancellationToken, Va
     private readonly Dictionary<string, (string Group, string Id)> _keys = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _unreadable = new(StringComparer.Ordinal);
     private readonly string _writer = Guid.NewGuid().ToString("N");
+    private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private IChannel? _channel;
+    private int _receiving;
+    private int _closing;
 
     public string Stream => stream;
 
@@ -46,10 +49,19 @@ internal sealed partial class RabbitMQDeadLetterStore(Func<CancellationToken, Va
     }
 
     /// <summary>Stops tailing the stream.</summary>
+    /// <remarks>The channel closes only once no delivery is being applied: an ack sent on a channel the broker has closed
+    /// is a connection error (504), and the connection is shared with the transport.</remarks>
     public async ValueTask DisposeAsync()
     {
+        // Full fences on both sides: a delivery either sees the store closing or is counted before the channel closes.
+        Interlocked.Exchange(ref _closing, 1);
         if (Interlocked.Exchange(ref _channel, null) is { } channel)
         {
+            if (Volatile.Read(ref _receiving) > 0)
+            {
+                await _drained.Task.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+
             await channel.DisposeAsync();
         }
 
@@ -170,8 +182,23 @@ internal sealed partial class RabbitMQDeadLetterStore(Func<CancellationToken, Va
             var consumer = new AsyncEventingBasicConsumer(channel);
             consumer.ReceivedAsync += async (_, message) =>
             {
-                Receive(message, marker, caughtUp);
-                await channel.BasicAckAsync(message.DeliveryTag, multiple: false);
+                Interlocked.Increment(ref _receiving);
+                try
+                {
+                    // Closing: the delivery is left unacked, and a stream keeps it whatever this consumer does.
+                    if (Volatile.Read(ref _closing) == 0)
+                    {
+                        Receive(message, marker, caughtUp);
+                        await channel.BasicAckAsync(message.DeliveryTag, multiple: false);
+                    }
+                }
+                finally
+                {
+                    if (Interlocked.Decrement(ref _receiving) == 0 && Volatile.Read(ref _closing) == 1)
+                    {
+                        _drained.TrySetResult();
+                    }
+                }
             };
             await channel.BasicConsumeAsync(stream, autoAck: false, consumerTag: string.Empty, noLocal: false, exclusive: false,
                 new Dictionary<string, object?> { ["x-stream-offset"] = "first" }, consumer, cancellationToken);
