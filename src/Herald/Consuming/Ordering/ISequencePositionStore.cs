@@ -21,7 +21,7 @@ public interface ISequencePositionStore
     ValueTask<int> RemoveSavedBeforeAsync(string group, string topic, DateTimeOffset savedBefore, CancellationToken cancellationToken = default);
 }
 
-/// <summary>Keeps sequence positions in process memory: the in-memory transport's store, and the fallback for transports without one.</summary>
+/// <summary>Keeps sequence positions in process memory: the in-memory transport's store, and one an application registers on purpose when positions need not survive a restart.</summary>
 /// <param name="timeProvider">The clock positions are stamped with when saved; <see cref="TimeProvider.System"/> when null.</param>
 public sealed class InMemorySequencePositionStore(TimeProvider? timeProvider = null) : ISequencePositionStore
 {
