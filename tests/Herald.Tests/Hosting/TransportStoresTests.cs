@@ -43,6 +43,23 @@ public sealed class TransportStoresTests
     }
 
     [Fact]
+    public void Create_TwoReorderingGroupsAndOneWithout_NamesTheReorderingOnes()
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => HeraldTestHarness.Create(
+            h => h
+                .UseTransport(_ => new PositionlessTransport(new InMemoryTransport()))
+                .AddHandler<PlannedPlacedHandler>("billing")
+                .AddHandler<PlannedPlacedHandler>("audit")
+                .AddHandler<PlannedPlacedHandler>("shipping")
+                .ConfigureGroup("billing", g => g.Reorder = new ReorderOptions())
+                .ConfigureGroup("shipping", g => g.Reorder = new ReorderOptions()),
+            s => s.AddSingleton(new FailurePlan())));
+
+        Assert.StartsWith("Consumer groups 'billing' on topic 'test.order-placed', 'shipping' on topic 'test.order-placed' enable Reorder", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("audit", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ReorderingGroup_ApplicationRegisteredPositions_TheGroupResumesFromThem()
     {
         var plan = new FailurePlan();

@@ -1,6 +1,7 @@
 namespace Herald.Consuming.Ordering;
 
-/// <summary>Keeps, per consumer group, topic and partition key, the last sequence number the group dealt with; implemented by transports.</summary>
+/// <summary>Keeps, per consumer group, topic and partition key, the last sequence number the group dealt with; implemented by
+/// transports (<see cref="Transports.ITransport.SequencePositions"/>), or by the application, which registers it in its services.</summary>
 /// <remarks>
 /// A group with a reorder buffer restores a key's position from here the first time it sees the key (and again after the
 /// key was evicted from memory, <see cref="ReorderOptions.KeyIdleTimeout"/>), so that after a restart it neither waits for

@@ -19,12 +19,13 @@ internal sealed class ReorderPositions
         if (_store is null && reordering.Count > 0)
         {
             var groups = string.Join(", ", reordering.Select(s => $"'{s.Group}' on topic '{s.Topic}'"));
+            var subject = reordering.Count == 1 ? $"Consumer group {groups} enables" : $"Consumer groups {groups} enable";
             throw new InvalidOperationException(
-                $"Consumer group {groups} enables Reorder, but the transport {transport.GetType().Name} (messaging.system " +
+                $"{subject} Reorder, but the transport {transport.GetType().Name} (messaging.system " +
                 $"'{transport.MessagingSystem}') keeps no sequence positions, and Herald does not keep them in process memory: " +
                 "after a restart the group would wait for sequence numbers it handled before or handle them again. Register a " +
                 "durable ISequencePositionStore in the services (services.AddSingleton<ISequencePositionStore>(...)), use a " +
-                "transport that keeps positions (the embedded log, NATS), or turn Reorder off for the group.");
+                "transport that keeps positions (the embedded log, NATS), or turn Reorder off.");
         }
     }
 
