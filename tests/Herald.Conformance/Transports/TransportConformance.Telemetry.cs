@@ -39,7 +39,6 @@ public abstract partial class TransportConformance<TFixture>
         }
 
         var expected = _fixture.MessagingSystem;
-        Assert.Equal(expected, Transport.MessagingSystem);
         foreach (var (operation, systems) in recorder.Spans)
         {
             Assert.All(systems, system => Assert.True(system == expected, $"A {operation} span on {topic} names messaging.system '{system}', not '{expected}'."));
@@ -49,5 +48,7 @@ public abstract partial class TransportConformance<TFixture>
         {
             Assert.All(systems, system => Assert.True(system == expected, $"{instrument} on {topic} names messaging.system '{system}', not '{expected}'."));
         }
+
+        Assert.Equal(expected, Transport.MessagingSystem);
     }
 }
