@@ -75,10 +75,8 @@ public sealed class NatsTransport : ITransport, IAsyncDisposable
         _leases = new NatsBucket(_jetStream, _options.LeaseBucket, _options.Replicas, _options.LeaseDuration);
     }
 
-    /// <summary>Gets <see cref="TransportCapabilities.Durable"/> (PubAck from a file-backed stream),
-    /// <see cref="TransportCapabilities.Replay"/> (streams keep events after consumption; a group that joins reads from
-    /// the start) and <see cref="TransportCapabilities.DurableOffsets"/> (acks are the server's).</summary>
-    public TransportCapabilities Capabilities => TransportCapabilities.Durable | TransportCapabilities.Replay | TransportCapabilities.DurableOffsets;
+    /// <summary>Gets <c>nats</c>, the OpenTelemetry semantic conventions' name of the broker.</summary>
+    public string MessagingSystem => "nats";
 
     /// <summary>Gets the dead-letter store: the JetStream key-value bucket <see cref="NatsTransportOptions.DeadLetterBucket"/>.</summary>
     public IDeadLetterStore DeadLetterStore { get; }
@@ -106,6 +104,10 @@ public sealed class NatsTransport : ITransport, IAsyncDisposable
             ack.EnsureSuccess();
         }
     }
+
+    /// <summary>Publishes a batch through <see cref="ConcurrentSends"/>: concurrent acknowledged publishes, each key's in order.</summary>
+    public ValueTask SendManyAsync(string topic, IReadOnlyList<EventEnvelope> envelopes, CancellationToken cancellationToken = default) =>
+        ConcurrentSends.SendAsync(this, topic, envelopes, cancellationToken);
 
     /// <inheritdoc />
     public async ValueTask<ITransportListener> ListenAsync(string topic, string group, CancellationToken cancellationToken = default)

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Herald.Consuming.Ordering;
 using Herald.DeadLetters;
 using Herald.Events;
 using Herald.Hosting;
@@ -94,9 +95,17 @@ public sealed class RabbitMQTransport : ITransport, IAsyncDisposable
     /// <remarks>Read from the stream's start at first use and tailed after, so every process sees every group's letters.</remarks>
     public IDeadLetterStore DeadLetterStore => _deadLetters;
 
-    /// <summary>Gets <see cref="TransportCapabilities.Durable"/> (confirmed publishes on quorum queues) and
-    /// <see cref="TransportCapabilities.DurableOffsets"/> (acknowledgements are the broker's); not Replay.</summary>
-    public TransportCapabilities Capabilities => TransportCapabilities.Durable | TransportCapabilities.DurableOffsets;
+    /// <summary>Gets <c>rabbitmq</c>, the OpenTelemetry semantic conventions' name of the broker.</summary>
+    public string MessagingSystem => "rabbitmq";
+
+    /// <summary>Gets <see langword="null"/>: RabbitMQ has no key-value store to keep reorder positions in.</summary>
+    /// <remarks>A consumer group with <see cref="Consuming.ConsumerGroupOptions.Reorder"/> on this transport needs an
+    /// <see cref="ISequencePositionStore"/> registered in the application's services; without one the host refuses to start.</remarks>
+    public ISequencePositionStore? SequencePositions => null;
+
+    /// <summary>Publishes a batch through <see cref="ConcurrentSends"/>: concurrent confirmed publishes, each key's in order.</summary>
+    public ValueTask SendManyAsync(string topic, IReadOnlyList<EventEnvelope> envelopes, CancellationToken cancellationToken = default) =>
+        ConcurrentSends.SendAsync(this, topic, envelopes, cancellationToken);
 
     /// <inheritdoc />
     public async ValueTask SendAsync(string topic, EventEnvelope envelope, CancellationToken cancellationToken = default)

@@ -1,3 +1,5 @@
+using Herald.Consuming.Ordering;
+using Herald.DeadLetters;
 using Herald.Events;
 using Herald.Outbox;
 using Herald.Transports;
@@ -59,7 +61,17 @@ public sealed class OutboxQuarantineTests(PostgreSqlServer server)
     {
         public List<long> Sequences { get; } = [];
 
-        public TransportCapabilities Capabilities => default;
+        public string MessagingSystem => "test.sequences";
+
+        public IDeadLetterStore DeadLetterStore { get; } = new InMemoryDeadLetterStore();
+
+        public ISequencePositionStore? SequencePositions => null;
+
+        public ValueTask SendManyAsync(string topic, IReadOnlyList<EventEnvelope> envelopes, CancellationToken cancellationToken = default) =>
+            ConcurrentSends.SendAsync(this, topic, envelopes, cancellationToken);
+
+        public ValueTask<IReadOnlyList<PartitionLag>?> GetLagAsync(string topic, string group, CancellationToken cancellationToken = default) =>
+            new((IReadOnlyList<PartitionLag>?)null);
 
         public ValueTask SendAsync(string topic, EventEnvelope envelope, CancellationToken cancellationToken = default)
         {

@@ -1,6 +1,9 @@
+using Herald.Consuming.Ordering;
 using Herald.Hosting;
 using Herald.Transports;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace Herald.RabbitMQ.Tests;
 
@@ -17,7 +20,8 @@ public sealed class RabbitMQHeraldBuilderExtensionsTests
         var transport = Assert.IsType<RabbitMQTransport>(services.GetRequiredService<ITransport>());
 
         Assert.Equal(8, transport.Options.Partitions);
-        Assert.Equal(TransportCapabilities.Durable | TransportCapabilities.DurableOffsets, transport.Capabilities);
+        Assert.Equal("rabbitmq", transport.MessagingSystem);
+        Assert.Null(transport.SequencePositions);
     }
 
     [Theory]
@@ -29,4 +33,22 @@ public sealed class RabbitMQHeraldBuilderExtensionsTests
     public void UseRabbitMQ_InvalidOptions_Throws(int partitions, int prefetch, string prefix) =>
         Assert.ThrowsAny<ArgumentException>(() => new ServiceCollection()
             .AddHerald(h => h.UseRabbitMQ(o => (o.Partitions, o.PrefetchCount, o.NamePrefix) = (partitions, prefetch, prefix))));
+
+    [Fact]
+    public async Task HostStart_ReorderingGroupAndNoRegisteredPositionStore_RefusesBeforeConnecting()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton(new Handling()).AddHerald(h => h
+            .UseRabbitMQ(o => o.Uri = new Uri("amqp://nobody:secret@192.0.2.1:5672/"))
+            .AddHandler<OrderPlacedHandler>("billing")
+            .ConfigureGroup("billing", g => g.Reorder = new ReorderOptions()));
+        using var host = builder.Build();
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => host.StartAsync(TestContext.Current.CancellationToken));
+
+        Assert.Contains("Consumer group 'billing' on topic 'test.order-placed' enables Reorder", error.Message, StringComparison.Ordinal);
+        Assert.Contains("RabbitMQTransport (messaging.system 'rabbitmq') keeps no sequence positions", error.Message, StringComparison.Ordinal);
+        Assert.Contains("ISequencePositionStore", error.Message, StringComparison.Ordinal);
+    }
 }

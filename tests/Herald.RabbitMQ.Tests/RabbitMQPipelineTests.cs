@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Herald.Consuming;
+using Herald.Consuming.Ordering;
 using Herald.DeadLetters;
 using Herald.Events;
 using Herald.Hosting;
@@ -74,6 +75,41 @@ public sealed class RabbitMQPipelineTests(RabbitMQBroker broker)
             Assert.True(await EventuallyAsync(() => new(handling.Calls.Any(c => c is { Group: "audit", OrderId: "after" })), TimeSpan.FromSeconds(15)));
             Assert.Equal(["o1", "after"], handling.Calls.Where(c => c.Group == "audit").Select(c => c.OrderId));
             Assert.Empty(await deadLetters.ListAsync(cancellationToken: token));
+        }
+        finally
+        {
+            await host.StopAsync(CancellationToken.None);
+            await transport.DeleteTopologyAsync(CancellationToken.None);
+        }
+    }
+
+    [Fact]
+    public async Task ReorderingGroup_ApplicationRegisteredPositionStore_HandlesInSequenceOrderAndSavesThere()
+    {
+        var token = TestContext.Current.CancellationToken;
+        var handling = new Handling();
+        // Stands for the application's durable store: RabbitMQ keeps none, and Herald would refuse to start without one.
+        var positions = new InMemorySequencePositionStore();
+        var transport = broker.CreateTransport();
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton(handling).AddSingleton<ISequencePositionStore>(positions).AddHerald(h => h
+            .UseTransport(_ => transport)
+            .AddHandler<OrderPlacedHandler>("billing")
+            .ConfigureGroup("billing", g => g.Reorder = new ReorderOptions()));
+        using var host = builder.Build();
+        try
+        {
+            await host.StartAsync(token);
+            var publisher = host.Services.GetRequiredService<IEventPublisher>();
+            foreach (var sequence in new long[] { 3, 1, 2 })
+            {
+                await publisher.PublishAsync(new OrderPlaced($"o/{sequence}"), new PublishOptions { PartitionKey = "o", Sequence = sequence }, token);
+            }
+
+            Assert.True(await EventuallyAsync(() => new(handling.Calls.Count == 3), TimeSpan.FromSeconds(15)));
+            Assert.Equal(["o/1", "o/2", "o/3"], handling.Calls.Select(c => c.OrderId));
+            Assert.True(await EventuallyAsync(async () => await positions.GetAsync("billing", "test.order-placed", "o", token) == 3, TimeSpan.FromSeconds(15)));
         }
         finally
         {

@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using Herald.Consuming.Ordering;
+using Herald.DeadLetters;
 using Herald.Events;
 using Herald.Outbox;
 using Herald.Transports;
@@ -15,7 +17,17 @@ internal sealed class RecordingTransport : ITransport
     private readonly ConcurrentDictionary<string, bool> _rejected = new(StringComparer.Ordinal);
     private int _attempts;
 
-    public TransportCapabilities Capabilities => default;
+    public string MessagingSystem => "test.recording";
+
+    public IDeadLetterStore DeadLetterStore { get; } = new InMemoryDeadLetterStore();
+
+    public ISequencePositionStore? SequencePositions => null;
+
+    public ValueTask SendManyAsync(string topic, IReadOnlyList<EventEnvelope> envelopes, CancellationToken cancellationToken = default) =>
+        ConcurrentSends.SendAsync(this, topic, envelopes, cancellationToken);
+
+    public ValueTask<IReadOnlyList<PartitionLag>?> GetLagAsync(string topic, string group, CancellationToken cancellationToken = default) =>
+        new((IReadOnlyList<PartitionLag>?)null);
 
     public IReadOnlyList<(string Topic, EventEnvelope Envelope)> Sent
     {

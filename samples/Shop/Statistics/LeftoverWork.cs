@@ -1,5 +1,6 @@
 using Herald.Events;
 using Herald.Transports;
+using Herald.Transports.InMemory;
 using Shop.Events;
 using Shop.Inventory;
 using Shop.Notification;
@@ -23,7 +24,7 @@ internal static class LeftoverWork
         ArgumentNullException.ThrowIfNull(registry);
         ArgumentNullException.ThrowIfNull(database);
         ArgumentNullException.ThrowIfNull(transport);
-        if (!transport.Capabilities.HasFlag(TransportCapabilities.DurableOffsets))
+        if (transport is InMemoryTransport)
         {
             // The in-memory transport keeps nothing between runs, and its database is a new temp file.
             return 0;

@@ -26,7 +26,10 @@ public sealed class ConsumerGroupOptions
     /// gaps wait up to <see cref="ReorderOptions.GapTimeout"/>. Default <see langword="null"/>: events are handled as
     /// they arrive.
     /// </summary>
-    /// <remarks>A group with a reorder buffer handles keys in lanes, as with <see cref="MaxConcurrentKeys"/> above 1.</remarks>
+    /// <remarks>A group with a reorder buffer handles keys in lanes, as with <see cref="MaxConcurrentKeys"/> above 1. Its
+    /// positions per key are kept in an <see cref="Ordering.ISequencePositionStore"/> registered in the application's services,
+    /// else in the transport's (<see cref="Transports.ITransport.SequencePositions"/>); with neither (RabbitMQ keeps none)
+    /// the host refuses to start.</remarks>
     public ReorderOptions? Reorder { get; set; }
 
     /// <summary>Gets or sets how many deliveries a member takes from the transport at once. Default 256, from 1 to 10,000.</summary>

@@ -19,7 +19,7 @@ internal sealed class ConsumerRuntime(
     IEventPublisher publisher,
     ObserverSet observers,
     IDeadLetterStore deadLetterStore,
-    ISequencePositionStore sequencePositions,
+    ReorderPositions reorderPositions,
     TimeProvider timeProvider,
     ILoggerFactory? loggerFactory = null) : IConsumerDriver, IAsyncDisposable, IDisposable
 {
@@ -213,7 +213,7 @@ internal sealed class ConsumerRuntime(
         SequenceGate? gate = null;
         if (options.Reorder is { } reorder)
         {
-            gate = new SequenceGate(subscription, reorder, sequencePositions, timeProvider);
+            gate = new SequenceGate(subscription, reorder, reorderPositions.Store, timeProvider);
             // Reported by the subscription's herald.consumer.reorder.buffered gauge.
             processor.Telemetry?.Track(gate);
         }

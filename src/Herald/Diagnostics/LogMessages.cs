@@ -56,9 +56,6 @@ internal static partial class LogMessages
     [LoggerMessage(18, LogLevel.Error, "Consumer group {Group} dead-lettered {EventType} {EventId} ({Reason}, {Attempts} attempt(s)); redrive it with herald dlq redrive or IDeadLetters")]
     public static partial void DeadLettered(ILogger logger, Exception exception, string group, string eventType, string eventId, string reason, int attempts);
 
-    [LoggerMessage(19, LogLevel.Warning, "The transport {Transport} keeps no dead letters; Herald keeps them in memory, and they are lost when the process ends")]
-    public static partial void DeadLettersInMemory(ILogger logger, string transport);
-
     [LoggerMessage(20, LogLevel.Debug, "Consumer group {Group} dropped {EventType} {EventId}: sequence {Sequence} of key {Key} was handled already")]
     public static partial void SequenceDuplicate(ILogger logger, string group, string eventType, string eventId, string? key, long? sequence);
 

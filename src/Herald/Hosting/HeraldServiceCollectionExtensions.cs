@@ -44,7 +44,9 @@ public static class HeraldServiceCollectionExtensions
         services.AddSingleton<ObserverSet>();
         services.TryAddSingleton(CreateDeadLetterLedger);
         services.TryAddSingleton<IDeadLetterStore>(sp => sp.GetRequiredService<DeadLetterLedger>());
-        services.TryAddSingleton(sp => sp.GetRequiredService<ITransport>().SequencePositions ?? new InMemorySequencePositionStore(sp.GetRequiredService<TimeProvider>()));
+        // An ISequencePositionStore the application registered wins over the transport's; without either, a reordering group stops the host.
+        services.AddSingleton(sp => new ReorderPositions(
+            sp.GetRequiredService<HeraldModel>(), sp.GetRequiredService<ITransport>(), sp.GetService<ISequencePositionStore>()));
         services.TryAddSingleton<IDeadLetters>(sp => new DeadLetters.DeadLetters(
             sp.GetRequiredService<ITransport>(), sp.GetRequiredService<IDeadLetterStore>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IEventPublisher, EventPublisher>();
@@ -80,16 +82,12 @@ public static class HeraldServiceCollectionExtensions
             metrics.DeadLetterEvicted);
     }
 
+    // The transport's store, always: Herald keeps no dead letters in memory behind a transport's back.
     private static IDeadLetterStore CreateDeadLetterStore(IServiceProvider services)
     {
         var transport = services.GetRequiredService<ITransport>();
-        if (transport.DeadLetterStore is { } store)
-        {
-            return store;
-        }
-
-        var logger = services.GetService<ILoggerFactory>()?.CreateLogger("Herald.Consuming") ?? NullLogger.Instance;
-        LogMessages.DeadLettersInMemory(logger, transport.GetType().Name);
-        return new InMemoryDeadLetterStore();
+        return transport.DeadLetterStore ?? throw new InvalidOperationException(
+            $"The transport {transport.GetType().Name} returned no DeadLetterStore. A transport names where it keeps dead letters: " +
+            "a store as durable as its events, or an InMemoryDeadLetterStore of its own when its events do not outlive the process.");
     }
 }

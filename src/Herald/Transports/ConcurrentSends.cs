@@ -2,14 +2,28 @@ using Herald.Events;
 
 namespace Herald.Transports;
 
-/// <summary>The default <see cref="ITransport.SendManyAsync"/>: concurrent sends that keep each partition key's order.</summary>
-internal static class ConcurrentSends
+/// <summary>A <see cref="ITransport.SendManyAsync"/> for transports without a batch operation: concurrent sends that keep each
+/// partition key's order.</summary>
+/// <remarks>A transport calls it from its <see cref="ITransport.SendManyAsync"/>; RabbitMQ, NATS and the in-memory transport do.</remarks>
+public static class ConcurrentSends
 {
     /// <summary>The most sends in flight at once: enough to fill a broker's pipeline, few enough not to flood its client.</summary>
     public const int MaxInFlight = 256;
 
+    /// <summary>Sends <paramref name="envelopes"/> through <paramref name="transport"/>'s <see cref="ITransport.SendAsync"/>,
+    /// up to <see cref="MaxInFlight"/> sends in flight.</summary>
+    /// <remarks>The envelopes of one partition key go one after the other, in order; different keys (and each envelope
+    /// without a key) side by side. When a send fails, no further send starts, the sends in flight finish, and the task fails
+    /// with the first failure: the envelopes of its key after it are not sent, while envelopes of other keys may have been
+    /// accepted. An empty batch sends nothing.</remarks>
+    /// <param name="transport">The transport whose single sends carry the batch.</param>
+    /// <param name="topic">The topic every envelope goes to.</param>
+    /// <param name="envelopes">The batch, in publish order.</param>
+    /// <param name="cancellationToken">Stops sends not yet started.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="transport"/>, <paramref name="envelopes"/> or one of its envelopes is null.</exception>
     public static async ValueTask SendAsync(ITransport transport, string topic, IReadOnlyList<EventEnvelope> envelopes, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(transport);
         ArgumentNullException.ThrowIfNull(envelopes);
         cancellationToken.ThrowIfCancellationRequested();
         var chains = Chains(envelopes);

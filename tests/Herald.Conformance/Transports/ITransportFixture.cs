@@ -14,4 +14,13 @@ public interface ITransportFixture : IAsyncDisposable
     /// <summary>Creates a transport for one test.</summary>
     /// <remarks>The suite disposes the transport after the test when it is <see cref="IAsyncDisposable"/> or <see cref="IDisposable"/>.</remarks>
     ValueTask<ITransport> CreateTransportAsync(CancellationToken cancellationToken);
+
+    /// <summary>Gets the <c>messaging.system</c> the transport's metrics and spans must carry: the OpenTelemetry semantic
+    /// conventions' name of a broker (<c>rabbitmq</c>, <c>nats</c>), <c>herald.&lt;name&gt;</c> for Herald's own transports.</summary>
+    /// <remarks>Stated by the fixture, not read from the transport, so a transport that names itself wrongly fails.</remarks>
+    string MessagingSystem { get; }
+
+    /// <summary>Gets whether the transport keeps events after consumption, so a group that never joined a topic is behind
+    /// by every event the topic holds (the embedded log, NATS); a queue broker (RabbitMQ) keeps nothing for such a group.</summary>
+    bool KeepsConsumedEvents { get; }
 }

@@ -8,11 +8,9 @@ namespace Herald.Conformance.Transports;
 /// <summary>Hands a test's transport to a host without handing it ownership: the suite disposes the transport, not the host's container.</summary>
 internal sealed class UndisposedTransport(ITransport inner) : ITransport
 {
-    public TransportCapabilities Capabilities => inner.Capabilities;
-
     public string MessagingSystem => inner.MessagingSystem;
 
-    public IDeadLetterStore? DeadLetterStore => inner.DeadLetterStore;
+    public IDeadLetterStore DeadLetterStore => inner.DeadLetterStore;
 
     public ISequencePositionStore? SequencePositions => inner.SequencePositions;
 

@@ -1,4 +1,6 @@
 using System.Data.Common;
+using Herald.Consuming.Ordering;
+using Herald.DeadLetters;
 using Herald.Events;
 using Herald.Inbox;
 using Herald.Outbox;
@@ -9,7 +11,14 @@ namespace Herald.OpenTelemetry.Tests.HealthChecks;
 /// <summary>A transport whose broker is unreachable: every operation throws.</summary>
 internal sealed class UnreachableTransport : ITransport
 {
-    public TransportCapabilities Capabilities => TransportCapabilities.None;
+    public string MessagingSystem => "test.unreachable";
+
+    public IDeadLetterStore DeadLetterStore { get; } = new InMemoryDeadLetterStore();
+
+    public ISequencePositionStore? SequencePositions => null;
+
+    public ValueTask SendManyAsync(string topic, IReadOnlyList<EventEnvelope> envelopes, CancellationToken cancellationToken = default) =>
+        throw new IOException("broker unreachable");
 
     public ValueTask SendAsync(string topic, EventEnvelope envelope, CancellationToken cancellationToken = default) =>
         throw new IOException("broker unreachable");

@@ -1,5 +1,7 @@
 using System.Data.Common;
 using System.Diagnostics;
+using Herald.Consuming.Ordering;
+using Herald.DeadLetters;
 using Herald.Events;
 using Herald.Hosting;
 using Herald.Outbox;
@@ -85,7 +87,17 @@ public sealed class OutboxDiagnosticsTests
     {
         public List<EventEnvelope> Sent { get; } = [];
 
-        public TransportCapabilities Capabilities => default;
+        public string MessagingSystem => "test.recording";
+
+        public IDeadLetterStore DeadLetterStore { get; } = new InMemoryDeadLetterStore();
+
+        public ISequencePositionStore? SequencePositions => null;
+
+        public ValueTask SendManyAsync(string topic, IReadOnlyList<EventEnvelope> envelopes, CancellationToken cancellationToken = default) =>
+            ConcurrentSends.SendAsync(this, topic, envelopes, cancellationToken);
+
+        public ValueTask<IReadOnlyList<PartitionLag>?> GetLagAsync(string topic, string group, CancellationToken cancellationToken = default) =>
+            new((IReadOnlyList<PartitionLag>?)null);
 
         public ValueTask SendAsync(string topic, EventEnvelope envelope, CancellationToken cancellationToken = default)
         {

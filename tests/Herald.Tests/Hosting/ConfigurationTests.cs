@@ -1,4 +1,6 @@
 using Herald.Consuming;
+using Herald.Consuming.Ordering;
+using Herald.DeadLetters;
 using Herald.Events;
 using Herald.Hosting;
 using Herald.Publishing;
@@ -34,7 +36,17 @@ public sealed class ConfigurationTests
 
         public int Members => Volatile.Read(ref _members);
 
-        public TransportCapabilities Capabilities => inner.Capabilities;
+        public string MessagingSystem => inner.MessagingSystem;
+
+        public IDeadLetterStore DeadLetterStore => inner.DeadLetterStore;
+
+        public ISequencePositionStore? SequencePositions => inner.SequencePositions;
+
+        public ValueTask SendManyAsync(string topic, IReadOnlyList<EventEnvelope> envelopes, CancellationToken cancellationToken = default) =>
+            inner.SendManyAsync(topic, envelopes, cancellationToken);
+
+        public ValueTask<IReadOnlyList<PartitionLag>?> GetLagAsync(string topic, string group, CancellationToken cancellationToken = default) =>
+            inner.GetLagAsync(topic, group, cancellationToken);
 
         public ValueTask SendAsync(string topic, EventEnvelope envelope, CancellationToken cancellationToken = default) =>
             inner.SendAsync(topic, envelope, cancellationToken);

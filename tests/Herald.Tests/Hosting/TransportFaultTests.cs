@@ -1,3 +1,5 @@
+using Herald.Consuming.Ordering;
+using Herald.DeadLetters;
 using Herald.Events;
 using Herald.Hosting;
 using Herald.Publishing;
@@ -15,7 +17,17 @@ public sealed class TransportFaultTests
     {
         public int FaultsLeft = 1;
 
-        public TransportCapabilities Capabilities => inner.Capabilities;
+        public string MessagingSystem => inner.MessagingSystem;
+
+        public IDeadLetterStore DeadLetterStore => inner.DeadLetterStore;
+
+        public ISequencePositionStore? SequencePositions => inner.SequencePositions;
+
+        public ValueTask SendManyAsync(string topic, IReadOnlyList<EventEnvelope> envelopes, CancellationToken cancellationToken = default) =>
+            inner.SendManyAsync(topic, envelopes, cancellationToken);
+
+        public ValueTask<IReadOnlyList<PartitionLag>?> GetLagAsync(string topic, string group, CancellationToken cancellationToken = default) =>
+            inner.GetLagAsync(topic, group, cancellationToken);
 
         public ValueTask SendAsync(string topic, EventEnvelope envelope, CancellationToken cancellationToken = default) =>
             inner.SendAsync(topic, envelope, cancellationToken);

@@ -1,10 +1,12 @@
 using System.Text;
+using Herald.Consuming.Ordering;
+using Herald.DeadLetters;
 using Herald.Events;
 using Herald.Transports;
 
 namespace Herald.Tests.Transports;
 
-/// <summary>Checks <see cref="ITransport.SendManyAsync"/>'s default, the one broker transports use.</summary>
+/// <summary>Checks <see cref="ConcurrentSends"/>, the <see cref="ITransport.SendManyAsync"/> broker transports use.</summary>
 public sealed class ConcurrentSendsTests
 {
     private static readonly CancellationToken Token = TestContext.Current.CancellationToken;
@@ -29,7 +31,17 @@ public sealed class ConcurrentSendsTests
             }
         }
 
-        public TransportCapabilities Capabilities => TransportCapabilities.None;
+        public string MessagingSystem => "test.scrambling";
+
+        public IDeadLetterStore DeadLetterStore { get; } = new InMemoryDeadLetterStore();
+
+        public ISequencePositionStore? SequencePositions => null;
+
+        public ValueTask SendManyAsync(string topic, IReadOnlyList<EventEnvelope> envelopes, CancellationToken cancellationToken = default) =>
+            ConcurrentSends.SendAsync(this, topic, envelopes, cancellationToken);
+
+        public ValueTask<IReadOnlyList<PartitionLag>?> GetLagAsync(string topic, string group, CancellationToken cancellationToken = default) =>
+            new((IReadOnlyList<PartitionLag>?)null);
 
         public async ValueTask SendAsync(string topic, EventEnvelope envelope, CancellationToken cancellationToken = default)
         {
@@ -92,7 +104,7 @@ public sealed class ConcurrentSendsTests
         var scrambling = new ScramblingTransport();
         var batch = Enumerable.Range(0, 600).Select(i => Envelope($"e{i}", key: null, i)).ToList();
 
-        await ((ITransport)scrambling).SendManyAsync("topic", batch, Token);
+        await scrambling.SendManyAsync("topic", batch, Token);
 
         Assert.Equal(600, scrambling.Accepted.Count);
         Assert.InRange(scrambling.MaxInFlight, 2, ConcurrentSends.MaxInFlight);
@@ -105,7 +117,7 @@ public sealed class ConcurrentSendsTests
         var failing = batch.First(e => e.PartitionKey == "key-1" && e.Sequence == 4);
         var scrambling = new ScramblingTransport(failing.EventId);
 
-        var error = await Assert.ThrowsAsync<IOException>(() => ((ITransport)scrambling).SendManyAsync("topic", batch, Token).AsTask());
+        var error = await Assert.ThrowsAsync<IOException>(() => scrambling.SendManyAsync("topic", batch, Token).AsTask());
 
         Assert.Contains(failing.EventId, error.Message, StringComparison.Ordinal);
         var ofFailedKey = scrambling.Accepted.Where(e => e.PartitionKey == "key-1").Select(e => e.Sequence).ToList();
@@ -118,7 +130,7 @@ public sealed class ConcurrentSendsTests
         var scrambling = new ScramblingTransport();
         List<EventEnvelope> batch = [Envelope("a", "k", 0), null!];
 
-        await Assert.ThrowsAsync<ArgumentNullException>(() => ((ITransport)scrambling).SendManyAsync("topic", batch, Token).AsTask());
+        await Assert.ThrowsAsync<ArgumentNullException>(() => scrambling.SendManyAsync("topic", batch, Token).AsTask());
 
         Assert.Empty(scrambling.Accepted);
     }

@@ -1,6 +1,7 @@
 namespace Herald.Consuming.Ordering;
 
-/// <summary>Keeps, per consumer group, topic and partition key, the last sequence number the group dealt with; implemented by transports.</summary>
+/// <summary>Keeps, per consumer group, topic and partition key, the last sequence number the group dealt with; implemented by
+/// transports (<see cref="Transports.ITransport.SequencePositions"/>), or by the application, which registers it in its services.</summary>
 /// <remarks>
 /// A group with a reorder buffer restores a key's position from here the first time it sees the key (and again after the
 /// key was evicted from memory, <see cref="ReorderOptions.KeyIdleTimeout"/>), so that after a restart it neither waits for
@@ -21,7 +22,7 @@ public interface ISequencePositionStore
     ValueTask<int> RemoveSavedBeforeAsync(string group, string topic, DateTimeOffset savedBefore, CancellationToken cancellationToken = default);
 }
 
-/// <summary>Keeps sequence positions in process memory: the in-memory transport's store, and the fallback for transports without one.</summary>
+/// <summary>Keeps sequence positions in process memory: the in-memory transport's store, and one an application registers on purpose when positions need not survive a restart.</summary>
 /// <param name="timeProvider">The clock positions are stamped with when saved; <see cref="TimeProvider.System"/> when null.</param>
 public sealed class InMemorySequencePositionStore(TimeProvider? timeProvider = null) : ISequencePositionStore
 {

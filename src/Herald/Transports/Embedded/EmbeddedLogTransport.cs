@@ -93,9 +93,6 @@ public sealed partial class EmbeddedLogTransport : ITransport, IDisposable, IAsy
     /// <summary>The log topic that holds the dead letters: one compacted partition, kept until removed.</summary>
     public const string DeadLetterTopic = EmbeddedDeadLetterStore.TopicName;
 
-    /// <inheritdoc/>
-    public TransportCapabilities Capabilities => TransportCapabilities.Durable | TransportCapabilities.Replay | TransportCapabilities.DurableOffsets;
-
     /// <inheritdoc />
     public string MessagingSystem => "herald.embedded";
 

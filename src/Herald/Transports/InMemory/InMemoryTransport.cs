@@ -39,9 +39,6 @@ public sealed class InMemoryTransport : ITransport
     }
 
     /// <inheritdoc />
-    public TransportCapabilities Capabilities => TransportCapabilities.None;
-
-    /// <inheritdoc />
     public string MessagingSystem => "herald.inmemory";
 
     /// <inheritdoc />

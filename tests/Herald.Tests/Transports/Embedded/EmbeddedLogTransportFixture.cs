@@ -9,6 +9,10 @@ public sealed class EmbeddedLogTransportFixture : ITransportFixture
 {
     private readonly string _root = Path.Combine(Path.GetTempPath(), "herald-conformance-" + Guid.NewGuid().ToString("N"));
 
+    public string MessagingSystem => "herald.embedded";
+
+    public bool KeepsConsumedEvents => true;
+
     public ValueTask<ITransport> CreateTransportAsync(CancellationToken cancellationToken)
     {
         var options = new EmbeddedLogOptions { DataDirectory = Path.Combine(_root, Guid.NewGuid().ToString("N")) };
