@@ -79,11 +79,9 @@ public sealed class ReorderReplayTests
 
         public int Uncompleted => _listeners.Values.Sum(l => l.Uncompleted);
 
-        public TransportCapabilities Capabilities => inner.Capabilities;
-
         public string MessagingSystem => inner.MessagingSystem;
 
-        public IDeadLetterStore? DeadLetterStore => inner.DeadLetterStore;
+        public IDeadLetterStore DeadLetterStore => inner.DeadLetterStore;
 
         public ISequencePositionStore? SequencePositions => inner.SequencePositions;
 
