@@ -1,7 +1,6 @@
 using Herald.DeadLetters;
 using Herald.Log;
 using Herald.Transports;
-using DeadLetterQueues = Herald.DeadLetters.DeadLetters;
 
 namespace Herald.Cli;
 

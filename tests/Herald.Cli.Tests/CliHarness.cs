@@ -150,7 +150,7 @@ internal sealed class CliHarness : IDisposable
         };
     }
 
-    public long Sent(string topic, string group) => Transport.GetBacklog(DeadLetters.DeadLetters.RedriveTopic(topic, group), group);
+    public long Sent(string topic, string group) => Transport.GetBacklog(DeadLetterQueues.RedriveTopic(topic, group), group);
 
     public void Dispose()
     {

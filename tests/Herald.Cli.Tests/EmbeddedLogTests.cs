@@ -35,7 +35,7 @@ public sealed class EmbeddedLogTests : IDisposable
         var letters = await transport.DeadLetterStore.GetAllAsync(TestContext.Current.CancellationToken);
         Assert.Equal(DeadLetterStatus.Redriven, letters.Single(l => l.EventId == "evt-1").Status);
         Assert.Equal(DeadLetterStatus.Pending, letters.Single(l => l.EventId == "evt-2").Status);
-        Assert.Equal(1, transport.GetBacklog(DeadLetters.DeadLetters.RedriveTopic("orders", "billing"), "billing"));
+        Assert.Equal(1, transport.GetBacklog(DeadLetterQueues.RedriveTopic("orders", "billing"), "billing"));
     }
 
     [Fact]
@@ -49,7 +49,7 @@ public sealed class EmbeddedLogTests : IDisposable
         await using var transport = Open();
         var letter = Assert.Single(await transport.DeadLetterStore.GetAllAsync(TestContext.Current.CancellationToken));
         Assert.Equal(DeadLetterStatus.Pending, letter.Status);
-        Assert.False(transport.Log.TryGetTopic(DeadLetters.DeadLetters.RedriveTopic("orders", "billing"), out _));
+        Assert.False(transport.Log.TryGetTopic(DeadLetterQueues.RedriveTopic("orders", "billing"), out _));
     }
 
     [Fact]

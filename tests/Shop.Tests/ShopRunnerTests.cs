@@ -198,7 +198,7 @@ public sealed class ShopRunnerTests : IDisposable
     private async Task<IReadOnlyList<DeadLetter>> ListDeadLettersAsync()
     {
         await using var transport = new EmbeddedLogTransport(new EmbeddedLogOptions { DataDirectory = _data.DataDirectory }, TimeProvider.System);
-        return await new DeadLetters(transport, transport.DeadLetterStore).ListAsync(cancellationToken: TestContext.Current.CancellationToken);
+        return await new DeadLetterQueues(transport, transport.DeadLetterStore).ListAsync(cancellationToken: TestContext.Current.CancellationToken);
     }
 
     /// <summary>Asserts the run handled its orders in every service, charged each paid order once, and retried exactly the

@@ -28,7 +28,7 @@ internal sealed class RabbitMQRedriveCheck(IDeadLetters inner, ITransport transp
             var selected = await inner.RedriveAsync(filter, new RedriveOptions { DryRun = true }, cancellationToken);
             foreach (var (topic, group) in selected.Select(l => (l.Topic, l.Group)).Distinct())
             {
-                if (await transport.GetLagAsync(DeadLetters.DeadLetters.RedriveTopic(topic, group), group, cancellationToken) is null)
+                if (await transport.GetLagAsync(DeadLetterQueues.RedriveTopic(topic, group), group, cancellationToken) is null)
                 {
                     throw new CliException(
                         ExitCodes.NoRedriveQueue,

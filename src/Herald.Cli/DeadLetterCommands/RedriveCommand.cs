@@ -34,5 +34,5 @@ internal static class RedriveCommand
                 deadLetters.RedriveAsync(filter, new RedriveOptions { DryRun = dryRun, MaxPerSecond = parse.GetValue(rate) }, cancellationToken);
         },
         includeRedriven: false,
-        letter => DeadLetters.DeadLetters.RedriveTopic(letter.Topic, letter.Group));
+        letter => DeadLetterQueues.RedriveTopic(letter.Topic, letter.Group));
 }

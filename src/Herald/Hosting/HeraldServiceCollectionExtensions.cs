@@ -47,7 +47,7 @@ public static class HeraldServiceCollectionExtensions
         // An ISequencePositionStore the application registered wins over the transport's; without either, a reordering group stops the host.
         services.AddSingleton(sp => new ReorderPositions(
             sp.GetRequiredService<HeraldModel>(), sp.GetRequiredService<ITransport>(), sp.GetService<ISequencePositionStore>()));
-        services.TryAddSingleton<IDeadLetters>(sp => new DeadLetters.DeadLetters(
+        services.TryAddSingleton<IDeadLetters>(sp => new DeadLetterQueues(
             sp.GetRequiredService<ITransport>(), sp.GetRequiredService<IDeadLetterStore>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IEventPublisher, EventPublisher>();
         services.AddSingleton<ConsumerRuntime>();

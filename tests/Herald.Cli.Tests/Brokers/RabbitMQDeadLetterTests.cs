@@ -41,7 +41,7 @@ public sealed class RabbitMQDeadLetterTests(RabbitMQBroker broker) : IDisposable
             Assert.Equal(0, await CliAsync("dlq", "redrive", "--all", "--dry-run", "--json"));
             Assert.True(_cli.Json().GetProperty("dryRun").GetBoolean());
             Assert.Equal(3, _cli.Json().GetProperty("count").GetInt32());
-            Assert.Equal(0u, await broker.CountMessagesAsync(_prefix + ".", DeadLetters.DeadLetters.RedriveTopic(Topic, "billing"), "billing", Partitions));
+            Assert.Equal(0u, await broker.CountMessagesAsync(_prefix + ".", DeadLetterQueues.RedriveTopic(Topic, "billing"), "billing", Partitions));
             Assert.Equal(0, await CliAsync("dlq", "list", "--json"));
             Assert.Equal(3, _cli.Json().GetArrayLength());
 
@@ -54,7 +54,7 @@ public sealed class RabbitMQDeadLetterTests(RabbitMQBroker broker) : IDisposable
             Assert.Equal(0, await CliAsync("dlq", "redrive", "--group", "billing", "--yes"));
             Assert.Contains("Redriven 3 dead letters (billing: 3).", _cli.Output, StringComparison.Ordinal);
             // A quorum queue's message count trails its confirms a little; the events wait there while the application is stopped.
-            Assert.True(await EventuallyAsync(async () => await broker.CountMessagesAsync(_prefix + ".", DeadLetters.DeadLetters.RedriveTopic(Topic, "billing"), "billing", Partitions) == 3));
+            Assert.True(await EventuallyAsync(async () => await broker.CountMessagesAsync(_prefix + ".", DeadLetterQueues.RedriveTopic(Topic, "billing"), "billing", Partitions) == 3));
 
             _ledger.BillingDown = false;
             await RunApplicationAsync(until: _ => Task.FromResult(_ledger.Handled.Count(x => x.Group == "billing") == 3));
@@ -66,7 +66,7 @@ public sealed class RabbitMQDeadLetterTests(RabbitMQBroker broker) : IDisposable
         }
         finally
         {
-            string[] redrives = [DeadLetters.DeadLetters.RedriveTopic(Topic, "billing"), DeadLetters.DeadLetters.RedriveTopic(Topic, "shipping")];
+            string[] redrives = [DeadLetterQueues.RedriveTopic(Topic, "billing"), DeadLetterQueues.RedriveTopic(Topic, "shipping")];
             await broker.DeleteAsync(
                 _prefix + ".",
                 [(Topic, "billing"), (Topic, "shipping"), (redrives[0], "billing"), (redrives[1], "shipping")],

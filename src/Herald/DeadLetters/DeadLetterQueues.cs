@@ -11,7 +11,7 @@ namespace Herald.DeadLetters;
 /// <param name="transport">The transport the groups consume from.</param>
 /// <param name="store">Where the transport keeps dead letters.</param>
 /// <param name="timeProvider">The clock for redrive times and the rate limit.</param>
-public sealed class DeadLetters(ITransport transport, IDeadLetterStore store, TimeProvider? timeProvider = null) : IDeadLetters
+public sealed class DeadLetterQueues(ITransport transport, IDeadLetterStore store, TimeProvider? timeProvider = null) : IDeadLetters
 {
     private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
 
