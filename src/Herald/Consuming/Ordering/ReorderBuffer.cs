@@ -20,7 +20,7 @@ namespace Herald.Consuming.Ordering;
 /// rather than a duplicate; older ones, and all of them after a restart, count as duplicates.
 /// </para>
 /// </remarks>
-public sealed class ReorderBuffer<T>
+internal sealed class ReorderBuffer<T>
 {
     private readonly TimeSpan _gapTimeout;
     private readonly GapTimeoutPolicy _policy;

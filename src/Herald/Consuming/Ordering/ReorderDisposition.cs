@@ -1,7 +1,7 @@
 namespace Herald.Consuming.Ordering;
 
 /// <summary>Says what <see cref="ReorderBuffer{T}.Offer"/> did with the offered item.</summary>
-public enum ReorderDisposition
+internal enum ReorderDisposition
 {
     /// <summary>No item was offered: the result of <see cref="ReorderBuffer{T}.Expire"/>.</summary>
     None,

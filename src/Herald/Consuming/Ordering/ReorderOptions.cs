@@ -19,7 +19,7 @@ public sealed class ReorderOptions
     /// <summary>Gets or sets how many events may wait, over all keys. Default 10,000, from 1 to 1,000,000.</summary>
     /// <remarks>
     /// When an event would exceed it, the oldest gap is given up at once under <see cref="OnGapTimeout"/>; under
-    /// <see cref="GapTimeoutPolicy.KeepWaiting"/> the event is refused instead (<see cref="ReorderDisposition.Rejected"/>).
+    /// <see cref="GapTimeoutPolicy.KeepWaiting"/> the event is refused instead and offered again later.
     /// </remarks>
     public int MaxBuffered { get; set; } = 10_000;
 

@@ -6,7 +6,7 @@ namespace Herald.Consuming.Ordering;
 /// Items of one key appear in sequence order; items of different keys may interleave. Handle <see cref="Released"/>
 /// in list order, dead-letter <see cref="Expired"/>, and log <see cref="Gaps"/>.
 /// </remarks>
-public sealed class ReorderResult<T>
+internal sealed class ReorderResult<T>
 {
     private List<SequencedItem<T>>? _released;
     private List<SequencedItem<T>>? _expired;

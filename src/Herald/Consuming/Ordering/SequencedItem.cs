@@ -5,4 +5,4 @@ namespace Herald.Consuming.Ordering;
 /// <param name="Key">The entity key (the partition key).</param>
 /// <param name="Sequence">The item's sequence number within its key.</param>
 /// <param name="Item">The item as offered.</param>
-public readonly record struct SequencedItem<T>(string Key, long Sequence, T Item);
+internal readonly record struct SequencedItem<T>(string Key, long Sequence, T Item);
