@@ -40,11 +40,12 @@ internal sealed class PartitionedListener(PartitionedGroup group, Func<Partition
 
     public async ValueTask<bool> WaitToReceiveAsync(CancellationToken cancellationToken = default)
     {
-        var waits = new List<Task>();
+        // Allocated only once the first look finds nothing ready: the common call returns at once.
+        List<Task>? waits = null;
         while (true)
         {
             TimeSpan? due = null;
-            waits.Clear();
+            waits?.Clear();
             lock (group.Sync)
             {
                 if (_closed)
@@ -53,7 +54,6 @@ internal sealed class PartitionedListener(PartitionedGroup group, Func<Partition
                 }
 
                 var now = group.TimeProvider.GetUtcNow();
-                waits.Add(group.Changed);
                 foreach (var slot in group.Slots)
                 {
                     if (!ReferenceEquals(slot.Owner, this))
@@ -75,10 +75,12 @@ internal sealed class PartitionedListener(PartitionedGroup group, Func<Partition
                         case { IsCompleted: true, Result: false }:
                             return false;
                         case { } signal:
-                            waits.Add(signal);
+                            (waits ??= []).Add(signal);
                             break;
                     }
                 }
+
+                (waits ??= []).Add(group.Changed);
             }
 
             // The partitions' signals are shared by every waiter; only a redelivery delay needs a timer of its own.
