@@ -5,6 +5,7 @@ using Herald.Events;
 using Herald.Hosting;
 using Herald.Internal;
 using Herald.Log;
+using Herald.Transports.Partitioned;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -15,8 +16,14 @@ namespace Herald.Transports.Embedded;
 /// partition their key chooses and acknowledged once on disk; consumer groups keep durable committed offsets, so a
 /// restarted application resumes where it stopped.
 /// </summary>
-/// <remarks>One process at a time may open a data directory; a second gets <see cref="LogDirectoryLockedException"/>.</remarks>
-public sealed partial class EmbeddedLogTransport : ITransport, IDisposable, IAsyncDisposable
+/// <remarks>
+/// One process at a time may open a data directory; a second gets <see cref="LogDirectoryLockedException"/>. Consumer
+/// groups run on the partitioned-consumer kernel (<see cref="PartitionedTransport"/>); a failed event's redelivery
+/// schedule is kept in the log, so a restart continues it. A batch publish costs one append, and one fsync, per
+/// partition it touches; a partition that fails its write or fsync fails the call with <see cref="LogFailedException"/>,
+/// and a damaged one (<see cref="LogCorruptedException"/>) refuses the batch before any other partition takes its part.
+/// </remarks>
+public sealed partial class EmbeddedLogTransport : PartitionedTransport, ITransport, IDisposable, IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, LogTopic> _topics = new(StringComparer.Ordinal);
     private readonly Lock _topicCreation = new();
@@ -28,7 +35,6 @@ public sealed partial class EmbeddedLogTransport : ITransport, IDisposable, IAsy
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly EventLimits _limits;
-    private uint _roundRobin;
 
     /// <summary>Opens the log in the options' data directory, recovering it, and logs any torn tail it truncated and any damaged partition.</summary>
     /// <remarks>
@@ -44,6 +50,7 @@ public sealed partial class EmbeddedLogTransport : ITransport, IDisposable, IAsy
     /// <exception cref="LogDirectoryLockedException">Another process has the data directory open.</exception>
     /// <exception cref="InvalidOperationException">A limit is out of range.</exception>
     public EmbeddedLogTransport(EmbeddedLogOptions? options = null, TimeProvider? timeProvider = null, ILogger<EmbeddedLogTransport>? logger = null, EventLimits? limits = null)
+        : base(timeProvider)
     {
         options ??= new EmbeddedLogOptions();
         _limits = limits ?? new EventLimits();
@@ -106,33 +113,21 @@ public sealed partial class EmbeddedLogTransport : ITransport, IDisposable, IAsy
     public EventLog Log { get; }
 
     /// <inheritdoc/>
-    public ValueTask SendAsync(string topic, EventEnvelope envelope, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(envelope);
-        cancellationToken.ThrowIfCancellationRequested();
-        var logTopic = Topic(topic);
-        var partitions = logTopic.Partitions;
-        var partition = envelope.PartitionKey is { } key
-            ? KeyPartitioner.Partition(key, partitions.Count)
-            : (int)(Interlocked.Increment(ref _roundRobin) % (uint)partitions.Count);
-        var append = partitions[partition].AppendAsync(EnvelopeRecords.ToRecord(envelope), cancellationToken);
-        if (append.IsCompletedSuccessfully)
-        {
-            return ValueTask.CompletedTask;
-        }
-
-        return AwaitAsync(append);
-
-        static async ValueTask AwaitAsync(ValueTask<long> append) => await append.ConfigureAwait(false);
-    }
+    protected override int GetPartitionCount(string topic) => Topic(topic).Partitions.Count;
 
     /// <inheritdoc/>
-    public ValueTask<ITransportListener> ListenAsync(string topic, string group, CancellationToken cancellationToken = default)
+    protected override ValueTask AppendAsync(string topic, int partition, EventEnvelope envelope, CancellationToken cancellationToken) =>
+        Acknowledged(Topic(topic).Partitions[partition].AppendAsync(EnvelopeRecords.ToRecord(envelope), cancellationToken));
+
+    /// <inheritdoc/>
+    /// <remarks>One member of the log's group serves the whole process and holds every partition (the data directory's
+    /// lock keeps other processes out); leaving flushes its commits to disk.</remarks>
+    protected override ValueTask<PartitionGroupSource> OpenGroupAsync(string topic, string group, CancellationToken cancellationToken)
     {
-        ArgumentException.ThrowIfNullOrEmpty(group);
-        cancellationToken.ThrowIfCancellationRequested();
-        _ = Topic(topic);
-        return new(new EmbeddedLogListener(Log.Groups.Join(topic, group), _retryStates, _timeProvider, _limits));
+        var member = Log.Groups.Join(topic, group);
+        return new(PartitionGroupSource.ForEveryPartition(
+            partition => new EmbeddedLogCursor(member.Assignment.Partitions.First(p => p.Partition.Id == partition), member, _retryStates, _limits),
+            member.Dispose));
     }
 
     /// <inheritdoc/>

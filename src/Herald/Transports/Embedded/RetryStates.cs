@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Herald.Transports.Partitioned;
 
 namespace Herald.Transports.Embedded;
 
@@ -10,16 +11,16 @@ internal sealed class RetryStates(StateTopic topic)
 {
     public const string TopicName = "__herald.retries";
 
-    public RetryState? Get(string topicName, string group, int partition) =>
+    public PartitionRedelivery? Get(string topicName, string group, int partition) =>
         topic.TryGet(Key(topicName, group, partition), out var bytes) && bytes.Length == 32
-            ? new RetryState(
+            ? new PartitionRedelivery(
                 BinaryPrimitives.ReadInt64LittleEndian(bytes),
                 (int)BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(8)),
                 DateTimeOffset.FromUnixTimeMilliseconds(BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(16))),
                 DateTimeOffset.FromUnixTimeMilliseconds(BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(24))))
             : null;
 
-    public async ValueTask SetAsync(string topicName, string group, int partition, RetryState state, CancellationToken cancellationToken)
+    public async ValueTask SetAsync(string topicName, string group, int partition, PartitionRedelivery state, CancellationToken cancellationToken)
     {
         var bytes = new byte[32];
         BinaryPrimitives.WriteInt64LittleEndian(bytes, state.Offset);
@@ -31,6 +32,3 @@ internal sealed class RetryStates(StateTopic topic)
 
     private static string Key(string topicName, string group, int partition) => $"{group}\n{topicName}\n{partition}";
 }
-
-/// <summary>A partition's failed event: its offset, deliveries so far, when it comes again, and when it first failed.</summary>
-internal readonly record struct RetryState(long Offset, int DeliveryCount, DateTimeOffset NotBefore, DateTimeOffset FirstFailedAt);

@@ -1,124 +1,57 @@
 using Herald.Events;
 using Herald.Hosting;
-using Herald.Log;
 
 namespace Herald.Transports.InMemory;
 
-/// <summary>One topic: its partitions and its consumer groups, all guarded by one lock.</summary>
-internal sealed class InMemoryTopic
+/// <summary>One topic: its partitions and each consumer group's committed offsets, all guarded by <see cref="Sync"/>.</summary>
+internal sealed class InMemoryTopic(int partitionCount, EventLimits limits)
 {
-    private readonly InMemoryPartition[] _partitions;
-    private readonly Dictionary<string, InMemoryGroup> _groups = new(StringComparer.Ordinal);
-    private int _roundRobin;
-
-    public InMemoryTopic(int partitionCount, TimeProvider timeProvider, EventLimits limits)
-    {
-        Limits = limits;
-        _partitions = new InMemoryPartition[partitionCount];
-        for (var i = 0; i < partitionCount; i++)
-        {
-            _partitions[i] = new InMemoryPartition();
-        }
-
-        TimeProvider = timeProvider;
-    }
+    private readonly Dictionary<string, long[]> _committed = new(StringComparer.Ordinal);
 
     public Lock Sync { get; } = new();
 
-    public TimeProvider TimeProvider { get; }
+    public EventLimits Limits => limits;
 
-    /// <summary>Gets the limits a delivered event is held to.</summary>
-    public EventLimits Limits { get; }
+    public InMemoryPartition[] Partitions { get; } = [.. Enumerable.Range(0, partitionCount).Select(id => new InMemoryPartition(id))];
 
-    public IReadOnlyList<InMemoryPartition> Partitions => _partitions;
-
-    public void Append(EventEnvelope envelope)
+    public void Append(int partition, IEnumerable<EventEnvelope> envelopes)
     {
-        var partition = envelope.PartitionKey is { } key
-            ? KeyPartitioner.Partition(key, _partitions.Length)
-            : (int)((uint)Interlocked.Increment(ref _roundRobin) % (uint)_partitions.Length);
         lock (Sync)
         {
-            _partitions[partition].Append(envelope);
-            foreach (var group in _groups.Values)
+            foreach (var envelope in envelopes)
             {
-                group.Partitions[partition].Owner?.Signal();
+                Partitions[partition].Append(envelope);
             }
         }
     }
 
-    public InMemoryListener Join(string groupName)
+    /// <summary>Returns a group's committed offsets; a group new to the topic starts at the earliest events still held.</summary>
+    public long[] Committed(string group)
     {
         lock (Sync)
         {
-            if (!_groups.TryGetValue(groupName, out var group))
-            {
-                group = new InMemoryGroup(_partitions);
-                _groups.Add(groupName, group);
-            }
-
-            var listener = new InMemoryListener(this, group);
-            group.Members.Add(listener);
-            group.Rebalance();
-            return listener;
+            return _committed.TryGetValue(group, out var committed)
+                ? committed
+                : _committed[group] = [.. Partitions.Select(p => p.BaseOffset)];
         }
     }
 
-    public void Leave(InMemoryListener listener, InMemoryGroup group)
+    /// <summary>Commits a group's position and drops the events of the partition that every group has completed.</summary>
+    public void Commit(long[] committed, int partition, long offset)
     {
         lock (Sync)
         {
-            if (group.Members.Remove(listener))
-            {
-                group.Rebalance();
-            }
+            committed[partition] = offset;
+            Partitions[partition].TrimBefore(_committed.Values.Min(group => group[partition]));
         }
     }
 
-    /// <summary>Drops the events of a partition that every group has completed. Caller holds the lock.</summary>
-    public void Trim(int partition)
-    {
-        var low = long.MaxValue;
-        foreach (var group in _groups.Values)
-        {
-            low = Math.Min(low, group.Partitions[partition].Committed);
-        }
-
-        if (low != long.MaxValue)
-        {
-            _partitions[partition].TrimBefore(low);
-        }
-    }
-
-    public IReadOnlyList<PartitionLag> Lag(string groupName)
+    public PartitionLag[] Lag(string group)
     {
         lock (Sync)
         {
-            var lags = new PartitionLag[_partitions.Length];
-            for (var p = 0; p < _partitions.Length; p++)
-            {
-                var committed = _groups.TryGetValue(groupName, out var group) ? group.Partitions[p].Committed : _partitions[p].BaseOffset;
-                lags[p] = new PartitionLag(p, _partitions[p].End, committed);
-            }
-
-            return lags;
-        }
-    }
-
-    public long Backlog(string groupName)
-    {
-        lock (Sync)
-        {
-            long backlog = 0;
-            for (var p = 0; p < _partitions.Length; p++)
-            {
-                var committed = _groups.TryGetValue(groupName, out var group)
-                    ? group.Partitions[p].Committed
-                    : _partitions[p].BaseOffset;
-                backlog += _partitions[p].End - committed;
-            }
-
-            return backlog;
+            _committed.TryGetValue(group, out var committed);
+            return [.. Partitions.Select((p, i) => new PartitionLag(i, p.End, committed?[i] ?? p.BaseOffset))];
         }
     }
 }

@@ -3,6 +3,7 @@ using Herald.Consuming.Ordering;
 using Herald.DeadLetters;
 using Herald.Events;
 using Herald.Hosting;
+using Herald.Transports.Partitioned;
 
 namespace Herald.Transports.InMemory;
 
@@ -12,13 +13,13 @@ namespace Herald.Transports.InMemory;
 /// committed position per partition; the members of a group share the partitions and a member
 /// that leaves gives them back. A group that joins starts at the earliest event still held.
 /// Events are dropped once every group of the topic has completed them. Nothing survives the
-/// process: use the embedded log or a broker transport for durability.
+/// process: use the embedded log or a broker transport for durability. The consumer groups run on
+/// the partitioned-consumer kernel (<see cref="PartitionedTransport"/>).
 /// </remarks>
-public sealed class InMemoryTransport : ITransport
+public sealed class InMemoryTransport : PartitionedTransport, ITransport
 {
     private readonly ConcurrentDictionary<string, InMemoryTopic> _topics = new(StringComparer.Ordinal);
     private readonly int _partitionCount;
-    private readonly TimeProvider _timeProvider;
     private readonly EventLimits _limits;
 
     /// <summary>Creates an empty in-memory transport.</summary>
@@ -28,55 +29,18 @@ public sealed class InMemoryTransport : ITransport
     /// dead-lettered (<see cref="DeadLetterReason.TooLarge"/>). Default: <see cref="EventLimits"/>'s defaults; Herald's host passes <see cref="HeraldOptions.Limits"/>.</param>
     /// <exception cref="InvalidOperationException">A limit is out of range.</exception>
     public InMemoryTransport(InMemoryTransportOptions? options = null, TimeProvider? timeProvider = null, EventLimits? limits = null)
+        : base(timeProvider)
     {
         _limits = limits ?? new EventLimits();
         _limits.Validate();
         _partitionCount = options?.PartitionCount ?? new InMemoryTransportOptions().PartitionCount;
         ArgumentOutOfRangeException.ThrowIfLessThan(_partitionCount, 1, nameof(options));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(_partitionCount, 1024, nameof(options));
-        _timeProvider = timeProvider ?? TimeProvider.System;
-        SequencePositions = new InMemorySequencePositionStore(_timeProvider);
+        SequencePositions = new InMemorySequencePositionStore(timeProvider ?? TimeProvider.System);
     }
 
     /// <inheritdoc />
     public string MessagingSystem => "herald.inmemory";
-
-    /// <inheritdoc />
-    public ValueTask SendAsync(string topic, EventEnvelope envelope, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(envelope);
-        cancellationToken.ThrowIfCancellationRequested();
-        Topic(topic).Append(envelope);
-        return ValueTask.CompletedTask;
-    }
-
-    /// <summary>Publishes a batch of envelopes to a topic, in order; they are accepted when this method returns.</summary>
-    /// <remarks>Every envelope is checked before the first is appended: a null one fails the call with nothing sent.</remarks>
-    public ValueTask SendManyAsync(string topic, IReadOnlyList<EventEnvelope> envelopes, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(envelopes);
-        cancellationToken.ThrowIfCancellationRequested();
-        foreach (var envelope in envelopes)
-        {
-            ArgumentNullException.ThrowIfNull(envelope, nameof(envelopes));
-        }
-
-        var target = Topic(topic);
-        foreach (var envelope in envelopes)
-        {
-            target.Append(envelope);
-        }
-
-        return ValueTask.CompletedTask;
-    }
-
-    /// <inheritdoc />
-    public ValueTask<ITransportListener> ListenAsync(string topic, string group, CancellationToken cancellationToken = default)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(group);
-        cancellationToken.ThrowIfCancellationRequested();
-        return new(Topic(topic).Join(group));
-    }
 
     /// <summary>Gets the consumer groups' dead letters, in memory like the events.</summary>
     public IDeadLetterStore DeadLetterStore { get; } = new InMemoryDeadLetterStore();
@@ -90,11 +54,37 @@ public sealed class InMemoryTransport : ITransport
 
     /// <summary>Gets how many events of <paramref name="topic"/> group <paramref name="group"/> has not completed.</summary>
     public long GetBacklog(string topic, string group) =>
-        _topics.TryGetValue(topic, out var t) ? t.Backlog(group) : 0;
+        _topics.TryGetValue(topic, out var t) ? t.Lag(group).Sum(lag => lag.Lag) : 0;
 
-    private InMemoryTopic Topic(string name)
+    /// <inheritdoc />
+    protected override int GetPartitionCount(string topic) => Topic(topic).Partitions.Length;
+
+    /// <inheritdoc />
+    protected override ValueTask AppendAsync(string topic, int partition, EventEnvelope envelope, CancellationToken cancellationToken)
     {
-        ArgumentException.ThrowIfNullOrEmpty(name, "topic");
-        return _topics.GetOrAdd(name, static (_, state) => new InMemoryTopic(state._partitionCount, state._timeProvider, state._limits), this);
+        Topic(topic).Append(partition, [envelope]);
+        return ValueTask.CompletedTask;
     }
+
+    /// <inheritdoc />
+    protected override ValueTask AppendAsync(string topic, IReadOnlyList<EventEnvelope>?[] partitions, CancellationToken cancellationToken)
+    {
+        var target = Topic(topic);
+        for (var p = 0; p < partitions.Length; p++)
+        {
+            if (partitions[p] is { } part)
+            {
+                target.Append(p, part);
+            }
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    protected override ValueTask<PartitionGroupSource> OpenGroupAsync(string topic, string group, CancellationToken cancellationToken) =>
+        new(PartitionGroupSource.ForEveryPartition(partition => new InMemoryCursor(Topic(topic), Topic(topic).Committed(group), partition)));
+
+    private InMemoryTopic Topic(string name) =>
+        _topics.GetOrAdd(name, static (_, state) => new InMemoryTopic(state._partitionCount, state._limits), this);
 }
