@@ -92,7 +92,7 @@ internal static class DataDirectory
     /// <summary>Opens the embedded log in <paramref name="fullPath"/> and its dead-letter store, never running retention or compaction.</summary>
     public static DeadLetterSession OpenEmbedded(string fullPath, DataDirectoryAccess access, TimeProvider timeProvider)
     {
-        var options = new EmbeddedLogOptions { DataDirectory = fullPath };
+        var options = new EmbeddedLogTransportOptions { DataDirectory = fullPath };
         options.Log.ReadOnly = access == DataDirectoryAccess.ReadOnly;
 
         // Retention and compaction are the application's, with settings the tool cannot know: the tool's defaults would

@@ -15,7 +15,7 @@ namespace Herald.RabbitMQ;
 /// <summary>Moves events through RabbitMQ: a durable direct exchange per topic, quorum queues per consumer group and partition.</summary>
 /// <remarks>
 /// <para><b>Topology.</b> A topic is the direct exchange <c>&lt;prefix&gt;&lt;topic&gt;</c>. A consumer group that listens
-/// declares <see cref="RabbitMQOptions.Partitions"/> durable quorum queues <c>&lt;prefix&gt;&lt;topic&gt;:&lt;group&gt;:p&lt;n&gt;</c>
+/// declares <see cref="RabbitMQTransportOptions.Partitions"/> durable quorum queues <c>&lt;prefix&gt;&lt;topic&gt;:&lt;group&gt;:p&lt;n&gt;</c>
 /// (<see cref="RabbitMQNames.Queue"/>; topic and group names cannot hold ':', so no two groups share a queue)
 /// with <c>x-single-active-consumer</c>, bound with routing key <c>p&lt;n&gt;</c>. The publisher routes an event to
 /// <c>p&lt;murmur2(partition key) mod Partitions&gt;</c> (Kafka's partitioner, as the embedded log), events without a key
@@ -26,7 +26,7 @@ namespace Herald.RabbitMQ;
 /// mode with the AMQP binding's names (<c>cloudEvents_*</c> headers, the content-type property, data as the body).</para>
 /// <para><b>Ordering and spread.</b> A process consumes a partition only while it holds the partition's lock, an
 /// exclusive queue on a connection of its own; processes take shares in proportion to their members (counted as the
-/// consumers of the group's <c>.members</c> queue) every <see cref="RabbitMQOptions.RebalanceInterval"/>, and a dead
+/// consumers of the group's <c>.members</c> queue) every <see cref="RabbitMQTransportOptions.RebalanceInterval"/>, and a dead
 /// process's locks go with its connection. Members of a group in this process split the process's partitions. Each
 /// partition queue also has a single active consumer, so one member at a time handles a partition and its keys stay
 /// in order even while a lock changes hands.</para>
@@ -50,7 +50,7 @@ public sealed class RabbitMQTransport : ITransport, IAsyncDisposable
     private readonly ConcurrentDictionary<(string Topic, string Group), RabbitMQGroup> _groups = new();
     private readonly ConcurrentDictionary<string, bool> _exchanges = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private readonly RabbitMQOptions _options;
+    private readonly RabbitMQTransportOptions _options;
     private readonly TimeProvider _timeProvider;
     private readonly bool _ownsConnection;
     private IConnection? _connection;
@@ -62,24 +62,24 @@ public sealed class RabbitMQTransport : ITransport, IAsyncDisposable
     private uint _roundRobin;
 
     /// <summary>Creates a transport that connects to the broker on first use.</summary>
-    /// <param name="options">The broker and the topology. Default: <see cref="RabbitMQOptions"/>'s defaults.</param>
+    /// <param name="options">The broker and the topology. Default: <see cref="RabbitMQTransportOptions"/>'s defaults.</param>
     /// <param name="timeProvider">The clock. Default: the system's.</param>
     /// <param name="logger">Hears of messages that are not CloudEvents or are over the limits, which go to the group's dead letters.</param>
     /// <param name="limits">The limits a delivered message is held to: one over them is dead-lettered unread
     /// (<see cref="DeadLetterReason.TooLarge"/>). Default: <see cref="EventLimits"/>'s defaults; <c>UseRabbitMQ</c> passes <see cref="HeraldOptions.Limits"/>.</param>
     /// <exception cref="InvalidOperationException">A limit is out of range.</exception>
-    public RabbitMQTransport(RabbitMQOptions? options = null, TimeProvider? timeProvider = null, ILogger<RabbitMQTransport>? logger = null, EventLimits? limits = null)
+    public RabbitMQTransport(RabbitMQTransportOptions? options = null, TimeProvider? timeProvider = null, ILogger<RabbitMQTransport>? logger = null, EventLimits? limits = null)
         : this(null, options, timeProvider, logger, limits)
     {
     }
 
     /// <summary>Creates a transport over a connection someone else owns (tests share one).</summary>
-    internal RabbitMQTransport(IConnection? connection, RabbitMQOptions? options, TimeProvider? timeProvider, ILogger? logger = null, EventLimits? limits = null)
+    internal RabbitMQTransport(IConnection? connection, RabbitMQTransportOptions? options, TimeProvider? timeProvider, ILogger? logger = null, EventLimits? limits = null)
     {
         _limits = limits ?? new EventLimits();
         _limits.Validate();
         _logger = logger ?? NullLogger.Instance;
-        _options = options ?? new RabbitMQOptions();
+        _options = options ?? new RabbitMQTransportOptions();
         _options.Validate();
         _timeProvider = timeProvider ?? TimeProvider.System;
         _connection = connection;
@@ -89,7 +89,7 @@ public sealed class RabbitMQTransport : ITransport, IAsyncDisposable
     }
 
     /// <summary>Gets the options the transport was created with.</summary>
-    internal RabbitMQOptions Options => _options;
+    internal RabbitMQTransportOptions Options => _options;
 
     /// <summary>Gets the consumer groups' dead letters, kept in the durable stream <c>&lt;prefix&gt;__herald.dead-letters</c>.</summary>
     /// <remarks>Read from the stream's start at first use and tailed after, so every process sees every group's letters.</remarks>
@@ -141,7 +141,7 @@ public sealed class RabbitMQTransport : ITransport, IAsyncDisposable
     /// <remarks>RabbitMQ has no offsets: <see cref="PartitionLag.CommittedOffset"/> is 0 and <see cref="PartitionLag.EndOffset"/> the
     /// count. Deliveries held unacknowledged by other processes are not counted. <see langword="null"/> when the group has no
     /// queues: RabbitMQ keeps nothing for a group that never listened. The ready counts come from one reading of the queues
-    /// shared by the callers within <see cref="RabbitMQOptions.LagCacheDuration"/>; this process's unsettled counts are current.</remarks>
+    /// shared by the callers within <see cref="RabbitMQTransportOptions.LagCacheDuration"/>; this process's unsettled counts are current.</remarks>
     public async ValueTask<IReadOnlyList<PartitionLag>?> GetLagAsync(string topic, string group, CancellationToken cancellationToken = default)
     {
         if (await _queueDepths.GetAsync(topic, group, cancellationToken) is not { } depths)
@@ -300,7 +300,7 @@ public sealed class RabbitMQTransport : ITransport, IAsyncDisposable
     }
 
     /// <summary>Returns the client factory the transport connects with: automatic connection and topology recovery on.</summary>
-    internal static ConnectionFactory CreateConnectionFactory(RabbitMQOptions options) => new()
+    internal static ConnectionFactory CreateConnectionFactory(RabbitMQTransportOptions options) => new()
     {
         Uri = options.Uri,
         AutomaticRecoveryEnabled = true,

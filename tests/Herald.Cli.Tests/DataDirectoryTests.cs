@@ -236,7 +236,7 @@ public sealed class DataDirectoryTests : IDisposable
     // A keep-forever topic of 30-day-old records in 1 KiB segments: the log's default 7-day retention would delete all but the last.
     private async Task<int> SeedOldSegmentsAsync()
     {
-        var options = new EmbeddedLogOptions { DataDirectory = _cli.DataDirectory };
+        var options = new EmbeddedLogTransportOptions { DataDirectory = _cli.DataDirectory };
         options.Log.Topics["archive"] = new TopicOptions { Partitions = 1, SegmentBytes = 1024, RetentionTime = null };
         options.Log.CleanupInterval = Timeout.InfiniteTimeSpan;
         await using var transport = new EmbeddedLogTransport(options);

@@ -108,7 +108,7 @@ public sealed class EmbeddedLogTests : IDisposable
             _cli.Error.TrimEnd());
     }
 
-    private EmbeddedLogTransport Open() => new(new EmbeddedLogOptions { DataDirectory = _cli.DataDirectory });
+    private EmbeddedLogTransport Open() => new(new EmbeddedLogTransportOptions { DataDirectory = _cli.DataDirectory });
 
     private async Task SeedAsync(params DeadLetter[] letters)
     {

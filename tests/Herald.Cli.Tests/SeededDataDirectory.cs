@@ -13,7 +13,7 @@ internal static class SeededDataDirectory
     /// <summary>Writes <paramref name="deadLetters"/> dead letters (evt-01...), the topics orders (2 partitions) and payments (1), six one-record batches per partition, and billing's offsets on orders (3 and 5).</summary>
     public static async Task WriteAsync(string directory, int deadLetters = 10)
     {
-        var options = new EmbeddedLogOptions { DataDirectory = directory };
+        var options = new EmbeddedLogTransportOptions { DataDirectory = directory };
         options.Log.Topics["orders"] = new TopicOptions { Partitions = 2 };
         options.Log.Topics["payments"] = new TopicOptions { Partitions = 1 };
         options.Log.CleanupInterval = Timeout.InfiniteTimeSpan;

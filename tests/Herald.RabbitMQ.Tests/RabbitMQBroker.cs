@@ -63,7 +63,7 @@ public sealed class RabbitMQBroker : IAsyncLifetime
     }
 
     /// <summary>Returns options with a name prefix no other test uses, four partitions and fast reconnection.</summary>
-    public static RabbitMQOptions NewOptions() => new()
+    public static RabbitMQTransportOptions NewOptions() => new()
     {
         Uri = Uri,
         NamePrefix = $"herald-test.{Guid.NewGuid():N}.",
@@ -76,6 +76,6 @@ public sealed class RabbitMQBroker : IAsyncLifetime
     };
 
     /// <summary>Creates a transport over the shared connection.</summary>
-    public RabbitMQTransport CreateTransport(RabbitMQOptions? options = null, TimeProvider? timeProvider = null, Microsoft.Extensions.Logging.ILogger? logger = null) =>
+    public RabbitMQTransport CreateTransport(RabbitMQTransportOptions? options = null, TimeProvider? timeProvider = null, Microsoft.Extensions.Logging.ILogger? logger = null) =>
         new(Connection, options ?? NewOptions(), timeProvider, logger);
 }

@@ -152,7 +152,7 @@ public sealed class RabbitMQForeignProducerTests(RabbitMQBroker broker) : IAsync
         Assert.Equal(sent.EventId, delivery.Envelope.EventId);
     }
 
-    private (RabbitMQTransport Transport, RabbitMQOptions Options) Transport(ILogger? logger = null)
+    private (RabbitMQTransport Transport, RabbitMQTransportOptions Options) Transport(ILogger? logger = null)
     {
         var options = RabbitMQBroker.NewOptions();
         var transport = broker.CreateTransport(options, logger: logger);

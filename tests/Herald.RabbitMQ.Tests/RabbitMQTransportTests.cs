@@ -29,7 +29,7 @@ public sealed class RabbitMQTransportTests(RabbitMQBroker broker) : IAsyncLifeti
         }
     }
 
-    private RabbitMQTransport Transport(RabbitMQOptions? options = null)
+    private RabbitMQTransport Transport(RabbitMQTransportOptions? options = null)
     {
         var transport = broker.CreateTransport(options);
         _transports.Add(transport);
@@ -71,7 +71,7 @@ public sealed class RabbitMQTransportTests(RabbitMQBroker broker) : IAsyncLifeti
         await publisher.SendAsync("orders", Envelope("order-2", 0), token);
         var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
         var probed = broker.CreateTransport(
-            new RabbitMQOptions { Uri = options.Uri, NamePrefix = options.NamePrefix, Partitions = options.Partitions, LagCacheDuration = TimeSpan.FromSeconds(5) }, time);
+            new RabbitMQTransportOptions { Uri = options.Uri, NamePrefix = options.NamePrefix, Partitions = options.Partitions, LagCacheDuration = TimeSpan.FromSeconds(5) }, time);
         _transports.Add(probed);
 
         var concurrent = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => probed.GetLagAsync("orders", "billing", token).AsTask()));

@@ -197,7 +197,7 @@ public sealed class ShopRunnerTests : IDisposable
 
     private async Task<IReadOnlyList<DeadLetter>> ListDeadLettersAsync()
     {
-        await using var transport = new EmbeddedLogTransport(new EmbeddedLogOptions { DataDirectory = _data.DataDirectory }, TimeProvider.System);
+        await using var transport = new EmbeddedLogTransport(new EmbeddedLogTransportOptions { DataDirectory = _data.DataDirectory }, TimeProvider.System);
         return await new DeadLetterQueues(transport, transport.DeadLetterStore).ListAsync(cancellationToken: TestContext.Current.CancellationToken);
     }
 

@@ -10,8 +10,8 @@
 //
 // Options (defaults as Herald's):
 //   --url URL                amqp://guest:guest@127.0.0.1:5672 or nats://127.0.0.1:4222
-//   --partitions N           RabbitMQOptions.Partitions (4) or NatsTransportOptions.PartitionsPerTopic (8)
-//   --prefix P               RabbitMQOptions.NamePrefix (herald.)
+//   --partitions N           RabbitMQTransportOptions.Partitions (4) or NatsTransportOptions.PartitionsPerTopic (8)
+//   --prefix P               RabbitMQTransportOptions.NamePrefix (herald.)
 //   --stream-prefix P        NatsTransportOptions.StreamPrefix (herald)
 //   --subject-prefix P       NatsTransportOptions.SubjectPrefix (herald)
 //   publish: --id --type --source --time --key --correlation --user --sequence --data JSON --extension name=value

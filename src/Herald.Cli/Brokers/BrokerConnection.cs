@@ -72,7 +72,7 @@ internal static class BrokerConnection
         }
 
         var rabbit = new RabbitMQTransport(
-            new RabbitMQOptions { Uri = uri, NamePrefix = target.Prefix + ".", Partitions = target.Partitions, ClientName = "herald-cli" },
+            new RabbitMQTransportOptions { Uri = uri, NamePrefix = target.Prefix + ".", Partitions = target.Partitions, ClientName = "herald-cli" },
             timeProvider);
         return (rabbit, rabbit.DeadLetterStore, rabbit);
     }

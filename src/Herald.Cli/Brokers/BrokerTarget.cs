@@ -5,11 +5,11 @@ namespace Herald.Cli.Brokers;
 /// <param name="Kind">RabbitMQ or NATS.</param>
 /// <param name="Connection">The broker's URI, as given (it may hold a password: show <see cref="Display"/> instead).</param>
 /// <param name="Prefix">The name prefix the application used (see <see cref="BrokerConnection"/> for how it maps).</param>
-/// <param name="Partitions">RabbitMQ: the application's <c>RabbitMQOptions.Partitions</c>, which routes redriven events.
+/// <param name="Partitions">RabbitMQ: the application's <c>RabbitMQTransportOptions.Partitions</c>, which routes redriven events.
 /// NATS reads the count from each topic's stream.</param>
 internal sealed record BrokerTarget(BrokerKind Kind, string Connection, string Prefix, int Partitions = BrokerTarget.DefaultPartitions)
 {
-    /// <summary>RabbitMQ's default partition count (<c>RabbitMQOptions.Partitions</c>).</summary>
+    /// <summary>RabbitMQ's default partition count (<c>RabbitMQTransportOptions.Partitions</c>).</summary>
     public const int DefaultPartitions = 4;
 
     /// <summary>Gets the broker's product name.</summary>

@@ -33,7 +33,7 @@ internal sealed class RabbitMQRedriveCheck(IDeadLetters inner, ITransport transp
                     throw new CliException(
                         ExitCodes.NoRedriveQueue,
                         $"RabbitMQ has no redrive queues for group '{group}' of topic '{topic}' with {target.Partitions} partitions " +
-                        $"(prefix '{target.Prefix}'): run the application once, or set --partitions to its RabbitMQOptions.Partitions; nothing was redriven.");
+                        $"(prefix '{target.Prefix}'): run the application once, or set --partitions to its RabbitMQTransportOptions.Partitions; nothing was redriven.");
                 }
             }
         }

@@ -39,7 +39,7 @@ internal sealed class CommonOptions
         };
         Partitions = new Option<int>("--partitions")
         {
-            Description = "RabbitMQ: the application's RabbitMQOptions.Partitions, which routes redriven events",
+            Description = "RabbitMQ: the application's RabbitMQTransportOptions.Partitions, which routes redriven events",
             HelpName = "N",
             DefaultValueFactory = _ => BrokerTarget.DefaultPartitions,
             CustomParser = result =>

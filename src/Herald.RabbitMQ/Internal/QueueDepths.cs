@@ -4,13 +4,13 @@ using RabbitMQ.Client.Exceptions;
 
 namespace Herald.RabbitMQ.Internal;
 
-/// <summary>Reads the ready-message count of each partition queue of a group, one reading per topic and group shared by the callers within <see cref="RabbitMQOptions.LagCacheDuration"/>.</summary>
+/// <summary>Reads the ready-message count of each partition queue of a group, one reading per topic and group shared by the callers within <see cref="RabbitMQTransportOptions.LagCacheDuration"/>.</summary>
 /// <remarks>
 /// A reading opens a channel and declares every partition queue passively: health checks and metrics ask on every probe
 /// or scrape, so concurrent callers share the reading in flight and later ones its result until the interval has passed
 /// since it arrived. A failed reading is not kept. The reading runs uncancelled by any one caller.
 /// </remarks>
-internal sealed class QueueDepths(Func<CancellationToken, ValueTask<IConnection>> connect, RabbitMQOptions options, TimeProvider timeProvider)
+internal sealed class QueueDepths(Func<CancellationToken, ValueTask<IConnection>> connect, RabbitMQTransportOptions options, TimeProvider timeProvider)
 {
     private readonly ConcurrentDictionary<(string Topic, string Group), Reading> _readings = new();
     private long _reads;

@@ -19,7 +19,7 @@ internal sealed class RabbitMQGroup
     private readonly string _topic;
     private readonly string _group;
 
-    public RabbitMQGroup(RabbitMQOptions options, string topic, string group, TimeProvider timeProvider, UnreadableMessages unreadable)
+    public RabbitMQGroup(RabbitMQTransportOptions options, string topic, string group, TimeProvider timeProvider, UnreadableMessages unreadable)
     {
         (_prefix, _topic, _group) = (options.NamePrefix, topic, group);
         Unreadable = unreadable;

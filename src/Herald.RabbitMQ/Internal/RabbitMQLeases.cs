@@ -12,14 +12,14 @@ namespace Herald.RabbitMQ.Internal;
 /// Locks live on a connection of their own without automatic recovery: after a loss the next round opens a new one and
 /// takes its locks again where they are still free.</para>
 /// <para>Each member holds a consumer on the group's presence queue <c><c>&lt;topic&gt;.&lt;group&gt;.members</c>lt;topic<c>&lt;topic&gt;.&lt;group&gt;.members</c>gt;:<c>&lt;topic&gt;.&lt;group&gt;.members</c>lt;group<c>&lt;topic&gt;.&lt;group&gt;.members</c>gt;:members</c>, whose
-/// consumer count is the number of members in every process. Every <see cref="RabbitMQOptions.RebalanceInterval"/> a
+/// consumer count is the number of members in every process. Every <see cref="RabbitMQTransportOptions.RebalanceInterval"/> a
 /// process computes its share, <c>ceil(partitions × its members / all members)</c>, confirms the locks it holds, gives
 /// back partitions beyond its share (the members stop consuming them, then the lock is deleted) and takes free ones up
 /// to it. Single active consumer still guards order: a process that believes it holds a lock it lost waits behind the
 /// new holder until its next round gives the partition up.</para>
 /// </remarks>
 #pragma warning disable CA1001 // Each run disposes its own token source when it ends; Stop only cancels it.
-internal sealed class RabbitMQLeases(RabbitMQGroup group, RabbitMQOptions options, TimeProvider timeProvider)
+internal sealed class RabbitMQLeases(RabbitMQGroup group, RabbitMQTransportOptions options, TimeProvider timeProvider)
 {
     // The partitions this process holds locks for; read and written by the rounds only.
     private readonly HashSet<int> _held = [];

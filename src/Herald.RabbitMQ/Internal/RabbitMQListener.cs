@@ -20,10 +20,10 @@ internal sealed class RabbitMQListener : ITransportListener
     private readonly CancellationTokenSource _disposed = new();
     private readonly RabbitMQGroup _group;
     private readonly IConnection _connection;
-    private readonly RabbitMQOptions _options;
+    private readonly RabbitMQTransportOptions _options;
     private readonly TimeProvider _timeProvider;
 
-    public RabbitMQListener(RabbitMQGroup group, IConnection connection, RabbitMQOptions options, TimeProvider timeProvider)
+    public RabbitMQListener(RabbitMQGroup group, IConnection connection, RabbitMQTransportOptions options, TimeProvider timeProvider)
     {
         _group = group;
         _connection = connection;

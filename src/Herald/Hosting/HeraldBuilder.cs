@@ -157,14 +157,14 @@ public sealed class HeraldBuilder
     /// Uses the embedded log, Herald's default when no transport is chosen: durable, partitioned and replayable, in a local
     /// data directory (<c>herald-data</c> unless <paramref name="configure"/> says otherwise).
     /// </summary>
-    public HeraldBuilder UseEmbeddedLog(Action<EmbeddedLogOptions>? configure = null)
+    public HeraldBuilder UseEmbeddedLog(Action<EmbeddedLogTransportOptions>? configure = null)
     {
-        var options = new EmbeddedLogOptions();
+        var options = new EmbeddedLogTransportOptions();
         configure?.Invoke(options);
         return UseTransport(sp => CreateEmbeddedLog(sp, options));
     }
 
-    internal static EmbeddedLogTransport CreateEmbeddedLog(IServiceProvider services, EmbeddedLogOptions options) =>
+    internal static EmbeddedLogTransport CreateEmbeddedLog(IServiceProvider services, EmbeddedLogTransportOptions options) =>
         new(options, services.GetService<TimeProvider>(), services.GetService<ILogger<EmbeddedLogTransport>>(), services.GetService<HeraldOptions>()?.Limits);
 
     /// <summary>Uses the in-memory transport: partitioned and ordered like a broker, but not durable.</summary>

@@ -38,7 +38,7 @@ public static class HeraldServiceCollectionExtensions
         services.AddSingleton(_ => HeraldModel.Build(builder));
         services.AddSingleton(sp => sp.GetRequiredService<HeraldModel>().Registry);
         services.AddSingleton(builder.Options);
-        services.AddSingleton(sp => builder.TransportFactory?.Invoke(sp) ?? HeraldBuilder.CreateEmbeddedLog(sp, new EmbeddedLogOptions()));
+        services.AddSingleton(sp => builder.TransportFactory?.Invoke(sp) ?? HeraldBuilder.CreateEmbeddedLog(sp, new EmbeddedLogTransportOptions()));
         services.AddMetrics();
         services.AddSingleton(CreateMetrics);
         services.AddSingleton<ObserverSet>();

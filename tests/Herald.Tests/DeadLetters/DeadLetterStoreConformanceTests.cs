@@ -85,7 +85,7 @@ internal sealed class EmbeddedDeadLetterStorage(Func<IDeadLetterStore, IDeadLett
         await topic.Partitions[0].AppendAsync(new LogRecord(0, System.Text.Encoding.UTF8.GetBytes(key), value), cancellationToken);
     }
 
-    private EmbeddedLogTransport Open() => new(new EmbeddedLogOptions { DataDirectory = _directory });
+    private EmbeddedLogTransport Open() => new(new EmbeddedLogTransportOptions { DataDirectory = _directory });
 
     private async ValueTask CloseAsync()
     {

@@ -12,7 +12,7 @@ public sealed class RabbitMQShopTests(RabbitMQBroker broker) : IDisposable
     private const int Poison = 3;
 
     // Herald's default partition count for RabbitMQ: the shop does not change it.
-    private static readonly int Partitions = new RabbitMQOptions().Partitions;
+    private static readonly int Partitions = new RabbitMQTransportOptions().Partitions;
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(90);
 
     private readonly TempDataDirectory _data = new();

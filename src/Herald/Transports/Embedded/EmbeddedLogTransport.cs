@@ -42,17 +42,17 @@ public sealed partial class EmbeddedLogTransport : PartitionedTransport, ITransp
     /// health check and the <c>herald.log.partitions.damaged</c> gauge, refuses the events published to it, and is not
     /// consumed; every other partition serves.
     /// </remarks>
-    /// <param name="options">Where the log keeps its data and how it stores topics. Default: <see cref="EmbeddedLogOptions"/>'s defaults.</param>
+    /// <param name="options">Where the log keeps its data and how it stores topics. Default: <see cref="EmbeddedLogTransportOptions"/>'s defaults.</param>
     /// <param name="timeProvider">The clock. Default: the system's.</param>
     /// <param name="logger">Where recovery, damage and failures are logged.</param>
     /// <param name="limits">The limits a record read is held to: one over them is dead-lettered unread
     /// (<see cref="DeadLetterReason.TooLarge"/>). Default: <see cref="EventLimits"/>'s defaults; Herald's host passes <see cref="HeraldOptions.Limits"/>.</param>
     /// <exception cref="LogDirectoryLockedException">Another process has the data directory open.</exception>
     /// <exception cref="InvalidOperationException">A limit is out of range.</exception>
-    public EmbeddedLogTransport(EmbeddedLogOptions? options = null, TimeProvider? timeProvider = null, ILogger<EmbeddedLogTransport>? logger = null, EventLimits? limits = null)
+    public EmbeddedLogTransport(EmbeddedLogTransportOptions? options = null, TimeProvider? timeProvider = null, ILogger<EmbeddedLogTransport>? logger = null, EventLimits? limits = null)
         : base(timeProvider)
     {
-        options ??= new EmbeddedLogOptions();
+        options ??= new EmbeddedLogTransportOptions();
         _limits = limits ?? new EventLimits();
         _limits.Validate();
         _timeProvider = timeProvider ?? TimeProvider.System;

@@ -127,7 +127,7 @@ public sealed class SequenceGateEvictionTests
         var directory = Directory.CreateTempSubdirectory("herald-positions-").FullName;
         try
         {
-            await using (var transport = new EmbeddedLogTransport(new EmbeddedLogOptions { DataDirectory = directory }, _time))
+            await using (var transport = new EmbeddedLogTransport(new EmbeddedLogTransportOptions { DataDirectory = directory }, _time))
             {
                 var store = transport.SequencePositions;
                 await store.SaveAsync("billing", "orders", [new("old", 3), new("kept", 4)], Cancellation);
@@ -139,7 +139,7 @@ public sealed class SequenceGateEvictionTests
                 Assert.Equal(0, await store.RemoveSavedBeforeAsync("billing", "orders", _time.GetUtcNow() - TimeSpan.FromDays(1), Cancellation));
             }
 
-            await using var reopened = new EmbeddedLogTransport(new EmbeddedLogOptions { DataDirectory = directory }, _time);
+            await using var reopened = new EmbeddedLogTransport(new EmbeddedLogTransportOptions { DataDirectory = directory }, _time);
             Assert.Null(await reopened.SequencePositions.GetAsync("billing", "orders", "old", Cancellation));
             Assert.Equal(6, await reopened.SequencePositions.GetAsync("billing", "orders", "kept", Cancellation));
             Assert.Equal(5, await reopened.SequencePositions.GetAsync("audit", "orders", "old", Cancellation));

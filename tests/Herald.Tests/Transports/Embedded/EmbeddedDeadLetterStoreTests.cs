@@ -14,7 +14,7 @@ public sealed class EmbeddedDeadLetterStoreTests : IDisposable
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
-    private EmbeddedLogTransport Open() => new(new EmbeddedLogOptions { DataDirectory = _directory });
+    private EmbeddedLogTransport Open() => new(new EmbeddedLogTransportOptions { DataDirectory = _directory });
 
     [Fact]
     public async Task GetAll_AfterReopening_ReadsALetterWhosePayloadIsNested63Deep()

@@ -15,7 +15,7 @@ public sealed class EmbeddedLogTransportFixture : ITransportFixture
 
     public ValueTask<ITransport> CreateTransportAsync(CancellationToken cancellationToken)
     {
-        var options = new EmbeddedLogOptions { DataDirectory = Path.Combine(_root, Guid.NewGuid().ToString("N")) };
+        var options = new EmbeddedLogTransportOptions { DataDirectory = Path.Combine(_root, Guid.NewGuid().ToString("N")) };
         return ValueTask.FromResult<ITransport>(new EmbeddedLogTransport(options));
     }
 

@@ -15,7 +15,7 @@ public sealed class EmbeddedLogTransportTests : IDisposable
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
-    private EmbeddedLogTransport Open() => new(new EmbeddedLogOptions { DataDirectory = _directory });
+    private EmbeddedLogTransport Open() => new(new EmbeddedLogTransportOptions { DataDirectory = _directory });
 
     private static EventEnvelope Envelope(int i) => new()
     {
@@ -159,7 +159,7 @@ public sealed class EmbeddedLogTransportTests : IDisposable
         await File.WriteAllBytesAsync(segment, bytes, TestContext.Current.CancellationToken);
         var logger = new RecordingLogger();
 
-        await using var reopened = new EmbeddedLogTransport(new EmbeddedLogOptions { DataDirectory = _directory }, logger: logger);
+        await using var reopened = new EmbeddedLogTransport(new EmbeddedLogTransportOptions { DataDirectory = _directory }, logger: logger);
 
         var critical = Assert.Single(logger.Entries, e => e.Level == Microsoft.Extensions.Logging.LogLevel.Critical);
         Assert.Contains($"{Topic}-{damagedPartition}", critical.Message, StringComparison.Ordinal);

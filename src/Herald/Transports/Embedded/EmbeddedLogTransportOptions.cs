@@ -3,7 +3,7 @@ using Herald.Log;
 namespace Herald.Transports.Embedded;
 
 /// <summary>Where the embedded log keeps its data and how it stores topics.</summary>
-public sealed class EmbeddedLogOptions
+public sealed class EmbeddedLogTransportOptions
 {
     /// <summary>Gets or sets the data directory, relative to the working directory unless rooted. Default <c>herald-data</c>.</summary>
     public string DataDirectory { get; set; } = "herald-data";

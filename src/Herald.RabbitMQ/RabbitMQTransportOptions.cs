@@ -1,7 +1,7 @@
 namespace Herald.RabbitMQ;
 
 /// <summary>Configures the RabbitMQ transport.</summary>
-public sealed class RabbitMQOptions
+public sealed class RabbitMQTransportOptions
 {
     /// <summary>Gets or sets the broker's AMQP URI. Default <c>amqp://guest:guest@127.0.0.1:5672/</c>.</summary>
     public Uri Uri { get; set; } = new("amqp://guest:guest@127.0.0.1:5672/");
