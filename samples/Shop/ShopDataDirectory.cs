@@ -76,7 +76,7 @@ internal static class ShopDataDirectory
             // Opening the log proves no one else holds the directory (and throws naming the holder when one does). A
             // process starting between this check and the delete would lose its data: --fresh is for when nothing
             // else runs.
-            using var log = EventLog.Open(fullPath);
+            using var log = EmbeddedLog.Open(fullPath);
             skipped = log.SkippedEntries;
         }
         catch (LogCorruptedException)

@@ -45,7 +45,7 @@ internal static class DataDirectory
             throw new CliException(ExitCodes.NoDataDirectory, $"--data '{path}' is not a valid path ({e.Message}).", e);
         }
 
-        // Checked before opening: EventLog.Open creates a missing directory, and a typo must not leave an empty log behind.
+        // Checked before opening: EmbeddedLog.Open creates a missing directory, and a typo must not leave an empty log behind.
         if (File.Exists(fullPath))
         {
             throw new CliException(ExitCodes.NoDataDirectory, $"'{fullPath}' is a file, not a Herald data directory.");
@@ -116,10 +116,10 @@ internal static class DataDirectory
     }
 
     /// <summary>Opens the log in <paramref name="fullPath"/> read-only, mapping what can go wrong to one-line errors.</summary>
-    public static EventLog OpenLog(string fullPath, TimeProvider timeProvider) => Guard(
+    public static EmbeddedLog OpenLog(string fullPath, TimeProvider timeProvider) => Guard(
         fullPath,
         DataDirectoryAccess.ReadOnly,
-        () => EventLog.Open(fullPath, new EventLogOptions { ReadOnly = true, CleanupInterval = Timeout.InfiniteTimeSpan, TimeProvider = timeProvider }));
+        () => EmbeddedLog.Open(fullPath, new EmbeddedLogOptions { ReadOnly = true, CleanupInterval = Timeout.InfiniteTimeSpan, TimeProvider = timeProvider }));
 
     /// <summary>Runs <paramref name="open"/>, turning the failures of opening <paramref name="fullPath"/> into one-line errors with exit codes.</summary>
     public static T Guard<T>(string fullPath, DataDirectoryAccess access, Func<T> open)
@@ -152,7 +152,7 @@ internal static class DataDirectory
 
     /// <summary>Refuses a command that needs <paramref name="topic"/> when any of its partitions (or the topic itself) is damaged.</summary>
     /// <exception cref="CliException">Exit code <see cref="ExitCodes.DamagedData"/>, naming the repair command.</exception>
-    public static void EnsureUndamaged(EventLog log, string topic, string consequence)
+    public static void EnsureUndamaged(EmbeddedLog log, string topic, string consequence)
     {
         var damaged = log.Damaged.Where(d => string.Equals(d.Topic, topic, StringComparison.Ordinal)).ToList();
         if (damaged.Count == 0)

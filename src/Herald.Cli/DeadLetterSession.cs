@@ -39,7 +39,7 @@ internal sealed class DeadLetterSession : IAsyncDisposable
     public bool IsReadOnly { get; init; }
 
     /// <summary>Gets the embedded log underneath, for its torn tails and damage; <see langword="null"/> on a broker.</summary>
-    public EventLog? Log { get; init; }
+    public EmbeddedLog? Log { get; init; }
 
     /// <summary>Returns the dead-letter queues narrowed to <paramref name="confirmed"/>: a change through them touches no other dead letter.</summary>
     public IDeadLetters Only(IReadOnlyCollection<DeadLetter> confirmed) =>

@@ -6,7 +6,7 @@ namespace Herald.Log;
 // Opening: finds the segments, recovers each, and turns damage into a partition that refuses to serve.
 public sealed partial class LogPartition
 {
-    internal static LogPartition Open(string topic, int id, string directory, TopicOptions options, EventLogOptions log, List<LogRecovery> recoveries)
+    internal static LogPartition Open(string topic, int id, string directory, TopicOptions options, EmbeddedLogOptions log, List<LogRecovery> recoveries)
     {
         if (!System.IO.Directory.Exists(directory))
         {

@@ -9,7 +9,7 @@ namespace Herald.Log;
 /// </summary>
 /// <remarks>
 /// <para>
-/// The operator's command for what <see cref="EventLog.Damaged"/> reports (<c>herald log repair</c>). It validates every
+/// The operator's command for what <see cref="EmbeddedLog.Damaged"/> reports (<c>herald log repair</c>). It validates every
 /// batch of every segment of the partition from the start (unlike an open, which trusts sealed segments up to their last
 /// index entry), so it also finds damage that reads ran into. The cut bytes of the damaged segment and every later
 /// segment move to <c>__repairs/{topic}-{partition}-{time}/</c> in the data directory; committed offsets beyond the new

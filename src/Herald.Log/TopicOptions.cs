@@ -1,6 +1,6 @@
 namespace Herald.Log;
 
-/// <summary>How one topic of an <see cref="EventLog"/> is laid out, flushed and cleaned up.</summary>
+/// <summary>How one topic of an <see cref="EmbeddedLog"/> is laid out, flushed and cleaned up.</summary>
 public sealed class TopicOptions
 {
     /// <summary>Gets or sets the number of partitions a new topic gets. Default 8. An existing topic keeps the count it has on disk.</summary>

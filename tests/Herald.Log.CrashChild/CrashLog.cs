@@ -30,9 +30,9 @@ public static class CrashLog
     public const int MaxPayload = 600;
 
     /// <summary>Returns the options the child opens the log with.</summary>
-    public static EventLogOptions Options()
+    public static EmbeddedLogOptions Options()
     {
-        var options = new EventLogOptions();
+        var options = new EmbeddedLogOptions();
         options.DefaultTopic.Partitions = Partitions;
         options.DefaultTopic.MaxBatchBytes = 1024;
         options.DefaultTopic.SegmentBytes = 64 * 1024;

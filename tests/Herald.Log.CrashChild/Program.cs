@@ -38,7 +38,7 @@ void Print(string line)
 var directory = args[0];
 if (warmUp)
 {
-    using (var scratch = EventLog.Open(args[1], CrashLog.Options()))
+    using (var scratch = EmbeddedLog.Open(args[1], CrashLog.Options()))
     {
         var topic = scratch.GetOrCreateTopic(CrashLog.Topic);
         await AppendAsync(topic, Resume(topic, writers), 10, (_, _) => { });
@@ -56,7 +56,7 @@ if (warmUp)
 }
 
 SegmentFile.Synced = (path, size) => Print($"sync {path} {size}");
-using var log = EventLog.Open(directory, CrashLog.Options());
+using var log = EmbeddedLog.Open(directory, CrashLog.Options());
 var crash = log.GetOrCreateTopic(CrashLog.Topic);
 var next = Resume(crash, writers);
 Print("ready");

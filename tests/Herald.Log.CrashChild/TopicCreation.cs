@@ -25,9 +25,9 @@ internal static class TopicCreation
                 Process.GetCurrentProcess().Kill();
             }
         };
-        var options = new EventLogOptions();
+        var options = new EmbeddedLogOptions();
         options.DefaultTopic.Partitions = Partitions;
-        using (var log = EventLog.Open(directory, options))
+        using (var log = EmbeddedLog.Open(directory, options))
         {
             log.GetOrCreateTopic(Topic);
         }

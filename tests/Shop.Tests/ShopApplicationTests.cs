@@ -75,7 +75,7 @@ public sealed class ShopApplicationTests : IDisposable
     [Fact]
     public async Task RunAsync_DataDirectoryInUse_ReturnsDataDirectoryInUseWithOneLine()
     {
-        using var holder = EventLog.Open(_data.DataDirectory);
+        using var holder = EmbeddedLog.Open(_data.DataDirectory);
 
         var exitCode = await RunAsync("--data", _data.DataDirectory, "--orders", "10");
 
@@ -223,7 +223,7 @@ public sealed class ShopApplicationTests : IDisposable
     [Fact]
     public async Task RunAsync_FreshOnADirectoryInUse_ReturnsDataDirectoryInUseAndKeepsIt()
     {
-        using (var holder = EventLog.Open(_data.DataDirectory))
+        using (var holder = EmbeddedLog.Open(_data.DataDirectory))
         {
             Assert.Equal(ShopApplication.DataDirectoryInUse, await RunAsync("--data", _data.DataDirectory, "--fresh"));
         }
@@ -329,7 +329,7 @@ public sealed class ShopApplicationTests : IDisposable
         Assert.Equal(ShopApplication.Done, await ShopApplication.RunAsync(["--data", _data.DataDirectory, "--orders", "50"], TextWriter.Null, TextWriter.Null));
         var (partition, file, position) = SegmentDamage.FlipBytesInTheSecondBatch(_data.DataDirectory, OrderCreated);
 
-        using var log = EventLog.Open(_data.DataDirectory, new EventLogOptions { ReadOnly = true });
+        using var log = EmbeddedLog.Open(_data.DataDirectory, new EmbeddedLogOptions { ReadOnly = true });
         var damage = Assert.Single(log.Damaged);
         Assert.Equal((OrderCreated, partition, file, position), (damage.Topic, damage.Partition, damage.FileName, damage.Position));
         Assert.True(log.TryGetTopic(OrderCreated, out var topic));

@@ -225,16 +225,16 @@ internal static class LogBench
     private sealed class LogScope : IDisposable
     {
         private readonly string _directory;
-        private readonly EventLog _log;
+        private readonly EmbeddedLog _log;
 
         public LogScope(string root, int partitions, FlushPolicy policy)
         {
             _directory = Path.Combine(root, $"log-{Guid.NewGuid():N}");
-            var options = new EventLogOptions();
+            var options = new EmbeddedLogOptions();
             options.DefaultTopic.Partitions = partitions;
             options.DefaultTopic.FlushPolicy = policy;
             options.DefaultTopic.SegmentBytes = 1L << 30;
-            _log = EventLog.Open(_directory, options);
+            _log = EmbeddedLog.Open(_directory, options);
             Topic = _log.GetOrCreateTopic("bench");
         }
 

@@ -13,7 +13,7 @@ internal static class LogReporter
     /// <summary>Writes what opening <paramref name="log"/> found, and from now on each partition that fails.</summary>
     /// <remarks>A failing partition is reported from the log's writer thread: <paramref name="diagnostics"/> must be a
     /// synchronized writer, such as <see cref="Console.Error"/>.</remarks>
-    public static void Attach(EventLog log, DamagedPartitions damaged, TextWriter diagnostics)
+    public static void Attach(EmbeddedLog log, DamagedPartitions damaged, TextWriter diagnostics)
     {
         ArgumentNullException.ThrowIfNull(log);
         ArgumentNullException.ThrowIfNull(damaged);

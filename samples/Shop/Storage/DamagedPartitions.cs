@@ -10,9 +10,9 @@ namespace Shop.Storage;
 /// same for the whole run. Thread-safe.</remarks>
 internal sealed class DamagedPartitions
 {
-    private readonly EventLog? _log;
+    private readonly EmbeddedLog? _log;
 
-    private DamagedPartitions(EventLog? log)
+    private DamagedPartitions(EmbeddedLog? log)
     {
         _log = log;
         All = log?.Damaged ?? [];

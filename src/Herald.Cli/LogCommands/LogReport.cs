@@ -24,7 +24,7 @@ internal sealed record LogReport(
     public int TopicCount => Partitions.Select(p => p.Topic).Distinct(StringComparer.Ordinal).Count();
 
     /// <summary>Reads the report from an open log.</summary>
-    public static LogReport Read(EventLog log)
+    public static LogReport Read(EmbeddedLog log)
     {
         var topics = log.Topics.OrderBy(t => t.Name.StartsWith("__", StringComparison.Ordinal)).ThenBy(t => t.Name, StringComparer.Ordinal).ToList();
         var tornTails = log.Recoveries;

@@ -17,7 +17,7 @@ public sealed class ConsumerGroups : IDisposable
     // a newer one, and a flush that finds nothing dirty still waits for the writes of the flush before it. Taken
     // before _lock, never inside it, so commits wait for a snapshot at most, never for the disk. Guards _closed.
     private readonly Lock _flushGate = new();
-    private readonly EventLog _log;
+    private readonly EmbeddedLog _log;
     private readonly string _directory;
     private readonly Dictionary<string, GroupState> _groups = new(StringComparer.Ordinal);
     private readonly ITimer _flushTimer;
@@ -25,7 +25,7 @@ public sealed class ConsumerGroups : IDisposable
     private bool _disposed;
     private bool _closed;
 
-    internal ConsumerGroups(EventLog log, string directory)
+    internal ConsumerGroups(EmbeddedLog log, string directory)
     {
         _log = log;
         _directory = directory;

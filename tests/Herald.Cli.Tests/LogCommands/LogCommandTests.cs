@@ -60,7 +60,7 @@ public sealed class LogCommandTests : IDisposable
     public async Task Log_ApplicationRunning_ExitsThree()
     {
         await SeededDataDirectory.WriteAsync(_cli.DataDirectory);
-        using var application = Herald.Log.EventLog.Open(_cli.DataDirectory);
+        using var application = Herald.Log.EmbeddedLog.Open(_cli.DataDirectory);
 
         var code = await _cli.RunAsync("log");
 

@@ -102,7 +102,7 @@ public sealed class RepairCommandTests : IDisposable
     {
         await SeededDataDirectory.WriteAsync(_cli.DataDirectory);
         var (segment, _) = DamageFourthBatch("orders-1");
-        using var application = EventLog.Open(_cli.DataDirectory);
+        using var application = EmbeddedLog.Open(_cli.DataDirectory);
         var before = await File.ReadAllBytesAsync(segment, TestContext.Current.CancellationToken);
 
         var code = await _cli.RunAsync("log", "repair", "--partition", "orders-1", "--yes");
@@ -123,7 +123,7 @@ public sealed class RepairCommandTests : IDisposable
 
     private List<string> ReadOrders(int partition)
     {
-        using var log = EventLog.Open(_cli.DataDirectory, new EventLogOptions { ReadOnly = true });
+        using var log = EmbeddedLog.Open(_cli.DataDirectory, new EmbeddedLogOptions { ReadOnly = true });
         var logPartition = log.GetOrCreateTopic("orders").Partitions[partition];
         using var reader = logPartition.OpenReader(logPartition.StartOffset);
         var values = new List<string>();

@@ -17,7 +17,7 @@ public sealed class ConsumerGroupsFlushTests : IDisposable
         const int Flushers = 2;
         const int CommitsEach = 400;
         var token = TestContext.Current.CancellationToken;
-        using var log = EventLog.Open(_directory);
+        using var log = EmbeddedLog.Open(_directory);
         var groupsDirectory = Path.Combine(_directory, CommittedOffsetStore.DirectoryName);
         var members = Enumerable.Range(0, Committers).Select(c => log.Groups.Join(Topic, $"group-{c}")).ToArray();
         var committing = Committers;
@@ -83,7 +83,7 @@ public sealed class ConsumerGroupsFlushTests : IDisposable
         var random = new Random(20);
         var lost = new List<string>();
         var time = new BusyFlushTimeProvider();
-        var log = EventLog.Open(_directory, Options(time));
+        var log = EmbeddedLog.Open(_directory, Options(time));
         try
         {
             for (var trial = 0; trial < Trials; trial++)
@@ -121,7 +121,7 @@ public sealed class ConsumerGroupsFlushTests : IDisposable
 
                 // The reopened log is the next trial's.
                 time = new BusyFlushTimeProvider();
-                log = EventLog.Open(_directory, Options(time));
+                log = EmbeddedLog.Open(_directory, Options(time));
                 var committed = log.Groups.GetCommittedOffset(member.Group, Topic, 0);
                 if (onDisk != LastOffset || committed != LastOffset)
                 {
@@ -138,7 +138,7 @@ public sealed class ConsumerGroupsFlushTests : IDisposable
 
         Assert.True(lost.Count == 0, $"{lost.Count} of {Trials} trials lost the last commit ({LastOffset}): {string.Join("; ", lost)}");
 
-        static EventLogOptions Options(TimeProvider time) => new() { TimeProvider = time, DefaultTopic = { Partitions = 1 } };
+        static EmbeddedLogOptions Options(TimeProvider time) => new() { TimeProvider = time, DefaultTopic = { Partitions = 1 } };
     }
 
     private static Task<(int Stale, int WentBack)> Run(Func<(int Stale, int WentBack)> body, CancellationToken token) =>

@@ -8,12 +8,12 @@ public sealed class CleanupTests : IDisposable
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
-    private EventLog Open(Action<TopicOptions> configure)
+    private EmbeddedLog Open(Action<TopicOptions> configure)
     {
-        var options = new EventLogOptions { CleanupInterval = TimeSpan.FromHours(1) };
+        var options = new EmbeddedLogOptions { CleanupInterval = TimeSpan.FromHours(1) };
         options.DefaultTopic.SegmentBytes = 2048;
         configure(options.DefaultTopic);
-        return EventLog.Open(_directory, options);
+        return EmbeddedLog.Open(_directory, options);
     }
 
     [Fact]

@@ -11,7 +11,7 @@ public sealed class ConsumerGroupTests : IDisposable
     [Fact]
     public void Join_TwoMembers_SplitThePartitionsAndAMemberLeavingGivesItsPartitionsBack()
     {
-        using var log = EventLog.Open(_directory);
+        using var log = EmbeddedLog.Open(_directory);
         using var first = log.Groups.Join("orders", "billing");
         Assert.Equal(8, first.Assignment.Partitions.Count);
 
@@ -30,7 +30,7 @@ public sealed class ConsumerGroupTests : IDisposable
     [Fact]
     public async Task Commit_SurvivesReopenAndANewMemberStartsAtTheCommittedOffset()
     {
-        using (var log = EventLog.Open(_directory))
+        using (var log = EmbeddedLog.Open(_directory))
         {
             var partition = log.GetOrCreateTopic("orders").Partitions[2];
             for (var i = 0; i < 10; i++)
@@ -45,7 +45,7 @@ public sealed class ConsumerGroupTests : IDisposable
             Assert.Equal(10, log.Groups.GetLag("shipping", "orders"));
         }
 
-        using var reopened = EventLog.Open(_directory);
+        using var reopened = EmbeddedLog.Open(_directory);
         using var again = reopened.Groups.Join("orders", "billing");
         Assert.Equal(6, again.Assignment.Partitions.Single(p => p.Partition.Id == 2).StartOffset);
         Assert.Equal(0, again.Assignment.Partitions.Single(p => p.Partition.Id == 3).StartOffset);
@@ -55,7 +55,7 @@ public sealed class ConsumerGroupTests : IDisposable
     [Fact]
     public void Commit_OnAPartitionThatMovedAway_IsIgnored()
     {
-        using var log = EventLog.Open(_directory);
+        using var log = EmbeddedLog.Open(_directory);
         using var first = log.Groups.Join("orders", "billing");
         using var second = log.Groups.Join("orders", "billing");
         var moved = second.Assignment.Partitions[0].Partition.Id;

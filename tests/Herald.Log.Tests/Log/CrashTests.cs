@@ -405,11 +405,11 @@ public sealed class CrashTests : IDisposable
         return true;
     }
 
-    private EventLog Open(string directory, string context)
+    private EmbeddedLog Open(string directory, string context)
     {
         try
         {
-            return EventLog.Open(directory, CrashLog.Options());
+            return EmbeddedLog.Open(directory, CrashLog.Options());
         }
         catch (Exception exception) when (exception is IOException or InvalidDataException)
         {

@@ -8,9 +8,9 @@ public sealed class LogRepairTests : IDisposable
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
-    private static EventLogOptions Options()
+    private static EmbeddedLogOptions Options()
     {
-        var options = new EventLogOptions();
+        var options = new EmbeddedLogOptions();
         options.DefaultTopic.Partitions = 2;
         options.DefaultTopic.SegmentBytes = 1024;
         return options;
@@ -20,7 +20,7 @@ public sealed class LogRepairTests : IDisposable
     public async Task Repair_DamagedSealedSegment_DryRunChangesNothingThenRepairKeepsTheCutBytesAndThePartitionServes()
     {
         // Ten ~150-byte records per segment of 1 KiB: several sealed segments, then damage in the second one.
-        using (var log = EventLog.Open(_directory, Options()))
+        using (var log = EmbeddedLog.Open(_directory, Options()))
         {
             var partition = log.GetOrCreateTopic("orders").Partitions[0];
             using var member = log.Groups.Join("orders", "billing");
@@ -38,13 +38,13 @@ public sealed class LogRepairTests : IDisposable
         var bytes = await File.ReadAllBytesAsync(damaged, TestContext.Current.CancellationToken);
         bytes[200] ^= 0x40;
         await File.WriteAllBytesAsync(damaged, bytes, TestContext.Current.CancellationToken);
-        var before = EventLogDamageTests.Checksums(_directory);
+        var before = EmbeddedLogDamageTests.Checksums(_directory);
         var plan = LogRepair.Repair(_directory, "orders", 0, dryRun: true);
 
         Assert.Equal((damaged, false), (plan.FileName, plan.Applied));
         Assert.True(plan.Position is > 0 and <= 200, $"position {plan.Position}");
         Assert.Equal(segments.Skip(2), plan.SegmentsRemoved);
-        Assert.Equal(before, EventLogDamageTests.Checksums(_directory));
+        Assert.Equal(before, EmbeddedLogDamageTests.Checksums(_directory));
 
         var repaired = LogRepair.Repair(_directory, "orders", 0, dryRun: false);
 
@@ -53,7 +53,7 @@ public sealed class LogRepairTests : IDisposable
         var kept = Directory.GetFiles(repaired.SideDirectory!).Order(StringComparer.Ordinal).ToList();
         Assert.Equal(bytes.AsSpan((int)repaired.Position).ToArray(), await File.ReadAllBytesAsync(kept[0], TestContext.Current.CancellationToken));
         Assert.Equal(segments.Skip(2).Select(Path.GetFileName), kept.Skip(1).Select(Path.GetFileName));
-        using (var log = EventLog.Open(_directory, Options()))
+        using (var log = EmbeddedLog.Open(_directory, Options()))
         {
             Assert.Empty(log.Damaged);
             var partition = log.GetOrCreateTopic("orders").Partitions[0];
@@ -71,7 +71,7 @@ public sealed class LogRepairTests : IDisposable
     [Fact]
     public void Repair_WhileTheLogIsOpen_IsRefused()
     {
-        using var log = EventLog.Open(_directory, Options());
+        using var log = EmbeddedLog.Open(_directory, Options());
         log.GetOrCreateTopic("orders");
 
         Assert.Throws<LogDirectoryLockedException>(() => LogRepair.Repair(_directory, "orders", 0, dryRun: true));
@@ -80,7 +80,7 @@ public sealed class LogRepairTests : IDisposable
     [Fact]
     public void Repair_UnknownPartition_ThrowsNamingIt()
     {
-        using (var log = EventLog.Open(_directory, Options()))
+        using (var log = EmbeddedLog.Open(_directory, Options()))
         {
             log.GetOrCreateTopic("orders");
         }

@@ -27,9 +27,9 @@ public sealed class TopicCreationCrashTests : IDisposable
             Assert.True(exit != 0, $"step {step}: the child was not killed ({output})");
 
             // Another count by default: a topic that exists must keep the 4 it was created with, never fewer.
-            var options = new EventLogOptions();
+            var options = new EmbeddedLogOptions();
             options.DefaultTopic.Partitions = 6;
-            using var log = EventLog.Open(directory, options);
+            using var log = EmbeddedLog.Open(directory, options);
             Assert.Empty(log.Damaged);
             if (log.TryGetTopic(Topic, out var topic))
             {

@@ -12,7 +12,7 @@ public sealed class WriteFailureTests : IDisposable
     public async Task WriteFails_PendingAndLaterAppendsFailForGoodAndReopenKeepsWhatWasAcknowledged()
     {
         var failures = new List<(LogPartition Partition, Exception Error)>();
-        using (var log = EventLog.Open(_directory))
+        using (var log = EmbeddedLog.Open(_directory))
         {
             log.PartitionFailed += (partition, error) => failures.Add((partition, error));
             var partition = log.GetOrCreateTopic("orders").Partitions[0];
@@ -36,7 +36,7 @@ public sealed class WriteFailureTests : IDisposable
             Assert.Equal(0, await log.GetOrCreateTopic("orders").Partitions[1].AppendAsync(Record("k", "fine"), TestContext.Current.CancellationToken));
         }
 
-        using var reopened = EventLog.Open(_directory);
+        using var reopened = EmbeddedLog.Open(_directory);
         Assert.Equal(["v0", "v1", "v2", "v3", "v4"], ReadAll(reopened.GetOrCreateTopic("orders").Partitions[0]).Select(s => s.Value));
     }
 }

@@ -139,7 +139,7 @@ public sealed class HeraldHealthChecksBuilderExtensionsTests
         try
         {
             // Three acknowledged batches in partition 0; the second damaged, so the third proves it is no torn tail.
-            using (var log = Herald.Log.EventLog.Open(directory.FullName))
+            using (var log = Herald.Log.EmbeddedLog.Open(directory.FullName))
             {
                 var partition = log.GetOrCreateTopic("test.invoice-issued").Partitions[0];
                 for (var i = 0; i < 3; i++)

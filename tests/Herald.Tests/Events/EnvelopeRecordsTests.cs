@@ -15,12 +15,12 @@ namespace Herald.Tests.Events;
 public sealed class EnvelopeRecordsTests : IDisposable
 {
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "herald-envelope-records-" + Guid.NewGuid().ToString("N"));
-    private readonly EventLog _log;
+    private readonly EmbeddedLog _log;
     private readonly LogPartition _partition;
 
     public EnvelopeRecordsTests()
     {
-        _log = EventLog.Open(_directory);
+        _log = EmbeddedLog.Open(_directory);
         _partition = _log.GetOrCreateTopic("records").Partitions[0];
     }
 

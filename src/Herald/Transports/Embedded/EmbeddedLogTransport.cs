@@ -61,7 +61,7 @@ public sealed partial class EmbeddedLogTransport : PartitionedTransport, ITransp
         options.Log.Topics.TryAdd(EmbeddedDeadLetterStore.TopicName, StateTopic.Options);
         options.Log.Topics.TryAdd(RetryStates.TopicName, StateTopic.Options);
         options.Log.Topics.TryAdd(EmbeddedSequencePositions.TopicName, StateTopic.Options);
-        Log = EventLog.Open(options.DataDirectory, options.Log);
+        Log = EmbeddedLog.Open(options.DataDirectory, options.Log);
         try
         {
             _deadLetters = StateTopic.Open(Log, EmbeddedDeadLetterStore.TopicName, _timeProvider);
@@ -110,7 +110,7 @@ public sealed partial class EmbeddedLogTransport : PartitionedTransport, ITransp
     public ISequencePositionStore SequencePositions { get; }
 
     /// <summary>Gets the log underneath, for tools and tests.</summary>
-    public EventLog Log { get; }
+    public EmbeddedLog Log { get; }
 
     /// <inheritdoc/>
     protected override int GetPartitionCount(string topic) => Topic(topic).Partitions.Count;

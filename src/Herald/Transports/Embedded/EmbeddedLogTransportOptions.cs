@@ -9,5 +9,5 @@ public sealed class EmbeddedLogTransportOptions
     public string DataDirectory { get; set; } = "herald-data";
 
     /// <summary>Gets the log's options: partitions, flush policy, segment size and retention, per topic or by default.</summary>
-    public EventLogOptions Log { get; } = new();
+    public EmbeddedLogOptions Log { get; } = new();
 }

@@ -58,7 +58,7 @@ internal sealed class StateTopic : IDisposable
 
     /// <summary>Opens <paramref name="name"/> on <paramref name="log"/> (its options registered before the log opened) and replays it.</summary>
     /// <remarks>A read-only log without the topic gives an empty map that takes no changes.</remarks>
-    public static StateTopic Open(EventLog log, string name, TimeProvider timeProvider) =>
+    public static StateTopic Open(EmbeddedLog log, string name, TimeProvider timeProvider) =>
         log.Options.ReadOnly && !log.TryGetTopic(name, out _)
             ? new(null, timeProvider)
             : new(log.GetOrCreateTopic(name).Partitions[0], timeProvider);

@@ -11,12 +11,12 @@ namespace Herald.Tests.Transports.Embedded;
 public sealed class EmbeddedOversizedRecordTests : IDisposable
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("herald-oversized-").FullName;
-    private readonly EventLog _log;
+    private readonly EmbeddedLog _log;
     private readonly LogPartition _partition;
 
     public EmbeddedOversizedRecordTests()
     {
-        _log = EventLog.Open(_directory);
+        _log = EmbeddedLog.Open(_directory);
         _partition = _log.GetOrCreateTopic("records").Partitions[0];
     }
 

@@ -33,10 +33,10 @@ public sealed class StateTopicTests : IDisposable
         Assert.Equal([("b", "04"), ("c", "0506")], replayed.Entries().Select(e => (e.Key, Convert.ToHexString(e.Value))).OrderBy(e => e.Key, StringComparer.Ordinal));
     }
 
-    private EventLog Open()
+    private EmbeddedLog Open()
     {
-        var options = new EventLogOptions { CleanupInterval = Timeout.InfiniteTimeSpan };
+        var options = new EmbeddedLogOptions { CleanupInterval = Timeout.InfiniteTimeSpan };
         options.Topics["__herald.state-test"] = StateTopic.Options;
-        return EventLog.Open(_directory, options);
+        return EmbeddedLog.Open(_directory, options);
     }
 }

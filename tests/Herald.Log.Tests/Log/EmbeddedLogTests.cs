@@ -3,15 +3,15 @@ using static Herald.Log.Tests.Log.LogTestSupport;
 
 namespace Herald.Log.Tests.Log;
 
-public sealed class EventLogTests : IDisposable
+public sealed class EmbeddedLogTests : IDisposable
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("herald-log-").FullName;
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
-    private static EventLogOptions Options(Action<TopicOptions>? configure = null)
+    private static EmbeddedLogOptions Options(Action<TopicOptions>? configure = null)
     {
-        var options = new EventLogOptions();
+        var options = new EmbeddedLogOptions();
         configure?.Invoke(options.DefaultTopic);
         return options;
     }
@@ -19,7 +19,7 @@ public sealed class EventLogTests : IDisposable
     [Fact]
     public async Task AppendAsync_ThenRead_ReturnsRecordsInOrderWithKeysHeadersAndValues()
     {
-        using var log = EventLog.Open(_directory);
+        using var log = EmbeddedLog.Open(_directory);
         var partition = log.GetOrCreateTopic("orders").Partitions[3];
 
         var first = await partition.AppendAsync(Record("order-1", "created", 1000, ("ce_type", "order.created")), TestContext.Current.CancellationToken);
@@ -37,7 +37,7 @@ public sealed class EventLogTests : IDisposable
     [Fact]
     public async Task ConcurrentAppenders_EveryAppendGetsItsOwnOffsetAndIsReadBackOnce()
     {
-        using var log = EventLog.Open(_directory);
+        using var log = EmbeddedLog.Open(_directory);
         var partition = log.GetOrCreateTopic("orders").Partitions[0];
 
         var offsets = await Task.WhenAll(Enumerable.Range(0, 4).Select(writer => Task.Run(async () =>
@@ -64,7 +64,7 @@ public sealed class EventLogTests : IDisposable
     [Fact]
     public async Task Reopen_AfterDispose_KeepsEveryRecordAndContinuesOffsets()
     {
-        using (var log = EventLog.Open(_directory, Options(t => t.SegmentBytes = 4096)))
+        using (var log = EmbeddedLog.Open(_directory, Options(t => t.SegmentBytes = 4096)))
         {
             var partition = log.GetOrCreateTopic("orders").Partitions[1];
             for (var i = 0; i < 500; i++)
@@ -75,7 +75,7 @@ public sealed class EventLogTests : IDisposable
             Assert.True(partition.SegmentCount > 5, $"expected the 4 KiB segments to roll, got {partition.SegmentCount}");
         }
 
-        using var reopened = EventLog.Open(_directory, Options(t => t.SegmentBytes = 4096));
+        using var reopened = EmbeddedLog.Open(_directory, Options(t => t.SegmentBytes = 4096));
         Assert.Empty(reopened.Recoveries);
         var again = reopened.GetOrCreateTopic("orders").Partitions[1];
         Assert.Equal(500, again.EndOffset);
@@ -88,7 +88,7 @@ public sealed class EventLogTests : IDisposable
     [Fact]
     public async Task OpenReader_AtAnOffsetInsideABatchAndAcrossSegments_StartsExactlyThere()
     {
-        using var log = EventLog.Open(_directory, Options(t => t.SegmentBytes = 2048));
+        using var log = EmbeddedLog.Open(_directory, Options(t => t.SegmentBytes = 2048));
         var partition = log.GetOrCreateTopic("orders").Partitions[0];
         var records = Enumerable.Range(0, 300).Select(i => Record("k", $"v{i}")).ToArray();
         await partition.AppendAsync(records.AsSpan(0, 150), TestContext.Current.CancellationToken);
@@ -105,7 +105,7 @@ public sealed class EventLogTests : IDisposable
     [Fact]
     public async Task CommitCount_ASpanOfRecords_IsOneCommitAndAwaitedAppendsOneEach()
     {
-        using var log = EventLog.Open(_directory, Options(t => t.SegmentBytes = 1 << 20));
+        using var log = EmbeddedLog.Open(_directory, Options(t => t.SegmentBytes = 1 << 20));
         var partition = log.GetOrCreateTopic("orders").Partitions[0];
         var records = Enumerable.Range(0, 400).Select(i => Record($"k{i}", $"v{i}")).ToArray();
 
@@ -124,7 +124,7 @@ public sealed class EventLogTests : IDisposable
     [Fact]
     public async Task FindOffset_ByTimestamp_ReturnsTheFirstRecordAtOrAfterIt()
     {
-        using var log = EventLog.Open(_directory, Options(t => t.SegmentBytes = 2048));
+        using var log = EmbeddedLog.Open(_directory, Options(t => t.SegmentBytes = 2048));
         var partition = log.GetOrCreateTopic("orders").Partitions[0];
         for (var i = 0; i < 200; i++)
         {
@@ -140,7 +140,7 @@ public sealed class EventLogTests : IDisposable
     [Fact]
     public async Task WaitToReadAsync_TailingReader_WakesOnAppendAndReturnsFalseWhenTheLogCloses()
     {
-        var log = EventLog.Open(_directory);
+        var log = EmbeddedLog.Open(_directory);
         var partition = log.GetOrCreateTopic("orders").Partitions[0];
         using var reader = partition.OpenReader(0);
 
@@ -165,14 +165,14 @@ public sealed class EventLogTests : IDisposable
     [InlineData(FlushPolicy.None)]
     public async Task AppendAsync_EachFlushPolicy_AcknowledgesAndSurvivesReopen(FlushPolicy policy)
     {
-        using (var log = EventLog.Open(_directory, Options(t => t.FlushPolicy = policy)))
+        using (var log = EmbeddedLog.Open(_directory, Options(t => t.FlushPolicy = policy)))
         {
             var partition = log.GetOrCreateTopic("orders").Partitions[0];
             await Task.WhenAll(Enumerable.Range(0, 100).Select(i => partition.AppendAsync(Record("k", $"v{i}")).AsTask()));
             Assert.Equal(100, ReadAll(partition).Count);
         }
 
-        using var reopened = EventLog.Open(_directory, Options(t => t.FlushPolicy = policy));
+        using var reopened = EmbeddedLog.Open(_directory, Options(t => t.FlushPolicy = policy));
         Assert.Equal(100, reopened.GetOrCreateTopic("orders").Partitions[0].EndOffset);
     }
 
@@ -180,7 +180,7 @@ public sealed class EventLogTests : IDisposable
     public async Task Open_TornTailAfterACrash_TruncatesItReportsItAndKeepsEveryWholeBatch()
     {
         string segmentPath;
-        using (var log = EventLog.Open(_directory))
+        using (var log = EmbeddedLog.Open(_directory))
         {
             var partition = log.GetOrCreateTopic("orders").Partitions[0];
             for (var i = 0; i < 10; i++)
@@ -198,7 +198,7 @@ public sealed class EventLogTests : IDisposable
             file.Write(new byte[] { 0, 0, 0, 0, 0, 0, 0, 10, 0, 0, 1, 0, 0, 0, 2 });
         }
 
-        using var reopened = EventLog.Open(_directory);
+        using var reopened = EmbeddedLog.Open(_directory);
         var recovery = Assert.Single(reopened.Recoveries);
         Assert.Equal((segmentPath, wholeSize, 15L), (recovery.FileName, recovery.Position, recovery.TruncatedBytes));
         Assert.Equal(wholeSize, new FileInfo(segmentPath).Length);
@@ -208,9 +208,9 @@ public sealed class EventLogTests : IDisposable
     [Fact]
     public void Open_SameDirectoryTwice_FailsWithAClearError()
     {
-        using var log = EventLog.Open(_directory);
+        using var log = EmbeddedLog.Open(_directory);
 
-        var error = Assert.Throws<LogDirectoryLockedException>(() => EventLog.Open(_directory));
+        var error = Assert.Throws<LogDirectoryLockedException>(() => EmbeddedLog.Open(_directory));
 
         Assert.Contains(_directory, error.Message, StringComparison.Ordinal);
     }
@@ -222,7 +222,7 @@ public sealed class EventLogTests : IDisposable
     [InlineData("bestellung-ü")]
     public void GetOrCreateTopic_InvalidName_ThrowsNamingIt(string name)
     {
-        using var log = EventLog.Open(_directory);
+        using var log = EmbeddedLog.Open(_directory);
 
         var error = Assert.ThrowsAny<ArgumentException>(() => log.GetOrCreateTopic(name));
 
@@ -232,9 +232,9 @@ public sealed class EventLogTests : IDisposable
     [Fact]
     public void GetOrCreateTopic_InvalidOptions_ThrowsNamingTopicAndOption()
     {
-        var options = new EventLogOptions();
+        var options = new EmbeddedLogOptions();
         options.Topics["orders"] = new TopicOptions { SegmentBytes = 10 };
-        using var log = EventLog.Open(_directory, options);
+        using var log = EmbeddedLog.Open(_directory, options);
 
         var error = Assert.Throws<ArgumentException>(() => log.GetOrCreateTopic("orders"));
 
@@ -245,12 +245,12 @@ public sealed class EventLogTests : IDisposable
     [Fact]
     public async Task Open_ExistingTopic_KeepsItsPartitionCountOnDisk()
     {
-        using (var log = EventLog.Open(_directory, Options(t => t.Partitions = 3)))
+        using (var log = EmbeddedLog.Open(_directory, Options(t => t.Partitions = 3)))
         {
             await log.GetOrCreateTopic("orders").AppendAsync(Record("k", "v"), TestContext.Current.CancellationToken);
         }
 
-        using var reopened = EventLog.Open(_directory, Options(t => t.Partitions = 12));
+        using var reopened = EmbeddedLog.Open(_directory, Options(t => t.Partitions = 12));
         Assert.Equal(3, reopened.GetOrCreateTopic("orders").Partitions.Count);
         Assert.Equal(12, reopened.GetOrCreateTopic("payments").Partitions.Count);
     }
@@ -258,7 +258,7 @@ public sealed class EventLogTests : IDisposable
     [Fact]
     public async Task AppendAsync_KeyedRecordsThroughTheTopic_LandOnKafkasPartitionForTheKey()
     {
-        using var log = EventLog.Open(_directory);
+        using var log = EmbeddedLog.Open(_directory);
         var topic = log.GetOrCreateTopic("orders");
 
         var position = await topic.AppendAsync(Record("order-42", "v"), TestContext.Current.CancellationToken);

@@ -4,15 +4,15 @@ using static Herald.Log.Tests.Log.LogTestSupport;
 namespace Herald.Log.Tests.Log;
 
 /// <summary>Damage stays in its partition, topics keep their shape, and a read-only open changes no byte.</summary>
-public sealed class EventLogDamageTests : IDisposable
+public sealed class EmbeddedLogDamageTests : IDisposable
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("herald-damage-").FullName;
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
-    private static EventLogOptions Options(int partitions = 2, bool readOnly = false)
+    private static EmbeddedLogOptions Options(int partitions = 2, bool readOnly = false)
     {
-        var options = new EventLogOptions { ReadOnly = readOnly };
+        var options = new EmbeddedLogOptions { ReadOnly = readOnly };
         options.DefaultTopic.Partitions = partitions;
         return options;
     }
@@ -25,7 +25,7 @@ public sealed class EventLogDamageTests : IDisposable
         bytes[(2 * (bytes.Length / 3)) - 20] ^= 0x01; // inside the second of three equal batches
         await File.WriteAllBytesAsync(segmentPath, bytes, TestContext.Current.CancellationToken);
 
-        using var log = EventLog.Open(_directory, Options());
+        using var log = EmbeddedLog.Open(_directory, Options());
 
         var damage = Assert.Single(log.Damaged);
         Assert.Equal(("orders", 0, segmentPath, (long)(bytes.Length / 3)), (damage.Topic, damage.Partition, damage.FileName, damage.Position));
@@ -50,7 +50,7 @@ public sealed class EventLogDamageTests : IDisposable
         var options = Options();
         options.DefaultTopic.SegmentBytes = 1024;
         options.DefaultTopic.IndexIntervalBytes = 100;
-        using (var log = EventLog.Open(_directory, options))
+        using (var log = EmbeddedLog.Open(_directory, options))
         {
             var partition = log.GetOrCreateTopic("orders").Partitions[0];
             for (var i = 0; i < 20; i++)
@@ -64,7 +64,7 @@ public sealed class EventLogDamageTests : IDisposable
         var bytes = await File.ReadAllBytesAsync(sealedSegment, TestContext.Current.CancellationToken);
         bytes[70] ^= 0x01;
         await File.WriteAllBytesAsync(sealedSegment, bytes, TestContext.Current.CancellationToken);
-        using var reopened = EventLog.Open(_directory, options);
+        using var reopened = EmbeddedLog.Open(_directory, options);
         Assert.Empty(reopened.Damaged);
         var raised = new List<LogDamage>();
         reopened.PartitionDamaged += raised.Add;
@@ -85,7 +85,7 @@ public sealed class EventLogDamageTests : IDisposable
     [Fact]
     public void Open_StrayDirectoriesAndFiles_SkipsAndReportsThem()
     {
-        using (var log = EventLog.Open(_directory, Options()))
+        using (var log = EmbeddedLog.Open(_directory, Options()))
         {
             log.GetOrCreateTopic("orders");
         }
@@ -94,7 +94,7 @@ public sealed class EventLogDamageTests : IDisposable
         Directory.CreateDirectory(Path.Combine(_directory, "orders-7"));
         File.WriteAllText(Path.Combine(_directory, "notes.txt"), "operator notes");
 
-        using var reopened = EventLog.Open(_directory, Options());
+        using var reopened = EmbeddedLog.Open(_directory, Options());
 
         Assert.Equal(2, reopened.GetOrCreateTopic("orders").Partitions.Count);
         Assert.Equal(
@@ -107,7 +107,7 @@ public sealed class EventLogDamageTests : IDisposable
     [Fact]
     public void Open_TopicWhosePartitionDirectoriesACrashLeftHalfMade_CompletesItWithItsStoredCount()
     {
-        using (var log = EventLog.Open(_directory, Options(partitions: 4)))
+        using (var log = EmbeddedLog.Open(_directory, Options(partitions: 4)))
         {
             log.GetOrCreateTopic("orders");
         }
@@ -115,7 +115,7 @@ public sealed class EventLogDamageTests : IDisposable
         Directory.Delete(Path.Combine(_directory, "orders-3"), recursive: true);
         Directory.Delete(Path.Combine(_directory, "orders-2"), recursive: true);
 
-        using var reopened = EventLog.Open(_directory, Options(partitions: 8));
+        using var reopened = EmbeddedLog.Open(_directory, Options(partitions: 8));
 
         Assert.Equal(4, reopened.GetOrCreateTopic("orders").Partitions.Count);
         Assert.True(Directory.Exists(Path.Combine(_directory, "orders-3")));
@@ -124,7 +124,7 @@ public sealed class EventLogDamageTests : IDisposable
     [Fact]
     public void Open_TopicConfiguredByNameWithAnotherPartitionCount_ThrowsNamingBoth()
     {
-        using (var log = EventLog.Open(_directory, Options(partitions: 4)))
+        using (var log = EmbeddedLog.Open(_directory, Options(partitions: 4)))
         {
             log.GetOrCreateTopic("orders");
         }
@@ -132,17 +132,17 @@ public sealed class EventLogDamageTests : IDisposable
         var options = Options();
         options.Topics["orders"] = new TopicOptions { Partitions = 6 };
 
-        var error = Assert.Throws<ArgumentException>(() => EventLog.Open(_directory, options));
+        var error = Assert.Throws<ArgumentException>(() => EmbeddedLog.Open(_directory, options));
 
         Assert.Contains("'orders' is configured with 6 partitions", error.Message, StringComparison.Ordinal);
         Assert.Contains("has it with 4", error.Message, StringComparison.Ordinal);
-        using var reopened = EventLog.Open(_directory, Options());
+        using var reopened = EmbeddedLog.Open(_directory, Options());
     }
 
     [Fact]
     public void Open_DataDirectoryFromBeforeTopicFiles_InfersContiguousTopicsAndRefusesGappedOnes()
     {
-        using (var log = EventLog.Open(_directory, Options(partitions: 3)))
+        using (var log = EmbeddedLog.Open(_directory, Options(partitions: 3)))
         {
             log.GetOrCreateTopic("orders");
             log.GetOrCreateTopic("payments");
@@ -151,7 +151,7 @@ public sealed class EventLogDamageTests : IDisposable
         Directory.Delete(Path.Combine(_directory, "__topics"), recursive: true);
         Directory.Delete(Path.Combine(_directory, "payments-1"), recursive: true);
 
-        using var reopened = EventLog.Open(_directory, Options());
+        using var reopened = EmbeddedLog.Open(_directory, Options());
 
         Assert.Equal(3, reopened.GetOrCreateTopic("orders").Partitions.Count);
         var damage = Assert.Single(reopened.Damaged);
@@ -177,7 +177,7 @@ public sealed class EventLogDamageTests : IDisposable
 
         var before = Checksums(_directory);
 
-        using (var log = EventLog.Open(_directory, Options(readOnly: true)))
+        using (var log = EmbeddedLog.Open(_directory, Options(readOnly: true)))
         {
             Assert.Equal(("orders", 0), (Assert.Single(log.Damaged).Topic, log.Damaged[0].Partition));
             var torn = Assert.Single(log.Recoveries);
@@ -187,8 +187,8 @@ public sealed class EventLogDamageTests : IDisposable
             Assert.Equal(3, ReadAll(payments).Count);
             await Assert.ThrowsAsync<InvalidOperationException>(async () => await payments.AppendAsync(Record("k", "v"), TestContext.Current.CancellationToken));
             Assert.Throws<InvalidOperationException>(() => log.GetOrCreateTopic("missing"));
-            using var second = EventLog.Open(_directory, Options(readOnly: true));
-            Assert.Throws<LogDirectoryLockedException>(() => EventLog.Open(_directory, Options()));
+            using var second = EmbeddedLog.Open(_directory, Options(readOnly: true));
+            Assert.Throws<LogDirectoryLockedException>(() => EmbeddedLog.Open(_directory, Options()));
         }
 
         Assert.Equal(before, Checksums(_directory));
@@ -197,9 +197,9 @@ public sealed class EventLogDamageTests : IDisposable
     [Fact]
     public void OpenReadOnly_WhileAWriterHasTheDirectory_IsRefused()
     {
-        using var writer = EventLog.Open(_directory, Options());
+        using var writer = EmbeddedLog.Open(_directory, Options());
 
-        Assert.Throws<LogDirectoryLockedException>(() => EventLog.Open(_directory, Options(readOnly: true)));
+        Assert.Throws<LogDirectoryLockedException>(() => EmbeddedLog.Open(_directory, Options(readOnly: true)));
     }
 
     internal static SortedDictionary<string, string> Checksums(string directory)
@@ -217,7 +217,7 @@ public sealed class EventLogDamageTests : IDisposable
     // Three equal one-record batches in orders-0, and three in payments-0.
     private async Task<string> WriteThreeBatchesAsync()
     {
-        using var log = EventLog.Open(_directory, Options());
+        using var log = EmbeddedLog.Open(_directory, Options());
         var partition = log.GetOrCreateTopic("orders").Partitions[0];
         var payments = log.GetOrCreateTopic("payments").Partitions[0];
         for (var i = 0; i < 3; i++)

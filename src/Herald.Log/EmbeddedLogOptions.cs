@@ -1,7 +1,7 @@
 namespace Herald.Log;
 
-/// <summary>How an <see cref="EventLog"/> opens its topics and cleans them up.</summary>
-public sealed class EventLogOptions
+/// <summary>How an <see cref="EmbeddedLog"/> opens its topics and cleans them up.</summary>
+public sealed class EmbeddedLogOptions
 {
     /// <summary>Gets or sets the options of topics without an entry in <see cref="Topics"/>.</summary>
     public TopicOptions DefaultTopic { get; set; } = new();
@@ -17,7 +17,7 @@ public sealed class EventLogOptions
     /// </summary>
     /// <remarks>
     /// For tools that inspect a data directory: the directory is locked shared (other read-only opens may share it, a
-    /// writer may not), torn tails are reported in <see cref="EventLog.Recoveries"/> but left in place, indexes are
+    /// writer may not), torn tails are reported in <see cref="EmbeddedLog.Recoveries"/> but left in place, indexes are
     /// rebuilt in memory only, no topic, file or directory is created, and no cleanup runs. Appends throw
     /// <see cref="InvalidOperationException"/>.
     /// </remarks>

@@ -9,12 +9,12 @@ namespace Herald.Log;
 /// <remarks>
 /// <para>
 /// One process at a time opens a data directory for writing (a lock file enforces it); read-only opens
-/// (<see cref="EventLogOptions.ReadOnly"/>) share it with each other. Opening recovers every partition: a torn tail left
+/// (<see cref="EmbeddedLogOptions.ReadOnly"/>) share it with each other. Opening recovers every partition: a torn tail left
 /// by a crash is truncated to the last whole batch and reported in <see cref="Recoveries"/>; damage that a crash cannot
 /// explain keeps only that partition from serving, reported in <see cref="Damaged"/>, while every other one opens.
 /// </para>
 /// </remarks>
-public sealed class EventLog : IDisposable, IAsyncDisposable
+public sealed class EmbeddedLog : IDisposable, IAsyncDisposable
 {
     private const string GroupsDirectoryName = "__groups";
     private readonly Lock _lock = new();
@@ -27,7 +27,7 @@ public sealed class EventLog : IDisposable, IAsyncDisposable
     private readonly Lock _cleanupLock = new();
     private bool _disposed;
 
-    private EventLog(string directory, EventLogOptions options, DirectoryLock directoryLock)
+    private EmbeddedLog(string directory, EmbeddedLogOptions options, DirectoryLock directoryLock)
     {
         Directory = directory;
         Options = options;
@@ -44,7 +44,7 @@ public sealed class EventLog : IDisposable, IAsyncDisposable
     public string Directory { get; }
 
     /// <summary>Gets the options the log was opened with.</summary>
-    public EventLogOptions Options { get; }
+    public EmbeddedLogOptions Options { get; }
 
     /// <summary>Gets the torn tails that opening the log truncated.</summary>
     public IReadOnlyList<LogRecovery> Recoveries => _recoveries;
@@ -90,10 +90,10 @@ public sealed class EventLog : IDisposable, IAsyncDisposable
     /// <exception cref="LogDirectoryLockedException">Another process has the directory open for writing (or, opening for writing, at all).</exception>
     /// <exception cref="DirectoryNotFoundException">Read-only, and the directory does not exist.</exception>
     /// <exception cref="ArgumentException">An option is invalid, or a topic configured by name has another partition count on disk.</exception>
-    public static EventLog Open(string directory, EventLogOptions? options = null)
+    public static EmbeddedLog Open(string directory, EmbeddedLogOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
-        options ??= new EventLogOptions();
+        options ??= new EmbeddedLogOptions();
         if (options.CleanupInterval <= TimeSpan.Zero && options.CleanupInterval != Timeout.InfiniteTimeSpan)
         {
             throw new ArgumentException($"CleanupInterval must be positive or Timeout.InfiniteTimeSpan, not {options.CleanupInterval}.", nameof(options));
@@ -106,10 +106,10 @@ public sealed class EventLog : IDisposable, IAsyncDisposable
         }
 
         var directoryLock = DirectoryLock.Acquire(fullPath, shared: options.ReadOnly);
-        EventLog? log = null;
+        EmbeddedLog? log = null;
         try
         {
-            log = new EventLog(fullPath, options, directoryLock);
+            log = new EmbeddedLog(fullPath, options, directoryLock);
             log.OpenTopics();
             return log;
         }
@@ -169,7 +169,7 @@ public sealed class EventLog : IDisposable, IAsyncDisposable
         }
     }
 
-    /// <summary>Runs retention and compaction on every topic now (they also run every <see cref="EventLogOptions.CleanupInterval"/>).</summary>
+    /// <summary>Runs retention and compaction on every topic now (they also run every <see cref="EmbeddedLogOptions.CleanupInterval"/>).</summary>
     public void CleanUp()
     {
         lock (_cleanupLock)
