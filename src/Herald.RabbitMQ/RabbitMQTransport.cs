@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using Herald.DeadLetters;
 using Herald.Events;
 using Herald.Hosting;
-using Herald.Log;
 using Herald.RabbitMQ.Internal;
 using Herald.Transports;
 using Microsoft.Extensions.Logging;

@@ -3,7 +3,7 @@ using System.Text;
 using Herald.DeadLetters;
 using Herald.Events;
 using Herald.Hosting;
-using Herald.Log;
+using Herald.Transports;
 using Herald.Nats.Internal;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

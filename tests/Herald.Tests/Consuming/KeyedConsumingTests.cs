@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Herald.Consuming;
 using Herald.Hosting;
-using Herald.Log;
+using Herald.Transports;
 using Herald.Publishing;
 using Herald.Testing;
 using Herald.Transports.InMemory;

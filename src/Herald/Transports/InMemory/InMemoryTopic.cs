@@ -1,6 +1,5 @@
 using Herald.Events;
 using Herald.Hosting;
-using Herald.Log;
 
 namespace Herald.Transports.InMemory;
 
