@@ -1,4 +1,3 @@
-using System.Text;
 using static Herald.Log.Tests.Log.LogTestSupport;
 
 namespace Herald.Log.Tests.Log;
