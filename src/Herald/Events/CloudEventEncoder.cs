@@ -21,6 +21,7 @@ namespace Herald.Events;
 public sealed class CloudEventEncoder(CloudEventsBinding binding)
 {
     private readonly CloudEventsBinding _binding = binding ?? throw new ArgumentNullException(nameof(binding));
+    private readonly string[] _names = binding.KnownHeaderNames;
     private readonly Memo[] _memos = new Memo[EnvelopeAttributes.Count];
     private byte[] _bytes = new byte[256];
     private int _used;
@@ -47,7 +48,7 @@ public sealed class CloudEventEncoder(CloudEventsBinding binding)
         headers = writer.Headers;
         if (_binding.WritesDataContentType)
         {
-            headers.Add(_binding.HeaderName(KnownAttribute.DataContentType), String(KnownAttribute.DataContentType, envelope.DataContentType));
+            headers.Add(_names[(int)KnownAttribute.DataContentType], String(KnownAttribute.DataContentType, envelope.DataContentType));
         }
 
         return writer.Key;
@@ -159,14 +160,14 @@ public sealed class CloudEventEncoder(CloudEventsBinding binding)
                 Key = bytes;
             }
 
-            Headers.Add(encoder._binding.HeaderName(attribute), bytes);
+            Headers.Add(encoder._names[(int)attribute], bytes);
         }
 
         public void VisitInteger(KnownAttribute attribute, long value) =>
-            Headers.Add(encoder._binding.HeaderName(attribute), encoder.Integer(attribute, value));
+            Headers.Add(encoder._names[(int)attribute], encoder.Integer(attribute, value));
 
         public void VisitTime(KnownAttribute attribute, DateTimeOffset value) =>
-            Headers.Add(encoder._binding.HeaderName(attribute), encoder.Time(attribute, value));
+            Headers.Add(encoder._names[(int)attribute], encoder.Time(attribute, value));
 
         public void VisitExtension(string name, string value) =>
             Headers.Add(encoder._binding.ExtensionHeaderName(name), encoder.Extension(value));

@@ -118,6 +118,9 @@ public sealed class CloudEventsBinding
 
     internal string HeaderName(KnownAttribute attribute) => _knownNames[(int)attribute];
 
+    /// <summary>Gets the header names of the known attributes, indexed by <see cref="KnownAttribute"/>; never modified.</summary>
+    internal string[] KnownHeaderNames => _knownNames;
+
     internal string ExtensionHeaderName(string extension) =>
         _extensionNames.TryGetValue(extension, out var name) ? name
         : _extensionNames.Count < MaxCachedExtensionNames ? _extensionNames.GetOrAdd(extension, static (e, prefix) => prefix + e, Prefix)
