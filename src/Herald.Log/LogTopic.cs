@@ -1,13 +1,13 @@
 using System.Text;
-using Herald.Log.Storage;
 
 namespace Herald.Log;
 
-/// <summary>A named stream of records split into partitions; a record's key chooses its partition, as Kafka's does.</summary>
+/// <summary>A named stream of records split into partitions.</summary>
+/// <remarks>As in Kafka, the log does not choose partitions: the producer does (Herald's transports by the partition key's
+/// murmur2 hash, as Kafka's clients do) and appends to <see cref="Partitions"/>.</remarks>
 public sealed class LogTopic : IDisposable
 {
     private readonly LogPartition[] _partitions;
-    private uint _roundRobin;
 
     internal LogTopic(string name, TopicOptions options, LogPartition[] partitions)
     {
@@ -24,17 +24,6 @@ public sealed class LogTopic : IDisposable
 
     /// <summary>Gets the topic's partitions, by number.</summary>
     public IReadOnlyList<LogPartition> Partitions => _partitions;
-
-    /// <summary>Returns the partition for <paramref name="key"/>: Kafka's murmur2 partitioner, or round robin without a key.</summary>
-    public int PartitionFor(ReadOnlySpan<byte> key) => KeyPartitioner.Partition(key, _partitions.Length);
-
-    /// <summary>Appends a record to the partition its key chooses and returns where it went once acknowledged.</summary>
-    public async ValueTask<LogPosition> AppendAsync(LogRecord record, CancellationToken cancellationToken = default)
-    {
-        var partition = record.Key is { } key ? PartitionFor(key.Span) : (int)(Interlocked.Increment(ref _roundRobin) % (uint)_partitions.Length);
-        var offset = await _partitions[partition].AppendAsync(record, cancellationToken).ConfigureAwait(false);
-        return new LogPosition(partition, offset);
-    }
 
     /// <summary>Gets the total records between each partition's start and end.</summary>
     public long CountRecords()

@@ -3,7 +3,6 @@ using Herald.Consuming.Ordering;
 using Herald.DeadLetters;
 using Herald.Events;
 using Herald.Hosting;
-using Herald.Log;
 using Herald.RabbitMQ.Internal;
 using Herald.Transports;
 using Microsoft.Extensions.Logging;

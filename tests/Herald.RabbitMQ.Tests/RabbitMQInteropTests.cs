@@ -3,7 +3,7 @@ using Herald.Conformance.Interop;
 using Herald.Consuming;
 using Herald.Events;
 using Herald.Hosting;
-using Herald.Log;
+using Herald.Transports;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;

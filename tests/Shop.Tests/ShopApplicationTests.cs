@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Herald.Log;
 using Herald.Sqlite;
+using Herald.Transports;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Shop.CommandLine;

@@ -8,35 +8,23 @@ namespace Herald.Nats.Internal;
 
 /// <summary>Writes and reads envelopes as NATS messages in CloudEvents binary content mode (NATS protocol binding).</summary>
 /// <remarks>
-/// The NATS binding names attribute headers <c>ce-</c> + attribute (the Kafka binding, which Herald's
-/// <see cref="CloudEventHeaders"/> follows, uses <c>ce_</c>), <c>datacontenttype</c> included (Herald writes it in
-/// <c>content-type</c> too and reads either), and percent-encodes header values as the HTTP binding does, so that non-ASCII text (a user id like "Zoë") survives the
-/// ASCII-only NATS header block. The body is the event data, unchanged. Reading accepts what other producers send:
-/// header names in any case and RFC 7230 quoted values.
+/// The mapping is core's codec with <see cref="CloudEventsBinding.Nats"/>: <c>ce-</c> + attribute (the Kafka binding uses
+/// <c>ce_</c>), <c>datacontenttype</c> in <c>ce-datacontenttype</c> and in <c>content-type</c>, header names in any case.
+/// What is NATS's own is here: header values are percent-encoded as the HTTP binding does, so that non-ASCII text (a user
+/// id like "Zoë") survives the ASCII-only NATS header block, and reading accepts RFC 7230 quoted values. The body is the
+/// event data, unchanged.
 /// </remarks>
 internal static class NatsEnvelopeCodec
 {
-    public const string Prefix = "ce-";
-
-    /// <summary>The header the NATS binding gives <c>datacontenttype</c>.</summary>
-    public const string DataContentTypeHeader = "ce-datacontenttype";
-
     /// <summary>The JetStream de-duplication header; Herald sets it to the event id.</summary>
     public const string MessageIdHeader = "Nats-Msg-Id";
+
+    private static CloudEventsBinding Binding => CloudEventsBinding.Nats;
 
     public static NatsHeaders ToHeaders(EventEnvelope envelope)
     {
         var headers = new NatsHeaders();
-        foreach (var (name, value) in CloudEventHeaders.ToHeaders(envelope))
-        {
-            var natsName = name.StartsWith(CloudEventHeaders.Prefix, StringComparison.Ordinal)
-                ? string.Concat(Prefix, name.AsSpan(CloudEventHeaders.Prefix.Length))
-                : name;
-            headers[natsName] = Encode(value);
-        }
-
-        // The NATS binding carries datacontenttype as ce-datacontenttype; content-type stays for HTTP-minded readers.
-        headers[DataContentTypeHeader] = Encode(envelope.DataContentType);
+        Binding.Write(envelope, headers, static (headers, name, value) => headers[name] = Encode(value));
         headers[MessageIdHeader] = envelope.EventId;
         return headers;
     }
@@ -48,35 +36,23 @@ internal static class NatsEnvelopeCodec
     /// or decoded (both only shorten it), and the reader refuses it before it keeps anything.</remarks>
     public static EventEnvelope Read(NatsHeaders? headers, ReadOnlyMemory<byte> data, EventLimits? limits = null)
     {
-        var pairs = new List<KeyValuePair<string, string>>(Math.Min(headers?.Count ?? 0, 256));
+        var reader = new CloudEventReader(Binding, limits);
+        reader.AdmitsData(data.Length);
         if (headers is not null)
         {
             foreach (var (name, values) in headers)
             {
                 var value = values.ToString();
-                pairs.Add(new(HeraldName(name), limits is not null && value.Length > limits.MaxAttributeLength ? value : Decode(Unquote(value))));
+                reader.ReadHeader(name, limits is not null && value.Length > limits.MaxAttributeLength ? value : Decode(Unquote(value)));
             }
         }
 
-        return CloudEventHeaders.Read(pairs, data, limits);
+        return reader.Build(data);
     }
 
-    /// <summary>Maps a NATS header name to the name <see cref="CloudEventHeaders"/> reads: <c>Ce-Id</c> to <c>ce_id</c>.</summary>
-    /// <remarks>Header names are case-insensitive (a foreign producer may send <c>Ce-Id</c> or <c>CE-ID</c>) and CloudEvents
-    /// attribute names are lower-case by definition, so lower-casing loses nothing. <c>content-type</c> in any case is
-    /// matched by <see cref="CloudEventHeaders.Read(IEnumerable{KeyValuePair{string, string}}, ReadOnlyMemory{byte})"/> itself; <c>ce-datacontenttype</c> becomes a known attribute.</remarks>
-    public static string HeraldName(string name)
-    {
-        if (!name.StartsWith(Prefix, StringComparison.OrdinalIgnoreCase))
-        {
-            return name;
-        }
-
-        var attribute = name.AsSpan(Prefix.Length);
-        return attribute.ContainsAnyInRange('A', 'Z')
-            ? string.Concat(CloudEventHeaders.Prefix, attribute.ToString().ToLowerInvariant())
-            : string.Concat(CloudEventHeaders.Prefix, attribute);
-    }
+    /// <summary>Tells whether <paramref name="header"/> is the one that carries <paramref name="attribute"/>, in any case.</summary>
+    public static bool Carries(string header, string attribute) =>
+        string.Equals(header, Binding.HeaderName(attribute), StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Removes the quotes of an RFC 7230 quoted-string (<c>"a \"b\""</c> is <c>a "b"</c>); other values come back trimmed.</summary>
     /// <remarks>Herald never quotes (it percent-encodes '"'), but producers following the HTTP header grammar may.</remarks>

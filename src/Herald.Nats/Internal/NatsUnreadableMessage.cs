@@ -54,20 +54,21 @@ internal static class NatsUnreadableMessage
             }
 
             raw.Append(name).Append(": ").Append(value).Append("\r\n");
-            switch (NatsEnvelopeCodec.HeraldName(name))
+            if (NatsEnvelopeCodec.Carries(name, "id"))
             {
-                case "ce_id":
-                    id = Readable(value);
-                    break;
-                case "ce_type":
-                    type = Readable(value);
-                    break;
-                case "ce_datacontenttype":
-                    contentType ??= Readable(value);
-                    break;
-                case var other when string.Equals(other, CloudEventHeaders.ContentType, StringComparison.OrdinalIgnoreCase):
-                    contentType = Readable(value);
-                    break;
+                id = Readable(value);
+            }
+            else if (NatsEnvelopeCodec.Carries(name, "type"))
+            {
+                type = Readable(value);
+            }
+            else if (NatsEnvelopeCodec.Carries(name, "datacontenttype"))
+            {
+                contentType ??= Readable(value);
+            }
+            else if (string.Equals(name, CloudEventsBinding.Nats.ContentTypeHeader, StringComparison.OrdinalIgnoreCase))
+            {
+                contentType = Readable(value);
             }
         }
 

@@ -1,52 +1,35 @@
 using System.Globalization;
-using System.Text;
 using Herald.Events;
 using Herald.Hosting;
 using RabbitMQ.Client;
 
 namespace Herald.RabbitMQ.Internal;
 
-/// <summary>Maps envelopes to AMQP messages in CloudEvents binary mode, with the AMQP binding's names.</summary>
+/// <summary>Maps envelopes to AMQP messages in CloudEvents binary mode, with the AMQP binding's names (<see cref="CloudEventsBinding.Amqp"/>).</summary>
 /// <remarks>
 /// The CloudEvents AMQP protocol binding puts attributes in application properties (AMQP 0-9-1 headers) named
 /// <c>cloudEvents_</c> + attribute, the prefix the binding now prefers over <c>cloudEvents:</c> (which readers must
-/// still accept, and this one does), and <c>datacontenttype</c> in the message's content-type property. Values are
-/// the same strings <see cref="CloudEventHeaders"/> writes for the Kafka binding, so one mapping serves both.
+/// still accept, and this one does), and <c>datacontenttype</c> in the message's content-type property. The mapping is
+/// core's codec; what is AMQP's own is here: the message properties, and the typed values a producer may send.
 /// </remarks>
 internal static class EnvelopeMessages
 {
-    /// <summary>The header prefix of every attribute.</summary>
-    public const string Prefix = "cloudEvents_";
-
-    /// <summary>The older prefix of the binding, still accepted when reading.</summary>
-    public const string ColonPrefix = "cloudEvents:";
-
     private static readonly EventLimits DefaultLimits = new();
+
+    private static CloudEventsBinding Binding => CloudEventsBinding.Amqp;
 
     /// <summary>Returns the persistent message properties that carry <paramref name="envelope"/>'s attributes.</summary>
     public static BasicProperties Properties(EventEnvelope envelope)
     {
-        var pairs = CloudEventHeaders.ToHeaders(envelope);
-        var headers = new Dictionary<string, object?>(pairs.Count, StringComparer.Ordinal);
-        var properties = new BasicProperties
+        var headers = new Dictionary<string, object?>(16, StringComparer.Ordinal);
+        Binding.Write(envelope, headers, static (headers, name, value) => headers[name] = value);
+        return new BasicProperties
         {
             DeliveryMode = DeliveryModes.Persistent,
             MessageId = envelope.EventId,
+            ContentType = envelope.DataContentType,
             Headers = headers,
         };
-        foreach (var (name, value) in pairs)
-        {
-            if (name == CloudEventHeaders.ContentType)
-            {
-                properties.ContentType = value;
-            }
-            else
-            {
-                headers[string.Concat(Prefix, name.AsSpan(CloudEventHeaders.Prefix.Length))] = value;
-            }
-        }
-
-        return properties;
     }
 
     /// <summary>Reads the envelope of a delivered message, held to <paramref name="limits"/>.</summary>
@@ -55,63 +38,42 @@ internal static class EnvelopeMessages
     /// nothing over a limit is decoded or copied.</exception>
     public static EventEnvelope Read(IReadOnlyBasicProperties properties, ReadOnlyMemory<byte> body, EventLimits? limits = null)
     {
-        limits ??= DefaultLimits;
-        var pairs = new List<KeyValuePair<string, string>>(16);
+        var reader = new CloudEventReader(Binding, limits ?? DefaultLimits);
         if (properties.ContentType is { } contentType)
         {
-            pairs.Add(new(CloudEventHeaders.ContentType, contentType));
+            reader.ReadContentType(contentType);
         }
 
-        (string Attribute, int Length)? tooLong = null;
         if (properties.Headers is { } headers)
         {
             foreach (var (name, value) in headers)
             {
-                var attribute = name.StartsWith(Prefix, StringComparison.Ordinal) ? name[Prefix.Length..]
-                    : name.StartsWith(ColonPrefix, StringComparison.Ordinal) ? name[ColonPrefix.Length..]
-                    : null;
-                if (attribute is null)
+                // RabbitMQ.Client hands long strings over as bytes: the reader measures them before it decodes them.
+                if (value is byte[] bytes)
                 {
-                    continue;
+                    reader.ReadHeader(name, bytes);
                 }
-
-                // RabbitMQ.Client hands long strings over as bytes: one longer than any limit is measured, not decoded.
-                if (value is byte[] bytes && bytes.Length > limits.MaxAttributeLength && Encoding.UTF8.GetCharCount(bytes) is var length && length > limits.MaxAttributeLength)
+                else if (IsAttribute(name) && Text(value) is { } text)
                 {
-                    tooLong ??= (attribute, length);
-                }
-                else if (Text(value) is { } text)
-                {
-                    pairs.Add(new(CloudEventHeaders.Prefix + attribute, text));
+                    reader.ReadHeader(name, text);
                 }
             }
         }
 
-        if (tooLong is { } over)
-        {
-            var type = pairs.Find(p => p.Key == CloudEventHeaders.Prefix + CloudEventAttributes.Type).Value;
-            var (limit, max) = IsIdentifier(over.Attribute)
-                ? (nameof(EventLimits.MaxIdentifierLength), limits.MaxIdentifierLength)
-                : (nameof(EventLimits.MaxAttributeLength), limits.MaxAttributeLength);
-            throw new EventTooLargeException(type is { Length: > 0 } && type.Length <= limits.MaxIdentifierLength ? type : string.Empty,
-                limit, max, over.Length, over.Attribute, "the value was not kept");
-        }
-
-        // The body is only valid during the consumer callback: the envelope gets a copy, unless it is over the limit,
-        // which the reader refuses before it keeps anything.
-        return CloudEventHeaders.Read(pairs, body.Length <= limits.MaxEventSize ? body.ToArray() : body, limits);
+        // The body is only valid during the consumer callback: the envelope gets a copy, unless it is over the limit.
+        return reader.Build(reader.AdmitsData(body.Length) ? body.ToArray() : ReadOnlyMemory<byte>.Empty);
     }
 
-    private static bool IsIdentifier(string attribute) => attribute is CloudEventAttributes.Id or CloudEventAttributes.Type
-        or CloudEventAttributes.Source or CloudEventAttributes.CorrelationId or CloudEventAttributes.CausationId
-        or CloudEventAttributes.UserId or CloudEventAttributes.PartitionKey;
+    /// <summary>Tells whether a header carries a CloudEvents attribute (the broker's and the client's own do not).</summary>
+    public static bool IsAttribute(string name) =>
+        name.StartsWith(Binding.Prefix, StringComparison.Ordinal) || name.StartsWith(Binding.AlternatePrefix!, StringComparison.Ordinal);
 
     // The AMQP binding lets a producer type its values: RabbitMQ.Client hands long strings back as bytes, short strings as
     // strings, a native timestamp (which consumers must accept for 'time') as AmqpTimestamp, integers as numbers.
     public static string? Text(object? value) => value switch
     {
         null => null,
-        byte[] bytes => Encoding.UTF8.GetString(bytes),
+        byte[] bytes => System.Text.Encoding.UTF8.GetString(bytes),
         string text => text,
         AmqpTimestamp timestamp => DateTimeOffset.FromUnixTimeSeconds(timestamp.UnixTime).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
         DateTime time => new DateTimeOffset(DateTime.SpecifyKind(time, DateTimeKind.Utc)).ToString("O", CultureInfo.InvariantCulture),

@@ -86,7 +86,7 @@ internal sealed partial class UnreadableMessages(IDeadLetterStore store, string 
     private static string Id(BasicDeliverEventArgs message, EventLimits limits)
     {
         var headers = message.BasicProperties.Headers;
-        foreach (var name in (string[])[EnvelopeMessages.Prefix + "id", EnvelopeMessages.ColonPrefix + "id"])
+        foreach (var name in (string[])[CloudEventsBinding.Amqp.HeaderName("id"), CloudEventsBinding.Amqp.AlternatePrefix + "id"])
         {
             if (headers is not null && headers.TryGetValue(name, out var value) && !IsLong(value, limits.MaxIdentifierLength)
                 && EnvelopeMessages.Text(value) is { Length: > 0 } id && id.Length <= limits.MaxIdentifierLength)

@@ -4,7 +4,7 @@ namespace Herald.Events;
 /// <remarks>
 /// Envelopes are immutable and safe to share between threads. <see cref="Data"/> holds the
 /// serialized payload (JSON); transports move envelopes in CloudEvents binary content mode through
-/// <see cref="CloudEventHeaders"/>.
+/// <see cref="CloudEventsBinding"/>, <see cref="CloudEventEncoder"/> and <see cref="CloudEventReader"/>.
 /// </remarks>
 public sealed record EventEnvelope
 {

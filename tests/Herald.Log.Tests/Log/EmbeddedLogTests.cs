@@ -1,4 +1,3 @@
-using System.Text;
 using static Herald.Log.Tests.Log.LogTestSupport;
 
 namespace Herald.Log.Tests.Log;
@@ -247,23 +246,11 @@ public sealed class EmbeddedLogTests : IDisposable
     {
         using (var log = EmbeddedLog.Open(_directory, Options(t => t.Partitions = 3)))
         {
-            await log.GetOrCreateTopic("orders").AppendAsync(Record("k", "v"), TestContext.Current.CancellationToken);
+            await log.GetOrCreateTopic("orders").Partitions[0].AppendAsync(Record("k", "v"), TestContext.Current.CancellationToken);
         }
 
         using var reopened = EmbeddedLog.Open(_directory, Options(t => t.Partitions = 12));
         Assert.Equal(3, reopened.GetOrCreateTopic("orders").Partitions.Count);
         Assert.Equal(12, reopened.GetOrCreateTopic("payments").Partitions.Count);
-    }
-
-    [Fact]
-    public async Task AppendAsync_KeyedRecordsThroughTheTopic_LandOnKafkasPartitionForTheKey()
-    {
-        using var log = EmbeddedLog.Open(_directory);
-        var topic = log.GetOrCreateTopic("orders");
-
-        var position = await topic.AppendAsync(Record("order-42", "v"), TestContext.Current.CancellationToken);
-
-        Assert.Equal(KeyPartitioner.Partition("order-42", 8), position.Partition);
-        Assert.Equal("v", Encoding.UTF8.GetString(Encoding.UTF8.GetBytes(ReadAll(topic.Partitions[position.Partition]).Single().Value)));
     }
 }

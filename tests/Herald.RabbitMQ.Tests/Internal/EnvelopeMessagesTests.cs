@@ -29,6 +29,36 @@ public sealed class EnvelopeMessagesTests
     }
 
     [Fact]
+    public void Properties_FullEnvelope_WritesTheAmqpBindingsHeadersInOrder()
+    {
+        var sent = new EventEnvelope
+        {
+            EventId = "e1",
+            EventType = "order.created",
+            Timestamp = new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero),
+            Source = "/shop",
+            CorrelationId = "c1",
+            UserId = "Zoë",
+            PartitionKey = "order-1",
+            Sequence = 7,
+            DataContentType = "text/plain",
+            Extensions = new Dictionary<string, string> { ["tenant"] = "acme" },
+        };
+
+        var properties = EnvelopeMessages.Properties(sent);
+
+        Assert.Equal(("text/plain", "e1", DeliveryModes.Persistent), (properties.ContentType, properties.MessageId, properties.DeliveryMode));
+        Assert.Equal(
+            [
+                ("cloudEvents_specversion", "1.0"), ("cloudEvents_id", "e1"), ("cloudEvents_source", "/shop"), ("cloudEvents_type", "order.created"),
+                ("cloudEvents_time", "2026-01-02T03:04:05.0000000Z"), ("cloudEvents_eventversion", "1"), ("cloudEvents_correlationid", "c1"),
+                ("cloudEvents_userid", "Zoë"), ("cloudEvents_partitionkey", "order-1"), ("cloudEvents_sequence", "7"), ("cloudEvents_depth", "0"),
+                ("cloudEvents_tenant", "acme"),
+            ],
+            properties.Headers!.Select(h => (h.Key, (string)h.Value!)));
+    }
+
+    [Fact]
     public void Read_OlderColonPrefix_IsAccepted()
     {
         var properties = new BasicProperties

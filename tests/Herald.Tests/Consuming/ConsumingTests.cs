@@ -80,7 +80,7 @@ public sealed class ConsumingTests
         await harness.PublishAsync(new OrderPlaced("slow", 1), new PublishOptions { PartitionKey = "slow" });
         await harness.PublishAsync(new OrderPlaced("slow", 2), new PublishOptions { PartitionKey = "slow" });
         var otherKey = Enumerable.Range(0, 100).Select(i => $"k{i}").First(k =>
-            Herald.Log.KeyPartitioner.Partition(k, 8) != Herald.Log.KeyPartitioner.Partition("slow", 8));
+            Herald.Transports.KeyPartitioner.Partition(k, 8) != Herald.Transports.KeyPartitioner.Partition("slow", 8));
         await harness.PublishAsync(new OrderPlaced(otherKey, 3), new PublishOptions { PartitionKey = otherKey });
 
         await harness.ProcessPendingAsync();

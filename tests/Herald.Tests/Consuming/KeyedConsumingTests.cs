@@ -1,9 +1,9 @@
 using System.Collections.Concurrent;
 using Herald.Consuming;
 using Herald.Hosting;
-using Herald.Log;
 using Herald.Publishing;
 using Herald.Testing;
+using Herald.Transports;
 using Herald.Transports.InMemory;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -76,7 +76,7 @@ public sealed class CloudEventMappingTests
         var envelope = FullEnvelope();
         var cloudEvent = new CloudEvent(CloudEventsSpecVersion.V1_0, Extensions);
 
-        foreach (var (name, value) in CloudEventHeaders.ToHeaders(envelope))
+        foreach (var (name, value) in BinaryHeaders.ToHeaders(envelope))
         {
             if (name == "content-type")
             {
@@ -111,7 +111,7 @@ public sealed class CloudEventMappingTests
             headers.Add(new(name, attribute.Format(value)));
         }
 
-        var envelope = CloudEventHeaders.Read(headers, expected.Data);
+        var envelope = BinaryHeaders.Read(headers, expected.Data);
 
         AssertEquivalent(expected, envelope);
         Assert.Equal(expected.Data.ToArray(), envelope.Data.ToArray());
@@ -122,7 +122,7 @@ public sealed class CloudEventMappingTests
     {
         var envelope = FullEnvelope() with { CausationId = null, UserId = null, TraceParent = null, PartitionKey = null, Sequence = null, Extensions = new Dictionary<string, string>() };
 
-        var names = CloudEventHeaders.ToHeaders(envelope).Select(h => h.Key).ToList();
+        var names = BinaryHeaders.ToHeaders(envelope).Select(h => h.Key).ToList();
 
         Assert.Equal(
             ["content-type", "ce_specversion", "ce_id", "ce_source", "ce_type", "ce_time", "ce_eventversion", "ce_correlationid", "ce_depth"],
@@ -132,9 +132,9 @@ public sealed class CloudEventMappingTests
     [Fact]
     public void Read_MissingRequiredAttribute_NamesIt()
     {
-        var headers = CloudEventHeaders.ToHeaders(FullEnvelope()).Where(h => h.Key != "ce_source").ToList();
+        var headers = BinaryHeaders.ToHeaders(FullEnvelope()).Where(h => h.Key != "ce_source").ToList();
 
-        var error = Assert.Throws<EventFormatException>(() => CloudEventHeaders.Read(headers, default));
+        var error = Assert.Throws<EventFormatException>(() => BinaryHeaders.Read(headers, default));
 
         Assert.Contains("'source'", error.Message, StringComparison.Ordinal);
     }
@@ -142,9 +142,9 @@ public sealed class CloudEventMappingTests
     [Fact]
     public void Read_MalformedInteger_NamesAttributeAndValue()
     {
-        var headers = CloudEventHeaders.ToHeaders(FullEnvelope()).Select(h => h.Key == "ce_depth" ? new KeyValuePair<string, string>("ce_depth", "deep") : h).ToList();
+        var headers = BinaryHeaders.ToHeaders(FullEnvelope()).Select(h => h.Key == "ce_depth" ? new KeyValuePair<string, string>("ce_depth", "deep") : h).ToList();
 
-        var error = Assert.Throws<EventFormatException>(() => CloudEventHeaders.Read(headers, default));
+        var error = Assert.Throws<EventFormatException>(() => BinaryHeaders.Read(headers, default));
 
         Assert.Contains("'depth'", error.Message, StringComparison.Ordinal);
         Assert.Contains("'deep'", error.Message, StringComparison.Ordinal);
@@ -153,9 +153,9 @@ public sealed class CloudEventMappingTests
     [Fact]
     public void Read_OtherSpecVersion_IsRefused()
     {
-        var headers = CloudEventHeaders.ToHeaders(FullEnvelope()).Select(h => h.Key == "ce_specversion" ? new KeyValuePair<string, string>(h.Key, "0.3") : h).ToList();
+        var headers = BinaryHeaders.ToHeaders(FullEnvelope()).Select(h => h.Key == "ce_specversion" ? new KeyValuePair<string, string>(h.Key, "0.3") : h).ToList();
 
-        var error = Assert.Throws<EventFormatException>(() => CloudEventHeaders.Read(headers, default));
+        var error = Assert.Throws<EventFormatException>(() => BinaryHeaders.Read(headers, default));
 
         Assert.Contains("0.3", error.Message, StringComparison.Ordinal);
     }

@@ -8,7 +8,7 @@ using Herald.Transports.Embedded;
 namespace Herald.Tests.Events;
 
 /// <summary>
-/// Checks the embedded log's record mapping against the binary-mode string mapping (<see cref="CloudEventHeaders"/>):
+/// Checks the embedded log's record mapping against the binary-mode string mapping (<see cref="CloudEventsBinding"/>):
 /// records carry the same header text, and reading a record accepts, refuses and builds exactly what reading the same
 /// headers as strings does. Records go through a real log, as the transport's do.
 /// </summary>
@@ -119,7 +119,7 @@ public sealed class EnvelopeRecordsTests : IDisposable
 
         var record = EnvelopeRecords.ToRecord(envelope);
 
-        Assert.Equal(CloudEventHeaders.ToHeaders(envelope), Headers(record));
+        Assert.Equal(BinaryHeaders.ToHeaders(envelope), Headers(record));
         Assert.Equal(envelope.PartitionKey, record.Key is { } key ? Encoding.UTF8.GetString(key.Span) : null);
         Assert.Equal(envelope.Timestamp.ToUnixTimeMilliseconds(), record.Timestamp);
         Assert.Equal(envelope.Data.ToArray(), record.Value!.Value.ToArray());
@@ -152,7 +152,7 @@ public sealed class EnvelopeRecordsTests : IDisposable
         {
             var record = EnvelopeRecords.ToRecord(envelope);
 
-            Assert.Equal(CloudEventHeaders.ToHeaders(envelope), Headers(record));
+            Assert.Equal(BinaryHeaders.ToHeaders(envelope), Headers(record));
             Assert.Equal(envelope.PartitionKey, record.Key is { } key ? Encoding.UTF8.GetString(key.Span) : null);
         }
     }
@@ -372,7 +372,7 @@ public sealed class EnvelopeRecordsTests : IDisposable
     }
 
     private static List<KeyValuePair<string, string?>> BaseHeaders() =>
-        [.. CloudEventHeaders.ToHeaders(FullEnvelope()).Select(h => new KeyValuePair<string, string?>(h.Key, h.Value))];
+        [.. BinaryHeaders.ToHeaders(FullEnvelope()).Select(h => new KeyValuePair<string, string?>(h.Key, h.Value))];
 
     private static List<KeyValuePair<string, string?>> ReplaceOrAdd(List<KeyValuePair<string, string?>> headers, string name, string? value)
     {
@@ -399,7 +399,7 @@ public sealed class EnvelopeRecordsTests : IDisposable
         EventFormatException? expectedError = null;
         try
         {
-            expected = CloudEventHeaders.Read(headers.Select(h => new KeyValuePair<string, string>(h.Key, h.Value ?? "")), data);
+            expected = BinaryHeaders.Read(headers.Select(h => new KeyValuePair<string, string>(h.Key, h.Value ?? "")), data);
         }
         catch (EventFormatException e)
         {

@@ -1,5 +1,5 @@
 using System.Text;
-using Herald.Transports.Embedded;
+using Herald.Events;
 
 namespace Herald.Tests.Events;
 

@@ -1,6 +1,7 @@
 using System.Text;
+using Herald.Transports;
 
-namespace Herald.Log.Tests;
+namespace Herald.Tests.Transports;
 
 public sealed class KeyPartitionerTests
 {
@@ -57,4 +58,8 @@ public sealed class KeyPartitionerTests
     [Fact]
     public void Partition_ZeroPartitions_Throws() =>
         Assert.Throws<ArgumentOutOfRangeException>(() => KeyPartitioner.Partition("order-1", 0));
+
+    [Fact]
+    public void Partition_ZeroPartitionsForBytes_Throws() =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => KeyPartitioner.Partition("order-1"u8, 0));
 }

@@ -2,13 +2,19 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;
 
-namespace Herald.Log;
+namespace Herald.Transports;
 
 /// <summary>Maps partition keys to partitions the way Kafka's default partitioner does (murmur2).</summary>
-/// <remarks>A key lands on the same partition number in Herald and in Kafka for the same partition count.</remarks>
+/// <remarks>
+/// Every transport chooses partitions through here, so a key lands on the same partition number in Herald (whatever the
+/// transport), in Kafka and in any client that partitions as Kafka's Java client does, for the same partition count.
+/// A key is hashed as its UTF-8 bytes. Thread-safe.
+/// </remarks>
 public static class KeyPartitioner
 {
     /// <summary>Returns the partition of <paramref name="key"/> among <paramref name="partitionCount"/> partitions.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="key"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="partitionCount"/> is not positive.</exception>
     public static int Partition(string key, int partitionCount)
     {
         ArgumentNullException.ThrowIfNull(key);
@@ -31,8 +37,12 @@ public static class KeyPartitioner
     }
 
     /// <summary>Returns the partition of a key's bytes among <paramref name="partitionCount"/> partitions.</summary>
-    public static int Partition(ReadOnlySpan<byte> key, int partitionCount) =>
-        (Murmur2(key) & 0x7fffffff) % partitionCount;
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="partitionCount"/> is not positive.</exception>
+    public static int Partition(ReadOnlySpan<byte> key, int partitionCount)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(partitionCount);
+        return (Murmur2(key) & 0x7fffffff) % partitionCount;
+    }
 
     /// <summary>Computes Kafka's 32-bit murmur2 hash of <paramref name="data"/>.</summary>
     public static int Murmur2(ReadOnlySpan<byte> data)

@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Numerics;
 using System.Text;
 
-namespace Herald.Transports.Embedded;
+namespace Herald.Events;
 
 /// <summary>Interns short strings that repeat from record to record (event types, sources, content types), keyed by their UTF-8 bytes.</summary>
 /// <remarks>
