@@ -1,5 +1,4 @@
 using Herald.Events;
-using Herald.Log;
 
 namespace Herald.Transports.Partitioned;
 
