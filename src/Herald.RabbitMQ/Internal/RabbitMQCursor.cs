@@ -22,13 +22,14 @@ namespace Herald.RabbitMQ.Internal;
 /// taken (the client dispatches one delivery at a time per channel), and gets no offset: the kernel never sees it.</para>
 /// </remarks>
 #pragma warning disable CA1001 // The semaphore never allocates a wait handle (only WaitAsync is used): nothing to dispose.
-internal sealed class RabbitMQCursor : PartitionCursor
+internal sealed class RabbitMQCursor : PartitionCursor, IPartitionSettlements
 #pragma warning restore CA1001
 {
     private readonly Lock _lock = new();
     private readonly SemaphoreSlim _acknowledging = new(1, 1);
     private readonly List<(ulong Tag, EventEnvelope Envelope)> _messages = [];
     private readonly Queue<ulong> _settledUnreadable = new();
+    private readonly SortedSet<long> _settledAhead = [];
     private readonly RabbitMQGroupSource _group;
     private readonly int _partition;
     private IChannel? _channel;
@@ -114,6 +115,19 @@ internal sealed class RabbitMQCursor : PartitionCursor
         lock (_lock)
         {
             _read = Math.Max(offset, _base);
+            _settledAhead.RemoveWhere(settled => settled >= _read); // Void: read and settled again.
+        }
+    }
+
+    /// <summary>Records a delivery handled beyond the committed position: closing acknowledges it, so it does not come again.</summary>
+    public void Settled(long offset)
+    {
+        lock (_lock)
+        {
+            if (offset >= _base && offset < _base + _messages.Count)
+            {
+                _settledAhead.Add(offset);
+            }
         }
     }
 
@@ -130,6 +144,7 @@ internal sealed class RabbitMQCursor : PartitionCursor
             _committedTag = _messages[count - 1].Tag;
             _messages.RemoveRange(0, count);
             _base += count;
+            _settledAhead.RemoveWhere(settled => settled < _base);
             _read = Math.Max(_read, _base);
             UpdateAcknowledgement();
         }
@@ -163,6 +178,12 @@ internal sealed class RabbitMQCursor : PartitionCursor
             {
                 try
                 {
+                    // Sent before the close on the same channel, so the broker settles them first: only the unsettled return.
+                    foreach (var tag in SettledAheadTags())
+                    {
+                        await channel.BasicAckAsync(tag, multiple: false).ConfigureAwait(false);
+                    }
+
                     await channel.CloseAsync().ConfigureAwait(false);
                 }
                 catch (Exception e) when (e is AlreadyClosedException or OperationInterruptedException or ObjectDisposedException)
@@ -181,6 +202,14 @@ internal sealed class RabbitMQCursor : PartitionCursor
         finally
         {
             _acknowledging.Release();
+        }
+    }
+
+    private List<ulong> SettledAheadTags()
+    {
+        lock (_lock)
+        {
+            return [.. _settledAhead.Select(offset => _messages[(int)(offset - _base)].Tag).Where(tag => tag > _acked)];
         }
     }
 
