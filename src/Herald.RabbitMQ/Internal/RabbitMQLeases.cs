@@ -63,6 +63,11 @@ internal sealed class RabbitMQLeases(PartitionOwnership ownership, RabbitMQOptio
                 _held.Remove(partition);
                 await Ownership.ReleaseAsync(partition).ConfigureAwait(false);
             }
+            else
+            {
+                // Opens the partition's cursor again if an earlier round could not (nothing when it is open).
+                await Ownership.AcquireAsync(partition, cancellationToken).ConfigureAwait(false);
+            }
         }
 
         foreach (var partition in _held.OrderDescending().Take(Math.Max(0, _held.Count - share)).ToList())
@@ -77,8 +82,9 @@ internal sealed class RabbitMQLeases(PartitionOwnership ownership, RabbitMQOptio
         {
             if (!_held.Contains(partition) && await TryLockAsync(_connection, partition, cancellationToken).ConfigureAwait(false))
             {
-                _held.Add(partition);
+                // Held once its cursor is open: a round that fails before closes the connection, and the lock goes with it.
                 await Ownership.AcquireAsync(partition, cancellationToken).ConfigureAwait(false);
+                _held.Add(partition);
             }
         }
     }
