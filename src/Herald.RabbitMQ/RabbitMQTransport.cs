@@ -5,6 +5,7 @@ using Herald.Events;
 using Herald.Hosting;
 using Herald.RabbitMQ.Internal;
 using Herald.Transports;
+using Herald.Transports.Partitioned;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using RabbitMQ.Client;
@@ -20,7 +21,7 @@ namespace Herald.RabbitMQ;
 /// <c>p&lt;murmur2(partition key) mod Partitions&gt;</c> (Kafka's partitioner, as the embedded log), events without a key
 /// round-robin. An event no queue takes (published before any group bound, or to a partition no group has) waits in the
 /// topic's queue <c>&lt;prefix&gt;&lt;topic&gt;:unrouted</c> and goes to the first group that binds afterwards.</para>
-/// <para><b>Publishing.</b> Persistent messages on a channel with publisher confirms: an awaited <see cref="SendAsync"/>
+/// <para><b>Publishing.</b> Persistent messages on a channel with publisher confirms: an awaited <see cref="PartitionedTransport.SendAsync"/>
 /// means every bound quorum queue has the event in its replicated, fsynced log. The envelope travels in CloudEvents binary
 /// mode with the AMQP binding's names (<c>cloudEvents_*</c> headers, the content-type property, data as the body).</para>
 /// <para><b>Ordering and spread.</b> A process consumes a partition only while it holds the partition's lock, an
@@ -29,24 +30,27 @@ namespace Herald.RabbitMQ;
 /// process's locks go with its connection. Members of a group in this process split the process's partitions. Each
 /// partition queue also has a single active consumer, so one member at a time handles a partition and its keys stay
 /// in order even while a lock changes hands.</para>
-/// <para><b>Retries.</b> A redelivery closes the partition's consumer, which returns the failed event and everything after
-/// it to the head of the quorum queue, in order, and consumes it again after the delay. The delivery count, first
-/// failure and delay are kept in this process's memory: after a restart the event comes again at once and counts from 1,
-/// and a member of another process that takes the partition over does not wait out the delay.</para>
+/// <para><b>Consuming.</b> The partitioned-consumer kernel (<see cref="PartitionedTransport"/>) runs the group: members,
+/// what is in flight, redelivery and committing in order. A partition the process holds is a consumer on its queue
+/// whose deliveries, held unacknowledged, are numbered as offsets; a redelivery reads them again from that buffer after
+/// the delay. The delivery count, first failure and delay are kept in this process's memory: after a restart the event
+/// comes again at once and counts from 1, and a member of another process that takes the partition over does not wait
+/// out the delay.</para>
 /// <para><b>Dead letters.</b> <see cref="DeadLetterStore"/> keeps them in a durable RabbitMQ stream (a log of saves and
 /// removals, replayed at first use and tailed). Redrive topics are ordinary exchanges that only the failed group binds.
 /// A message that is not a readable CloudEvent is dead-lettered in the group that received it (raw body and headers kept,
-/// a warning logged), then acknowledged.</para>
-/// <para><b>Acknowledgements.</b> A delivery is acknowledged after it was handled, just after <c>CompleteAsync</c> returns:
-/// a background flush per partition sends one <c>multiple</c> acknowledgement for every delivery completed since its last,
-/// and a rewind or a rebalance sends the pending ones before it closes the consumer, so it returns the uncompleted only.</para>
+/// a warning logged) before the partition's next message is taken, then acknowledged.</para>
+/// <para><b>Acknowledgements.</b> A delivery is acknowledged once the group commits past it: a background flush per
+/// partition sends one <c>multiple</c> acknowledgement for everything committed since its last, and giving a partition
+/// up sends the pending one before it closes the consumer, so the queue gets back the uncommitted only.</para>
 /// <para><b>Recovery.</b> The connection recovers by itself (the client's automatic connection and topology recovery);
 /// consumers are restored and unacknowledged deliveries come again (at-least-once). Thread-safe; one per application.</para>
 /// </remarks>
-public sealed class RabbitMQTransport : ITransport, IAsyncDisposable
+public sealed class RabbitMQTransport : PartitionedTransport, ITransport, IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, Lazy<Task>> _declared = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<(string Topic, string Group), RabbitMQGroup> _groups = new();
+    private readonly ConcurrentDictionary<(string Topic, string Group), RabbitMQGroupSource> _groups = new();
+    private readonly ConcurrentDictionary<(string Topic, string Group), bool> _declaredGroups = new();
     private readonly ConcurrentDictionary<string, bool> _exchanges = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly RabbitMQTransportOptions _options;
@@ -58,7 +62,6 @@ public sealed class RabbitMQTransport : ITransport, IAsyncDisposable
     private readonly QueueDepths _queueDepths;
     private readonly ILogger _logger;
     private readonly EventLimits _limits;
-    private uint _roundRobin;
 
     /// <summary>Creates a transport that connects to the broker on first use.</summary>
     /// <param name="options">The broker and the topology. Default: <see cref="RabbitMQTransportOptions"/>'s defaults.</param>
@@ -74,6 +77,7 @@ public sealed class RabbitMQTransport : ITransport, IAsyncDisposable
 
     /// <summary>Creates a transport over a connection someone else owns (tests share one).</summary>
     internal RabbitMQTransport(IConnection? connection, RabbitMQTransportOptions? options, TimeProvider? timeProvider, ILogger? logger = null, EventLimits? limits = null)
+        : base(timeProvider)
     {
         _limits = limits ?? new EventLimits();
         _limits.Validate();
@@ -102,38 +106,69 @@ public sealed class RabbitMQTransport : ITransport, IAsyncDisposable
     /// <see cref="ISequencePositionStore"/> registered in the application's services; without one the host refuses to start.</remarks>
     public ISequencePositionStore? SequencePositions => null;
 
-    /// <summary>Publishes a batch through <see cref="ConcurrentSends"/>: concurrent confirmed publishes, each key's in order.</summary>
-    public ValueTask SendManyAsync(string topic, IReadOnlyList<EventEnvelope> envelopes, CancellationToken cancellationToken = default) =>
-        ConcurrentSends.SendAsync(this, topic, envelopes, cancellationToken);
+    /// <inheritdoc />
+    protected override int GetPartitionCount(string topic) => _options.Partitions;
 
     /// <inheritdoc />
-    public async ValueTask SendAsync(string topic, EventEnvelope envelope, CancellationToken cancellationToken = default)
+    protected override async ValueTask AppendAsync(string topic, int partition, EventEnvelope envelope, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(envelope);
-        var exchange = await DeclareExchangeAsync(topic, cancellationToken);
-        var partition = envelope.PartitionKey is { } key
-            ? KeyPartitioner.Partition(key, _options.Partitions)
-            : (int)(Interlocked.Increment(ref _roundRobin) % (uint)_options.Partitions);
-        await PublishAsync(topic, exchange, Names.RoutingKey(partition), EnvelopeMessages.Properties(envelope), envelope.Data, cancellationToken);
+        var exchange = await DeclareExchangeAsync(topic, cancellationToken).ConfigureAwait(false);
+        await PublishAsync(topic, exchange, Names.RoutingKey(partition), EnvelopeMessages.Properties(envelope), envelope.Data, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Publishes a batch as concurrent confirmed publishes, each key's one after the other, up to
+    /// <see cref="ConcurrentSends.MaxInFlight"/> in flight; after a failure no further publish starts.</summary>
+    protected override async ValueTask AppendAsync(string topic, IReadOnlyList<EventEnvelope>?[] partitions, CancellationToken cancellationToken)
+    {
+        var exchange = await DeclareExchangeAsync(topic, cancellationToken).ConfigureAwait(false);
+        var chains = new List<(int Partition, List<EventEnvelope> Envelopes)>();
+        for (var partition = 0; partition < partitions.Length; partition++)
+        {
+            var keys = new Dictionary<string, List<EventEnvelope>>(StringComparer.Ordinal);
+            foreach (var envelope in partitions[partition] ?? [])
+            {
+                if (envelope.PartitionKey is not { } key)
+                {
+                    chains.Add((partition, [envelope]));
+                }
+                else if (!keys.TryGetValue(key, out var chain))
+                {
+                    keys[key] = chain = [envelope];
+                    chains.Add((partition, chain));
+                }
+                else
+                {
+                    chain.Add(envelope);
+                }
+            }
+        }
+
+        await Parallel.ForEachAsync(chains, new ParallelOptions { MaxDegreeOfParallelism = ConcurrentSends.MaxInFlight, CancellationToken = cancellationToken },
+            async (chain, token) =>
+            {
+                foreach (var envelope in chain.Envelopes)
+                {
+                    await PublishAsync(topic, exchange, Names.RoutingKey(chain.Partition), EnvelopeMessages.Properties(envelope), envelope.Data, token).ConfigureAwait(false);
+                }
+            }).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
-    public async ValueTask<ITransportListener> ListenAsync(string topic, string group, CancellationToken cancellationToken = default)
+    protected override async ValueTask<PartitionGroupSource> OpenGroupAsync(string topic, string group, CancellationToken cancellationToken)
     {
-        ArgumentException.ThrowIfNullOrEmpty(group);
         // Checked before anything is declared: the longest name the group needs (a lock) validates topic, group and length.
         _ = Names.Lock(_options.NamePrefix, topic, group, _options.Partitions - 1);
-        var exchange = await DeclareExchangeAsync(topic, cancellationToken);
-        var members = _groups.GetOrAdd((topic, group), static (k, t) => new RabbitMQGroup(t._options, k.Topic, k.Group, t._timeProvider,
-            new UnreadableMessages(t._deadLetters, k.Topic, k.Group, t._timeProvider, t._logger, t._limits)), this);
-        await DeclareAsync(members.Queue(0), channel => DeclareQueuesAsync(channel, exchange, members), cancellationToken);
-        var connection = await ConnectionAsync(cancellationToken);
+        var exchange = await DeclareExchangeAsync(topic, cancellationToken).ConfigureAwait(false);
+        await DeclareAsync(Names.Queue(_options.NamePrefix, topic, group, 0), channel => DeclareQueuesAsync(channel, exchange, topic, group), cancellationToken).ConfigureAwait(false);
+        _declaredGroups.TryAdd((topic, group), true);
+        var connection = await ConnectionAsync(cancellationToken).ConfigureAwait(false);
         // After the group's queues are bound, so what was published before any group listened reaches this one.
         await UnroutedEvents.DrainAsync(connection, Names.Unrouted(_options.NamePrefix, topic),
-            (routingKey, properties, body, token) => PublishAsync(topic, exchange, routingKey, properties, body, token), cancellationToken);
-        var listener = new RabbitMQListener(members, connection, _options, _timeProvider);
-        await members.JoinAsync(listener, cancellationToken);
-        return listener;
+            (routingKey, properties, body, token) => PublishAsync(topic, exchange, routingKey, properties, body, token), cancellationToken).ConfigureAwait(false);
+        var unreadable = new UnreadableMessages(_deadLetters, topic, group, _timeProvider, _logger, _limits);
+        var source = new RabbitMQGroupSource(ConnectionAsync, _options, topic, group, _timeProvider, unreadable, s => _groups.TryRemove(new((s.Topic, s.Group), s)));
+        _groups[(topic, group)] = source;
+        return source;
     }
 
     /// <summary>Returns, per partition queue, the messages ready plus those this process's members hold unsettled.</summary>
@@ -149,7 +184,7 @@ public sealed class RabbitMQTransport : ITransport, IAsyncDisposable
         }
 
         _groups.TryGetValue((topic, group), out var local);
-        return [.. depths.Select((ready, partition) => new PartitionLag(partition, ready + (local?.Partitions[partition].Unsettled ?? 0), 0))];
+        return [.. depths.Select((ready, partition) => new PartitionLag(partition, ready + (local?.Unsettled(partition) ?? 0), 0))];
     }
 
     /// <summary>Gets how many lag readings went to the broker: a channel and one passive queue declaration per partition each.</summary>
@@ -158,8 +193,8 @@ public sealed class RabbitMQTransport : ITransport, IAsyncDisposable
     /// <summary>Closes the publishing channel and, unless it was handed in, the connection.</summary>
     public async ValueTask DisposeAsync()
     {
-        // Partitions are given back while the connection is open, so other processes take them over at once.
-        await Task.WhenAll(_groups.Values.Select(g => g.CloseAsync()));
+        // The locks go with the leases' connections, so other processes take the partitions over at once.
+        await Task.WhenAll(_groups.Values.Select(g => g.CloseLeasesAsync()));
         await _deadLetters.DisposeAsync();
         if (Interlocked.Exchange(ref _publisher, null) is { } publisher)
         {
@@ -177,14 +212,14 @@ public sealed class RabbitMQTransport : ITransport, IAsyncDisposable
     {
         var connection = await ConnectionAsync(cancellationToken);
         await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
-        foreach (var group in _groups.Values)
+        foreach (var (topic, group) in _declaredGroups.Keys)
         {
-            for (var partition = 0; partition < group.Partitions.Length; partition++)
+            for (var partition = 0; partition < _options.Partitions; partition++)
             {
-                await channel.QueueDeleteAsync(group.Queue(partition), ifUnused: false, ifEmpty: false, cancellationToken: cancellationToken);
+                await channel.QueueDeleteAsync(Names.Queue(_options.NamePrefix, topic, group, partition), ifUnused: false, ifEmpty: false, cancellationToken: cancellationToken);
             }
 
-            await channel.QueueDeleteAsync(group.Presence, ifUnused: false, ifEmpty: false, cancellationToken: cancellationToken);
+            await channel.QueueDeleteAsync(Names.Presence(_options.NamePrefix, topic, group), ifUnused: false, ifEmpty: false, cancellationToken: cancellationToken);
         }
 
         await channel.QueueDeleteAsync(_deadLetters.Stream, ifUnused: false, ifEmpty: false, cancellationToken: cancellationToken);
@@ -214,7 +249,7 @@ public sealed class RabbitMQTransport : ITransport, IAsyncDisposable
         await UnroutedEvents.PublishAsync(publisher, _options.NamePrefix, topic, exchange, routingKey, properties, body, cancellationToken);
     }
 
-    private static async Task DeclareQueuesAsync(IChannel channel, string exchange, RabbitMQGroup group)
+    private async Task DeclareQueuesAsync(IChannel channel, string exchange, string topic, string group)
     {
         var arguments = new Dictionary<string, object?>
         {
@@ -222,9 +257,9 @@ public sealed class RabbitMQTransport : ITransport, IAsyncDisposable
             // One consumer per partition at a time, the others waiting: that keeps each key in order across processes.
             ["x-single-active-consumer"] = true,
         };
-        for (var partition = 0; partition < group.Partitions.Length; partition++)
+        for (var partition = 0; partition < _options.Partitions; partition++)
         {
-            var queue = group.Queue(partition);
+            var queue = Names.Queue(_options.NamePrefix, topic, group, partition);
             await channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false, arguments);
             await channel.QueueBindAsync(queue, exchange, Names.RoutingKey(partition));
         }

@@ -52,10 +52,16 @@ internal sealed class PartitionSlot(int partition)
     }
 
     /// <summary>Gives the partition to another member (or none): it restarts at the committed position.</summary>
+    /// <remarks>With no member the cursor stays where it is (nobody reads it; the next member's assignment seeks), so
+    /// what it was told was settled beyond the position (<see cref="IPartitionSettlements"/>) survives until it closes.</remarks>
     public void Assign(PartitionedListener? owner)
     {
         Owner = owner;
-        Cursor?.Seek(Committed);
+        if (owner is not null)
+        {
+            Cursor?.Seek(Committed);
+        }
+
         Restart();
     }
 
@@ -94,6 +100,10 @@ internal sealed class PartitionSlot(int partition)
             // The group moves only up to the first delivery still unsettled; later ones wait for it.
             Committed = next;
             Cursor!.Commit(next);
+        }
+        else if (Cursor is IPartitionSettlements settlements)
+        {
+            settlements.Settled(offset);
         }
 
         if (offset >= _failedOffset)

@@ -31,6 +31,25 @@ public sealed class PartitionedTransportTests
     }
 
     [Fact]
+    public async Task CompleteAsync_BeyondAnUnsettledDelivery_TellsTheCursorWhichKeepsItUntilItCloses()
+    {
+        var transport = new ScriptedTransport(1, new FakeTimeProvider(Start));
+        AddEvents(transport, 0, 3);
+        var listener = await transport.ListenAsync(Topic, Group, Cancellation);
+        var batch = Receive(listener);
+
+        await listener.CompleteAsync(batch[2], Cancellation);
+        await listener.CompleteAsync(batch[0], Cancellation);
+        Assert.Equal([1], transport.Commits[0]);
+        Assert.Contains("settled 0@2", transport.Events);
+
+        // The last member leaves: the cursor is closed where it is, not sought back (which would void offset 2's settlement).
+        await listener.DisposeAsync();
+        var closing = transport.Events[transport.Events.IndexOf("settled 0@2")..];
+        Assert.Equal(["settled 0@2", "close 0", "source closed"], closing);
+    }
+
+    [Fact]
     public async Task CompleteAsync_AfterPartitionMovedToAnotherMember_IsIgnored()
     {
         var transport = new ScriptedTransport(2, new FakeTimeProvider(Start));

@@ -3,7 +3,7 @@ using Herald.Transports.Partitioned;
 
 namespace Herald.Tests.Transports.Partitioned;
 
-/// <summary>A kernel transport over lists in memory that records what the kernel asks of its source: commits, seeks, saved schedules, opens and closes.</summary>
+/// <summary>A kernel transport over lists in memory that records what the kernel asks of its source: commits, seeks, settlements beyond the position, saved schedules, opens and closes.</summary>
 internal sealed class ScriptedTransport(int partitionCount, TimeProvider timeProvider, Func<PartitionOwnership, PartitionLeases?>? leases = null)
     : PartitionedTransport(timeProvider)
 {
@@ -67,7 +67,7 @@ internal sealed class ScriptedTransport(int partitionCount, TimeProvider timePro
         }
     }
 
-    private sealed class Cursor(ScriptedTransport transport, int partition) : PartitionCursor
+    private sealed class Cursor(ScriptedTransport transport, int partition) : PartitionCursor, IPartitionSettlements
     {
         private long _position = transport.Commits.TryGetValue(partition, out var commits) && commits.Count > 0 ? commits[^1] : 0;
 
@@ -103,6 +103,8 @@ internal sealed class ScriptedTransport(int partitionCount, TimeProvider timePro
             transport.Events.Add($"seek {partition}@{offset}");
             _position = offset;
         }
+
+        public void Settled(long offset) => transport.Events.Add($"settled {partition}@{offset}");
 
         public override void Commit(long nextOffset)
         {
