@@ -121,36 +121,8 @@ public sealed class RabbitMQTransport : PartitionedTransport, ITransport, IAsync
     protected override async ValueTask AppendAsync(string topic, IReadOnlyList<EventEnvelope>?[] partitions, CancellationToken cancellationToken)
     {
         var exchange = await DeclareExchangeAsync(topic, cancellationToken).ConfigureAwait(false);
-        var chains = new List<(int Partition, List<EventEnvelope> Envelopes)>();
-        for (var partition = 0; partition < partitions.Length; partition++)
-        {
-            var keys = new Dictionary<string, List<EventEnvelope>>(StringComparer.Ordinal);
-            foreach (var envelope in partitions[partition] ?? [])
-            {
-                if (envelope.PartitionKey is not { } key)
-                {
-                    chains.Add((partition, [envelope]));
-                }
-                else if (!keys.TryGetValue(key, out var chain))
-                {
-                    keys[key] = chain = [envelope];
-                    chains.Add((partition, chain));
-                }
-                else
-                {
-                    chain.Add(envelope);
-                }
-            }
-        }
-
-        await Parallel.ForEachAsync(chains, new ParallelOptions { MaxDegreeOfParallelism = ConcurrentSends.MaxInFlight, CancellationToken = cancellationToken },
-            async (chain, token) =>
-            {
-                foreach (var envelope in chain.Envelopes)
-                {
-                    await PublishAsync(topic, exchange, Names.RoutingKey(chain.Partition), EnvelopeMessages.Properties(envelope), envelope.Data, token).ConfigureAwait(false);
-                }
-            }).ConfigureAwait(false);
+        await ConcurrentSends.SendAsync(partitions, (partition, envelope, token) =>
+            new(PublishAsync(topic, exchange, Names.RoutingKey(partition), EnvelopeMessages.Properties(envelope), envelope.Data, token)), cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />

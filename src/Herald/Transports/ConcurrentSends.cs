@@ -4,7 +4,8 @@ namespace Herald.Transports;
 
 /// <summary>A <see cref="ITransport.SendManyAsync"/> for transports without a batch operation: concurrent sends that keep each
 /// partition key's order.</summary>
-/// <remarks>A transport calls it from its <see cref="ITransport.SendManyAsync"/>; RabbitMQ, NATS and the in-memory transport do.</remarks>
+/// <remarks>A transport calls it from its <see cref="ITransport.SendManyAsync"/> (NATS does), or a partitioned transport from
+/// its batch append (RabbitMQ and NATS do).</remarks>
 public static class ConcurrentSends
 {
     /// <summary>The most sends in flight at once: enough to fill a broker's pipeline, few enough not to flood its client.</summary>
@@ -26,7 +27,35 @@ public static class ConcurrentSends
         ArgumentNullException.ThrowIfNull(transport);
         ArgumentNullException.ThrowIfNull(envelopes);
         cancellationToken.ThrowIfCancellationRequested();
-        var chains = Chains(envelopes);
+        var chains = new List<(int, List<EventEnvelope>)>();
+        AddChains(chains, 0, envelopes);
+        await SendChainsAsync(chains, (_, envelope, token) => transport.SendAsync(topic, envelope, token), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Sends a batch already split into partitions through <paramref name="send"/>, up to <see cref="MaxInFlight"/>
+    /// sends in flight, with the same ordering and failure rules as <see cref="SendAsync(ITransport, string, IReadOnlyList{EventEnvelope}, CancellationToken)"/>.</summary>
+    /// <param name="partitions">Per partition, its envelopes in publish order; <see langword="null"/> for a partition with none.</param>
+    /// <param name="send">Sends one envelope to one partition.</param>
+    /// <param name="cancellationToken">Stops sends not yet started.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="partitions"/>, <paramref name="send"/> or an envelope is null.</exception>
+    public static async ValueTask SendAsync(IReadOnlyList<EventEnvelope>?[] partitions, Func<int, EventEnvelope, CancellationToken, ValueTask> send,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(partitions);
+        ArgumentNullException.ThrowIfNull(send);
+        cancellationToken.ThrowIfCancellationRequested();
+        var chains = new List<(int, List<EventEnvelope>)>();
+        for (var partition = 0; partition < partitions.Length; partition++)
+        {
+            AddChains(chains, partition, partitions[partition] ?? []);
+        }
+
+        await SendChainsAsync(chains, send, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async ValueTask SendChainsAsync(List<(int Partition, List<EventEnvelope> Envelopes)> chains,
+        Func<int, EventEnvelope, CancellationToken, ValueTask> send, CancellationToken cancellationToken)
+    {
         if (chains.Count == 0)
         {
             return;
@@ -52,14 +81,15 @@ public static class ConcurrentSends
             {
                 try
                 {
-                    foreach (var envelope in chains[index])
+                    var (partition, envelopes) = chains[index];
+                    foreach (var envelope in envelopes)
                     {
                         if (Volatile.Read(ref failed))
                         {
                             return;
                         }
 
-                        await transport.SendAsync(topic, envelope, cancellationToken).ConfigureAwait(false);
+                        await send(partition, envelope, cancellationToken).ConfigureAwait(false);
                     }
                 }
                 catch
@@ -71,17 +101,16 @@ public static class ConcurrentSends
         }
     }
 
-    /// <summary>Splits the batch into chains to send in order: one per partition key, one per envelope without a key.</summary>
-    private static List<List<EventEnvelope>> Chains(IReadOnlyList<EventEnvelope> envelopes)
+    /// <summary>Splits one partition's envelopes into chains to send in order: one per partition key, one per envelope without a key.</summary>
+    private static void AddChains(List<(int, List<EventEnvelope>)> chains, int partition, IReadOnlyList<EventEnvelope> envelopes)
     {
-        var chains = new List<List<EventEnvelope>>();
         var byKey = new Dictionary<string, List<EventEnvelope>>(StringComparer.Ordinal);
         foreach (var envelope in envelopes)
         {
             ArgumentNullException.ThrowIfNull(envelope, nameof(envelopes));
             if (envelope.PartitionKey is not { } key)
             {
-                chains.Add([envelope]);
+                chains.Add((partition, [envelope]));
             }
             else if (byKey.TryGetValue(key, out var chain))
             {
@@ -91,10 +120,8 @@ public static class ConcurrentSends
             {
                 chain = [envelope];
                 byKey.Add(key, chain);
-                chains.Add(chain);
+                chains.Add((partition, chain));
             }
         }
-
-        return chains;
     }
 }

@@ -28,7 +28,7 @@ public interface ITransport
     /// as after <see cref="SendAsync"/>.
     /// </para>
     /// <para>
-    /// A transport without a batch operation calls <see cref="ConcurrentSends.SendAsync"/>, which sends concurrently through
+    /// A transport without a batch operation calls <see cref="ConcurrentSends.SendAsync(ITransport, string, IReadOnlyList{EventEnvelope}, CancellationToken)"/>, which sends concurrently through
     /// <see cref="SendAsync"/> and keeps each key's order; one that can acknowledge a batch at once does that instead (the
     /// embedded log appends the batch and fsyncs once per partition).
     /// </para>

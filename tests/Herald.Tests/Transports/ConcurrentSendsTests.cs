@@ -135,6 +135,34 @@ public sealed class ConcurrentSendsTests
         Assert.Empty(scrambling.Accepted);
     }
 
+    [Fact]
+    public async Task SendAsync_Partitions_SendsEachToItsPartitionKeepingEachKeysOrder()
+    {
+        var scrambling = new ScramblingTransport();
+        var batch = Batch(keys: 6, perKey: 20);
+        var partitions = new IReadOnlyList<EventEnvelope>?[4];
+        foreach (var group in batch.GroupBy(e => int.Parse(e.PartitionKey!["key-".Length..], System.Globalization.CultureInfo.InvariantCulture) % 3))
+        {
+            partitions[group.Key] = [.. group];
+        }
+
+        var sent = new System.Collections.Concurrent.ConcurrentQueue<(int Partition, EventEnvelope Envelope)>();
+        await ConcurrentSends.SendAsync(partitions, async (partition, envelope, token) =>
+        {
+            await scrambling.SendAsync("topic", envelope, token);
+            sent.Enqueue((partition, envelope));
+        }, Token);
+
+        Assert.Equal(batch.Count, sent.Count);
+        Assert.All(sent, s => Assert.Same(partitions[s.Partition]!.Single(e => e.EventId == s.Envelope.EventId), s.Envelope));
+        foreach (var key in scrambling.Accepted.GroupBy(e => e.PartitionKey))
+        {
+            Assert.Equal(Enumerable.Range(0, 20).Select(i => (long?)i), key.Select(e => e.Sequence));
+        }
+
+        Assert.InRange(scrambling.MaxInFlight, 2, 6);
+    }
+
     private static List<EventEnvelope> Batch(int keys, int perKey) =>
         [.. Enumerable.Range(0, perKey).SelectMany(sequence => Enumerable.Range(0, keys).Select(key => Envelope(Guid.NewGuid().ToString("N")[..(8 + ((sequence + key) % 5))], $"key-{key}", sequence)))];
 
