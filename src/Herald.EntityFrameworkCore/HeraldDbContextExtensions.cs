@@ -39,7 +39,7 @@ public static class HeraldDbContextExtensions
         var fixedOptions = Copy(options, interceptor.TimeProvider);
         context.GetService<PendingEventQueue>().Enqueue(new PendingEvent(
             @event,
-            async (publisher, transaction, cancellationToken) => await publisher.PublishAsync(transaction, @event, fixedOptions, cancellationToken)));
+            async (publisher, transaction, cancellationToken) => await publisher.PublishAsync(transaction, @event, fixedOptions, cancellationToken).ConfigureAwait(false)));
     }
 
     private static PublishOptions Copy(PublishOptions? options, TimeProvider timeProvider)

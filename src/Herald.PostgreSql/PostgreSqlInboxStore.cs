@@ -53,13 +53,14 @@ public sealed class PostgreSqlInboxStore : IInboxStore
         var connection = PostgreSqlSql.ValidateTransaction(transaction);
         ArgumentException.ThrowIfNullOrEmpty(consumerGroup);
         ArgumentException.ThrowIfNullOrEmpty(idempotencyKey);
-        await using var command = new NpgsqlCommand(_insert, connection, (NpgsqlTransaction)transaction);
+        var command = new NpgsqlCommand(_insert, connection, (NpgsqlTransaction)transaction);
+        await using var commandDisposal = command.ConfigureAwait(false);
         command.Parameters.Add(new NpgsqlParameter<string>("group", consumerGroup));
         command.Parameters.Add(new NpgsqlParameter<string>("key", idempotencyKey));
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset>("now", _timeProvider.GetUtcNow()));
         try
         {
-            return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
         }
         catch (Exception e) when (PostgreSqlSql.IsSchemaError(e))
         {

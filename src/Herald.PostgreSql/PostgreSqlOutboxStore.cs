@@ -64,7 +64,7 @@ public sealed class PostgreSqlOutboxStore : IOutboxStore
         ArgumentException.ThrowIfNullOrEmpty(topic);
         ArgumentNullException.ThrowIfNull(partitionKey);
         var table = PostgreSqlSql.Qualify(_options.Schema, _options.SequenceTable);
-        await using var command = new NpgsqlCommand(
+        var command = new NpgsqlCommand(
             $"""
             INSERT INTO {table} AS s (topic, partition_key, last) VALUES (@topic, @key, 1)
             ON CONFLICT (topic, partition_key) DO UPDATE SET last = s.last + 1
@@ -72,11 +72,12 @@ public sealed class PostgreSqlOutboxStore : IOutboxStore
             """,
             connection,
             (NpgsqlTransaction)transaction);
+        await using var commandDisposal = command.ConfigureAwait(false);
         command.Parameters.Add(new NpgsqlParameter<string>("topic", topic));
         command.Parameters.Add(new NpgsqlParameter<string>("key", partitionKey));
         try
         {
-            return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+            return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
         }
         catch (Exception e) when (PostgreSqlSql.IsSchemaError(e))
         {
@@ -97,7 +98,8 @@ public sealed class PostgreSqlOutboxStore : IOutboxStore
         }
 
         var now = _timeProvider.GetUtcNow();
-        await using var batch = new NpgsqlBatch(connection, (NpgsqlTransaction)transaction);
+        var batch = new NpgsqlBatch(connection, (NpgsqlTransaction)transaction);
+        await using var batchDisposal = batch.ConfigureAwait(false);
         foreach (var entry in entries)
         {
             ArgumentNullException.ThrowIfNull(entry);
@@ -112,7 +114,7 @@ public sealed class PostgreSqlOutboxStore : IOutboxStore
 
         try
         {
-            await batch.ExecuteNonQueryAsync(cancellationToken);
+            await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (PostgreSqlSql.IsSchemaError(e))
         {
@@ -127,26 +129,18 @@ public sealed class PostgreSqlOutboxStore : IOutboxStore
         ArgumentOutOfRangeException.ThrowIfLessThan(maxCount, 1);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(lease, TimeSpan.Zero);
         var now = _timeProvider.GetUtcNow();
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        var records = new List<OutboxRecord>();
+        var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var connectionDisposal = connection.ConfigureAwait(false);
+        List<OutboxRecord> records;
         try
         {
-            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            var keys = await LockKeysAsync(connection, transaction, relayId, now, maxCount, cancellationToken);
-            await using (var command = new NpgsqlCommand(_sql.Claim, connection, transaction))
-            {
-                AddClaimParameters(command, relayId, now, maxCount);
-                command.Parameters.Add(new NpgsqlParameter<string[]>("keys", keys));
-                command.Parameters.Add(new NpgsqlParameter<DateTimeOffset>("expires", now + lease));
-                await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-                while (await reader.ReadAsync(cancellationToken))
-                {
-                    records.Add(ReadRecord(reader));
-                }
-            }
+            var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using var transactionDisposal = transaction.ConfigureAwait(false);
+            var keys = await LockKeysAsync(connection, transaction, relayId, now, maxCount, cancellationToken).ConfigureAwait(false);
+            records = await ClaimKeysAsync(connection, transaction, relayId, keys, now, maxCount, lease, cancellationToken).ConfigureAwait(false);
 
             // Commit releases the key locks only after the leases are visible to the next claim.
-            await transaction.CommitAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (PostgreSqlSql.IsSchemaError(e))
         {
@@ -168,14 +162,16 @@ public sealed class PostgreSqlOutboxStore : IOutboxStore
             return;
         }
 
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        await using var command = new NpgsqlCommand(_sql.Mark, connection);
+        var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var connectionDisposal = connection.ConfigureAwait(false);
+        var command = new NpgsqlCommand(_sql.Mark, connection);
+        await using var commandDisposal = command.ConfigureAwait(false);
         command.Parameters.Add(new NpgsqlParameter<long[]>("ids", [.. ids]));
         command.Parameters.Add(new NpgsqlParameter<string>("relay", relayId));
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset>("now", _timeProvider.GetUtcNow()));
         try
         {
-            await command.ExecuteNonQueryAsync(cancellationToken);
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (PostgreSqlSql.IsSchemaError(e))
         {
@@ -188,15 +184,17 @@ public sealed class PostgreSqlOutboxStore : IOutboxStore
     {
         ArgumentException.ThrowIfNullOrEmpty(relayId);
         ArgumentNullException.ThrowIfNull(reason);
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        await using var command = new NpgsqlCommand(_sql.Quarantine, connection);
+        var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var connectionDisposal = connection.ConfigureAwait(false);
+        var command = new NpgsqlCommand(_sql.Quarantine, connection);
+        await using var commandDisposal = command.ConfigureAwait(false);
         command.Parameters.Add(new NpgsqlParameter<long>("id", id));
         command.Parameters.Add(new NpgsqlParameter<string>("relay", relayId));
         command.Parameters.Add(new NpgsqlParameter<string>("reason", reason));
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset>("now", _timeProvider.GetUtcNow()));
         try
         {
-            await command.ExecuteNonQueryAsync(cancellationToken);
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (PostgreSqlSql.IsSchemaError(e))
         {
@@ -211,12 +209,15 @@ public sealed class PostgreSqlOutboxStore : IOutboxStore
     /// <inheritdoc />
     public async ValueTask<OutboxStatistics> GetStatisticsAsync(CancellationToken cancellationToken)
     {
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        await using var command = new NpgsqlCommand(_sql.Statistics, connection);
+        var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var connectionDisposal = connection.ConfigureAwait(false);
+        var command = new NpgsqlCommand(_sql.Statistics, connection);
+        await using var commandDisposal = command.ConfigureAwait(false);
         try
         {
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            await reader.ReadAsync(cancellationToken);
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using var readerDisposal = reader.ConfigureAwait(false);
+            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
             var (count, quarantined) = (reader.GetInt64(0), reader.GetInt64(2));
             if (count == 0 || reader.IsDBNull(1))
             {
@@ -248,17 +249,38 @@ public sealed class PostgreSqlOutboxStore : IOutboxStore
 
     private async ValueTask<string[]> LockKeysAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string relayId, DateTimeOffset now, int maxCount, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand(_sql.LockKeys, connection, transaction);
+        var command = new NpgsqlCommand(_sql.LockKeys, connection, transaction);
+        await using var commandDisposal = command.ConfigureAwait(false);
         AddClaimParameters(command, relayId, now, maxCount);
         command.Parameters.Add(new NpgsqlParameter<string>("table", _table));
         var keys = new List<string>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
+        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var readerDisposal = reader.ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             keys.Add(reader.GetString(0));
         }
 
         return [.. keys];
+    }
+
+    private async ValueTask<List<OutboxRecord>> ClaimKeysAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, string relayId, string[] keys, DateTimeOffset now, int maxCount, TimeSpan lease, CancellationToken cancellationToken)
+    {
+        var command = new NpgsqlCommand(_sql.Claim, connection, transaction);
+        await using var commandDisposal = command.ConfigureAwait(false);
+        AddClaimParameters(command, relayId, now, maxCount);
+        command.Parameters.Add(new NpgsqlParameter<string[]>("keys", keys));
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset>("expires", now + lease));
+        var records = new List<OutboxRecord>();
+        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var readerDisposal = reader.ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            records.Add(ReadRecord(reader));
+        }
+
+        return records;
     }
 
     private static void AddClaimParameters(NpgsqlCommand command, string relayId, DateTimeOffset now, int maxCount)

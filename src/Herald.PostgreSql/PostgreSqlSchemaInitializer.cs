@@ -29,48 +29,51 @@ public sealed class PostgreSqlSchemaInitializer
     /// <exception cref="PostgreSqlStoreException">An existing table lacks a column.</exception>
     public async ValueTask InitializeAsync(CancellationToken cancellationToken)
     {
-        await using var connection = await _options.GetDataSource().OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var connection = await _options.GetDataSource().OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var connectionDisposal = connection.ConfigureAwait(false);
+        var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transactionDisposal = transaction.ConfigureAwait(false);
 
         // CREATE ... IF NOT EXISTS is not safe against a concurrent CREATE of the same name (it can
         // fail on a catalog unique index), so initializers of one table set take turns.
-        await ExecuteAsync(transaction, "SELECT pg_advisory_xact_lock(hashtext(@name))", cancellationToken, ("name", "herald-schema:" + PostgreSqlSql.Qualify(_options.Schema, _options.OutboxTable)));
+        await ExecuteAsync(transaction, "SELECT pg_advisory_xact_lock(hashtext(@name))", cancellationToken, ("name", "herald-schema:" + PostgreSqlSql.Qualify(_options.Schema, _options.OutboxTable))).ConfigureAwait(false);
 
         // Checked first: CREATE SCHEMA IF NOT EXISTS needs the database's CREATE privilege even when the schema exists.
-        var schemaExists = await ExecuteAsync(transaction, "SELECT count(*) FROM pg_namespace WHERE nspname = @schema", cancellationToken, ("schema", _options.Schema));
+        var schemaExists = await ExecuteAsync(transaction, "SELECT count(*) FROM pg_namespace WHERE nspname = @schema", cancellationToken, ("schema", _options.Schema)).ConfigureAwait(false);
         if (schemaExists is 0L)
         {
-            await ExecuteAsync(transaction, $"CREATE SCHEMA IF NOT EXISTS \"{_options.Schema}\"", cancellationToken);
+            await ExecuteAsync(transaction, $"CREATE SCHEMA IF NOT EXISTS \"{_options.Schema}\"", cancellationToken).ConfigureAwait(false);
         }
 
-        await ExecuteAsync(transaction, PostgreSqlSql.CreateTables(_options), cancellationToken);
+        await ExecuteAsync(transaction, PostgreSqlSql.CreateTables(_options), cancellationToken).ConfigureAwait(false);
 
-        await AddQuarantineColumnsAsync(transaction, cancellationToken);
+        await AddQuarantineColumnsAsync(transaction, cancellationToken).ConfigureAwait(false);
 
         // Check before indexing: an index on a column a foreign table lacks fails with a bare "column does not exist".
-        await CheckColumnsAsync(transaction, _options.OutboxTable, PostgreSqlSql.OutboxColumns, cancellationToken);
-        await CheckColumnsAsync(transaction, _options.InboxTable, PostgreSqlSql.InboxColumns, cancellationToken);
-        await CheckColumnsAsync(transaction, _options.SequenceTable, PostgreSqlSql.SequenceColumns, cancellationToken);
-        await ExecuteAsync(transaction, PostgreSqlSql.CreateIndexes(_options), cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+        await CheckColumnsAsync(transaction, _options.OutboxTable, PostgreSqlSql.OutboxColumns, cancellationToken).ConfigureAwait(false);
+        await CheckColumnsAsync(transaction, _options.InboxTable, PostgreSqlSql.InboxColumns, cancellationToken).ConfigureAwait(false);
+        await CheckColumnsAsync(transaction, _options.SequenceTable, PostgreSqlSql.SequenceColumns, cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync(transaction, PostgreSqlSql.CreateIndexes(_options), cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private static async ValueTask<object?> ExecuteAsync(NpgsqlTransaction transaction, string sql, CancellationToken cancellationToken, params (string Name, string Value)[] parameters)
     {
-        await using var command = new NpgsqlCommand(sql, transaction.Connection, transaction);
+        var command = new NpgsqlCommand(sql, transaction.Connection, transaction);
+        await using var commandDisposal = command.ConfigureAwait(false);
         foreach (var (name, value) in parameters)
         {
             command.Parameters.Add(new NpgsqlParameter<string>(name, value));
         }
 
-        return await command.ExecuteScalarAsync(cancellationToken);
+        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
     }
 
     // An outbox table created before quarantine existed gains its columns; a table lacking older columns too is not
     // Herald's, and is left for CheckColumnsAsync to refuse untouched.
     private async ValueTask AddQuarantineColumnsAsync(NpgsqlTransaction transaction, CancellationToken cancellationToken)
     {
-        var actual = await ColumnsAsync(transaction, _options.OutboxTable, cancellationToken);
+        var actual = await ColumnsAsync(transaction, _options.OutboxTable, cancellationToken).ConfigureAwait(false);
         var added = PostgreSqlSql.AddedOutboxColumns.Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
         if (PostgreSqlSql.OutboxColumns.Any(c => !added.Contains(c) && !actual.Contains(c)))
         {
@@ -79,19 +82,21 @@ public sealed class PostgreSqlSchemaInitializer
 
         foreach (var (name, type) in PostgreSqlSql.AddedOutboxColumns.Where(c => !actual.Contains(c.Name)))
         {
-            await ExecuteAsync(transaction, $"ALTER TABLE {PostgreSqlSql.Qualify(_options.Schema, _options.OutboxTable)} ADD COLUMN IF NOT EXISTS {name} {type}", cancellationToken);
+            await ExecuteAsync(transaction, $"ALTER TABLE {PostgreSqlSql.Qualify(_options.Schema, _options.OutboxTable)} ADD COLUMN IF NOT EXISTS {name} {type}", cancellationToken).ConfigureAwait(false);
         }
     }
 
     private async ValueTask<HashSet<string>> ColumnsAsync(NpgsqlTransaction transaction, string table, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand(
+        var command = new NpgsqlCommand(
             "SELECT column_name FROM information_schema.columns WHERE table_schema = @schema AND table_name = @table", transaction.Connection, transaction);
+        await using var commandDisposal = command.ConfigureAwait(false);
         command.Parameters.Add(new NpgsqlParameter<string>("schema", _options.Schema));
         command.Parameters.Add(new NpgsqlParameter<string>("table", table));
         var actual = new HashSet<string>(StringComparer.Ordinal);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
+        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var readerDisposal = reader.ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             actual.Add(reader.GetString(0));
         }
@@ -102,7 +107,7 @@ public sealed class PostgreSqlSchemaInitializer
     private async ValueTask CheckColumnsAsync(NpgsqlTransaction transaction, string table, IReadOnlyList<string> expected, CancellationToken cancellationToken)
     {
         var connection = transaction.Connection!;
-        var actual = await ColumnsAsync(transaction, table, cancellationToken);
+        var actual = await ColumnsAsync(transaction, table, cancellationToken).ConfigureAwait(false);
         var missing = expected.Where(c => !actual.Contains(c)).ToList();
         if (missing.Count > 0)
         {

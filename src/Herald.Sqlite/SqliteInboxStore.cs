@@ -43,7 +43,8 @@ public sealed class SqliteInboxStore : IInboxStore
         ArgumentException.ThrowIfNullOrEmpty(consumerGroup);
         ArgumentException.ThrowIfNullOrEmpty(idempotencyKey);
         var connection = transaction.Connection!;
-        await using var command = connection.CreateCommand();
+        var command = connection.CreateCommand();
+        await using var commandDisposal = command.ConfigureAwait(false);
         command.Transaction = transaction;
         command.CommandText = _insert;
         SqliteSql.Add(command, "$group", consumerGroup);
@@ -51,7 +52,7 @@ public sealed class SqliteInboxStore : IInboxStore
         SqliteSql.Add(command, "$now", _timeProvider.GetUtcNow().UtcTicks);
         try
         {
-            return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
         }
         catch (Exception e) when (SqliteSql.IsSchemaError(e))
         {

@@ -78,7 +78,8 @@ public sealed class SqliteOutboxStore : IOutboxStore
         SqliteSql.ValidateTransaction(transaction);
         ArgumentException.ThrowIfNullOrEmpty(topic);
         ArgumentNullException.ThrowIfNull(partitionKey);
-        await using var command = transaction.Connection!.CreateCommand();
+        var command = transaction.Connection!.CreateCommand();
+        await using var commandDisposal = command.ConfigureAwait(false);
         command.Transaction = transaction;
         command.CommandText = $"""
             INSERT INTO {_options.SequenceTable} (topic, partition_key, last) VALUES ($topic, $key, 1)
@@ -89,7 +90,7 @@ public sealed class SqliteOutboxStore : IOutboxStore
         SqliteSql.Add(command, "$key", partitionKey);
         try
         {
-            return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+            return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
         }
         catch (Exception e) when (SqliteSql.IsSchemaError(e))
         {
@@ -108,7 +109,8 @@ public sealed class SqliteOutboxStore : IOutboxStore
         }
 
         var connection = transaction.Connection!;
-        await using var command = connection.CreateCommand();
+        var command = connection.CreateCommand();
+        await using var commandDisposal = command.ConfigureAwait(false);
         command.Transaction = transaction;
         command.CommandText = _insert;
         var topic = SqliteSql.Add(command, "$topic", null);
@@ -124,7 +126,7 @@ public sealed class SqliteOutboxStore : IOutboxStore
                 topic.Value = entry.Topic;
                 key.Value = (object?)entry.Envelope.PartitionKey ?? DBNull.Value;
                 envelope.Value = Encoding.UTF8.GetString(CloudEventJson.ToUtf8Bytes(entry.Envelope));
-                await command.ExecuteNonQueryAsync(cancellationToken);
+                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
         }
         catch (Exception e) when (SqliteSql.IsSchemaError(e))
@@ -140,8 +142,10 @@ public sealed class SqliteOutboxStore : IOutboxStore
         ArgumentOutOfRangeException.ThrowIfLessThan(maxCount, 1);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(lease, TimeSpan.Zero);
         var now = _timeProvider.GetUtcNow().UtcTicks;
-        await using var connection = await SqliteConnectionFactory.OpenAsync(_options, cancellationToken);
-        await using var command = connection.CreateCommand();
+        var connection = await SqliteConnectionFactory.OpenAsync(_options, cancellationToken).ConfigureAwait(false);
+        await using var connectionDisposal = connection.ConfigureAwait(false);
+        var command = connection.CreateCommand();
+        await using var commandDisposal = command.ConfigureAwait(false);
         command.CommandText = _claim;
         command.Parameters.AddWithValue("$relay", relayId);
         command.Parameters.AddWithValue("$now", now);
@@ -150,8 +154,9 @@ public sealed class SqliteOutboxStore : IOutboxStore
         var records = new List<OutboxRecord>();
         try
         {
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using var readerDisposal = reader.ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 var (id, topic, createdAt, attempts) = (reader.GetInt64(0), reader.GetString(1), SqliteSql.FromTicks(reader.GetInt64(4)), reader.GetInt32(5));
                 try
@@ -186,14 +191,17 @@ public sealed class SqliteOutboxStore : IOutboxStore
             return;
         }
 
-        await using var connection = await SqliteConnectionFactory.OpenAsync(_options, cancellationToken);
-        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        var connection = await SqliteConnectionFactory.OpenAsync(_options, cancellationToken).ConfigureAwait(false);
+        await using var connectionDisposal = connection.ConfigureAwait(false);
+        var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transactionDisposal = transaction.ConfigureAwait(false);
         try
         {
             for (var start = 0; start < ids.Count; start += IdsPerStatement)
             {
                 var count = Math.Min(IdsPerStatement, ids.Count - start);
-                await using var command = connection.CreateCommand();
+                var command = connection.CreateCommand();
+                await using var commandDisposal = command.ConfigureAwait(false);
                 command.Transaction = transaction;
                 var names = new StringBuilder();
                 for (var i = 0; i < count; i++)
@@ -205,10 +213,10 @@ public sealed class SqliteOutboxStore : IOutboxStore
                 command.CommandText = $"UPDATE {_table} SET dispatched_at = $now WHERE lease_owner = $relay AND dispatched_at IS NULL AND id IN ({names});";
                 command.Parameters.AddWithValue("$now", _timeProvider.GetUtcNow().UtcTicks);
                 command.Parameters.AddWithValue("$relay", relayId);
-                await command.ExecuteNonQueryAsync(cancellationToken);
+                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            await transaction.CommitAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (SqliteSql.IsSchemaError(e))
         {
@@ -221,8 +229,10 @@ public sealed class SqliteOutboxStore : IOutboxStore
     {
         ArgumentException.ThrowIfNullOrEmpty(relayId);
         ArgumentNullException.ThrowIfNull(reason);
-        await using var connection = await SqliteConnectionFactory.OpenAsync(_options, cancellationToken);
-        await using var command = connection.CreateCommand();
+        var connection = await SqliteConnectionFactory.OpenAsync(_options, cancellationToken).ConfigureAwait(false);
+        await using var connectionDisposal = connection.ConfigureAwait(false);
+        var command = connection.CreateCommand();
+        await using var commandDisposal = command.ConfigureAwait(false);
         command.CommandText = _quarantine;
         command.Parameters.AddWithValue("$now", _timeProvider.GetUtcNow().UtcTicks);
         command.Parameters.AddWithValue("$reason", reason);
@@ -230,7 +240,7 @@ public sealed class SqliteOutboxStore : IOutboxStore
         command.Parameters.AddWithValue("$relay", relayId);
         try
         {
-            await command.ExecuteNonQueryAsync(cancellationToken);
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (SqliteSql.IsSchemaError(e))
         {
@@ -245,13 +255,16 @@ public sealed class SqliteOutboxStore : IOutboxStore
     /// <inheritdoc />
     public async ValueTask<OutboxStatistics> GetStatisticsAsync(CancellationToken cancellationToken)
     {
-        await using var connection = await SqliteConnectionFactory.OpenAsync(_options, cancellationToken);
-        await using var command = connection.CreateCommand();
+        var connection = await SqliteConnectionFactory.OpenAsync(_options, cancellationToken).ConfigureAwait(false);
+        await using var connectionDisposal = connection.ConfigureAwait(false);
+        var command = connection.CreateCommand();
+        await using var commandDisposal = command.ConfigureAwait(false);
         command.CommandText = _statistics;
         try
         {
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            await reader.ReadAsync(cancellationToken);
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using var readerDisposal = reader.ConfigureAwait(false);
+            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
             var (count, quarantined) = (reader.GetInt64(0), reader.GetInt64(2));
             if (count == 0 || reader.IsDBNull(1))
             {

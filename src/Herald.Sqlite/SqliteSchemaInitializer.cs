@@ -27,34 +27,38 @@ public sealed class SqliteSchemaInitializer
     /// <exception cref="SqliteStoreException">The database cannot use WAL, or an existing table lacks a column.</exception>
     public async ValueTask InitializeAsync(CancellationToken cancellationToken)
     {
-        await using var connection = await SqliteConnectionFactory.OpenAsync(_options, cancellationToken);
-        await EnableWalAsync(connection, cancellationToken);
-        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
-        await ExecuteAsync(transaction, SqliteSql.CreateTables(_options.OutboxTable, _options.InboxTable, _options.SequenceTable), cancellationToken);
+        var connection = await SqliteConnectionFactory.OpenAsync(_options, cancellationToken).ConfigureAwait(false);
+        await using var connectionDisposal = connection.ConfigureAwait(false);
+        await EnableWalAsync(connection, cancellationToken).ConfigureAwait(false);
+        var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transactionDisposal = transaction.ConfigureAwait(false);
+        await ExecuteAsync(transaction, SqliteSql.CreateTables(_options.OutboxTable, _options.InboxTable, _options.SequenceTable), cancellationToken).ConfigureAwait(false);
 
-        await AddQuarantineColumnsAsync(transaction, cancellationToken);
+        await AddQuarantineColumnsAsync(transaction, cancellationToken).ConfigureAwait(false);
 
         // Check before indexing: an index on a column a foreign table lacks fails with a bare "no such column".
-        await CheckColumnsAsync(transaction, _options.OutboxTable, SqliteSql.OutboxColumns, cancellationToken);
-        await CheckColumnsAsync(transaction, _options.InboxTable, SqliteSql.InboxColumns, cancellationToken);
-        await CheckColumnsAsync(transaction, _options.SequenceTable, SqliteSql.SequenceColumns, cancellationToken);
-        await ExecuteAsync(transaction, SqliteSql.CreateIndexes(_options.OutboxTable, _options.InboxTable), cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+        await CheckColumnsAsync(transaction, _options.OutboxTable, SqliteSql.OutboxColumns, cancellationToken).ConfigureAwait(false);
+        await CheckColumnsAsync(transaction, _options.InboxTable, SqliteSql.InboxColumns, cancellationToken).ConfigureAwait(false);
+        await CheckColumnsAsync(transaction, _options.SequenceTable, SqliteSql.SequenceColumns, cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync(transaction, SqliteSql.CreateIndexes(_options.OutboxTable, _options.InboxTable), cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private static async ValueTask ExecuteAsync(SqliteTransaction transaction, string sql, CancellationToken cancellationToken)
     {
-        await using var command = transaction.Connection!.CreateCommand();
+        var command = transaction.Connection!.CreateCommand();
+        await using var commandDisposal = command.ConfigureAwait(false);
         command.Transaction = transaction;
         command.CommandText = sql;
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private static async ValueTask EnableWalAsync(SqliteConnection connection, CancellationToken cancellationToken)
     {
-        await using var command = connection.CreateCommand();
+        var command = connection.CreateCommand();
+        await using var commandDisposal = command.ConfigureAwait(false);
         command.CommandText = "PRAGMA journal_mode=WAL;";
-        var mode = (string?)await command.ExecuteScalarAsync(cancellationToken);
+        var mode = (string?)await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
         if (!string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase))
         {
             // SQLite answers with the mode it kept: in-memory databases stay 'memory'.
@@ -68,7 +72,7 @@ public sealed class SqliteSchemaInitializer
     private async ValueTask AddQuarantineColumnsAsync(SqliteTransaction transaction, CancellationToken cancellationToken)
     {
         var table = _options.OutboxTable;
-        var actual = await ColumnsAsync(transaction, table, cancellationToken);
+        var actual = await ColumnsAsync(transaction, table, cancellationToken).ConfigureAwait(false);
         var added = SqliteSql.AddedOutboxColumns.Select(c => c.Name).ToHashSet(StringComparer.OrdinalIgnoreCase);
         if (SqliteSql.OutboxColumns.Any(c => !added.Contains(c) && !actual.Contains(c)))
         {
@@ -77,19 +81,21 @@ public sealed class SqliteSchemaInitializer
 
         foreach (var (name, type) in SqliteSql.AddedOutboxColumns.Where(c => !actual.Contains(c.Name)))
         {
-            await ExecuteAsync(transaction, $"ALTER TABLE {table} ADD COLUMN {name} {type};", cancellationToken);
+            await ExecuteAsync(transaction, $"ALTER TABLE {table} ADD COLUMN {name} {type};", cancellationToken).ConfigureAwait(false);
         }
     }
 
     private static async ValueTask<HashSet<string>> ColumnsAsync(SqliteTransaction transaction, string table, CancellationToken cancellationToken)
     {
-        await using var command = transaction.Connection!.CreateCommand();
+        var command = transaction.Connection!.CreateCommand();
+        await using var commandDisposal = command.ConfigureAwait(false);
         command.Transaction = transaction;
         command.CommandText = "SELECT name FROM pragma_table_info($table);";
         command.Parameters.AddWithValue("$table", table);
         var actual = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
+        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var readerDisposal = reader.ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             actual.Add(reader.GetString(0));
         }
@@ -100,7 +106,7 @@ public sealed class SqliteSchemaInitializer
     private static async ValueTask CheckColumnsAsync(SqliteTransaction transaction, string table, IReadOnlyList<string> expected, CancellationToken cancellationToken)
     {
         var connection = transaction.Connection!;
-        var actual = await ColumnsAsync(transaction, table, cancellationToken);
+        var actual = await ColumnsAsync(transaction, table, cancellationToken).ConfigureAwait(false);
         var missing = expected.Where(c => !actual.Contains(c)).ToList();
         if (missing.Count > 0)
         {

@@ -120,7 +120,7 @@ public sealed class HeraldTestHarness : IAsyncDisposable
     {
         var total = 0;
         int processed;
-        while ((processed = await _driver.ProcessAvailableAsync(cancellationToken)) > 0)
+        while ((processed = await _driver.ProcessAvailableAsync(cancellationToken).ConfigureAwait(false)) > 0)
         {
             total += processed;
             if (total > maxDeliveries)
@@ -150,17 +150,17 @@ public sealed class HeraldTestHarness : IAsyncDisposable
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(by, TimeSpan.Zero);
         var end = Time.GetUtcNow() + by;
-        var total = await ProcessPendingAsync(cancellationToken: cancellationToken);
+        var total = await ProcessPendingAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
 
         // The driver names only due times after now, and each step moves the clock to one: the loop ends at the span's end.
         while (_driver.GetNextDueTime() is { } due && due <= end)
         {
             Time.Advance(due - Time.GetUtcNow());
-            total += await ProcessPendingAsync(cancellationToken: cancellationToken);
+            total += await ProcessPendingAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         }
 
         Time.Advance(end - Time.GetUtcNow());
-        return total + await ProcessPendingAsync(cancellationToken: cancellationToken);
+        return total + await ProcessPendingAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Gets the events of type <typeparamref name="TEvent"/> published so far.</summary>

@@ -52,7 +52,7 @@ internal sealed class OutboxInterceptor(IOutboxPublisher publisher, EventTypeReg
 
     public override async ValueTask<int> SavedChangesAsync(SaveChangesCompletedEventData eventData, int result, CancellationToken cancellationToken = default)
     {
-        await CompleteAsync(eventData.Context, cancellationToken);
+        await CompleteAsync(eventData.Context, cancellationToken).ConfigureAwait(false);
         return result;
     }
 
@@ -86,7 +86,7 @@ internal sealed class OutboxInterceptor(IOutboxPublisher publisher, EventTypeReg
     {
         if (SavingIn(eventData.Context, SaveMode.SaveTransaction) is { } queue)
         {
-            await WriteAsync(transaction, queue.Batch, cancellationToken);
+            await WriteAsync(transaction, queue.Batch, cancellationToken).ConfigureAwait(false);
         }
 
         return result;
@@ -189,16 +189,17 @@ internal sealed class OutboxInterceptor(IOutboxPublisher publisher, EventTypeReg
         {
             if (queue.Mode == SaveMode.CallerTransaction)
             {
-                await WriteInCallerTransactionAsync(context, queue.Batch, cancellationToken);
+                await WriteInCallerTransactionAsync(context, queue.Batch, cancellationToken).ConfigureAwait(false);
             }
             else if (!queue.Committed)
             {
                 // Nothing to save (or nothing that needed a statement): EF Core opened no transaction to join.
                 context.Database.AutoTransactionBehavior = queue.PreviousBehavior;
                 queue.Switch(SaveMode.OwnTransaction);
-                await using var transaction = await context.Database.BeginTransactionAsync(cancellationToken);
-                await WriteAsync(transaction.GetDbTransaction(), queue.Batch, cancellationToken);
-                await transaction.CommitAsync(cancellationToken);
+                var transaction = await context.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+                await using var transactionDisposal = transaction.ConfigureAwait(false);
+                await WriteAsync(transaction.GetDbTransaction(), queue.Batch, cancellationToken).ConfigureAwait(false);
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             }
         }
         catch
@@ -217,31 +218,31 @@ internal sealed class OutboxInterceptor(IOutboxPublisher publisher, EventTypeReg
             ?? throw new InvalidOperationException("The transaction SaveChanges ran in was committed or disposed before the Herald events could be written.");
         if (!transaction.SupportsSavepoints)
         {
-            await WriteAsync(transaction.GetDbTransaction(), batch, cancellationToken);
+            await WriteAsync(transaction.GetDbTransaction(), batch, cancellationToken).ConfigureAwait(false);
             return;
         }
 
         // A savepoint keeps a failed write from leaving some of the batch in the caller's transaction: the batch
         // stays queued, and a SaveChanges retried in the same transaction must not write those events twice.
-        await transaction.CreateSavepointAsync(Savepoint, cancellationToken);
+        await transaction.CreateSavepointAsync(Savepoint, cancellationToken).ConfigureAwait(false);
         try
         {
-            await WriteAsync(transaction.GetDbTransaction(), batch, cancellationToken);
+            await WriteAsync(transaction.GetDbTransaction(), batch, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
-            await transaction.RollbackToSavepointAsync(Savepoint, CancellationToken.None);
+            await transaction.RollbackToSavepointAsync(Savepoint, CancellationToken.None).ConfigureAwait(false);
             throw;
         }
 
-        await transaction.ReleaseSavepointAsync(Savepoint, cancellationToken);
+        await transaction.ReleaseSavepointAsync(Savepoint, cancellationToken).ConfigureAwait(false);
     }
 
     private async ValueTask WriteAsync(DbTransaction transaction, IReadOnlyList<PendingEvent> batch, CancellationToken cancellationToken)
     {
         foreach (var pending in batch)
         {
-            await pending.WriteAsync(publisher, transaction, cancellationToken);
+            await pending.WriteAsync(publisher, transaction, cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -67,13 +67,15 @@ internal static class PostgreSqlSql
     public static async ValueTask<int> DeleteBatchAsync(NpgsqlDataSource dataSource, PostgreSqlStoreOptions options, string sql, string table, DateTimeOffset before, int batchSize, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var command = new NpgsqlCommand(sql, connection);
+        var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var connectionDisposal = connection.ConfigureAwait(false);
+        var command = new NpgsqlCommand(sql, connection);
+        await using var commandDisposal = command.ConfigureAwait(false);
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset>("before", CeilingToMicrosecond(before)));
         command.Parameters.Add(new NpgsqlParameter<int>("batch", batchSize));
         try
         {
-            return await command.ExecuteNonQueryAsync(cancellationToken);
+            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (IsSchemaError(e))
         {

@@ -86,14 +86,16 @@ internal static class SqliteSql
     public static async ValueTask<int> DeleteBatchAsync(SqliteStoreOptions options, string sql, string table, DateTimeOffset before, int batchSize, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
-        await using var connection = await SqliteConnectionFactory.OpenAsync(options, cancellationToken);
-        await using var command = connection.CreateCommand();
+        var connection = await SqliteConnectionFactory.OpenAsync(options, cancellationToken).ConfigureAwait(false);
+        await using var connectionDisposal = connection.ConfigureAwait(false);
+        var command = connection.CreateCommand();
+        await using var commandDisposal = command.ConfigureAwait(false);
         command.CommandText = sql;
         command.Parameters.AddWithValue("$before", before.UtcTicks);
         command.Parameters.AddWithValue("$batch", batchSize);
         try
         {
-            return await command.ExecuteNonQueryAsync(cancellationToken);
+            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (IsSchemaError(e))
         {

@@ -119,9 +119,9 @@ public sealed class ConsumerContract
         Directory.CreateDirectory(directory);
         var path = Path.Combine(directory, ContractNames.FileName(Consumer));
         var json = ToJson();
-        if (!File.Exists(path) || await File.ReadAllTextAsync(path, cancellationToken) != json)
+        if (!File.Exists(path) || await File.ReadAllTextAsync(path, cancellationToken).ConfigureAwait(false) != json)
         {
-            await File.WriteAllTextAsync(path, json, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), cancellationToken);
+            await File.WriteAllTextAsync(path, json, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), cancellationToken).ConfigureAwait(false);
         }
 
         return path;
