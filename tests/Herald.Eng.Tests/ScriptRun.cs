@@ -20,10 +20,14 @@ internal static class ScriptRun
     public static string Root { get; } = FindRoot();
 
     /// <summary>Runs <paramref name="script"/> with bash; a variable set to null is removed from the inherited environment.</summary>
-    public static async Task<ScriptResult> RunAsync(string script, IEnumerable<string> arguments, IReadOnlyDictionary<string, string?> environment, TimeSpan timeout)
+    public static Task<ScriptResult> RunAsync(string script, IEnumerable<string> arguments, IReadOnlyDictionary<string, string?> environment, TimeSpan timeout) =>
+        RunProcessAsync("bash", [Path.Combine(Root, script), .. arguments], Root, environment, timeout);
+
+    /// <summary>Runs <paramref name="fileName"/> in <paramref name="workingDirectory"/>; a variable set to null is removed from the inherited environment.</summary>
+    public static async Task<ScriptResult> RunProcessAsync(
+        string fileName, IEnumerable<string> arguments, string workingDirectory, IReadOnlyDictionary<string, string?> environment, TimeSpan timeout)
     {
-        var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Root };
-        start.ArgumentList.Add(Path.Combine(Root, script));
+        var start = new ProcessStartInfo(fileName) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = workingDirectory };
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
@@ -42,7 +46,7 @@ internal static class ScriptRun
         }
 
         var stopwatch = Stopwatch.StartNew();
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("bash did not start.");
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"{fileName} did not start.");
         var output = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
         var errors = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
@@ -54,7 +58,7 @@ internal static class ScriptRun
         catch (OperationCanceledException) when (!TestContext.Current.CancellationToken.IsCancellationRequested)
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{script} {string.Join(' ', start.ArgumentList.Skip(1))} did not end within {timeout.TotalSeconds} s.");
+            throw new TimeoutException($"{string.Join(' ', start.ArgumentList)} did not end within {timeout.TotalSeconds} s.");
         }
 
         return new ScriptResult(process.ExitCode, await output, await errors, stopwatch.Elapsed);
