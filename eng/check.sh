@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Checks what the compiler does not: formatting and the size limits of source files.
+# Checks what the compiler does not: formatting, the size limits of source files, and ConfigureAwait on await foreach.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 status=0
@@ -11,6 +11,9 @@ while read -r lines file; do
     status=1
   fi
 done < <(git ls-files 'src/*.cs' | xargs -r wc -l | grep -v ' total$')
+
+# Library code's await foreach loops, which CA2007 does not see, use ConfigureAwait(false) as its awaits do.
+eng/check-await-foreach.sh || status=1
 
 if ! dotnet format Herald.slnx --verify-no-changes --verbosity quiet; then
   echo "dotnet format found changes to make: run 'dotnet format Herald.slnx'." >&2
