@@ -59,7 +59,7 @@ internal sealed class QueueDepths(Func<CancellationToken, ValueTask<IConnection>
         {
             try
             {
-                depths[partition] = (await channel.QueueDeclarePassiveAsync(Names.Queue(options.NamePrefix, topic, group, partition)).ConfigureAwait(false)).MessageCount;
+                depths[partition] = (await channel.QueueDeclarePassiveAsync(RabbitMQNames.Queue(options.NamePrefix, topic, group, partition)).ConfigureAwait(false)).MessageCount;
             }
             catch (OperationInterruptedException e) when (e.ShutdownReason?.ReplyCode == Constants.NotFound)
             {

@@ -103,7 +103,7 @@ internal sealed class RabbitMQLeases(PartitionOwnership ownership, RabbitMQTrans
         await CloseConnectionAsync().ConfigureAwait(false);
     }
 
-    private string Lock(int partition) => Names.Lock(options.NamePrefix, Ownership.Topic, Ownership.Group, partition);
+    private string Lock(int partition) => RabbitMQNames.Lock(options.NamePrefix, Ownership.Topic, Ownership.Group, partition);
 
     /// <summary>Keeps one presence consumer per local member and returns the presence queue's consumer count: every member of the group.</summary>
     private async Task<long> PresenceAsync(IConnection connection, int members, CancellationToken cancellationToken)
@@ -114,7 +114,7 @@ internal sealed class RabbitMQLeases(PartitionOwnership ownership, RabbitMQTrans
             _presenceChannel = await connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         }
 
-        var queue = Names.Presence(options.NamePrefix, Ownership.Topic, Ownership.Group);
+        var queue = RabbitMQNames.Presence(options.NamePrefix, Ownership.Topic, Ownership.Group);
         var arguments = new Dictionary<string, object?> { ["x-expires"] = (int)TimeSpan.FromHours(1).TotalMilliseconds };
         await _presenceChannel.QueueDeclareAsync(queue, durable: false, exclusive: false, autoDelete: false, arguments, cancellationToken: cancellationToken).ConfigureAwait(false);
         while (_presence.Count < members)

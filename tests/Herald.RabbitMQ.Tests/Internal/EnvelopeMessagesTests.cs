@@ -1,7 +1,9 @@
 using System.Text;
 using Herald.Events;
+using Herald.Hosting;
 using Herald.RabbitMQ.Internal;
 using RabbitMQ.Client;
+using RabbitMQ.Client.Events;
 
 namespace Herald.RabbitMQ.Tests.Internal;
 
@@ -111,4 +113,67 @@ public sealed class EnvelopeMessagesTests
     [Fact]
     public void Read_NotACloudEvent_ThrowsEventFormatException() =>
         Assert.Throws<EventFormatException>(() => EnvelopeMessages.Read(new BasicProperties(), "{}"u8.ToArray()));
+
+    [Fact]
+    public void Read_DeliveredMessageThatIsNotACloudEvent_KeepsWhatArrived()
+    {
+        var properties = new BasicProperties { ContentType = "text/csv", AppId = "mainframe", Headers = new Dictionary<string, object?> { ["cloudEvents_id"] = "junk-1"u8.ToArray(), ["legacy"] = 7 } };
+        var now = new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero);
+
+        var read = EnvelopeMessages.Read(Delivered(properties, "a;b"u8.ToArray()), "herald.imports:loader:p0", new EventLimits(), now, out var error);
+
+        Assert.Contains("specversion", Assert.IsType<EventFormatException>(error).Message, StringComparison.Ordinal);
+        Assert.Equal(("junk-1", "junk-1", EnvelopeMessages.UnreadableType, "/herald/rabbitmq/herald.imports:loader:p0", now, "text/csv"),
+            (read.EventId, read.CorrelationId, read.EventType, read.Source, read.Timestamp, read.DataContentType));
+        Assert.Equal("a;b"u8.ToArray(), read.Data.ToArray());
+        Assert.Equal("""{"cloudEvents_id":"junk-1","legacy":"7"}""", read.Extensions["amqpheaders"]);
+        Assert.Equal("""{"exchange":"herald.imports","routing-key":"p0","content-type":"text/csv","app-id":"mainframe"}""", read.Extensions["amqpproperties"]);
+    }
+
+    [Fact]
+    public void Read_SameUnreadableMessageWithoutIdRedelivered_KeepsItsId()
+    {
+        // The quorum queue adds x-delivery-count when it delivers a message again, e.g. after a crash before the acknowledgement:
+        // the same id makes its dead letter replace the first.
+        var first = EnvelopeMessages.Read(Delivered(new BasicProperties { Headers = new Dictionary<string, object?> { ["legacy"] = "yes" } }, "a,b"u8.ToArray()),
+            "q", new EventLimits(), DateTimeOffset.UnixEpoch, out _);
+        var again = EnvelopeMessages.Read(Delivered(new BasicProperties { Headers = new Dictionary<string, object?> { ["legacy"] = "yes", ["x-delivery-count"] = 1L } }, "a,b"u8.ToArray()),
+            "q", new EventLimits(), DateTimeOffset.UnixEpoch, out _);
+        var other = EnvelopeMessages.Read(Delivered(new BasicProperties { Headers = new Dictionary<string, object?> { ["legacy"] = "no" } }, "a,b"u8.ToArray()),
+            "q", new EventLimits(), DateTimeOffset.UnixEpoch, out _);
+
+        Assert.StartsWith("unreadable-", first.EventId, StringComparison.Ordinal);
+        Assert.Equal(first.EventId, again.EventId);
+        Assert.NotEqual(first.EventId, other.EventId);
+        Assert.DoesNotContain("x-delivery-count", again.Extensions["amqpheaders"], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Read_DeliveredMessageOverTheLimits_KeepsOnlyTheHeadersAndDataWithinThem()
+    {
+        var limits = new EventLimits { MaxEventSize = 1024 };
+        var properties = new BasicProperties
+        {
+            MessageId = "big-1",
+            Headers = new Dictionary<string, object?>
+            {
+                ["cloudEvents_specversion"] = "1.0",
+                ["cloudEvents_type"] = "shop.order-placed",
+                ["cloudEvents_source"] = "/shop",
+                ["cloudEvents_note"] = new byte[limits.MaxAttributeLength + 1],
+                ["x-trace"] = "abc",
+            },
+        };
+
+        var read = EnvelopeMessages.Read(Delivered(properties, new byte[2048]), "q", limits, DateTimeOffset.UnixEpoch, out var error);
+
+        Assert.IsType<EventTooLargeException>(error);
+        Assert.Equal(("big-1", 0), (read.EventId, read.Data.Length));
+        Assert.Contains("\"x-trace\":\"abc\"", read.Extensions["amqpheaders"], StringComparison.Ordinal);
+        Assert.Contains("shop.order-placed", read.Extensions["amqpheaders"], StringComparison.Ordinal);
+        Assert.DoesNotContain("cloudEvents_note", read.Extensions["amqpheaders"], StringComparison.Ordinal);
+    }
+
+    private static BasicDeliverEventArgs Delivered(BasicProperties properties, byte[] body) =>
+        new("consumer", 1, redelivered: false, "herald.imports", "p0", properties, body);
 }
