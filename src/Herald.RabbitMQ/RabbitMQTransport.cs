@@ -14,37 +14,20 @@ namespace Herald.RabbitMQ;
 
 /// <summary>Moves events through RabbitMQ: a durable direct exchange per topic, quorum queues per consumer group and partition.</summary>
 /// <remarks>
-/// <para><b>Topology.</b> A topic is the direct exchange <c>&lt;prefix&gt;&lt;topic&gt;</c>. A consumer group that listens
-/// declares <see cref="RabbitMQTransportOptions.Partitions"/> durable quorum queues <c>&lt;prefix&gt;&lt;topic&gt;:&lt;group&gt;:p&lt;n&gt;</c>
-/// (<see cref="RabbitMQNames.Queue"/>; topic and group names cannot hold ':', so no two groups share a queue)
-/// with <c>x-single-active-consumer</c>, bound with routing key <c>p&lt;n&gt;</c>. The publisher routes an event to
-/// <c>p&lt;murmur2(partition key) mod Partitions&gt;</c> (Kafka's partitioner, as the embedded log), events without a key
-/// round-robin. An event no queue takes (published before any group bound, or to a partition no group has) waits in the
-/// topic's queue <c>&lt;prefix&gt;&lt;topic&gt;:unrouted</c> and goes to the first group that binds afterwards.</para>
-/// <para><b>Publishing.</b> Persistent messages on a channel with publisher confirms: an awaited <see cref="PartitionedTransport.SendAsync"/>
-/// means every bound quorum queue has the event in its replicated, fsynced log. The envelope travels in CloudEvents binary
-/// mode with the AMQP binding's names (<c>cloudEvents_*</c> headers, the content-type property, data as the body).</para>
-/// <para><b>Ordering and spread.</b> A process consumes a partition only while it holds the partition's lock, an
-/// exclusive queue on a connection of its own; processes take shares in proportion to their members (counted as the
-/// consumers of the group's <c>.members</c> queue) every <see cref="RabbitMQTransportOptions.RebalanceInterval"/>, and a dead
-/// process's locks go with its connection. Members of a group in this process split the process's partitions. Each
-/// partition queue also has a single active consumer, so one member at a time handles a partition and its keys stay
-/// in order even while a lock changes hands.</para>
-/// <para><b>Consuming.</b> The partitioned-consumer kernel (<see cref="PartitionedTransport"/>) runs the group: members,
-/// what is in flight, redelivery and committing in order. A partition the process holds is a consumer on its queue
-/// whose deliveries, held unacknowledged, are numbered as offsets; a redelivery reads them again from that buffer after
-/// the delay. The delivery count, first failure and delay are kept in this process's memory: after a restart the event
-/// comes again at once and counts from 1, and a member of another process that takes the partition over does not wait
-/// out the delay.</para>
-/// <para><b>Dead letters.</b> <see cref="DeadLetterStore"/> keeps them in a durable RabbitMQ stream (a log of saves and
-/// removals, replayed at first use and tailed). Redrive topics are ordinary exchanges that only the failed group binds.
-/// A message that is not a readable CloudEvent (or is over the limits) is handed to the group in its place with its raw body
-/// and headers, a warning logged, and the pipeline dead-letters it in order.</para>
-/// <para><b>Acknowledgements.</b> A delivery is acknowledged once the group commits past it: a background flush per
-/// partition sends one <c>multiple</c> acknowledgement for everything committed since its last, and giving a partition
-/// up sends the pending one before it closes the consumer, so the queue gets back the uncommitted only.</para>
-/// <para><b>Recovery.</b> The connection recovers by itself (the client's automatic connection and topology recovery);
-/// consumers are restored and unacknowledged deliveries come again (at-least-once). Thread-safe; one per application.</para>
+/// <para><b>Topology.</b> A topic is the direct exchange <see cref="RabbitMQNames.Exchange"/>; a group that listens declares
+/// <see cref="RabbitMQTransportOptions.Partitions"/> quorum queues (<see cref="RabbitMQNames.Queue"/>) with a single active consumer,
+/// bound with routing key <c>p&lt;n&gt;</c>. An event goes to <c>p&lt;murmur2(partition key) mod Partitions&gt;</c> (round-robin
+/// without a key); one no queue takes waits in the topic's <c>:unrouted</c> queue for the first group that binds.</para>
+/// <para><b>Publishing.</b> Persistent messages with publisher confirms, in CloudEvents binary mode with the AMQP binding's
+/// names: an awaited <see cref="PartitionedTransport.SendAsync"/> means every bound quorum queue has the event.</para>
+/// <para><b>Consuming.</b> The partitioned-consumer kernel (<see cref="PartitionedTransport"/>) runs the group. A process
+/// consumes a partition while it holds the partition's lock (an exclusive queue), taking shares in proportion to its
+/// members every <see cref="RabbitMQTransportOptions.RebalanceInterval"/>. Deliveries are held unacknowledged and numbered
+/// as offsets; a delivery is acknowledged once the group commits past it. Delivery counts and redelivery delays live in
+/// this process's memory. A message that is not a readable CloudEvent (or is over the limits) is handed to the group in
+/// its place with its raw body and headers, a warning logged, and the pipeline dead-letters it in order.</para>
+/// <para><b>Dead letters</b> are kept in a durable stream (<see cref="DeadLetterStore"/>). The connection recovers by itself;
+/// unacknowledged deliveries come again (at-least-once). Thread-safe; one per application. See docs/architecture.md.</para>
 /// </remarks>
 public sealed class RabbitMQTransport : PartitionedTransport, ITransport, IAsyncDisposable
 {

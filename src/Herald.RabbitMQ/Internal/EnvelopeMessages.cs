@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Herald.Events;
@@ -42,8 +41,8 @@ internal static class EnvelopeMessages
     /// <paramref name="error"/>.</summary>
     /// <remarks>That envelope has type <see cref="UnreadableType"/>, the body as data (within <see cref="EventLimits.MaxEventSize"/>),
     /// the headers and properties as the JSON extensions <c>amqpheaders</c> and <c>amqpproperties</c> (over the limits, only the
-    /// headers within them), and as id the message's CloudEvents id, else its message id, else a hash of it: a message that
-    /// comes again (the quorum queue's <c>x-delivery-count</c> aside) replaces its own dead letter.</remarks>
+    /// headers within them), and as id the message's CloudEvents id, else its message id, else <c>unreadable</c>. The quorum
+    /// queue's <c>x-delivery-count</c> is left out, so a message that comes again has the same dead letter (its id adds a digest of the content).</remarks>
     public static EventEnvelope Read(BasicDeliverEventArgs message, string queue, EventLimits limits, DateTimeOffset now, out Exception? error)
     {
         var properties = message.BasicProperties;
@@ -57,7 +56,7 @@ internal static class EnvelopeMessages
         var headers = (properties.Headers ?? new Dictionary<string, object?>()).Where(h => h.Key != "x-delivery-count");
         var kept = error is EventTooLargeException ? headers.Where(h => Within(h.Key, limits) && Within(h.Value, limits)).Take(limits.MaxExtensions + 16) : headers;
         var id = envelope.EventId is { Length: > 0 } read ? read
-            : properties.MessageId is { Length: > 0 } messageId && messageId.Length <= limits.MaxIdentifierLength ? messageId : "unreadable-" + Hash(headers, message.Body);
+            : properties.MessageId is { Length: > 0 } messageId && messageId.Length <= limits.MaxIdentifierLength ? messageId : "unreadable";
         return envelope with
         {
             EventId = id,
@@ -138,17 +137,5 @@ internal static class EnvelopeMessages
         }
 
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
-    }
-
-    private static string Hash(IEnumerable<KeyValuePair<string, object?>> headers, ReadOnlyMemory<byte> body)
-    {
-        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        foreach (var (name, value) in headers.OrderBy(h => h.Key, StringComparer.Ordinal))
-        {
-            sha.AppendData(Encoding.UTF8.GetBytes($"{name}\n{Text(value)}\n"));
-        }
-
-        sha.AppendData(body.Span);
-        return Convert.ToHexStringLower(sha.GetHashAndReset().AsSpan(0, 16));
     }
 }

@@ -10,19 +10,13 @@ namespace Herald.RabbitMQ.Internal;
 /// <summary>A consumer group's cursor on one partition queue: a consumer on a channel of its own whose deliveries, held
 /// unacknowledged, are the partition's offsets.</summary>
 /// <remarks>
-/// <para>RabbitMQ has no offsets: the cursor numbers its deliveries from the group's position in this process
-/// (<see cref="RabbitMQGroupSource"/>), in the order the queue delivers them. Every delivery stays unacknowledged until
-/// the kernel commits past it, so a seek back (a redelivery) reads from this buffer again, and the prefetch count bounds
-/// the buffer. Closing the channel returns what is not committed to the head of the quorum queue, in order, so the next
-/// cursor (here after a rebalance, or the queue's next single active consumer elsewhere) numbers the same messages alike.</para>
-/// <para>A commit does not wait for its acknowledgement: a flush on the thread pool sends one <c>multiple</c>
-/// acknowledgement for everything committed since the last (on a quorum queue each acknowledgement is a command in the
-/// queue's Raft log). Closing sends the pending acknowledgement first, then those settled beyond it one by one, so the
-/// queue gets back exactly the rest. After a connection recovery the client ignores acknowledgements of tags from before
-/// it, and the broker delivers those again.</para>
-/// <para>A message that is not a readable CloudEvent (or is over the limits) is handed out in its place as what arrived
-/// (<see cref="EnvelopeMessages.Read(BasicDeliverEventArgs, string, Hosting.EventLimits, DateTimeOffset, out Exception?)"/>),
-/// so the pipeline dead-letters it in order and it is acknowledged as any other.</para>
+/// RabbitMQ has no offsets: the cursor numbers deliveries in the order the queue delivers them, from the group's position
+/// in this process (<see cref="RabbitMQGroupSource"/>). Each stays unacknowledged until the kernel commits past it, so a
+/// seek back reads this buffer again (the prefetch count bounds it), and a flush on the thread pool sends one
+/// <c>multiple</c> acknowledgement for what was committed since the last. Closing acknowledges what is committed, then
+/// what was settled beyond it one by one, before it closes the channel: the queue gets the rest back at its head, in
+/// order, so the next cursor numbers them alike. A message that is not a readable CloudEvent is handed out in its place
+/// as what arrived (see <see cref="EnvelopeMessages"/>), so the pipeline dead-letters it in order.
 /// </remarks>
 internal sealed partial class RabbitMQCursor : PartitionCursor, IPartitionSettlements
 {

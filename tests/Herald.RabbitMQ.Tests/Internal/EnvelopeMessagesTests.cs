@@ -1,4 +1,5 @@
 using System.Text;
+using Herald.DeadLetters;
 using Herald.Events;
 using Herald.Hosting;
 using Herald.RabbitMQ.Internal;
@@ -131,21 +132,20 @@ public sealed class EnvelopeMessagesTests
     }
 
     [Fact]
-    public void Read_SameUnreadableMessageWithoutIdRedelivered_KeepsItsId()
+    public void Read_SameUnreadableMessageWithoutIdRedelivered_HasTheSameDeadLetter()
     {
         // The quorum queue adds x-delivery-count when it delivers a message again, e.g. after a crash before the acknowledgement:
-        // the same id makes its dead letter replace the first.
-        var first = EnvelopeMessages.Read(Delivered(new BasicProperties { Headers = new Dictionary<string, object?> { ["legacy"] = "yes" } }, "a,b"u8.ToArray()),
-            "q", new EventLimits(), DateTimeOffset.UnixEpoch, out _);
-        var again = EnvelopeMessages.Read(Delivered(new BasicProperties { Headers = new Dictionary<string, object?> { ["legacy"] = "yes", ["x-delivery-count"] = 1L } }, "a,b"u8.ToArray()),
-            "q", new EventLimits(), DateTimeOffset.UnixEpoch, out _);
-        var other = EnvelopeMessages.Read(Delivered(new BasicProperties { Headers = new Dictionary<string, object?> { ["legacy"] = "no" } }, "a,b"u8.ToArray()),
-            "q", new EventLimits(), DateTimeOffset.UnixEpoch, out _);
+        // the same dead-letter id makes its letter replace the first; another message without an id has another letter.
+        var first = Unreadable(new() { ["legacy"] = "yes" });
+        var again = Unreadable(new() { ["legacy"] = "yes", ["x-delivery-count"] = 1L });
+        var other = Unreadable(new() { ["legacy"] = "no" });
 
-        Assert.StartsWith("unreadable-", first.EventId, StringComparison.Ordinal);
-        Assert.Equal(first.EventId, again.EventId);
-        Assert.NotEqual(first.EventId, other.EventId);
-        Assert.DoesNotContain("x-delivery-count", again.Extensions["amqpheaders"], StringComparison.Ordinal);
+        Assert.Equal("unreadable", first.EventId);
+        Assert.Equal(DeadLetterIdentity.Of(first), DeadLetterIdentity.Of(again));
+        Assert.NotEqual(DeadLetterIdentity.Of(first), DeadLetterIdentity.Of(other));
+
+        static EventEnvelope Unreadable(Dictionary<string, object?> headers) =>
+            EnvelopeMessages.Read(Delivered(new BasicProperties { Headers = headers }, "a,b"u8.ToArray()), "q", new EventLimits(), DateTimeOffset.UnixEpoch, out _);
     }
 
     [Fact]
