@@ -47,16 +47,8 @@ internal sealed partial class RabbitMQCursor : PartitionCursor, IPartitionSettle
     public override PartitionRedelivery? Redelivery { get; }
 
     /// <summary>Gets how many deliveries the cursor holds unacknowledged (the broker counts them as unacknowledged, not ready).</summary>
-    public int Unsettled
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _messages.Count;
-            }
-        }
-    }
+    /// <remarks>Read without the lock, for lag: a count a moment old.</remarks>
+    public int Unsettled => _messages.Count;
 
     /// <summary>Opens a channel with the group's prefetch count and consumes the partition's queue on it.</summary>
     public static async Task<RabbitMQCursor> OpenAsync(RabbitMQGroupSource group, IConnection connection, int partition, long start,
