@@ -120,9 +120,8 @@ public sealed class RabbitMQTransport : PartitionedTransport, ITransport, IAsync
 
     /// <summary>Returns, per partition queue, the messages ready plus those this process's members hold unsettled.</summary>
     /// <remarks>RabbitMQ has no offsets: <see cref="PartitionLag.CommittedOffset"/> is 0 and <see cref="PartitionLag.EndOffset"/> the
-    /// count. Deliveries held unacknowledged by other processes are not counted. <see langword="null"/> when the group has no
-    /// queues: RabbitMQ keeps nothing for a group that never listened. The ready counts come from one reading of the queues
-    /// shared by the callers within <see cref="RabbitMQTransportOptions.LagCacheDuration"/>; this process's unsettled counts are current.</remarks>
+    /// count; other processes' unacknowledged deliveries are not counted. <see langword="null"/> when the group has no queues.
+    /// The ready counts are one reading shared within <see cref="RabbitMQTransportOptions.LagCacheDuration"/>.</remarks>
     public async ValueTask<IReadOnlyList<PartitionLag>?> GetLagAsync(string topic, string group, CancellationToken cancellationToken = default)
     {
         if (await _queueDepths.GetAsync(topic, group, cancellationToken) is not { } depths)
@@ -194,12 +193,8 @@ public sealed class RabbitMQTransport : PartitionedTransport, ITransport, IAsync
 
     private async Task DeclareQueuesAsync(IChannel channel, string exchange, string topic, string group)
     {
-        var arguments = new Dictionary<string, object?>
-        {
-            ["x-queue-type"] = "quorum",
-            // One consumer per partition at a time, the others waiting: that keeps each key in order across processes.
-            ["x-single-active-consumer"] = true,
-        };
+        // One consumer per partition at a time, the others waiting: that keeps each key in order across processes.
+        var arguments = new Dictionary<string, object?> { ["x-queue-type"] = "quorum", ["x-single-active-consumer"] = true };
         for (var partition = 0; partition < _options.Partitions; partition++)
         {
             var queue = RabbitMQNames.Queue(_options.NamePrefix, topic, group, partition);

@@ -17,8 +17,6 @@ internal static class EnvelopeMessages
     /// <summary>The event type of the envelope of a message that is not a readable CloudEvent.</summary>
     public const string UnreadableType = "herald.unreadable-message";
 
-    private static readonly EventLimits DefaultLimits = new();
-
     /// <summary>Returns the persistent message properties that carry <paramref name="envelope"/>'s attributes.</summary>
     public static BasicProperties Properties(EventEnvelope envelope)
     {
@@ -27,18 +25,10 @@ internal static class EnvelopeMessages
         return new BasicProperties { DeliveryMode = DeliveryModes.Persistent, MessageId = envelope.EventId, ContentType = envelope.DataContentType, Headers = headers };
     }
 
-    /// <summary>Reads the envelope of a message, held to <paramref name="limits"/>; nothing over a limit is decoded or copied.</summary>
-    /// <exception cref="EventFormatException">The message is not a CloudEvent in binary mode.</exception>
-    /// <exception cref="EventTooLargeException">The body, a header value or the number of extensions is over <paramref name="limits"/>.</exception>
-    public static EventEnvelope Read(IReadOnlyBasicProperties properties, ReadOnlyMemory<byte> body, EventLimits? limits = null)
-    {
-        var reader = Reader(properties, limits ?? DefaultLimits);
-        return reader.Build(reader.AdmitsData(body.Length) ? body.ToArray() : ReadOnlyMemory<byte>.Empty);
-    }
-
-    /// <summary>Reads a delivered message (copying its body, valid only during the consumer callback); one that is not a
-    /// readable CloudEvent, or is over the limits, comes back as an envelope that keeps what arrived, with the reason in
-    /// <paramref name="error"/>.</summary>
+    /// <summary>Reads a delivered message, held to <paramref name="limits"/> (nothing over a limit is decoded or copied; the body,
+    /// valid only during the consumer callback, is copied); one that is not a readable CloudEvent, or is over the limits,
+    /// comes back as an envelope that keeps what arrived, with the <see cref="EventFormatException"/> or
+    /// <see cref="EventTooLargeException"/> in <paramref name="error"/>.</summary>
     /// <remarks>That envelope has type <see cref="UnreadableType"/>, the body as data (within <see cref="EventLimits.MaxEventSize"/>),
     /// the headers and properties as the JSON extensions <c>amqpheaders</c> and <c>amqpproperties</c> (over the limits, only the
     /// headers within them), and as id the message's CloudEvents id, else its message id, else <c>unreadable</c>. The quorum
