@@ -11,7 +11,7 @@ namespace Herald.RabbitMQ;
 public static class RabbitMQNames
 {
     /// <summary>Separates topic, group and partition in queue names; topic and group names cannot contain it.</summary>
-    internal const char Separator = ':';
+    private const char Separator = ':';
 
     // RabbitMQ limits exchange and queue names to 255 bytes of UTF-8.
     private const int MaxNameBytes = 255;

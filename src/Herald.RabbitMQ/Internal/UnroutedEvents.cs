@@ -4,15 +4,13 @@ using RabbitMQ.Client.Exceptions;
 
 namespace Herald.RabbitMQ.Internal;
 
-/// <summary>Keeps the events no queue took (no group bound yet, or a partition no group has) in a durable queue per topic,
-/// and hands them to the topic again when a group binds its queues.</summary>
+/// <summary>Keeps the events no queue took (no group bound yet, or a partition no group has) in the topic's durable
+/// <see cref="RabbitMQNames.Unrouted"/> queue, and hands them to the topic again when a group binds its queues.</summary>
 /// <remarks>
-/// The topic's exchange has the alternate exchange <c>&lt;prefix&gt;&lt;topic&gt;:unrouted</c> (fanout), bound to the quorum
-/// queue of the same name: what no queue matches goes there, from any producer, with its routing key. An exchange
-/// declared before (without one) cannot be given one by a declaration (the broker refuses the changed argument), so
-/// Herald's publisher also publishes <c>mandatory</c> and puts an event the broker returns in that queue itself, its
-/// routing key in a header. A group that starts listening binds its queues first, then republishes what the queue held
-/// when it looked, each acknowledged once the broker confirmed it again.
+/// The queue is fed by the fanout exchange of the same name, the topic exchange's alternate exchange, so it keeps any
+/// producer's events with their routing keys. An exchange declared without one cannot be given one, so Herald also
+/// publishes <c>mandatory</c> and puts an event the broker returns there itself, its routing key in a header. A group that
+/// starts listening binds its queues, then republishes what the queue held, each acknowledged once confirmed again.
 /// </remarks>
 internal static class UnroutedEvents
 {
