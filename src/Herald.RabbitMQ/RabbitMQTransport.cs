@@ -14,44 +14,26 @@ namespace Herald.RabbitMQ;
 
 /// <summary>Moves events through RabbitMQ: a durable direct exchange per topic, quorum queues per consumer group and partition.</summary>
 /// <remarks>
-/// <para><b>Topology.</b> A topic is the direct exchange <c>&lt;prefix&gt;&lt;topic&gt;</c>. A consumer group that listens
-/// declares <see cref="RabbitMQTransportOptions.Partitions"/> durable quorum queues <c>&lt;prefix&gt;&lt;topic&gt;:&lt;group&gt;:p&lt;n&gt;</c>
-/// (<see cref="RabbitMQNames.Queue"/>; topic and group names cannot hold ':', so no two groups share a queue)
-/// with <c>x-single-active-consumer</c>, bound with routing key <c>p&lt;n&gt;</c>. The publisher routes an event to
-/// <c>p&lt;murmur2(partition key) mod Partitions&gt;</c> (Kafka's partitioner, as the embedded log), events without a key
-/// round-robin. An event no queue takes (published before any group bound, or to a partition no group has) waits in the
-/// topic's queue <c>&lt;prefix&gt;&lt;topic&gt;:unrouted</c> and goes to the first group that binds afterwards.</para>
-/// <para><b>Publishing.</b> Persistent messages on a channel with publisher confirms: an awaited <see cref="PartitionedTransport.SendAsync"/>
-/// means every bound quorum queue has the event in its replicated, fsynced log. The envelope travels in CloudEvents binary
-/// mode with the AMQP binding's names (<c>cloudEvents_*</c> headers, the content-type property, data as the body).</para>
-/// <para><b>Ordering and spread.</b> A process consumes a partition only while it holds the partition's lock, an
-/// exclusive queue on a connection of its own; processes take shares in proportion to their members (counted as the
-/// consumers of the group's <c>.members</c> queue) every <see cref="RabbitMQTransportOptions.RebalanceInterval"/>, and a dead
-/// process's locks go with its connection. Members of a group in this process split the process's partitions. Each
-/// partition queue also has a single active consumer, so one member at a time handles a partition and its keys stay
-/// in order even while a lock changes hands.</para>
-/// <para><b>Consuming.</b> The partitioned-consumer kernel (<see cref="PartitionedTransport"/>) runs the group: members,
-/// what is in flight, redelivery and committing in order. A partition the process holds is a consumer on its queue
-/// whose deliveries, held unacknowledged, are numbered as offsets; a redelivery reads them again from that buffer after
-/// the delay. The delivery count, first failure and delay are kept in this process's memory: after a restart the event
-/// comes again at once and counts from 1, and a member of another process that takes the partition over does not wait
-/// out the delay.</para>
-/// <para><b>Dead letters.</b> <see cref="DeadLetterStore"/> keeps them in a durable RabbitMQ stream (a log of saves and
-/// removals, replayed at first use and tailed). Redrive topics are ordinary exchanges that only the failed group binds.
-/// A message that is not a readable CloudEvent is dead-lettered in the group that received it (raw body and headers kept,
-/// a warning logged) before the partition's next message is taken, then acknowledged.</para>
-/// <para><b>Acknowledgements.</b> A delivery is acknowledged once the group commits past it: a background flush per
-/// partition sends one <c>multiple</c> acknowledgement for everything committed since its last, and giving a partition
-/// up sends the pending one before it closes the consumer, so the queue gets back the uncommitted only.</para>
-/// <para><b>Recovery.</b> The connection recovers by itself (the client's automatic connection and topology recovery);
-/// consumers are restored and unacknowledged deliveries come again (at-least-once). Thread-safe; one per application.</para>
+/// <para><b>Topology.</b> A topic is the direct exchange <see cref="RabbitMQNames.Exchange"/>; a group that listens declares
+/// <see cref="RabbitMQTransportOptions.Partitions"/> quorum queues (<see cref="RabbitMQNames.Queue"/>) with a single active consumer,
+/// bound with routing key <c>p&lt;n&gt;</c>. An event goes to <c>p&lt;murmur2(partition key) mod Partitions&gt;</c> (round-robin
+/// without a key); one no queue takes waits in the topic's <c>:unrouted</c> queue for the first group that binds.</para>
+/// <para><b>Publishing.</b> Persistent messages with publisher confirms, in CloudEvents binary mode with the AMQP binding's
+/// names: an awaited <see cref="PartitionedTransport.SendAsync"/> means every bound quorum queue has the event.</para>
+/// <para><b>Consuming.</b> The partitioned-consumer kernel (<see cref="PartitionedTransport"/>) runs the group. A process
+/// consumes a partition while it holds the partition's lock (an exclusive queue), taking shares in proportion to its
+/// members every <see cref="RabbitMQTransportOptions.RebalanceInterval"/>. Deliveries are held unacknowledged and numbered
+/// as offsets; a delivery is acknowledged once the group commits past it. Delivery counts and redelivery delays live in
+/// this process's memory. A message that is not a readable CloudEvent (or is over the limits) is handed to the group in
+/// its place with its raw body and headers, a warning logged, and the pipeline dead-letters it in order.</para>
+/// <para><b>Dead letters</b> are kept in a durable stream (<see cref="DeadLetterStore"/>). The connection recovers by itself;
+/// unacknowledged deliveries come again (at-least-once). Thread-safe; one per application. See docs/architecture.md.</para>
 /// </remarks>
 public sealed class RabbitMQTransport : PartitionedTransport, ITransport, IAsyncDisposable
 {
-    private readonly ConcurrentDictionary<string, Lazy<Task>> _declared = new(StringComparer.Ordinal);
+    // A topic's exchange (Group null) or a group's queues, each declared once.
+    private readonly ConcurrentDictionary<(string Topic, string? Group), Lazy<Task>> _declared = new();
     private readonly ConcurrentDictionary<(string Topic, string Group), RabbitMQGroupSource> _groups = new();
-    private readonly ConcurrentDictionary<(string Topic, string Group), bool> _declaredGroups = new();
-    private readonly ConcurrentDictionary<string, bool> _exchanges = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly RabbitMQTransportOptions _options;
     private readonly TimeProvider _timeProvider;
@@ -110,44 +92,36 @@ public sealed class RabbitMQTransport : PartitionedTransport, ITransport, IAsync
     protected override int GetPartitionCount(string topic) => _options.Partitions;
 
     /// <inheritdoc />
-    protected override async ValueTask AppendAsync(string topic, int partition, EventEnvelope envelope, CancellationToken cancellationToken)
-    {
-        var exchange = await DeclareExchangeAsync(topic, cancellationToken).ConfigureAwait(false);
-        await PublishAsync(topic, exchange, Names.RoutingKey(partition), EnvelopeMessages.Properties(envelope), envelope.Data, cancellationToken).ConfigureAwait(false);
-    }
+    protected override async ValueTask AppendAsync(string topic, int partition, EventEnvelope envelope, CancellationToken cancellationToken) =>
+        await PublishAsync(await DeclareExchangeAsync(topic, cancellationToken).ConfigureAwait(false), partition, envelope, cancellationToken).ConfigureAwait(false);
 
     /// <summary>Publishes a batch as concurrent confirmed publishes, each key's one after the other, up to
     /// <see cref="ConcurrentSends.MaxInFlight"/> in flight; after a failure no further publish starts.</summary>
     protected override async ValueTask AppendAsync(string topic, IReadOnlyList<EventEnvelope>?[] partitions, CancellationToken cancellationToken)
     {
         var exchange = await DeclareExchangeAsync(topic, cancellationToken).ConfigureAwait(false);
-        await ConcurrentSends.SendAsync(partitions, (partition, envelope, token) =>
-            new(PublishAsync(topic, exchange, Names.RoutingKey(partition), EnvelopeMessages.Properties(envelope), envelope.Data, token)), cancellationToken).ConfigureAwait(false);
+        await ConcurrentSends.SendAsync(partitions, (partition, envelope, token) => new(PublishAsync(exchange, partition, envelope, token)), cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
     protected override async ValueTask<PartitionGroupSource> OpenGroupAsync(string topic, string group, CancellationToken cancellationToken)
     {
         // Checked before anything is declared: the longest name the group needs (a lock) validates topic, group and length.
-        _ = Names.Lock(_options.NamePrefix, topic, group, _options.Partitions - 1);
+        _ = RabbitMQNames.Lock(_options.NamePrefix, topic, group, _options.Partitions - 1);
         var exchange = await DeclareExchangeAsync(topic, cancellationToken).ConfigureAwait(false);
-        await DeclareAsync(Names.Queue(_options.NamePrefix, topic, group, 0), channel => DeclareQueuesAsync(channel, exchange, topic, group), cancellationToken).ConfigureAwait(false);
-        _declaredGroups.TryAdd((topic, group), true);
-        var connection = await ConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await DeclareAsync(topic, group, channel => DeclareQueuesAsync(channel, exchange, topic, group), cancellationToken).ConfigureAwait(false);
         // After the group's queues are bound, so what was published before any group listened reaches this one.
-        await UnroutedEvents.DrainAsync(connection, Names.Unrouted(_options.NamePrefix, topic),
-            (routingKey, properties, body, token) => PublishAsync(topic, exchange, routingKey, properties, body, token), cancellationToken).ConfigureAwait(false);
-        var unreadable = new UnreadableMessages(_deadLetters, topic, group, _timeProvider, _logger, _limits);
-        var source = new RabbitMQGroupSource(ConnectionAsync, _options, topic, group, _timeProvider, unreadable, s => _groups.TryRemove(new((s.Topic, s.Group), s)));
+        await UnroutedEvents.DrainAsync(await ConnectionAsync(cancellationToken).ConfigureAwait(false), exchange,
+            (routingKey, properties, body, token) => PublishAsync(exchange, routingKey, properties, body, token), cancellationToken).ConfigureAwait(false);
+        var source = new RabbitMQGroupSource(ConnectionAsync, _options, topic, group, _timeProvider, _logger, _limits, s => _groups.TryRemove(new((s.Topic, s.Group), s)));
         _groups[(topic, group)] = source;
         return source;
     }
 
     /// <summary>Returns, per partition queue, the messages ready plus those this process's members hold unsettled.</summary>
     /// <remarks>RabbitMQ has no offsets: <see cref="PartitionLag.CommittedOffset"/> is 0 and <see cref="PartitionLag.EndOffset"/> the
-    /// count. Deliveries held unacknowledged by other processes are not counted. <see langword="null"/> when the group has no
-    /// queues: RabbitMQ keeps nothing for a group that never listened. The ready counts come from one reading of the queues
-    /// shared by the callers within <see cref="RabbitMQTransportOptions.LagCacheDuration"/>; this process's unsettled counts are current.</remarks>
+    /// count; other processes' unacknowledged deliveries are not counted. <see langword="null"/> when the group has no queues.
+    /// The ready counts are one reading shared within <see cref="RabbitMQTransportOptions.LagCacheDuration"/>.</remarks>
     public async ValueTask<IReadOnlyList<PartitionLag>?> GetLagAsync(string topic, string group, CancellationToken cancellationToken = default)
     {
         if (await _queueDepths.GetAsync(topic, group, cancellationToken) is not { } depths)
@@ -184,63 +158,55 @@ public sealed class RabbitMQTransport : PartitionedTransport, ITransport, IAsync
     {
         var connection = await ConnectionAsync(cancellationToken);
         await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
-        foreach (var (topic, group) in _declaredGroups.Keys)
+        await channel.QueueDeleteAsync(_deadLetters.Stream, cancellationToken: cancellationToken);
+        foreach (var (topic, group) in _declared.Keys.OrderByDescending(k => k.Group is not null))
         {
-            for (var partition = 0; partition < _options.Partitions; partition++)
+            var exchange = RabbitMQNames.Exchange(_options.NamePrefix, topic);
+            IEnumerable<string> queues = group is null ? [RabbitMQNames.Unrouted(exchange)]
+                : Enumerable.Range(0, _options.Partitions).Select(p => RabbitMQNames.Queue(_options.NamePrefix, topic, group, p)).Append(RabbitMQNames.Presence(_options.NamePrefix, topic, group));
+            foreach (var queue in queues)
             {
-                await channel.QueueDeleteAsync(Names.Queue(_options.NamePrefix, topic, group, partition), ifUnused: false, ifEmpty: false, cancellationToken: cancellationToken);
+                await channel.QueueDeleteAsync(queue, cancellationToken: cancellationToken);
             }
 
-            await channel.QueueDeleteAsync(Names.Presence(_options.NamePrefix, topic, group), ifUnused: false, ifEmpty: false, cancellationToken: cancellationToken);
-        }
-
-        await channel.QueueDeleteAsync(_deadLetters.Stream, ifUnused: false, ifEmpty: false, cancellationToken: cancellationToken);
-        foreach (var exchange in _exchanges.Keys)
-        {
-            await channel.QueueDeleteAsync(exchange + Names.Separator + "unrouted", ifUnused: false, ifEmpty: false, cancellationToken: cancellationToken);
-            await channel.ExchangeDeleteAsync(exchange + Names.Separator + "unrouted", ifUnused: false, cancellationToken: cancellationToken);
-            await channel.ExchangeDeleteAsync(exchange, ifUnused: false, cancellationToken: cancellationToken);
+            if (group is null)
+            {
+                await channel.ExchangeDeleteAsync(RabbitMQNames.Unrouted(exchange), cancellationToken: cancellationToken);
+                await channel.ExchangeDeleteAsync(exchange, cancellationToken: cancellationToken);
+            }
         }
     }
 
     private async ValueTask<string> DeclareExchangeAsync(string topic, CancellationToken cancellationToken)
     {
-        ArgumentException.ThrowIfNullOrEmpty(topic);
-        var exchange = Names.Exchange(_options.NamePrefix, topic);
-        var unrouted = Names.Unrouted(_options.NamePrefix, topic);
-        await DeclareAsync(exchange, channel => UnroutedEvents.DeclareTopicAsync(channel, ConnectionAsync, exchange, unrouted), cancellationToken);
-        _exchanges.TryAdd(exchange, true);
+        var exchange = RabbitMQNames.Exchange(_options.NamePrefix, topic);
+        await DeclareAsync(topic, null, channel => UnroutedEvents.DeclareTopicAsync(channel, ConnectionAsync, exchange), cancellationToken);
         return exchange;
     }
 
+    private Task PublishAsync(string exchange, int partition, EventEnvelope envelope, CancellationToken cancellationToken) =>
+        PublishAsync(exchange, RabbitMQNames.RoutingKey(partition), EnvelopeMessages.Properties(envelope), envelope.Data, cancellationToken);
+
     /// <summary>Publishes to the topic's exchange; what no queue takes is kept in the topic's unrouted queue.</summary>
-    private async Task PublishAsync(string topic, string exchange, string routingKey, BasicProperties properties, ReadOnlyMemory<byte> body,
-        CancellationToken cancellationToken)
-    {
-        var publisher = await PublisherAsync(cancellationToken);
-        await UnroutedEvents.PublishAsync(publisher, _options.NamePrefix, topic, exchange, routingKey, properties, body, cancellationToken);
-    }
+    private async Task PublishAsync(string exchange, string routingKey, BasicProperties properties, ReadOnlyMemory<byte> body, CancellationToken cancellationToken) =>
+        await UnroutedEvents.PublishAsync(await PublisherAsync(cancellationToken), exchange, routingKey, properties, body, cancellationToken);
 
     private async Task DeclareQueuesAsync(IChannel channel, string exchange, string topic, string group)
     {
-        var arguments = new Dictionary<string, object?>
-        {
-            ["x-queue-type"] = "quorum",
-            // One consumer per partition at a time, the others waiting: that keeps each key in order across processes.
-            ["x-single-active-consumer"] = true,
-        };
+        // One consumer per partition at a time, the others waiting: that keeps each key in order across processes.
+        var arguments = new Dictionary<string, object?> { ["x-queue-type"] = "quorum", ["x-single-active-consumer"] = true };
         for (var partition = 0; partition < _options.Partitions; partition++)
         {
-            var queue = Names.Queue(_options.NamePrefix, topic, group, partition);
+            var queue = RabbitMQNames.Queue(_options.NamePrefix, topic, group, partition);
             await channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false, arguments);
-            await channel.QueueBindAsync(queue, exchange, Names.RoutingKey(partition));
+            await channel.QueueBindAsync(queue, exchange, RabbitMQNames.RoutingKey(partition));
         }
     }
 
     /// <summary>Runs a declaration once per transport, on a channel of its own (a refused declaration closes its channel).</summary>
-    private async Task DeclareAsync(string name, Func<IChannel, Task> declare, CancellationToken cancellationToken)
+    private async Task DeclareAsync(string topic, string? group, Func<IChannel, Task> declare, CancellationToken cancellationToken)
     {
-        var once = _declared.GetOrAdd(name, _ => new Lazy<Task>(async () =>
+        var once = _declared.GetOrAdd((topic, group), _ => new Lazy<Task>(async () =>
         {
             var connection = await ConnectionAsync(CancellationToken.None);
             await using var channel = await connection.CreateChannelAsync();
@@ -252,7 +218,7 @@ public sealed class RabbitMQTransport : PartitionedTransport, ITransport, IAsync
         }
         catch when (once.Value.IsFaulted)
         {
-            _declared.TryRemove(new(name, once));
+            _declared.TryRemove(new((topic, group), once));
             throw;
         }
     }

@@ -1,6 +1,9 @@
 using System.Collections.Concurrent;
 using Herald.DeadLetters;
+using Herald.Hosting;
 using Herald.Transports;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using RabbitMQ.Client;
 using static Herald.RabbitMQ.Tests.TestSupport;
@@ -53,7 +56,7 @@ public sealed class RabbitMQForeignProducerTests(RabbitMQBroker broker) : IAsync
     }
 
     [Fact]
-    public async Task Listener_MessageThatIsNotACloudEvent_DeadLetteredWithBodyHeadersAndReasonAndLogged()
+    public async Task Listener_MessageThatIsNotACloudEvent_HandedOutInPlaceWithRawBodyAndHeadersAndLogged()
     {
         var token = TestContext.Current.CancellationToken;
         var logger = new RecordingLogger();
@@ -62,31 +65,70 @@ public sealed class RabbitMQForeignProducerTests(RabbitMQBroker broker) : IAsync
         await using var channel = await broker.Connection.CreateChannelAsync(cancellationToken: token);
 
         // No specversion: not a CloudEvent. A readable event follows on the same partition.
-        await PublishAsync(channel, options.NamePrefix + "invoices", "p2", new Dictionary<string, object?>
-        {
-            ["cloudEvents_id"] = "invoice-junk",
-            ["legacy-system"] = "mainframe",
-        }, token, contentType: "text/csv", body: "id;amount\n1;12"u8.ToArray());
+        await PublishJunkAsync(channel, options.NamePrefix + "invoices", "invoice-junk", token);
         await PublishAsync(channel, options.NamePrefix + "invoices", "p2", CloudEvent("invoice-2"), token);
 
-        // The readable event behind it arrives: the unreadable one neither blocks the partition nor is handed out.
-        var delivery = Assert.Single(await ReceiveAsync(listener, 2, TimeSpan.FromSeconds(3)));
-        Assert.Equal("invoice-2", delivery.Envelope.EventId);
-        var letter = (await transport.DeadLetterStore.GetAllAsync(token)).SingleOrDefault(l => l.Group == "archive" && l.EventId == "invoice-junk");
-        Assert.NotNull(letter);
-        Assert.Equal(("invoices", DeadLetterReason.Undeserializable), (letter.Topic, letter.Failure.Reason));
-        Assert.Contains("specversion", letter.Failure.ExceptionMessage, StringComparison.Ordinal);
-        Assert.Equal("id;amount\n1;12"u8.ToArray(), letter.Envelope.Data.ToArray());
-        Assert.Equal("text/csv", letter.Envelope.DataContentType);
-        Assert.Contains("\"legacy-system\":\"mainframe\"", letter.Envelope.Extensions["amqpheaders"], StringComparison.Ordinal);
+        // In its place, so the pipeline dead-letters it in order; the readable event behind it follows.
+        var deliveries = await ReceiveAsync(listener, 2, Timeout);
+        Assert.Equal(["invoice-junk", "invoice-2"], deliveries.Select(d => d.Envelope.EventId));
+        var junk = deliveries[0].Envelope;
+        Assert.Equal(("herald.unreadable-message", "text/csv"), (junk.EventType, junk.DataContentType));
+        Assert.Equal("id;amount\n1;12"u8.ToArray(), junk.Data.ToArray());
+        Assert.Contains("\"legacy-system\":\"mainframe\"", junk.Extensions["amqpheaders"], StringComparison.Ordinal);
         Assert.Contains(logger.Lines, l => l.Contains("invoice-junk", StringComparison.Ordinal) && l.Contains("archive", StringComparison.Ordinal));
-        // Acknowledged once its dead letter was saved: the queue keeps nothing of it.
-        await listener.CompleteAsync(delivery, token);
+        // Settled as any other delivery: the queue keeps nothing of either.
+        foreach (var delivery in deliveries)
+        {
+            await listener.CompleteAsync(delivery, token);
+        }
+
         Assert.True(await EventuallyAsync(async () => (await transport.GetLagAsync("invoices", "archive", token))!.Sum(p => p.Lag) == 0, Timeout));
     }
 
     [Fact]
-    public async Task ListenAsync_EventsPublishedBeforeAnyGroupBound_FirstGroupHandlesOrDeadLettersEach()
+    public async Task Consumer_MessageThatIsNotACloudEvent_DeadLetteredWithRawBodyHeadersAndReason_AndTheNextIsHandled()
+    {
+        var token = TestContext.Current.CancellationToken;
+        var handling = new Handling();
+        var options = RabbitMQBroker.NewOptions();
+        var transport = broker.CreateTransport(options);
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton(handling).AddHerald(h => h
+            .UseTransport(_ => transport)
+            .AddEvent<OrderPlaced>(e => e.Topic = "invoices")
+            .AddHandler<OrderPlacedHandler>("archive"));
+        using var host = builder.Build();
+        await host.StartAsync(token);
+        try
+        {
+            await using var channel = await broker.Connection.CreateChannelAsync(cancellationToken: token);
+            await PublishJunkAsync(channel, options.NamePrefix + "invoices", "invoice-junk", token);
+            var readable = CloudEvent("invoice-2");
+            readable["cloudEvents_type"] = "test.order-placed";
+            await PublishAsync(channel, options.NamePrefix + "invoices", "p2", readable, token, body: """{"orderId":"r1"}"""u8.ToArray());
+
+            Assert.True(await EventuallyAsync(() => new(handling.Calls.Any(c => c.OrderId == "r1")), Timeout));
+            DeadLetter? letter = null;
+            Assert.True(await EventuallyAsync(async () => (letter = (await transport.DeadLetterStore.GetAllAsync(token)).SingleOrDefault(l => l.Group == "archive" && l.EventId == "invoice-junk")) is not null, Timeout));
+            Assert.Equal(("invoices", DeadLetterReason.Undeserializable), (letter!.Topic, letter.Failure.Reason));
+            Assert.Equal(typeof(Herald.Events.EventFormatException).FullName, letter.Failure.ExceptionType);
+            Assert.Contains("specversion", letter.Failure.ExceptionMessage, StringComparison.Ordinal);
+            Assert.Equal("id;amount\n1;12"u8.ToArray(), letter.Envelope.Data.ToArray());
+            Assert.Equal("text/csv", letter.Envelope.DataContentType);
+            Assert.Contains("\"legacy-system\":\"mainframe\"", letter.Envelope.Extensions["amqpheaders"], StringComparison.Ordinal);
+            // Acknowledged once dead-lettered: the queue keeps nothing of it.
+            Assert.True(await EventuallyAsync(async () => (await transport.GetLagAsync("invoices", "archive", token))!.Sum(p => p.Lag) == 0, Timeout));
+        }
+        finally
+        {
+            await host.StopAsync(CancellationToken.None);
+            await transport.DeleteTopologyAsync(CancellationToken.None);
+        }
+    }
+
+    [Fact]
+    public async Task ListenAsync_EventsPublishedBeforeAnyGroupBound_FirstGroupReceivesEach()
     {
         var token = TestContext.Current.CancellationToken;
         var (transport, options) = Transport();
@@ -100,9 +142,11 @@ public sealed class RabbitMQForeignProducerTests(RabbitMQBroker broker) : IAsync
         await PublishAsync(channel, exchange, "p3", new Dictionary<string, object?> { ["cloudEvents_id"] = "refund-junk" }, token, body: "?"u8.ToArray());
         var listener = await ListenAsync(transport, "refunds", "accounting");
 
-        var received = await ReceiveAsync(listener, 3, TimeSpan.FromSeconds(3));
-        Assert.Equal(new[] { ours.EventId, "refund-foreign" }.Order(StringComparer.Ordinal), received.Select(d => d.Envelope.EventId).Order(StringComparer.Ordinal));
-        Assert.True(await EventuallyAsync(async () => (await transport.DeadLetterStore.GetAllAsync(token)).Any(l => l.Group == "accounting" && l.EventId == "refund-junk"), Timeout));
+        // The unreadable one too, in its place (after the readable one of its partition), for the pipeline to dead-letter.
+        var received = await ReceiveAsync(listener, 4, TimeSpan.FromSeconds(3));
+        Assert.Equal(new[] { ours.EventId, "refund-foreign", "refund-junk" }.Order(StringComparer.Ordinal), received.Select(d => d.Envelope.EventId).Order(StringComparer.Ordinal));
+        Assert.Equal(["refund-foreign", "refund-junk"], received.Where(d => d.Partition == 3).Select(d => d.Envelope.EventId));
+        Assert.Equal("herald.unreadable-message", received.Single(d => d.Envelope.EventId == "refund-junk").Envelope.EventType);
     }
 
     [Fact]
@@ -174,6 +218,11 @@ public sealed class RabbitMQForeignProducerTests(RabbitMQBroker broker) : IAsync
         ["cloudEvents_type"] = "invoices.issued",
         ["cloudEvents_source"] = "/invoices",
     };
+
+    /// <summary>Publishes to partition 2 a message that is not a CloudEvent (no specversion), with a header of its own and a CSV body.</summary>
+    private static Task PublishJunkAsync(IChannel channel, string exchange, string id, CancellationToken token) =>
+        PublishAsync(channel, exchange, "p2", new Dictionary<string, object?> { ["cloudEvents_id"] = id, ["legacy-system"] = "mainframe" },
+            token, contentType: "text/csv", body: "id;amount\n1;12"u8.ToArray());
 
     /// <summary>Publishes as a non-Herald producer does: binary mode, <c>cloudEvents_*</c> headers, the content-type property.</summary>
     private static async Task PublishAsync(IChannel channel, string exchange, string routingKey, Dictionary<string, object?> headers,

@@ -1,6 +1,10 @@
 using System.Text;
 using Herald.Events;
+using Herald.Hosting;
+using Herald.RabbitMQ.Internal;
 using Herald.Transports;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Events;
 
 namespace Herald.RabbitMQ.Tests;
 
@@ -18,6 +22,14 @@ internal static class TestSupport
         Sequence = sequence,
         Data = Encoding.UTF8.GetBytes($$"""{"key":"{{key}}","sequence":{{sequence}}}"""),
     };
+
+    /// <summary>Reads a message as the transport's consumer does; throws what makes it unreadable.</summary>
+    public static EventEnvelope Read(IReadOnlyBasicProperties properties, byte[] body, EventLimits? limits = null)
+    {
+        var message = new BasicDeliverEventArgs("consumer", 1, redelivered: false, "herald.test", "p0", properties, body);
+        var envelope = EnvelopeMessages.Read(message, "herald.test:group:p0", limits ?? new(), DateTimeOffset.UnixEpoch, out var error);
+        return error is null ? envelope : throw error;
+    }
 
     /// <summary>Receives up to <paramref name="count"/> deliveries within <paramref name="timeout"/>; returns what arrived.</summary>
     public static async Task<List<TransportDelivery>> ReceiveAsync(ITransportListener listener, int count, TimeSpan timeout)

@@ -1,5 +1,6 @@
 using Herald.Events;
 using Herald.Transports.Partitioned;
+using Microsoft.Extensions.Logging;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 using RabbitMQ.Client.Exceptions;
@@ -9,43 +10,34 @@ namespace Herald.RabbitMQ.Internal;
 /// <summary>A consumer group's cursor on one partition queue: a consumer on a channel of its own whose deliveries, held
 /// unacknowledged, are the partition's offsets.</summary>
 /// <remarks>
-/// <para>RabbitMQ has no offsets: the cursor numbers its deliveries from the group's position in this process
-/// (<see cref="RabbitMQGroupSource"/>), in the order the queue delivers them. Every delivery stays unacknowledged until
-/// the kernel commits past it, so a seek back (a redelivery) reads from this buffer again, and the prefetch count bounds
-/// the buffer. Closing the channel returns what is not committed to the head of the quorum queue, in order, so the next
-/// cursor (here after a rebalance, or the queue's next single active consumer elsewhere) numbers the same messages alike.</para>
-/// <para>A commit does not wait for its acknowledgement: a flush on the thread pool sends one <c>multiple</c>
-/// acknowledgement for everything committed since the last (on a quorum queue each acknowledgement is a command in the
-/// queue's Raft log). Closing sends the pending acknowledgement first, so the queue gets back exactly the rest. After a
-/// connection recovery the client ignores acknowledgements of tags from before it, and the broker delivers those again.</para>
-/// <para>A message that is not a readable CloudEvent (or is over the limits) is dead-lettered here before the next one is
-/// taken (the client dispatches one delivery at a time per channel), and gets no offset: the kernel never sees it.</para>
+/// RabbitMQ has no offsets: the cursor numbers deliveries in the order the queue delivers them, from the group's position
+/// in this process (<see cref="RabbitMQGroupSource"/>). Each stays unacknowledged until the kernel commits past it, so a
+/// seek back reads this buffer again (the prefetch count bounds it), and a flush on the thread pool sends one
+/// <c>multiple</c> acknowledgement for what was committed since the last. Closing acknowledges what is committed, then
+/// what was settled beyond it one by one, before it closes the channel: the queue gets the rest back at its head, in
+/// order, so the next cursor numbers them alike. A message that is not a readable CloudEvent is handed out in its place
+/// as what arrived (see <see cref="EnvelopeMessages"/>), so the pipeline dead-letters it in order.
 /// </remarks>
-#pragma warning disable CA1001 // The semaphore never allocates a wait handle (only WaitAsync is used): nothing to dispose.
-internal sealed class RabbitMQCursor : PartitionCursor, IPartitionSettlements
-#pragma warning restore CA1001
+internal sealed partial class RabbitMQCursor : PartitionCursor, IPartitionSettlements
 {
     private readonly Lock _lock = new();
-    private readonly SemaphoreSlim _acknowledging = new(1, 1);
-    private readonly List<(ulong Tag, EventEnvelope Envelope)> _messages = [];
-    private readonly Queue<ulong> _settledUnreadable = new();
+    private readonly List<(ulong Tag, EventEnvelope Envelope, Exception? Error)> _messages = [];
     private readonly SortedSet<long> _settledAhead = [];
     private readonly RabbitMQGroupSource _group;
     private readonly int _partition;
-    private IChannel? _channel;
+    private readonly IChannel _channel;
     private TaskCompletionSource<bool>? _signal;
+    private Task _flush = Task.CompletedTask;
     private long _base;
     private long _read;
-    private ulong _committedTag;
     private ulong _ackTarget;
     private ulong _acked;
     private bool _flushing;
     private bool _closed;
 
-    private RabbitMQCursor(RabbitMQGroupSource group, int partition, long start, PartitionRedelivery? redelivery)
+    private RabbitMQCursor(RabbitMQGroupSource group, int partition, IChannel channel, long start, PartitionRedelivery? redelivery)
     {
-        _group = group;
-        _partition = partition;
+        (_group, _partition, _channel) = (group, partition, channel);
         StartOffset = _base = _read = start;
         Redelivery = redelivery;
     }
@@ -55,25 +47,17 @@ internal sealed class RabbitMQCursor : PartitionCursor, IPartitionSettlements
     public override PartitionRedelivery? Redelivery { get; }
 
     /// <summary>Gets how many deliveries the cursor holds unacknowledged (the broker counts them as unacknowledged, not ready).</summary>
-    public int Unsettled
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _messages.Count;
-            }
-        }
-    }
+    /// <remarks>Read without the lock, for lag: a count a moment old.</remarks>
+    public int Unsettled => _messages.Count;
 
     /// <summary>Opens a channel with the group's prefetch count and consumes the partition's queue on it.</summary>
     public static async Task<RabbitMQCursor> OpenAsync(RabbitMQGroupSource group, IConnection connection, int partition, long start,
         PartitionRedelivery? redelivery, CancellationToken cancellationToken)
     {
-        var cursor = new RabbitMQCursor(group, partition, start, redelivery);
-        var channel = cursor._channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         try
         {
+            var cursor = new RabbitMQCursor(group, partition, channel, start, redelivery);
             await channel.BasicQosAsync(0, group.Prefetch, global: false, cancellationToken).ConfigureAwait(false);
             var consumer = new AsyncEventingBasicConsumer(channel);
             consumer.ReceivedAsync += cursor.OnReceivedAsync;
@@ -94,7 +78,7 @@ internal sealed class RabbitMQCursor : PartitionCursor, IPartitionSettlements
             var added = 0;
             for (var i = (int)(_read - _base); i < _messages.Count && added < maxCount; i++, added++)
             {
-                messages.Add(new SourceMessage(_read++, _messages[i].Envelope));
+                messages.Add(new SourceMessage(_read++, _messages[i].Envelope, _messages[i].Error));
             }
 
             return added;
@@ -141,12 +125,16 @@ internal sealed class RabbitMQCursor : PartitionCursor, IPartitionSettlements
                 return;
             }
 
-            _committedTag = _messages[count - 1].Tag;
+            _ackTarget = _messages[count - 1].Tag;
             _messages.RemoveRange(0, count);
             _base += count;
             _settledAhead.RemoveWhere(settled => settled < _base);
             _read = Math.Max(_read, _base);
-            UpdateAcknowledgement();
+            if (!_flushing && !_closed)
+            {
+                _flushing = true;
+                _flush = Task.Run(FlushAsync);
+            }
         }
 
         _group.Committed(_partition, nextOffset);
@@ -158,191 +146,104 @@ internal sealed class RabbitMQCursor : PartitionCursor, IPartitionSettlements
         return ValueTask.CompletedTask;
     }
 
-    /// <summary>Acknowledges what is committed, then closes the channel: the queue gets every other delivery back, in order.</summary>
+    /// <summary>Acknowledges what is settled, then closes the channel: the queue gets every other delivery back, in order.</summary>
     public override async ValueTask DisposeAsync()
     {
-        TaskCompletionSource<bool>? signal;
+        Task flush;
         lock (_lock)
         {
             _closed = true;
-            signal = _signal;
+            _signal?.TrySetResult(true);
             _signal = null;
+            flush = _flush;
         }
 
-        signal?.TrySetResult(true);
-        await _acknowledging.WaitAsync().ConfigureAwait(false);
-        try
-        {
-            await AcknowledgeAsync().ConfigureAwait(false);
-            if (_channel is { } channel)
-            {
-                try
-                {
-                    // Sent before the close on the same channel, so the broker settles them first: only the unsettled return.
-                    foreach (var tag in SettledAheadTags())
-                    {
-                        await channel.BasicAckAsync(tag, multiple: false).ConfigureAwait(false);
-                    }
-
-                    await channel.CloseAsync().ConfigureAwait(false);
-                }
-                catch (Exception e) when (e is AlreadyClosedException or OperationInterruptedException or ObjectDisposedException)
-                {
-                    // Already closed with the connection: the broker returned the messages then.
-                }
-
-                await channel.DisposeAsync().ConfigureAwait(false);
-            }
-
-            lock (_lock)
-            {
-                _messages.Clear(); // Back in the queue.
-            }
-        }
-        finally
-        {
-            _acknowledging.Release();
-        }
-    }
-
-    private List<ulong> SettledAheadTags()
-    {
+        await flush.ConfigureAwait(false);
+        ulong pending;
+        List<ulong> ahead;
         lock (_lock)
         {
-            return [.. _settledAhead.Select(offset => _messages[(int)(offset - _base)].Tag).Where(tag => tag > _acked)];
-        }
-    }
-
-    // Under the lock: the highest tag with nothing unsettled at or below it; a flush acknowledges up to it.
-    private void UpdateAcknowledgement()
-    {
-        var limit = _messages.Count > 0 ? _messages[0].Tag : ulong.MaxValue;
-        var target = _committedTag;
-        while (_settledUnreadable.TryPeek(out var tag) && tag < limit)
-        {
-            target = Math.Max(target, _settledUnreadable.Dequeue());
+            pending = _ackTarget > _acked ? _ackTarget : 0;
+            ahead = [.. _settledAhead.Select(offset => _messages[(int)(offset - _base)].Tag)];
+            _messages.Clear(); // Back in the queue.
         }
 
-        if (target > _ackTarget)
+        try
         {
-            _ackTarget = target;
-            if (!_flushing && !_closed)
+            // Sent before the close on the same channel, so the broker settles them first: only the unsettled return.
+            if (pending > 0)
             {
-                _flushing = true;
-                _ = Task.Run(FlushAsync);
+                await _channel.BasicAckAsync(pending, multiple: true).ConfigureAwait(false);
             }
+
+            foreach (var tag in ahead)
+            {
+                await _channel.BasicAckAsync(tag, multiple: false).ConfigureAwait(false);
+            }
+
+            await _channel.CloseAsync().ConfigureAwait(false);
         }
+        catch (Exception e) when (e is AlreadyClosedException or OperationInterruptedException or ObjectDisposedException)
+        {
+            // Already closed with the connection: the broker returned the messages then.
+        }
+
+        await _channel.DisposeAsync().ConfigureAwait(false);
     }
 
+    // One at a time: a multiple acknowledgement never overtakes another.
     private async Task FlushAsync()
     {
-        await _acknowledging.WaitAsync().ConfigureAwait(false);
-        try
-        {
-            lock (_lock)
-            {
-                _flushing = false;
-            }
-
-            await AcknowledgeAsync().ConfigureAwait(false);
-        }
-        finally
-        {
-            _acknowledging.Release();
-        }
-    }
-
-    // Holds _acknowledging: a multiple acknowledgement never overtakes another.
-    private async Task AcknowledgeAsync()
-    {
-        ulong target;
-        lock (_lock)
-        {
-            target = _ackTarget;
-        }
-
-        if (target <= _acked || _channel is not { } channel)
-        {
-            return;
-        }
-
-        _acked = target;
-        try
-        {
-            await channel.BasicAckAsync(target, multiple: true).ConfigureAwait(false);
-        }
-#pragma warning disable CA1031 // Nobody awaits a flush to hear of it; the broker redelivers what was not acknowledged.
-        catch (Exception)
-#pragma warning restore CA1031
-        {
-            // The connection or channel went away: the broker has put the messages back and delivers them again (at-least-once).
-        }
-    }
-
-    private async Task OnReceivedAsync(object sender, BasicDeliverEventArgs message)
-    {
-        EventEnvelope envelope;
-        try
-        {
-            envelope = EnvelopeMessages.Read(message.BasicProperties, message.Body, _group.Unreadable.Limits);
-        }
-        catch (Exception e) when (e is EventFormatException or EventTooLargeException)
-        {
-            await DeadLetterAsync(message, e).ConfigureAwait(false);
-            return;
-        }
-
-        TaskCompletionSource<bool>? signal;
-        lock (_lock)
-        {
-            if (_closed)
-            {
-                return; // Closing the channel returns it to the queue.
-            }
-
-            _messages.Add((message.DeliveryTag, envelope));
-            signal = _signal;
-            _signal = null;
-        }
-
-        signal?.TrySetResult(true);
-    }
-
-    /// <summary>Dead-letters a message that is not a CloudEvent or is over the limits, then acknowledges it in its place.</summary>
-    /// <remarks>Unacknowledged while it is saved, so a crash in between brings it again and its dead letter (same id) is
-    /// written again, never lost. While the store is away the partition waits: later messages are not taken meanwhile.</remarks>
-    private async Task DeadLetterAsync(BasicDeliverEventArgs message, Exception error)
-    {
-        var queue = _group.Queue(_partition);
         while (true)
         {
-            try
-            {
-                await _group.Unreadable.SaveAsync(queue, message, error).ConfigureAwait(false);
-                break;
-            }
-#pragma warning disable CA1031 // The broker or the stream is away: the message stays unacknowledged and is saved again shortly.
-            catch (Exception e)
-#pragma warning restore CA1031
-            {
-                _group.Unreadable.SaveFailed(queue, e);
-            }
-
+            ulong target;
             lock (_lock)
             {
-                if (_closed)
+                if (_ackTarget <= _acked)
                 {
+                    _flushing = false;
                     return;
                 }
+
+                target = _acked = _ackTarget;
             }
 
-            await Task.Delay(_group.RetryInterval, _group.TimeProvider).ConfigureAwait(false);
+            try
+            {
+                await _channel.BasicAckAsync(target, multiple: true).ConfigureAwait(false);
+            }
+#pragma warning disable CA1031 // Nobody awaits a flush to hear of it; the broker redelivers what was not acknowledged.
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+                // The connection or channel went away: the broker has put the messages back and delivers them again (at-least-once).
+            }
+        }
+    }
+
+    private Task OnReceivedAsync(object sender, BasicDeliverEventArgs message)
+    {
+        var envelope = EnvelopeMessages.Read(message, _group.Queue(_partition), _group.Limits, _group.TimeProvider.GetUtcNow(), out var error);
+        if (error is not null)
+        {
+            Unreadable(_group.Logger, _group.Queue(_partition), _group.Group, envelope.EventId, error.Message);
         }
 
         lock (_lock)
         {
-            _settledUnreadable.Enqueue(message.DeliveryTag);
-            UpdateAcknowledgement();
+            // Once closed, closing the channel returns it to the queue.
+            if (!_closed)
+            {
+                _messages.Add((message.DeliveryTag, envelope, error));
+                _signal?.TrySetResult(true);
+                _signal = null;
+            }
         }
+
+        return Task.CompletedTask;
     }
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Warning,
+        Message = "A message in RabbitMQ queue {Queue} is not a readable CloudEvent; group {Group} dead-letters it as {EventId}: {Reason}")]
+    private static partial void Unreadable(ILogger logger, string queue, string group, string eventId, string reason);
 }

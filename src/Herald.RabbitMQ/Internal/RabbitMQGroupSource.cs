@@ -1,4 +1,6 @@
+using Herald.Hosting;
 using Herald.Transports.Partitioned;
+using Microsoft.Extensions.Logging;
 using RabbitMQ.Client;
 
 namespace Herald.RabbitMQ.Internal;
@@ -13,7 +15,7 @@ namespace Herald.RabbitMQ.Internal;
 /// </remarks>
 internal sealed class RabbitMQGroupSource(
     Func<CancellationToken, ValueTask<IConnection>> connect, RabbitMQTransportOptions options, string topic, string group, TimeProvider timeProvider,
-    UnreadableMessages unreadable, Action<RabbitMQGroupSource> closed) : PartitionGroupSource
+    ILogger logger, EventLimits limits, Action<RabbitMQGroupSource> closed) : PartitionGroupSource
 {
     private readonly long[] _committed = new long[options.Partitions];
     private readonly PartitionRedelivery?[] _schedules = new PartitionRedelivery?[options.Partitions];
@@ -24,15 +26,15 @@ internal sealed class RabbitMQGroupSource(
 
     public string Group => group;
 
-    public UnreadableMessages Unreadable => unreadable;
+    public ILogger Logger => logger;
+
+    public EventLimits Limits => limits;
 
     public ushort Prefetch => (ushort)options.PrefetchCount;
 
-    public TimeSpan RetryInterval => options.NetworkRecoveryInterval;
-
     public TimeProvider TimeProvider => timeProvider;
 
-    public string Queue(int partition) => Names.Queue(options.NamePrefix, topic, group, partition);
+    public string Queue(int partition) => RabbitMQNames.Queue(options.NamePrefix, topic, group, partition);
 
     /// <summary>Gets how many deliveries this process holds unacknowledged in <paramref name="partition"/>.</summary>
     public int Unsettled(int partition) => Volatile.Read(ref _cursors[partition])?.Unsettled ?? 0;

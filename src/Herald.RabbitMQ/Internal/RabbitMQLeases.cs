@@ -6,18 +6,15 @@ namespace Herald.RabbitMQ.Internal;
 
 /// <summary>Spreads one consumer group's partitions over the processes that run members of it, with exclusive queues as locks.</summary>
 /// <remarks>
-/// <para>RabbitMQ 3.10's single active consumer keeps a partition in order across processes but gives every partition to
-/// the process that subscribed first, so a second process only waits. Here a process consumes partition n only while
-/// it holds the lock <c>&lt;queue of partition n&gt;:lock</c>: an exclusive, auto-delete queue, which the broker lets one
-/// connection declare at a time and deletes when that connection closes, so a dead process's locks go with it.
-/// Locks live on a connection of their own without automatic recovery: after a loss the next round opens a new one and
-/// takes its locks again where they are still free.</para>
-/// <para>Each member holds a consumer on the group's presence queue <c>&lt;topic&gt;:&lt;group&gt;:members</c>, whose
-/// consumer count is the number of members in every process. Every <see cref="RabbitMQTransportOptions.RebalanceInterval"/> a
-/// process computes its share, <c>ceil(partitions × its members / all members)</c>, confirms the locks it holds, gives
-/// back partitions beyond its share (the kernel closes their cursors, then the lock is deleted) and takes free ones up
-/// to it. Single active consumer still guards order: a process that believes it holds a lock it lost waits behind the
-/// new holder until its next round gives the partition up.</para>
+/// Single active consumer keeps a partition in order across processes but gives every partition to the first subscriber.
+/// So a process consumes partition n only while it holds the lock <see cref="RabbitMQNames.Lock"/>: an exclusive queue,
+/// which one connection at a time may declare and which goes with that connection (a dead process's locks go with it).
+/// Locks live on a connection of their own without automatic recovery; after a loss the next round opens a new one.
+/// Each local member holds a consumer on the group's presence queue, whose consumer count is the group's members in every
+/// process. Each round a process confirms its locks, gives back partitions beyond its share
+/// (<c>ceil(partitions × its members / all members)</c>; the kernel closes their cursors, then the lock is deleted) and
+/// takes free ones up to it. A process that believes it holds a lock it lost waits behind the new holder's consumer
+/// (single active consumer) until its next round gives the partition up.
 /// </remarks>
 internal sealed class RabbitMQLeases(PartitionOwnership ownership, RabbitMQTransportOptions options, TimeProvider timeProvider)
     : PartitionLeases(ownership, options.RebalanceInterval, timeProvider)
@@ -103,7 +100,7 @@ internal sealed class RabbitMQLeases(PartitionOwnership ownership, RabbitMQTrans
         await CloseConnectionAsync().ConfigureAwait(false);
     }
 
-    private string Lock(int partition) => Names.Lock(options.NamePrefix, Ownership.Topic, Ownership.Group, partition);
+    private string Lock(int partition) => RabbitMQNames.Lock(options.NamePrefix, Ownership.Topic, Ownership.Group, partition);
 
     /// <summary>Keeps one presence consumer per local member and returns the presence queue's consumer count: every member of the group.</summary>
     private async Task<long> PresenceAsync(IConnection connection, int members, CancellationToken cancellationToken)
@@ -114,7 +111,7 @@ internal sealed class RabbitMQLeases(PartitionOwnership ownership, RabbitMQTrans
             _presenceChannel = await connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         }
 
-        var queue = Names.Presence(options.NamePrefix, Ownership.Topic, Ownership.Group);
+        var queue = RabbitMQNames.Presence(options.NamePrefix, Ownership.Topic, Ownership.Group);
         var arguments = new Dictionary<string, object?> { ["x-expires"] = (int)TimeSpan.FromHours(1).TotalMilliseconds };
         await _presenceChannel.QueueDeclareAsync(queue, durable: false, exclusive: false, autoDelete: false, arguments, cancellationToken: cancellationToken).ConfigureAwait(false);
         while (_presence.Count < members)
@@ -153,25 +150,17 @@ internal sealed class RabbitMQLeases(PartitionOwnership ownership, RabbitMQTrans
     private async Task CloseConnectionAsync()
     {
         _presence.Clear();
-        if (_presenceChannel is { } channel)
+        var (channel, connection) = (_presenceChannel, _connection);
+        (_presenceChannel, _connection) = (null, null);
+        if (channel is not null)
         {
-            _presenceChannel = null;
             await channel.DisposeAsync().ConfigureAwait(false);
         }
 
-        if (_connection is { } connection)
+        if (connection is not null)
         {
-            _connection = null;
-            try
-            {
-                await connection.CloseAsync().ConfigureAwait(false);
-            }
-#pragma warning disable CA1031 // Already gone with the broker: the locks went with it.
-            catch (Exception)
-#pragma warning restore CA1031
-            {
-            }
-
+            // Closing may fail when the broker is away: the locks went with it then.
+            await connection.CloseAsync().ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             await connection.DisposeAsync().ConfigureAwait(false);
         }
     }

@@ -4,22 +4,20 @@ using RabbitMQ.Client.Exceptions;
 
 namespace Herald.RabbitMQ.Internal;
 
-/// <summary>Keeps the events no queue took (no group bound yet, or a partition no group has) in a durable queue per topic,
-/// and hands them to the topic again when a group binds its queues.</summary>
+/// <summary>Keeps the events no queue took (no group bound yet, or a partition no group has) in the topic's durable
+/// <see cref="RabbitMQNames.Unrouted"/> queue, and hands them to the topic again when a group binds its queues.</summary>
 /// <remarks>
-/// The topic's exchange has the alternate exchange <c>&lt;prefix&gt;&lt;topic&gt;:unrouted</c> (fanout), bound to the quorum
-/// queue of the same name: what no queue matches goes there, from any producer, with its routing key. An exchange
-/// declared before (without one) cannot be given one by a declaration (the broker refuses the changed argument), so
-/// Herald's publisher also publishes <c>mandatory</c> and puts an event the broker returns in that queue itself, its
-/// routing key in a header. A group that starts listening binds its queues first, then republishes what the queue held
-/// when it looked, each acknowledged once the broker confirmed it again.
+/// The queue is fed by the fanout exchange of the same name, the topic exchange's alternate exchange, so it keeps any
+/// producer's events with their routing keys. An exchange declared without one cannot be given one, so Herald also
+/// publishes <c>mandatory</c> and puts an event the broker returns there itself, its routing key in a header. A group that
+/// starts listening binds its queues, then republishes what the queue held, each acknowledged once confirmed again.
 /// </remarks>
 internal static class UnroutedEvents
 {
     private const string RoutingKeyHeader = "x-herald-routing-key";
 
     /// <summary>Publishes an event to the topic's exchange; one that no queue takes goes to the topic's unrouted queue.</summary>
-    public static async Task PublishAsync(IChannel channel, string prefix, string topic, string exchange, string routingKey, BasicProperties properties,
+    public static async Task PublishAsync(IChannel channel, string exchange, string routingKey, BasicProperties properties,
         ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
     {
         try
@@ -34,25 +32,17 @@ internal static class UnroutedEvents
             // before SendAsync returns.
         }
 
-        var headers = properties.Headers is { } existing ? new Dictionary<string, object?>(existing) : [];
-        headers[RoutingKeyHeader] = routingKey;
-        properties.Headers = headers;
-        await channel.BasicPublishAsync(string.Empty, Names.Unrouted(prefix, topic), mandatory: true, properties, body, cancellationToken);
+        properties.Headers = new Dictionary<string, object?>(properties.Headers ?? new Dictionary<string, object?>()) { [RoutingKeyHeader] = routingKey };
+        await channel.BasicPublishAsync(string.Empty, RabbitMQNames.Unrouted(exchange), mandatory: true, properties, body, cancellationToken);
     }
 
-    /// <summary>Declares the topic's unrouted queue (durable, quorum) and the fanout exchange of the same name that feeds it.</summary>
-    public static async Task DeclareAsync(IChannel channel, string unrouted)
+    /// <summary>Declares the topic's exchange with its unrouted queue (durable, quorum, fed by a fanout exchange of the same name) as alternate exchange.</summary>
+    public static async Task DeclareTopicAsync(IChannel channel, Func<CancellationToken, ValueTask<IConnection>> connect, string exchange)
     {
-        await channel.QueueDeclareAsync(unrouted, durable: true, exclusive: false, autoDelete: false,
-            new Dictionary<string, object?> { ["x-queue-type"] = "quorum" });
+        var unrouted = RabbitMQNames.Unrouted(exchange);
+        await channel.QueueDeclareAsync(unrouted, durable: true, exclusive: false, autoDelete: false, new Dictionary<string, object?> { ["x-queue-type"] = "quorum" });
         await channel.ExchangeDeclareAsync(unrouted, ExchangeType.Fanout, durable: true, autoDelete: false);
         await channel.QueueBindAsync(unrouted, unrouted, string.Empty);
-    }
-
-    /// <summary>Declares the topic's exchange with its unrouted queue as alternate exchange.</summary>
-    public static async Task DeclareTopicAsync(IChannel channel, Func<CancellationToken, ValueTask<IConnection>> connect, string exchange, string unrouted)
-    {
-        await DeclareAsync(channel, unrouted);
         try
         {
             await channel.ExchangeDeclareAsync(exchange, ExchangeType.Direct, durable: true, autoDelete: false,
@@ -68,32 +58,18 @@ internal static class UnroutedEvents
         }
     }
 
-    /// <summary>Republishes, through <paramref name="publish"/>, the events the unrouted queue holds now; returns how many.</summary>
+    /// <summary>Republishes, through <paramref name="publish"/>, the events the topic's unrouted queue holds now.</summary>
     /// <remarks>Only those there at the start: an event that still matches no queue goes back to the queue's tail.</remarks>
-    public static async Task<int> DrainAsync(IConnection connection, string unrouted,
+    public static async Task DrainAsync(IConnection connection, string exchange,
         Func<string, BasicProperties, ReadOnlyMemory<byte>, CancellationToken, Task> publish, CancellationToken cancellationToken)
     {
+        var unrouted = RabbitMQNames.Unrouted(exchange);
         await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
-        uint waiting;
-        try
+        var waiting = (await channel.QueueDeclarePassiveAsync(unrouted, cancellationToken)).MessageCount;
+        for (var drained = 0; drained < waiting && await channel.BasicGetAsync(unrouted, autoAck: false, cancellationToken) is { } message; drained++)
         {
-            waiting = (await channel.QueueDeclarePassiveAsync(unrouted, cancellationToken)).MessageCount;
-        }
-        catch (OperationInterruptedException e) when (e.ShutdownReason?.ReplyCode == Constants.NotFound)
-        {
-            return 0; // Nothing was ever published that no queue took.
-        }
-
-        var drained = 0;
-        for (; drained < waiting; drained++)
-        {
-            if (await channel.BasicGetAsync(unrouted, autoAck: false, cancellationToken) is not { } message)
-            {
-                break;
-            }
-
             var properties = new BasicProperties(message.BasicProperties);
-            var headers = properties.Headers is { } existing ? new Dictionary<string, object?>(existing) : [];
+            var headers = new Dictionary<string, object?>(properties.Headers ?? new Dictionary<string, object?>());
             headers.Remove(RoutingKeyHeader, out var key);
             properties.Headers = headers;
             // Through the alternate exchange the routing key is the original one; returned to the publisher, it is in the header.
@@ -102,7 +78,5 @@ internal static class UnroutedEvents
             // Acknowledged after the republish is confirmed: a crash in between publishes it twice, never loses it.
             await channel.BasicAckAsync(message.DeliveryTag, multiple: false, cancellationToken);
         }
-
-        return drained;
     }
 }

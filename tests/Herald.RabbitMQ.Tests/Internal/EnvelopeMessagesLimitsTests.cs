@@ -1,6 +1,5 @@
 using Herald.Events;
 using Herald.Hosting;
-using Herald.RabbitMQ.Internal;
 using RabbitMQ.Client;
 
 namespace Herald.RabbitMQ.Tests.Internal;
@@ -14,7 +13,7 @@ public sealed class EnvelopeMessagesLimitsTests
         var properties = Message(("cloudEvents:note", new byte[1024 * 1024]));
         var before = GC.GetAllocatedBytesForCurrentThread();
 
-        var error = Assert.Throws<EventTooLargeException>(() => EnvelopeMessages.Read(properties, "{}"u8.ToArray(), new EventLimits()));
+        var error = Assert.Throws<EventTooLargeException>(() => TestSupport.Read(properties, "{}"u8.ToArray(), new EventLimits()));
 
         var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         Assert.Equal(("shop.order-placed", "MaxAttributeLength", "note", 1024L * 1024), (error.EventType, error.Limit, error.Attribute, error.Actual));
@@ -26,7 +25,7 @@ public sealed class EnvelopeMessagesLimitsTests
     {
         var properties = Message(("cloudEvents_partitionkey", new byte[5000]));
 
-        var error = Assert.Throws<EventTooLargeException>(() => EnvelopeMessages.Read(properties, "{}"u8.ToArray(), new EventLimits()));
+        var error = Assert.Throws<EventTooLargeException>(() => TestSupport.Read(properties, "{}"u8.ToArray(), new EventLimits()));
 
         Assert.Equal(("MaxIdentifierLength", "partitionkey", 256L), (error.Limit, error.Attribute, error.Maximum));
     }
@@ -34,7 +33,7 @@ public sealed class EnvelopeMessagesLimitsTests
     [Fact]
     public void Read_BodyOverMaxEventSize_RefusedNamingTheType()
     {
-        var error = Assert.Throws<EventTooLargeException>(() => EnvelopeMessages.Read(Message(), new byte[2048], new EventLimits { MaxEventSize = 1024 }));
+        var error = Assert.Throws<EventTooLargeException>(() => TestSupport.Read(Message(), new byte[2048], new EventLimits { MaxEventSize = 1024 }));
 
         Assert.Equal("Event 'shop.order-placed' is too large: data of 2,048 bytes exceeds MaxEventSize 1,024; the data was not kept. "
             + "Raise HeraldOptions.Limits.MaxEventSize on producers and consumers alike if such events are intended.", error.Message);
@@ -43,7 +42,7 @@ public sealed class EnvelopeMessagesLimitsTests
     [Fact]
     public void Read_WithinTheLimits_ReadsTheEnvelope()
     {
-        var read = EnvelopeMessages.Read(Message(("cloudEvents_tenant", "acme"u8.ToArray())), new byte[1024], new EventLimits { MaxEventSize = 1024, MaxExtensions = 1 });
+        var read = TestSupport.Read(Message(("cloudEvents_tenant", "acme"u8.ToArray())), new byte[1024], new EventLimits { MaxEventSize = 1024, MaxExtensions = 1 });
 
         Assert.Equal(("e1", "acme", 1024), (read.EventId, read.Extensions["tenant"], read.Data.Length));
     }

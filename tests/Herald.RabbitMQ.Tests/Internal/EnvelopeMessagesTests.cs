@@ -1,7 +1,10 @@
 using System.Text;
+using Herald.DeadLetters;
 using Herald.Events;
+using Herald.Hosting;
 using Herald.RabbitMQ.Internal;
 using RabbitMQ.Client;
+using RabbitMQ.Client.Events;
 
 namespace Herald.RabbitMQ.Tests.Internal;
 
@@ -20,7 +23,7 @@ public sealed class EnvelopeMessagesTests
             Headers = properties.Headers!.ToDictionary(h => h.Key, h => (object?)Encoding.UTF8.GetBytes((string)h.Value!)),
         };
 
-        var read = EnvelopeMessages.Read(delivered, sent.Data);
+        var read = TestSupport.Read(delivered, sent.Data.ToArray());
 
         Assert.Equal((sent.EventId, sent.PartitionKey, sent.Sequence, sent.Depth), (read.EventId, read.PartitionKey, read.Sequence, read.Depth));
         Assert.Equal("acme", read.Extensions["tenant"]);
@@ -74,7 +77,7 @@ public sealed class EnvelopeMessagesTests
             },
         };
 
-        var read = EnvelopeMessages.Read(properties, "{}"u8.ToArray());
+        var read = TestSupport.Read(properties, "{}"u8.ToArray());
 
         Assert.Equal(("e1", "shop.order-placed", "/shop"), (read.EventId, read.EventType, read.Source));
     }
@@ -100,7 +103,7 @@ public sealed class EnvelopeMessagesTests
             },
         };
 
-        var read = EnvelopeMessages.Read(properties, "{}"u8.ToArray());
+        var read = TestSupport.Read(properties, "{}"u8.ToArray());
 
         Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(1796455256), read.Timestamp);
         Assert.Equal(("e1", "shop.order-placed", "/shop"), (read.EventId, read.EventType, read.Source));
@@ -110,5 +113,67 @@ public sealed class EnvelopeMessagesTests
 
     [Fact]
     public void Read_NotACloudEvent_ThrowsEventFormatException() =>
-        Assert.Throws<EventFormatException>(() => EnvelopeMessages.Read(new BasicProperties(), "{}"u8.ToArray()));
+        Assert.Throws<EventFormatException>(() => TestSupport.Read(new BasicProperties(), "{}"u8.ToArray()));
+
+    [Fact]
+    public void Read_DeliveredMessageThatIsNotACloudEvent_KeepsWhatArrived()
+    {
+        var properties = new BasicProperties { ContentType = "text/csv", AppId = "mainframe", Headers = new Dictionary<string, object?> { ["cloudEvents_id"] = "junk-1"u8.ToArray(), ["legacy"] = 7 } };
+        var now = new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero);
+
+        var read = EnvelopeMessages.Read(Delivered(properties, "a;b"u8.ToArray()), "herald.imports:loader:p0", new EventLimits(), now, out var error);
+
+        Assert.Contains("specversion", Assert.IsType<EventFormatException>(error).Message, StringComparison.Ordinal);
+        Assert.Equal(("junk-1", "junk-1", EnvelopeMessages.UnreadableType, "/herald/rabbitmq/herald.imports:loader:p0", now, "text/csv"),
+            (read.EventId, read.CorrelationId, read.EventType, read.Source, read.Timestamp, read.DataContentType));
+        Assert.Equal("a;b"u8.ToArray(), read.Data.ToArray());
+        Assert.Equal("""{"cloudEvents_id":"junk-1","legacy":"7"}""", read.Extensions["amqpheaders"]);
+        Assert.Equal("""{"exchange":"herald.imports","routing-key":"p0","content-type":"text/csv","app-id":"mainframe"}""", read.Extensions["amqpproperties"]);
+    }
+
+    [Fact]
+    public void Read_SameUnreadableMessageWithoutIdRedelivered_HasTheSameDeadLetter()
+    {
+        // The quorum queue adds x-delivery-count when it delivers a message again, e.g. after a crash before the acknowledgement:
+        // the same dead-letter id makes its letter replace the first; another message without an id has another letter.
+        var first = Unreadable(new() { ["legacy"] = "yes" });
+        var again = Unreadable(new() { ["legacy"] = "yes", ["x-delivery-count"] = 1L });
+        var other = Unreadable(new() { ["legacy"] = "no" });
+
+        Assert.Equal("unreadable", first.EventId);
+        Assert.Equal(DeadLetterIdentity.Of(first), DeadLetterIdentity.Of(again));
+        Assert.NotEqual(DeadLetterIdentity.Of(first), DeadLetterIdentity.Of(other));
+
+        static EventEnvelope Unreadable(Dictionary<string, object?> headers) =>
+            EnvelopeMessages.Read(Delivered(new BasicProperties { Headers = headers }, "a,b"u8.ToArray()), "q", new EventLimits(), DateTimeOffset.UnixEpoch, out _);
+    }
+
+    [Fact]
+    public void Read_DeliveredMessageOverTheLimits_KeepsOnlyTheHeadersAndDataWithinThem()
+    {
+        var limits = new EventLimits { MaxEventSize = 1024 };
+        var properties = new BasicProperties
+        {
+            MessageId = "big-1",
+            Headers = new Dictionary<string, object?>
+            {
+                ["cloudEvents_specversion"] = "1.0",
+                ["cloudEvents_type"] = "shop.order-placed",
+                ["cloudEvents_source"] = "/shop",
+                ["cloudEvents_note"] = new byte[limits.MaxAttributeLength + 1],
+                ["x-trace"] = "abc",
+            },
+        };
+
+        var read = EnvelopeMessages.Read(Delivered(properties, new byte[2048]), "q", limits, DateTimeOffset.UnixEpoch, out var error);
+
+        Assert.IsType<EventTooLargeException>(error);
+        Assert.Equal(("big-1", 0), (read.EventId, read.Data.Length));
+        Assert.Contains("\"x-trace\":\"abc\"", read.Extensions["amqpheaders"], StringComparison.Ordinal);
+        Assert.Contains("shop.order-placed", read.Extensions["amqpheaders"], StringComparison.Ordinal);
+        Assert.DoesNotContain("cloudEvents_note", read.Extensions["amqpheaders"], StringComparison.Ordinal);
+    }
+
+    private static BasicDeliverEventArgs Delivered(BasicProperties properties, byte[] body) =>
+        new("consumer", 1, redelivered: false, "herald.imports", "p0", properties, body);
 }
