@@ -26,6 +26,7 @@ internal sealed class NatsCursor : PartitionCursor
     private readonly NatsPullLoop _loop;
     private TaskCompletionSource<bool>? _signal;
     private ulong _position;
+    private ulong _committed;
     private ulong _holdThrough;
     private long _holdCount = -1;
     private bool _closed;
@@ -111,6 +112,7 @@ internal sealed class NatsCursor : PartitionCursor
         List<(ulong, INatsJSMsg<byte[]>)> acks = [];
         lock (Sync)
         {
+            _committed = (ulong)nextOffset;
             while (_held.Count > 0 && _held.Keys[0] < (ulong)nextOffset)
             {
                 acks.Add((_held.Keys[0], _held.Values[0]));
@@ -170,11 +172,19 @@ internal sealed class NatsCursor : PartitionCursor
                 return;
             }
 
-            // Delivered again while held (AckWait passed, or the server restarted): not handed out twice, but settled
-            // through the newest delivery, because the server ignores an ack or NAK that names an older one.
-            _held[sequence] = message;
-            Signal();
+            if (sequence >= _committed)
+            {
+                // Delivered again while held (AckWait passed, or the server restarted): not handed out twice, but settled
+                // through the newest delivery, because the server ignores an ack or NAK that names an older one.
+                _held[sequence] = message;
+                Signal();
+                return;
+            }
         }
+
+        // Committed already, and delivered again because its ack was lost while the server restarted: acked again, never
+        // held, so it takes no room in the window and is not handed out twice.
+        _loop.Acknowledge(message, sequence);
     }
 
     // Caller holds Sync.

@@ -57,7 +57,11 @@ internal sealed class NatsPullLoop(NatsTopic topic, NatsCursor cursor, string co
         var delay = topic.Options.FetchExpiry + HandBackMargin;
         foreach (var (sequence, message) in back)
         {
-            await SettleAsync(message, sequence, ack: false, delay, CancellationToken.None).ConfigureAwait(false);
+            if (!await SettleAsync(message, sequence, ack: false, delay, CancellationToken.None).ConfigureAwait(false))
+            {
+                // The server is away: the rest come back after AckWait, and the next holder waits for them all the same.
+                break;
+            }
         }
 
         _stop.Dispose();
@@ -191,7 +195,8 @@ internal sealed class NatsPullLoop(NatsTopic topic, NatsCursor cursor, string co
     /// is dropped: the event would come again after <c>AckWait</c>, out of order, and a cursor taking the partition
     /// over would wait for it. Confirmed settlements cost a round trip each and close that gap.
     /// </remarks>
-    private async Task SettleAsync(INatsJSMsg<byte[]> message, ulong sequence, bool ack, TimeSpan delay, CancellationToken cancellationToken)
+    /// <returns>Whether the server confirmed it.</returns>
+    private async Task<bool> SettleAsync(INatsJSMsg<byte[]> message, ulong sequence, bool ack, TimeSpan delay, CancellationToken cancellationToken)
     {
         const int Attempts = 10;
         for (var attempt = 1; ; attempt++)
@@ -207,7 +212,7 @@ internal sealed class NatsPullLoop(NatsTopic topic, NatsCursor cursor, string co
                     await message.NakAsync(new AckOpts { DoubleAck = true, NakDelay = delay > TimeSpan.Zero ? delay : null }, cancellationToken).ConfigureAwait(false);
                 }
 
-                return;
+                return true;
             }
 #pragma warning disable CA1031 // Unsettled, the server delivers the message again after AckWait (at-least-once); the hold on takeover keeps order.
             catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
@@ -216,7 +221,7 @@ internal sealed class NatsPullLoop(NatsTopic topic, NatsCursor cursor, string co
                 if (attempt == Attempts || e is ObjectDisposedException)
                 {
                     NatsLog.SettleFailed(topic.Logger, sequence, topic.Stream, e);
-                    return;
+                    return false;
                 }
 
                 await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt), topic.TimeProvider, cancellationToken).ConfigureAwait(false);
