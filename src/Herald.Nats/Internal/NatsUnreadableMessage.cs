@@ -1,13 +1,12 @@
 using System.Globalization;
 using System.Text;
-using Herald.DeadLetters;
 using Herald.Events;
 using Herald.Hosting;
 using NATS.Client.JetStream;
 
 namespace Herald.Nats.Internal;
 
-/// <summary>Turns a message Herald cannot read as a CloudEvent into a dead letter that keeps all of it.</summary>
+/// <summary>Turns a message Herald cannot read as a CloudEvent into an envelope that keeps all of it, for its dead letter.</summary>
 /// <remarks>
 /// The envelope is made of what the message has: id <c>&lt;stream&gt;-&lt;sequence&gt;</c>, correlation id its <c>ce-id</c>
 /// (else the same), type from <c>ce-type</c> (else <see cref="UnknownType"/>), source the subject it was published to,
@@ -30,7 +29,7 @@ internal static class NatsUnreadableMessage
     /// <remarks>A message over the limits (<see cref="EventTooLargeException"/>) keeps its data only when it is within
     /// <see cref="EventLimits.MaxEventSize"/>; a header value over <see cref="EventLimits.MaxAttributeLength"/> is noted by its
     /// length, and headers past the limit on extensions are counted, not kept, so that the letter can be stored.</remarks>
-    public static DeadLetter ToDeadLetter(INatsJSMsg<byte[]> message, string stream, string topic, string group, Exception error, EventLimits limits, DateTimeOffset now)
+    public static EventEnvelope ToEnvelope(INatsJSMsg<byte[]> message, string stream, EventLimits limits, Exception error, DateTimeOffset now)
     {
         var tooLarge = error is EventTooLargeException;
         var raw = new StringBuilder();
@@ -80,7 +79,7 @@ internal static class NatsUnreadableMessage
         var data = message.Data ?? [];
         var metadata = message.Metadata;
         var place = string.Create(CultureInfo.InvariantCulture, $"{stream}-{metadata?.Sequence.Stream}");
-        var envelope = new EventEnvelope
+        return new EventEnvelope
         {
             EventId = place,
             EventType = type is not null && type.Length <= limits.MaxIdentifierLength ? type : UnknownType,
@@ -90,14 +89,6 @@ internal static class NatsUnreadableMessage
             DataContentType = contentType ?? "application/octet-stream",
             Extensions = new Dictionary<string, string>(StringComparer.Ordinal) { [HeadersExtension] = raw.ToString() },
             Data = tooLarge && data.Length > limits.MaxEventSize ? [] : data,
-        };
-        return new DeadLetter
-        {
-            Group = group,
-            Topic = topic,
-            Envelope = envelope,
-            // No handler ran; retrying cannot make the message readable.
-            Failure = new DeadLetterFailure(tooLarge ? DeadLetterReason.TooLarge : DeadLetterReason.Undeserializable, error.GetType().FullName!, error.Message, null, null, 0, now, now, now),
         };
     }
 
