@@ -11,11 +11,16 @@ namespace Herald.Nats.Internal;
 /// out or not, and keeps them all in progress on the server (<see cref="NatsPullLoop"/>), so a seek back is local: a
 /// redelivery never goes through the server, whose NAKed messages come back on its own timer and out of order.
 /// <see cref="Commit"/> acks what the group passed, confirmed in the background.</para>
-/// <para>Taking over a partition whose messages another holder had out (a process left or died, a lease moved), the
-/// cursor knows only their count and the highest one (<c>NumAckPending</c>, <c>Delivered</c>) and hands nothing out until
-/// that many have arrived. This works because the kernel commits a partition in order: every unacknowledged message lies
-/// above the ack floor. Closing, it lets its last pull end, waits for its acks, and hands what it holds back (NAKed, in
-/// order, delayed past any pull request of its own the server may still hold) before the next holder starts.</para>
+/// <para>Offsets are not contiguous (other partitions' messages lie between them), so a missing message does not show in
+/// them. The cursor holds everything back while it may be missing one: when it opens (another holder may have had messages
+/// out: a process left or died, a lease moved) and whenever the consumer's delivery sequence skips (a delivery was lost in
+/// transit, the server stopped with a pull in flight) or goes back. The hold ends once the server's <c>NumAckPending</c>
+/// for the consumer equals what the cursor holds, with no ack of its own in flight and nothing changed meanwhile: every
+/// message delivered and not acked is here (a lost one counts there until <c>AckWait</c> brings it again), and the cursor
+/// hands out in stream order from there. Without it the group would commit past the lost message and, delivered again
+/// below the committed position, it would be acked unhandled. Closing, it lets its last pull end, waits for its acks, and
+/// hands what it holds back (NAKed, in order, delayed past any pull request of its own the server may still hold) before
+/// the next holder starts.</para>
 /// <para>The kernel calls the cursor under its group's lock; the pull loop adds messages from its own thread, so the
 /// buffer has a lock of its own.</para>
 /// </remarks>
@@ -27,8 +32,10 @@ internal sealed class NatsCursor : PartitionCursor
     private TaskCompletionSource<bool>? _signal;
     private ulong _position;
     private ulong _committed;
-    private ulong _holdThrough;
-    private long _holdCount = -1;
+    private TaskCompletionSource? _changed;
+    private ulong _lastDelivery;
+    private long _version;
+    private bool _holding = true;
     private bool _closed;
 
     public NatsCursor(NatsTopic topic, string group, int partition)
@@ -52,8 +59,11 @@ internal sealed class NatsCursor : PartitionCursor
     /// <summary>None: a redelivery's delay is kept in this process; after a restart what the group did not commit comes again at once.</summary>
     public override PartitionRedelivery? Redelivery => null;
 
-    /// <summary>Gets whether the messages another holder had out have all arrived (or none were out). Caller holds <see cref="Sync"/>.</summary>
-    public bool Settled => _holdCount == 0;
+    /// <summary>Gets whether the cursor holds everything back because a delivered message may be missing. Caller holds <see cref="Sync"/>.</summary>
+    public bool Holding => _holding;
+
+    /// <summary>Gets a number that changes whenever a message arrives or is committed. Caller holds <see cref="Sync"/>.</summary>
+    public long Version => _version;
 
     /// <summary>Gets how many messages the cursor holds. Caller holds <see cref="Sync"/>.</summary>
     public int HeldCount => _held.Count;
@@ -113,6 +123,8 @@ internal sealed class NatsCursor : PartitionCursor
         lock (Sync)
         {
             _committed = (ulong)nextOffset;
+            _version++;
+            Touch();
             while (_held.Count > 0 && _held.Keys[0] < (ulong)nextOffset)
             {
                 acks.Add((_held.Keys[0], _held.Values[0]));
@@ -150,21 +162,46 @@ internal sealed class NatsCursor : PartitionCursor
         await _loop.HandBackAsync(back).ConfigureAwait(false);
     }
 
-    /// <summary>Holds every message back until <paramref name="pending"/> messages up to <paramref name="through"/> are here: what another holder had out.</summary>
-    public void Hold(long pending, ulong through)
+    /// <summary>Returns a task that completes at the next change while the cursor holds back. Caller holds <see cref="Sync"/>.</summary>
+    public Task Changed() => (_changed ??= new(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+
+    /// <summary>Ends the hold if the consumer's <paramref name="ackPending"/>, read after <paramref name="version"/> with no
+    /// ack in flight, counts exactly the messages held: none is missing.</summary>
+    /// <param name="version">The <see cref="Version"/> before the consumer's state was read.</param>
+    /// <param name="ackPending">The consumer's <c>NumAckPending</c>.</param>
+    /// <param name="delivered">The consumer's last delivery sequence: the next message must follow it.</param>
+    /// <returns>Whether the cursor hands out again.</returns>
+    public bool Release(long version, long ackPending, ulong delivered)
     {
         lock (Sync)
         {
-            _holdCount = pending;
-            _holdThrough = through;
+            if (!_holding || version != _version || ackPending != _held.Count)
+            {
+                return false;
+            }
+
+            _holding = false;
+            _lastDelivery = delivered;
             Signal();
+            return true;
+        }
+    }
+
+    /// <summary>Wakes whoever waits for a change of a cursor that holds back. Caller holds <see cref="Sync"/>.</summary>
+    public void Touch()
+    {
+        if (_holding)
+        {
+            _changed?.TrySetResult();
+            _changed = null;
         }
     }
 
     /// <summary>Files a pulled message away, in stream order, and wakes the kernel.</summary>
     public void Add(INatsJSMsg<byte[]> message)
     {
-        var sequence = message.Metadata!.Value.Sequence.Stream;
+        var pair = message.Metadata!.Value.Sequence;
+        var (sequence, delivery) = (pair.Stream, pair.Consumer);
         lock (Sync)
         {
             if (_closed)
@@ -172,6 +209,16 @@ internal sealed class NatsCursor : PartitionCursor
                 return;
             }
 
+            _version++;
+            if (delivery != _lastDelivery + 1)
+            {
+                // A delivery went missing (lost in transit, or into a pull request nobody reads any more) or the server
+                // forgot some: hand nothing out until every message the server counts as delivered is here.
+                _holding = true;
+            }
+
+            _lastDelivery = delivery;
+            Touch();
             if (sequence >= _committed)
             {
                 // Delivered again while held (AckWait passed, or the server restarted): not handed out twice, but settled
@@ -188,25 +235,7 @@ internal sealed class NatsCursor : PartitionCursor
     }
 
     // Caller holds Sync.
-    private bool Releasable()
-    {
-        if (_closed || _holdCount < 0)
-        {
-            return false;
-        }
-
-        if (_holdCount > 0)
-        {
-            if (FirstAtOrAfter(_holdThrough + 1) < _holdCount)
-            {
-                return false;
-            }
-
-            _holdCount = 0;
-        }
-
-        return true;
-    }
+    private bool Releasable() => !_closed && !_holding;
 
     // Caller holds Sync: the index of the first message held at or after the sequence.
     private int FirstAtOrAfter(ulong sequence)

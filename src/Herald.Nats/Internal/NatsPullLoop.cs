@@ -21,6 +21,7 @@ internal sealed class NatsPullLoop(NatsTopic topic, NatsCursor cursor, string co
     {
         _run = RunAsync();
         _ = KeepAliveAsync();
+        _ = CatchUpAsync();
     }
 
     /// <summary>Wakes a pull loop that waits for room.</summary>
@@ -84,37 +85,31 @@ internal sealed class NatsPullLoop(NatsTopic topic, NatsCursor cursor, string co
         }
 
         _ = ack.ContinueWith(
-            static (done, state) =>
-            {
-                var loop = (NatsPullLoop)state!;
-                lock (loop._sync)
-                {
-                    loop._acks.Remove(done);
-                }
-            },
+            static (done, state) => ((NatsPullLoop)state!).Acknowledged(done),
             this,
             CancellationToken.None,
             TaskContinuationOptions.ExecuteSynchronously,
             TaskScheduler.Default);
     }
 
+    private void Acknowledged(Task ack)
+    {
+        lock (_sync)
+        {
+            _acks.Remove(ack);
+            cursor.Touch();
+        }
+    }
+
     private async Task RunAsync()
     {
         var token = _stop.Token;
-        var held = false;
         await using var puller = new NatsPuller(topic, consumer, cursor.Add);
         while (!token.IsCancellationRequested)
         {
             try
             {
                 await puller.StartAsync(token).ConfigureAwait(false);
-                if (!held)
-                {
-                    var info = (await topic.JetStream.GetConsumerAsync(topic.Stream, consumer, token).ConfigureAwait(false)).Info;
-                    cursor.Hold(info.NumAckPending, info.Delivered.StreamSeq);
-                    held = true;
-                }
-
                 var want = await RoomAsync(token).ConfigureAwait(false);
                 if (want > 0)
                 {
@@ -142,10 +137,10 @@ internal sealed class NatsPullLoop(NatsTopic topic, NatsCursor cursor, string co
         Task wait;
         lock (cursor.Sync)
         {
-            if (!cursor.Settled)
+            if (cursor.Holding)
             {
-                // Taking over: the messages held back for can outnumber the window (acks lost while the server restarted
-                // count too), so pull past it until they are all here; the consumer's MaxAckPending bounds it.
+                // The messages held back for come only with a pull request, and can outnumber the window (acks lost while
+                // the server restarted count too), so pull past it until they are all here; the consumer's MaxAckPending bounds it.
                 return MaxFetch;
             }
 
@@ -162,6 +157,48 @@ internal sealed class NatsPullLoop(NatsTopic topic, NatsCursor cursor, string co
 
         await wait.WaitAsync(token).ConfigureAwait(false);
         return 0;
+    }
+
+    /// <summary>Ends the cursor's hold once the consumer's <c>NumAckPending</c> shows that every message delivered and not acked is here.</summary>
+    /// <remarks>Asks after every change while the cursor holds back, and at least every <see cref="NatsTransportOptions.FetchExpiry"/>
+    /// (another holder's acks change the count too); only while no ack of the cursor is in flight, which the count would
+    /// include or not.</remarks>
+    private async Task CatchUpAsync()
+    {
+        var token = _stop.Token;
+        while (!token.IsCancellationRequested)
+        {
+            Task changed;
+            long version;
+            bool ask;
+            lock (_sync)
+            {
+                changed = cursor.Changed();
+                version = cursor.Version;
+                ask = cursor.Holding && _acks.Count == 0;
+            }
+
+            try
+            {
+                if (ask)
+                {
+                    var info = (await topic.JetStream.GetConsumerAsync(topic.Stream, consumer, token).ConfigureAwait(false)).Info;
+                    if (cursor.Release(version, info.NumAckPending, info.Delivered.ConsumerSeq))
+                    {
+                        continue;
+                    }
+                }
+
+                await changed.WaitAsync(ask ? topic.Options.FetchExpiry : Timeout.InfiniteTimeSpan, topic.TimeProvider, token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+#pragma warning disable CA1031 // The server is away: asked again after FetchExpiry; the cursor holds back meanwhile.
+            catch (Exception e) when (!token.IsCancellationRequested)
+#pragma warning restore CA1031
+            {
+                NatsLog.PullFailed(topic.Logger, topic.Stream, consumer, e);
+                await Task.Delay(topic.Options.FetchExpiry, topic.TimeProvider, token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
     }
 
     /// <summary>Tells the server, every third of <c>AckWait</c>, that every message held is still being worked on.</summary>
