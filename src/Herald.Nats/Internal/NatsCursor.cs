@@ -1,16 +1,21 @@
+using System.Globalization;
+using System.Text;
+using System.Threading.Channels;
 using Herald.Events;
 using Herald.Transports.Partitioned;
+using NATS.Client.Core;
 using NATS.Client.JetStream;
 
 namespace Herald.Nats.Internal;
 
-/// <summary>A consumer group's cursor on one partition: the partition's durable pull consumer, read ahead into a buffer
-/// that keeps every message until the group commits past it.</summary>
+/// <summary>A consumer group's cursor on one partition: the partition's durable pull consumer, pulled in the background into
+/// a buffer that keeps every message until the group commits past it.</summary>
 /// <remarks>
-/// <para>Offsets are stream sequences. The cursor holds every message it pulled and the group has not committed, handed
-/// out or not, and keeps them all in progress on the server (<see cref="NatsPullLoop"/>), so a seek back is local: a
-/// redelivery never goes through the server, whose NAKed messages come back on its own timer and out of order.
-/// <see cref="Commit"/> acks what the group passed, confirmed in the background.</para>
+/// <para>Offsets are stream sequences. The cursor holds every message it pulled and the group has not committed, handed out
+/// or not, and keeps them in progress on the server (<c>AckProgress</c> every <c>AckWait / 3</c>, so <c>AckWait</c> bounds
+/// only how long a dead process's messages stay out), so a seek back is local: a redelivery never goes through the server,
+/// whose NAKed messages come back on its own timer and out of order. <see cref="Commit"/> acks what the group passed, with
+/// the server's confirmation (a plain ack sent while the server restarts is dropped), in the background.</para>
 /// <para>Offsets are not contiguous (other partitions' messages lie between them), so a missing message does not show in
 /// them. The cursor holds everything back while it may be missing one: when it opens (another holder may have had messages
 /// out: a process left or died, a lease moved) and whenever the consumer's delivery sequence skips (a delivery was lost in
@@ -18,40 +23,40 @@ namespace Herald.Nats.Internal;
 /// for the consumer equals what the cursor holds, with no ack of its own in flight and nothing changed meanwhile: every
 /// message delivered and not acked is here (a lost one counts there until <c>AckWait</c> brings it again), and the cursor
 /// hands out in stream order from there. Without it the group would commit past the lost message and, delivered again
-/// below the committed position, it would be acked unhandled. Closing, it lets its last pull end, waits for its acks, and
-/// hands what it holds back (NAKed, in order, delayed past any pull request of its own the server may still hold) before
-/// the next holder starts.</para>
-/// <para>The kernel calls the cursor under its group's lock; the pull loop adds messages from its own thread, so the
-/// buffer has a lock of its own.</para>
+/// below the committed position, it would be acked unhandled.</para>
+/// <para>Every pull request names one inbox that lives as long as the cursor, and every message that reaches it is kept,
+/// whichever request it answers: after a reconnect the client re-sends a request with its original batch, and a fetch that
+/// stopped listening would lose what the server still sends. A request ends when its batch has arrived, when the server
+/// answers with a status (408 expired, 409, 503 …), or a margin after its expiry (the server restarted and forgot it).</para>
+/// <para>Closing, the cursor lets its last pull end, waits for its acks, and hands what it holds back (NAKed, in order,
+/// delayed past any pull request of its own the server may still hold) before the next holder starts.</para>
+/// <para>The kernel calls the cursor under its group's lock; the background loops take the cursor's own.</para>
 /// </remarks>
 internal sealed class NatsCursor : PartitionCursor
 {
+    private const int MaxFetch = 256;
+    private static readonly TimeSpan Margin = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan HandBackMargin = TimeSpan.FromMilliseconds(500);
     private readonly SortedList<ulong, INatsJSMsg<byte[]>> _held = [];
+    private readonly HashSet<Task> _acks = [];
+    private readonly Lock _sync = new();
     private readonly NatsTopic _topic;
-    private readonly NatsPullLoop _loop;
+    private readonly string _group;
+    private readonly string _consumer;
+    private readonly CancellationTokenSource _stop;
     private TaskCompletionSource<bool>? _signal;
-    private ulong _position;
-    private ulong _committed;
-    private TaskCompletionSource? _changed;
-    private ulong _lastDelivery;
-    private long _version;
-    private bool _holding = true;
-    private bool _closed;
+    private TaskCompletionSource? _changed, _room, _request;
+    private Task _run = Task.CompletedTask;
+    private ulong _position, _committed, _lastDelivery;
+    private long _version, _remaining;
+    private int _status;
+    private bool _holding = true, _closed;
 
     public NatsCursor(NatsTopic topic, string group, int partition)
     {
-        _topic = topic;
-        Group = group;
-        Partition = partition;
-        _loop = new NatsPullLoop(topic, this, NatsNames.Consumer(group, partition));
+        (_topic, _group, _consumer) = (topic, group, NatsNames.Consumer(group, partition));
+        _stop = CancellationTokenSource.CreateLinkedTokenSource(topic.Closing);
     }
-
-    public string Group { get; }
-
-    public int Partition { get; }
-
-    /// <summary>Guards the buffer and the hold against the pull loop.</summary>
-    public Lock Sync { get; } = new();
 
     /// <summary>Zero, before every stream sequence: the consumer's ack floor is where the server starts, and reading starts at the first message held.</summary>
     public override long StartOffset => 0;
@@ -59,42 +64,34 @@ internal sealed class NatsCursor : PartitionCursor
     /// <summary>None: a redelivery's delay is kept in this process; after a restart what the group did not commit comes again at once.</summary>
     public override PartitionRedelivery? Redelivery => null;
 
-    /// <summary>Gets whether the cursor holds everything back because a delivered message may be missing. Caller holds <see cref="Sync"/>.</summary>
-    public bool Holding => _holding;
-
-    /// <summary>Gets a number that changes whenever a message arrives or is committed. Caller holds <see cref="Sync"/>.</summary>
-    public long Version => _version;
-
-    /// <summary>Gets how many messages the cursor holds. Caller holds <see cref="Sync"/>.</summary>
-    public int HeldCount => _held.Count;
-
-    /// <summary>Gets a snapshot of the messages held, to keep them in progress on the server.</summary>
-    public List<INatsJSMsg<byte[]>> Snapshot()
+    /// <summary>Gets a number that changes whenever a message arrives or is committed.</summary>
+    public long Version
     {
-        lock (Sync)
+        get
         {
-            return [.. _held.Values];
+            lock (_sync)
+            {
+                return _version;
+            }
         }
     }
 
-    public void Start() => _loop.Start();
+    public void Start()
+    {
+        _run = PullAsync();
+        _ = KeepAliveAsync();
+        _ = CatchUpAsync();
+    }
 
     public override int Read(List<SourceMessage> messages, int maxCount)
     {
-        lock (Sync)
+        lock (_sync)
         {
-            if (!Releasable())
-            {
-                return 0;
-            }
-
             var added = 0;
-            for (var i = FirstAtOrAfter(_position); i < _held.Count && added < maxCount; i++)
+            for (var i = FirstAtOrAfter(_position); Releasable() && i < _held.Count && added < maxCount; i++, added++)
             {
-                var sequence = _held.Keys[i];
-                messages.Add(Message(sequence, _held.Values[i]));
-                _position = sequence + 1;
-                added++;
+                messages.Add(Message(_held.Keys[i], _held.Values[i]));
+                _position = _held.Keys[i] + 1;
             }
 
             return added;
@@ -103,7 +100,7 @@ internal sealed class NatsCursor : PartitionCursor
 
     public override Task<bool>? GetDataSignal()
     {
-        lock (Sync)
+        lock (_sync)
         {
             return Releasable() && FirstAtOrAfter(_position) < _held.Count ? null : (_signal ??= new(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
         }
@@ -111,7 +108,7 @@ internal sealed class NatsCursor : PartitionCursor
 
     public override void Seek(long offset)
     {
-        lock (Sync)
+        lock (_sync)
         {
             _position = (ulong)offset;
         }
@@ -120,24 +117,24 @@ internal sealed class NatsCursor : PartitionCursor
     public override void Commit(long nextOffset)
     {
         List<(ulong, INatsJSMsg<byte[]>)> acks = [];
-        lock (Sync)
+        lock (_sync)
         {
-            _committed = (ulong)nextOffset;
-            _version++;
-            Touch();
+            (_committed, _version) = ((ulong)nextOffset, _version + 1);
             while (_held.Count > 0 && _held.Keys[0] < (ulong)nextOffset)
             {
                 acks.Add((_held.Keys[0], _held.Values[0]));
                 _held.RemoveAt(0);
             }
+
+            Touch();
+            _room?.TrySetResult();
+            _room = null;
         }
 
         foreach (var (sequence, message) in acks)
         {
-            _loop.Acknowledge(message, sequence);
+            Acknowledge(message, sequence);
         }
-
-        _loop.Wake();
     }
 
     public override ValueTask SaveRedeliveryAsync(PartitionRedelivery redelivery, CancellationToken cancellationToken) => ValueTask.CompletedTask;
@@ -145,25 +142,36 @@ internal sealed class NatsCursor : PartitionCursor
     /// <summary>Stops pulling and hands back, in order, what the cursor holds; completes once the next holder may start.</summary>
     public override async ValueTask DisposeAsync()
     {
-        lock (Sync)
+        lock (_sync)
         {
             _closed = true;
             Signal();
         }
 
-        await _loop.StopAsync().ConfigureAwait(false);
+        await _stop.CancelAsync().ConfigureAwait(false);
+        await _run.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        Task[] acks;
         List<KeyValuePair<ulong, INatsJSMsg<byte[]>>> back;
-        lock (Sync)
+        lock (_sync)
         {
-            back = [.. _held];
+            (acks, back) = ([.. _acks], [.. _held]);
             _held.Clear();
         }
 
-        await _loop.HandBackAsync(back).ConfigureAwait(false);
-    }
+        await Task.WhenAll(acks).ConfigureAwait(false);
+        // The server may still hold a pull request of this cursor that the client no longer listens to: a message redelivered
+        // into it would be lost until AckWait and the next holder would wait for it, so the redelivery waits past its expiry.
+        foreach (var (sequence, message) in back)
+        {
+            if (!await SettleAsync(message, sequence, ack: false, _topic.Options.FetchExpiry + HandBackMargin).ConfigureAwait(false))
+            {
+                // The server is away: the rest come back after AckWait, and the next holder waits for them all the same.
+                break;
+            }
+        }
 
-    /// <summary>Returns a task that completes at the next change while the cursor holds back. Caller holds <see cref="Sync"/>.</summary>
-    public Task Changed() => (_changed ??= new(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+        _stop.Dispose();
+    }
 
     /// <summary>Ends the hold if the consumer's <paramref name="ackPending"/>, read after <paramref name="version"/> with no
     /// ack in flight, counts exactly the messages held: none is missing.</summary>
@@ -173,22 +181,287 @@ internal sealed class NatsCursor : PartitionCursor
     /// <returns>Whether the cursor hands out again.</returns>
     public bool Release(long version, long ackPending, ulong delivered)
     {
-        lock (Sync)
+        lock (_sync)
         {
             if (!_holding || version != _version || ackPending != _held.Count)
             {
                 return false;
             }
 
-            _holding = false;
-            _lastDelivery = delivered;
+            (_holding, _lastDelivery) = (false, delivered);
             Signal();
             return true;
         }
     }
 
-    /// <summary>Wakes whoever waits for a change of a cursor that holds back. Caller holds <see cref="Sync"/>.</summary>
-    public void Touch()
+    /// <summary>Files a pulled message away, in stream order, and wakes the kernel.</summary>
+    public void Add(INatsJSMsg<byte[]> message)
+    {
+        var pair = message.Metadata!.Value.Sequence;
+        lock (_sync)
+        {
+            if (_closed)
+            {
+                return;
+            }
+
+            // A delivery went missing (lost in transit, or into a pull request nobody reads any more) or the server forgot
+            // some: hand nothing out until every message the server counts as delivered is here.
+            _holding |= pair.Consumer != _lastDelivery + 1;
+            (_lastDelivery, _version) = (pair.Consumer, _version + 1);
+            Touch();
+            if (pair.Stream >= _committed)
+            {
+                // Delivered again while held (AckWait passed, or the server restarted): not handed out twice, but settled
+                // through the newest delivery, because the server ignores an ack or NAK that names an older one.
+                _held[pair.Stream] = message;
+                Signal();
+                return;
+            }
+        }
+
+        // Committed already, and delivered again because its ack was lost while the server restarted: acked again, never held.
+        Acknowledge(message, pair.Stream);
+    }
+
+    /// <summary>Acks a committed message with the server's confirmation, without making the group wait for it; closing waits for every ack in flight.</summary>
+    private void Acknowledge(INatsJSMsg<byte[]> message, ulong sequence)
+    {
+        var ack = SettleAsync(message, sequence, ack: true, TimeSpan.Zero);
+        if (!ack.IsCompleted)
+        {
+            lock (_sync)
+            {
+                _acks.Add(ack);
+            }
+
+            _ = ack.ContinueWith(static (done, state) => ((NatsCursor)state!).Acknowledged(done), this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+    }
+
+    private void Acknowledged(Task ack)
+    {
+        lock (_sync)
+        {
+            _acks.Remove(ack);
+            Touch();
+        }
+    }
+
+    // Pulls into one inbox, one request at a time, until the cursor closes; a lost connection or a restarting server does not end it.
+    private async Task PullAsync()
+    {
+        var token = _stop.Token;
+        INatsSub<byte[]>? inbox = null;
+        var receiving = Task.CompletedTask;
+        while (!token.IsCancellationRequested)
+        {
+            try
+            {
+                if (inbox is null)
+                {
+                    // Requests never ask for more than the channel holds, and receiving only files messages away.
+                    var channel = new NatsSubChannelOpts { Capacity = (_topic.Options.MaxInFlightPerPartition * 2) + 16, FullMode = BoundedChannelFullMode.Wait };
+                    // Not NewInbox(): a subscription under the connection's request inbox would take over its replies.
+                    var connection = _topic.JetStream.Connection;
+                    inbox = await connection.SubscribeCoreAsync<byte[]>($"{connection.Opts.InboxPrefix}.{Guid.NewGuid():N}", opts: new NatsSubOpts { ChannelOpts = channel }, cancellationToken: token).ConfigureAwait(false);
+                    receiving = ReceiveAsync(inbox);
+                }
+
+                var want = await RoomAsync(token).ConfigureAwait(false);
+                if (want > 0)
+                {
+                    await RequestAsync(inbox.Subject, want, token).ConfigureAwait(false);
+                }
+            }
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            {
+                break;
+            }
+#pragma warning disable CA1031 // NATS.Net reconnects; the loop retries.
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                NatsLog.PullFailed(_topic.Logger, _topic.Stream, _consumer, e);
+                await Task.Delay(_topic.Options.FetchExpiry, _topic.TimeProvider, token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
+
+        if (inbox is not null)
+        {
+            await inbox.UnsubscribeAsync().ConfigureAwait(false);
+            await receiving.ConfigureAwait(false);
+            await inbox.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    // Asks for up to batch messages and returns once the request has ended; never cancelled, so what it brings is read.
+    private async Task RequestAsync(string inbox, int batch, CancellationToken token)
+    {
+        var ended = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_sync)
+        {
+            (_request, _remaining) = (ended, batch);
+        }
+
+        var expires = _topic.Options.FetchExpiry.Ticks * 100;
+        var request = Encoding.ASCII.GetBytes(string.Create(CultureInfo.InvariantCulture, $$"""{"batch":{{batch}},"expires":{{expires}}}"""));
+        await _topic.JetStream.Connection.PublishAsync($"{_topic.JetStream.Opts.Prefix}.CONSUMER.MSG.NEXT.{_topic.Stream}.{_consumer}", request, replyTo: inbox, cancellationToken: token).ConfigureAwait(false);
+        await ended.Task.WaitAsync(_topic.Options.FetchExpiry + Margin, _topic.TimeProvider, CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        if (Interlocked.Exchange(ref _status, 0) == 503)
+        {
+            // No responders: JetStream is still starting after a restart. Asking again at once would only spin.
+            await Task.Delay(_topic.Options.FetchExpiry, _topic.TimeProvider, token).ConfigureAwait(false);
+        }
+    }
+
+    private async Task ReceiveAsync(INatsSub<byte[]> inbox)
+    {
+        await foreach (var message in inbox.Msgs.ReadAllAsync().ConfigureAwait(false))
+        {
+            var status = message.Headers?.Code ?? 0;
+            if (status == 100)
+            {
+                continue;
+            }
+
+            if (status == 0)
+            {
+                Add(new NatsJSMsg<byte[]>(message, _topic.JetStream));
+            }
+            else
+            {
+                // 408 request expired, 409 consumer deleted or leadership changed, 503 no responders, 404 nothing.
+                Volatile.Write(ref _status, status);
+            }
+
+            lock (_sync)
+            {
+                if (status != 0 || --_remaining == 0)
+                {
+                    _request?.TrySetResult();
+                    _request = null;
+                }
+            }
+        }
+    }
+
+    /// <summary>Returns how many messages to pull now, waiting while the cursor holds more than half its limit.</summary>
+    /// <remarks>Pulling as soon as one message is committed would turn a full cursor into one pull request per message.</remarks>
+    private async Task<int> RoomAsync(CancellationToken token)
+    {
+        Task wait;
+        lock (_sync)
+        {
+            var limit = _topic.Options.MaxInFlightPerPartition;
+            var room = limit - _held.Count;
+            if (_holding || room >= Math.Max(1, limit / 2))
+            {
+                // Holding back, what is missing comes only with a pull request and can outnumber the window (acks lost while
+                // the server restarted count too), so the cursor pulls past it; the consumer's MaxAckPending bounds it.
+                return _holding ? MaxFetch : Math.Min(room, MaxFetch);
+            }
+
+            wait = (_room ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+        }
+
+        await wait.WaitAsync(token).ConfigureAwait(false);
+        return 0;
+    }
+
+    /// <summary>Ends the hold once the consumer's <c>NumAckPending</c> shows that every message delivered and not acked is here.</summary>
+    /// <remarks>Asks after every change while the cursor holds back, and at least every <see cref="NatsTransportOptions.FetchExpiry"/>
+    /// (another holder's acks change the count too); only while no ack of the cursor is in flight, which the count may or may not include.</remarks>
+    private async Task CatchUpAsync()
+    {
+        var token = _stop.Token;
+        while (!token.IsCancellationRequested)
+        {
+            Task changed;
+            long version;
+            bool ask;
+            lock (_sync)
+            {
+                (changed, version, ask) = ((_changed ??= new(TaskCreationOptions.RunContinuationsAsynchronously)).Task, _version, _holding && _acks.Count == 0);
+            }
+
+            try
+            {
+                var info = ask ? (await _topic.JetStream.GetConsumerAsync(_topic.Stream, _consumer, token).ConfigureAwait(false)).Info : null;
+                if (info is not null && Release(version, info.NumAckPending, info.Delivered.ConsumerSeq))
+                {
+                    continue;
+                }
+
+                await changed.WaitAsync(ask ? _topic.Options.FetchExpiry : Timeout.InfiniteTimeSpan, _topic.TimeProvider, token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+#pragma warning disable CA1031 // The server is away: asked again after FetchExpiry; the cursor holds back meanwhile.
+            catch (Exception e) when (!token.IsCancellationRequested)
+#pragma warning restore CA1031
+            {
+                NatsLog.PullFailed(_topic.Logger, _topic.Stream, _consumer, e);
+                await Task.Delay(_topic.Options.FetchExpiry, _topic.TimeProvider, token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
+    }
+
+    // Tells the server, every third of AckWait, that every message held is still being worked on.
+    private async Task KeepAliveAsync()
+    {
+        var token = _stop.Token;
+        while (!token.IsCancellationRequested)
+        {
+            await Task.Delay(_topic.Options.AckWait / 3, _topic.TimeProvider, token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            List<INatsJSMsg<byte[]>> held;
+            lock (_sync)
+            {
+                held = token.IsCancellationRequested ? [] : [.. _held.Values];
+            }
+
+            try
+            {
+                foreach (var message in held)
+                {
+                    await message.AckProgressAsync(cancellationToken: token).ConfigureAwait(false);
+                }
+            }
+#pragma warning disable CA1031 // Best effort: a message whose progress is not heard comes again after AckWait (at-least-once).
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+            }
+        }
+    }
+
+    /// <summary>Acks or NAKs with the server's confirmation, retrying while it is away; returns whether the server confirmed it.</summary>
+    private async Task<bool> SettleAsync(INatsJSMsg<byte[]> message, ulong sequence, bool ack, TimeSpan delay)
+    {
+        const int Attempts = 10;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var settling = ack ? message.AckAsync(new AckOpts { DoubleAck = true }).AsTask() : message.NakAsync(new AckOpts { DoubleAck = true, NakDelay = delay > TimeSpan.Zero ? delay : null }).AsTask();
+                await settling.ConfigureAwait(false);
+                return true;
+            }
+#pragma warning disable CA1031 // Unsettled, the server delivers the message again after AckWait (at-least-once); the hold keeps order.
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                if (attempt == Attempts || e is ObjectDisposedException)
+                {
+                    NatsLog.SettleFailed(_topic.Logger, sequence, _topic.Stream, e);
+                    return false;
+                }
+
+                await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt), _topic.TimeProvider).ConfigureAwait(false);
+            }
+        }
+    }
+
+    // Caller holds _sync: wakes whoever waits for a change of a cursor that holds back.
+    private void Touch()
     {
         if (_holding)
         {
@@ -197,62 +470,17 @@ internal sealed class NatsCursor : PartitionCursor
         }
     }
 
-    /// <summary>Files a pulled message away, in stream order, and wakes the kernel.</summary>
-    public void Add(INatsJSMsg<byte[]> message)
-    {
-        var pair = message.Metadata!.Value.Sequence;
-        var (sequence, delivery) = (pair.Stream, pair.Consumer);
-        lock (Sync)
-        {
-            if (_closed)
-            {
-                return;
-            }
-
-            _version++;
-            if (delivery != _lastDelivery + 1)
-            {
-                // A delivery went missing (lost in transit, or into a pull request nobody reads any more) or the server
-                // forgot some: hand nothing out until every message the server counts as delivered is here.
-                _holding = true;
-            }
-
-            _lastDelivery = delivery;
-            Touch();
-            if (sequence >= _committed)
-            {
-                // Delivered again while held (AckWait passed, or the server restarted): not handed out twice, but settled
-                // through the newest delivery, because the server ignores an ack or NAK that names an older one.
-                _held[sequence] = message;
-                Signal();
-                return;
-            }
-        }
-
-        // Committed already, and delivered again because its ack was lost while the server restarted: acked again, never
-        // held, so it takes no room in the window and is not handed out twice.
-        _loop.Acknowledge(message, sequence);
-    }
-
-    // Caller holds Sync.
+    // Caller holds _sync.
     private bool Releasable() => !_closed && !_holding;
 
-    // Caller holds Sync: the index of the first message held at or after the sequence.
+    // Caller holds _sync: the index of the first message held at or after the sequence.
     private int FirstAtOrAfter(ulong sequence)
     {
-        var keys = _held.Keys;
-        int low = 0, high = keys.Count;
+        int low = 0, high = _held.Count;
         while (low < high)
         {
             var middle = (low + high) >>> 1;
-            if (keys[middle] < sequence)
-            {
-                low = middle + 1;
-            }
-            else
-            {
-                high = middle;
-            }
+            (low, high) = _held.Keys[middle] < sequence ? (middle + 1, high) : (low, middle);
         }
 
         return low;
@@ -274,7 +502,7 @@ internal sealed class NatsCursor : PartitionCursor
         catch (Exception e) when (e is EventFormatException or EventTooLargeException)
         {
             var envelope = NatsUnreadableMessage.ToEnvelope(message, _topic.Stream, _topic.Limits, e, _topic.TimeProvider.GetUtcNow());
-            NatsLog.Unreadable(_topic.Logger, sequence, _topic.Stream, message.Subject, Group, envelope.EventId, e);
+            NatsLog.Unreadable(_topic.Logger, sequence, _topic.Stream, message.Subject, _group, envelope.EventId, e);
             return new SourceMessage((long)sequence, envelope, e);
         }
     }
