@@ -126,51 +126,7 @@ public sealed class NatsTransport : PartitionedTransport, ITransport, IAsyncDisp
     protected override async ValueTask AppendAsync(string topic, IReadOnlyList<EventEnvelope>?[] partitions, CancellationToken cancellationToken)
     {
         var t = await TopicAsync(topic, cancellationToken).ConfigureAwait(false);
-        var chains = new List<(int Partition, List<EventEnvelope> Events)>();
-        for (var p = 0; p < partitions.Length; p++)
-        {
-            var byKey = new Dictionary<string, List<EventEnvelope>>(StringComparer.Ordinal);
-            foreach (var envelope in partitions[p] ?? [])
-            {
-                if (envelope.PartitionKey is not { } key)
-                {
-                    chains.Add((p, [envelope]));
-                }
-                else if (!byKey.TryGetValue(key, out var chain))
-                {
-                    byKey[key] = chain = [envelope];
-                    chains.Add((p, chain));
-                }
-                else
-                {
-                    chain.Add(envelope);
-                }
-            }
-        }
-
-        var next = -1;
-        var failed = false;
-        await Task.WhenAll(Enumerable.Range(0, Math.Min(ConcurrentSends.MaxInFlight, chains.Count)).Select(_ => PublishChainsAsync())).ConfigureAwait(false);
-
-        async Task PublishChainsAsync()
-        {
-            int index;
-            while (!Volatile.Read(ref failed) && (index = Interlocked.Increment(ref next)) < chains.Count)
-            {
-                try
-                {
-                    foreach (var envelope in chains[index].Events.TakeWhile(_ => !Volatile.Read(ref failed)))
-                    {
-                        await PublishAsync(t, chains[index].Partition, envelope, cancellationToken).ConfigureAwait(false);
-                    }
-                }
-                catch
-                {
-                    Volatile.Write(ref failed, true);
-                    throw;
-                }
-            }
-        }
+        await ConcurrentSends.SendAsync(partitions, (partition, envelope, token) => new(PublishAsync(t, partition, envelope, token)), cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />

@@ -65,22 +65,12 @@ internal sealed class NatsCursor : PartitionCursor
     public override PartitionRedelivery? Redelivery => null;
 
     /// <summary>Gets a number that changes whenever a message arrives or is committed.</summary>
-    public long Version
-    {
-        get
-        {
-            lock (_sync)
-            {
-                return _version;
-            }
-        }
-    }
+    public long Version => Interlocked.Read(ref _version);
 
     public void Start()
     {
         _run = PullAsync();
-        _ = KeepAliveAsync();
-        _ = CatchUpAsync();
+        _ = TendAsync();
     }
 
     public override int Read(List<SourceMessage> messages, int maxCount)
@@ -173,12 +163,8 @@ internal sealed class NatsCursor : PartitionCursor
         _stop.Dispose();
     }
 
-    /// <summary>Ends the hold if the consumer's <paramref name="ackPending"/>, read after <paramref name="version"/> with no
-    /// ack in flight, counts exactly the messages held: none is missing.</summary>
-    /// <param name="version">The <see cref="Version"/> before the consumer's state was read.</param>
-    /// <param name="ackPending">The consumer's <c>NumAckPending</c>.</param>
-    /// <param name="delivered">The consumer's last delivery sequence: the next message must follow it.</param>
-    /// <returns>Whether the cursor hands out again.</returns>
+    /// <summary>Ends the hold if the consumer's <c>NumAckPending</c>, read after <paramref name="version"/> of the cursor with no ack in
+    /// flight, counts exactly the messages held; the next delivery must then follow <paramref name="delivered"/>.</summary>
     public bool Release(long version, long ackPending, ulong delivered)
     {
         lock (_sync)
@@ -235,16 +221,16 @@ internal sealed class NatsCursor : PartitionCursor
                 _acks.Add(ack);
             }
 
-            _ = ack.ContinueWith(static (done, state) => ((NatsCursor)state!).Acknowledged(done), this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        }
-    }
-
-    private void Acknowledged(Task ack)
-    {
-        lock (_sync)
-        {
-            _acks.Remove(ack);
-            Touch();
+            _ = ack.ContinueWith(
+                done =>
+                {
+                    lock (_sync)
+                    {
+                        _acks.Remove(done);
+                        Touch();
+                    }
+                },
+                TaskScheduler.Default);
         }
     }
 
@@ -369,53 +355,25 @@ internal sealed class NatsCursor : PartitionCursor
         return 0;
     }
 
-    /// <summary>Ends the hold once the consumer's <c>NumAckPending</c> shows that every message delivered and not acked is here.</summary>
-    /// <remarks>Asks after every change while the cursor holds back, and at least every <see cref="NatsTransportOptions.FetchExpiry"/>
-    /// (another holder's acks change the count too); only while no ack of the cursor is in flight, which the count may or may not include.</remarks>
-    private async Task CatchUpAsync()
+    /// <summary>Keeps what the cursor holds in progress on the server every third of <c>AckWait</c>, and ends a hold once the
+    /// consumer's <c>NumAckPending</c> shows that every message delivered and not acked is here.</summary>
+    /// <remarks>Holding back, it asks after every change and at least every <see cref="NatsTransportOptions.FetchExpiry"/> (another
+    /// holder's acks change the count too), and only while no ack of the cursor is in flight, which the count may or may not include.</remarks>
+    private async Task TendAsync()
     {
-        var token = _stop.Token;
+        var (token, clock, third) = (_stop.Token, _topic.TimeProvider, _topic.Options.AckWait / 3);
+        var progressAt = clock.GetUtcNow() + third;
         while (!token.IsCancellationRequested)
         {
-            Task changed;
-            long version;
-            bool ask;
+            (Task Changed, long Version, bool Ask) state;
+            List<INatsJSMsg<byte[]>> held = [];
             lock (_sync)
             {
-                (changed, version, ask) = ((_changed ??= new(TaskCreationOptions.RunContinuationsAsynchronously)).Task, _version, _holding && _acks.Count == 0);
-            }
-
-            try
-            {
-                var info = ask ? (await _topic.JetStream.GetConsumerAsync(_topic.Stream, _consumer, token).ConfigureAwait(false)).Info : null;
-                if (info is not null && Release(version, info.NumAckPending, info.Delivered.ConsumerSeq))
+                state = ((_changed ??= new(TaskCreationOptions.RunContinuationsAsynchronously)).Task, _version, _holding && _acks.Count == 0);
+                if (clock.GetUtcNow() >= progressAt)
                 {
-                    continue;
+                    (held, progressAt) = ([.. _held.Values], clock.GetUtcNow() + third);
                 }
-
-                await changed.WaitAsync(ask ? _topic.Options.FetchExpiry : Timeout.InfiniteTimeSpan, _topic.TimeProvider, token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            }
-#pragma warning disable CA1031 // The server is away: asked again after FetchExpiry; the cursor holds back meanwhile.
-            catch (Exception e) when (!token.IsCancellationRequested)
-#pragma warning restore CA1031
-            {
-                NatsLog.PullFailed(_topic.Logger, _topic.Stream, _consumer, e);
-                await Task.Delay(_topic.Options.FetchExpiry, _topic.TimeProvider, token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            }
-        }
-    }
-
-    // Tells the server, every third of AckWait, that every message held is still being worked on.
-    private async Task KeepAliveAsync()
-    {
-        var token = _stop.Token;
-        while (!token.IsCancellationRequested)
-        {
-            await Task.Delay(_topic.Options.AckWait / 3, _topic.TimeProvider, token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            List<INatsJSMsg<byte[]>> held;
-            lock (_sync)
-            {
-                held = token.IsCancellationRequested ? [] : [.. _held.Values];
             }
 
             try
@@ -424,11 +382,22 @@ internal sealed class NatsCursor : PartitionCursor
                 {
                     await message.AckProgressAsync(cancellationToken: token).ConfigureAwait(false);
                 }
+
+                var info = state.Ask ? (await _topic.JetStream.GetConsumerAsync(_topic.Stream, _consumer, token).ConfigureAwait(false)).Info : null;
+                if (info is not null && Release(state.Version, info.NumAckPending, info.Delivered.ConsumerSeq))
+                {
+                    continue;
+                }
+
+                var wait = TimeSpan.FromTicks(Math.Max(0, (progressAt - clock.GetUtcNow()).Ticks));
+                await state.Changed.WaitAsync(state.Ask && wait > _topic.Options.FetchExpiry ? _topic.Options.FetchExpiry : wait, clock, token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
-#pragma warning disable CA1031 // Best effort: a message whose progress is not heard comes again after AckWait (at-least-once).
-            catch (Exception)
+#pragma warning disable CA1031 // The server is away: what is held comes again after AckWait (at-least-once); a hold asks again.
+            catch (Exception e) when (!token.IsCancellationRequested)
 #pragma warning restore CA1031
             {
+                NatsLog.PullFailed(_topic.Logger, _topic.Stream, _consumer, e);
+                await Task.Delay(_topic.Options.FetchExpiry, clock, token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
         }
     }
@@ -501,7 +470,7 @@ internal sealed class NatsCursor : PartitionCursor
         }
         catch (Exception e) when (e is EventFormatException or EventTooLargeException)
         {
-            var envelope = NatsUnreadableMessage.ToEnvelope(message, _topic.Stream, _topic.Limits, e, _topic.TimeProvider.GetUtcNow());
+            var envelope = NatsEnvelopeCodec.Unreadable(message, _topic.Stream, _topic.Limits, e, _topic.TimeProvider.GetUtcNow());
             NatsLog.Unreadable(_topic.Logger, sequence, _topic.Stream, message.Subject, _group, envelope.EventId, e);
             return new SourceMessage((long)sequence, envelope, e);
         }

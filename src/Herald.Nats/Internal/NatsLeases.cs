@@ -32,65 +32,48 @@ internal sealed class NatsLeases(PartitionOwnership ownership, NatsTopic topic, 
 
     /// <summary>Releases every partition and deletes the leases and the presence, so that other processes take over at
     /// once; no round runs after it. The transport calls it while closing, when its connection is still open.</summary>
-    public async Task CloseAsync()
+    public Task CloseAsync() => GatedAsync(() =>
     {
-        await _gate.WaitAsync().ConfigureAwait(false);
-        try
-        {
-            _closed = true;
-            await GiveUpAsync().ConfigureAwait(false);
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
+        _closed = true;
+        return GiveUpAsync();
+    });
 
-    protected override async Task RoundAsync(CancellationToken cancellationToken)
-    {
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+    protected override Task RoundAsync(CancellationToken cancellationToken) => GatedAsync(
+        async () =>
         {
             if (!_closed && Ownership.MemberCount > 0)
             {
                 await BalanceAsync(await bucket.GetAsync(cancellationToken).ConfigureAwait(false), Ownership.MemberCount, cancellationToken).ConfigureAwait(false);
             }
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
+        },
+        cancellationToken);
 
-    protected override async Task OnRoundFailedAsync(Exception exception)
+    protected override Task OnRoundFailedAsync(Exception exception)
     {
         NatsLog.LeasesFailed(topic.Logger, Ownership.Group, topic.Stream, exception);
-        await _gate.WaitAsync().ConfigureAwait(false);
-        try
+        return GatedAsync(() =>
         {
             // The server may be away: partitions stop being read before their leases can expire and go to another process.
             var stale = topic.TimeProvider.GetUtcNow() - (2 * Interval);
-            foreach (var (partition, lease) in _held.ToList())
+            foreach (var (partition, _) in _held.Where(l => l.Value.RenewedAt <= stale).ToList())
             {
-                if (lease.RenewedAt <= stale)
-                {
-                    _ = Release(partition);
-                }
+                _ = Release(partition);
             }
-        }
-        finally
-        {
-            _gate.Release();
-        }
+
+            return Task.CompletedTask;
+        });
     }
 
-    protected override async Task ReleaseAllAsync()
+    // After CloseAsync only the hand-backs may still run: the leases are deleted already.
+    protected override Task ReleaseAllAsync() =>
+        GatedAsync(async () => await (_closed ? Task.WhenAll(_releasing.Values) : GiveUpAsync()).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing));
+
+    private async Task GatedAsync(Func<Task> action, CancellationToken cancellationToken = default)
     {
-        await _gate.WaitAsync().ConfigureAwait(false);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            // After CloseAsync only the hand-backs may still run: the leases are deleted already.
-            await (_closed ? Task.WhenAll(_releasing.Values) : GiveUpAsync()).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await action().ConfigureAwait(false);
         }
         finally
         {
