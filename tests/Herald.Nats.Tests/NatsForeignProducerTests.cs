@@ -99,7 +99,7 @@ public sealed class NatsForeignProducerTests(NatsServer server)
     }
 
     [Fact]
-    public async Task ListenAsync_UnreadableForeignMessage_IsDeadLetteredWithRawHeadersBodyAndReasonAndLogged()
+    public async Task ListenAsync_UnreadableForeignMessage_IsHandedOutInPlaceWithRawHeadersAndBodyAndLogged()
     {
         var (topic, group) = (Unique("orders"), Unique("billing"));
         var options = server.NewOptions();
@@ -113,24 +113,63 @@ public sealed class NatsForeignProducerTests(NatsServer server)
         var place = await PublishAsync(options, topic, partition: 2, unreadable, "not a cloud event");
         await PublishAsync(options, topic, partition: 2, readable, "{}");
 
-        // The readable message behind it is still handed out: the unreadable one blocks nothing.
-        var delivery = (await ReceiveAsync(listener, 1))[0];
-        Assert.Equal(readable["ce-id"].ToString(), delivery.Envelope.EventId);
-        await listener.CompleteAsync(delivery, Token);
-        DeadLetter? letter = null;
-        // Kept under the message's place in the stream: a producer reusing ce-ids cannot make one letter replace another.
+        // In its place, so the pipeline dead-letters it in order; the readable message behind it follows.
+        var deliveries = await ReceiveAsync(listener, 2);
+        var (letter, next) = (deliveries[0], deliveries[1]);
+        Assert.Equal(readable["ce-id"].ToString(), next.Envelope.EventId);
+        // Named by the message's place in the stream: a producer reusing ce-ids cannot make one letter replace another.
         var letterId = $"{NatsNames.Stream(options, topic)}-{place}";
+        Assert.Equal((letterId, id, "legacy.thing", "not a cloud event"), (letter.Envelope.EventId, letter.Envelope.CorrelationId, letter.Envelope.EventType, Encoding.UTF8.GetString(letter.Envelope.Data.Span)));
+        Assert.Contains($"Ce-Id: {id}", letter.Envelope.Extensions["natsheaders"], StringComparison.Ordinal);
+        Assert.Contains("X-Trace: abc", letter.Envelope.Extensions["natsheaders"], StringComparison.Ordinal);
+        Assert.Contains(logger.Lines, l => l.Contains(letterId, StringComparison.Ordinal) && l.Contains("dead-lettered", StringComparison.Ordinal));
+        await listener.CompleteAsync(letter, Token);
+        await listener.CompleteAsync(next, Token);
+        await UntilAsync(async () => (await transport.GetLagAsync(topic, group, Token))!.Sum(p => p.Lag) == 0);
+        await listener.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Consumer_UnreadableForeignMessage_IsDeadLetteredWithRawHeadersBodyAndReason_AndTheNextIsHandled()
+    {
+        var (topic, group) = (Unique("orders"), Unique("billing"));
+        var probe = new PipelineProbe();
+        var options = server.NewOptions();
+        await using var services = new ServiceCollection()
+            .AddSingleton(probe)
+            .AddHerald(h => h
+                .UseNats(o => (o.Connection, o.StreamPrefix, o.SubjectPrefix, o.DeadLetterBucket) = (options.Connection, options.StreamPrefix, options.SubjectPrefix, options.DeadLetterBucket))
+                .AddEvent<OrderPlaced>(e => e.Topic = topic)
+                .AddHandler<OrderPlacedHandler>(group))
+            .BuildServiceProvider();
+        var hosted = services.GetServices<IHostedService>().ToList();
+        foreach (var service in hosted)
+        {
+            await service.StartAsync(Token);
+        }
+
+        var id = Unique("unreadable");
+        var unreadable = new NatsHeaders { ["Ce-Id"] = id, ["Ce-Type"] = "legacy.thing", ["X-Trace"] = "abc" };
+        var readable = new NatsHeaders { ["ce-specversion"] = "1.0", ["ce-id"] = Unique("readable"), ["ce-type"] = "nats-test.order-placed", ["ce-source"] = "/s" };
+        var place = await PublishAsync(options, topic, partition: 2, unreadable, "not a cloud event");
+        await PublishAsync(options, topic, partition: 2, readable, """{"orderId":"r1"}""");
+
+        await PipelineProbe.WaitUntilAsync(() => probe.Handled.Contains((group, "r1")));
+        var transport = (NatsTransport)services.GetRequiredService<ITransport>();
+        var letterId = $"{NatsNames.Stream(options, topic)}-{place}";
+        DeadLetter? letter = null;
         await UntilAsync(async () => (letter = (await transport.DeadLetterStore.GetAllAsync(Token)).SingleOrDefault(l => l.Group == group && l.EventId == letterId)) is not null);
         Assert.Equal((group, topic, DeadLetterReason.Undeserializable), (letter!.Group, letter.Topic, letter.Failure.Reason));
         Assert.Equal(typeof(EventFormatException).FullName, letter.Failure.ExceptionType);
         Assert.Contains("specversion", letter.Failure.ExceptionMessage, StringComparison.Ordinal);
         Assert.Equal((id, "legacy.thing", "not a cloud event"), (letter.Envelope.CorrelationId, letter.EventType, Encoding.UTF8.GetString(letter.Envelope.Data.Span)));
-        Assert.Contains($"Ce-Id: {id}", letter.Envelope.Extensions["natsheaders"], StringComparison.Ordinal);
         Assert.Contains("X-Trace: abc", letter.Envelope.Extensions["natsheaders"], StringComparison.Ordinal);
-        // Settled once dead-lettered and logged: the group has nothing left to read.
+        // Settled once dead-lettered: the group has nothing left to read.
         await UntilAsync(async () => (await transport.GetLagAsync(topic, group, Token))!.Sum(p => p.Lag) == 0);
-        Assert.Contains(logger.Lines, l => l.Contains(letterId, StringComparison.Ordinal) && l.Contains("dead-lettered", StringComparison.Ordinal));
-        await listener.DisposeAsync();
+        foreach (var service in Enumerable.Reverse(hosted))
+        {
+            await service.StopAsync(Token);
+        }
     }
 
     /// <summary>Publishes as a producer without Herald would: the JetStream client, the partition's subject, its own headers.</summary>

@@ -15,7 +15,7 @@ internal static class NatsNames
     public static string Token(string name)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
-        if (IsPlain(name))
+        if (name.All(IsPlain))
         {
             return name;
         }
@@ -48,19 +48,6 @@ internal static class NatsNames
     public static string SubjectWildcard(NatsTransportOptions options, string topic) => $"{options.SubjectPrefix}.{Token(topic)}.*";
 
     public static string Consumer(string group, int partition) => $"{Token(group)}_P{partition.ToString(CultureInfo.InvariantCulture)}";
-
-    private static bool IsPlain(string name)
-    {
-        foreach (var c in name)
-        {
-            if (!IsPlain(c))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
 
     private static bool IsPlain(char c) => char.IsAsciiLetterOrDigit(c) || c == '-';
 }

@@ -1,35 +1,17 @@
-using Herald.DeadLetters;
 using Herald.Hosting;
 using Microsoft.Extensions.Logging;
 using NATS.Client.JetStream;
 
 namespace Herald.Nats.Internal;
 
-/// <summary>One Herald topic on JetStream: its stream, its partition subjects, and what the readers of its groups need.</summary>
-internal sealed class NatsTopic(INatsJSContext jetStream, NatsTransportOptions options, string name, IDeadLetterStore deadLetters, TimeProvider timeProvider, ILogger logger, EventLimits limits, CancellationToken closing)
+/// <summary>One Herald topic on JetStream: its stream, its partition subjects, and what the cursors of its groups need: the limits
+/// a delivered message is held to, and a token cancelled when the transport is disposed (cursors stop pulling even if their
+/// listeners were never disposed).</summary>
+internal sealed record NatsTopic(INatsJSContext JetStream, NatsTransportOptions Options, string Name, TimeProvider TimeProvider, ILogger Logger, EventLimits Limits, CancellationToken Closing)
 {
-    public INatsJSContext JetStream { get; } = jetStream;
-
-    public NatsTransportOptions Options { get; } = options;
-
-    public string Name { get; } = name;
-
-    public string Stream { get; } = NatsNames.Stream(options, name);
+    public string Stream { get; } = NatsNames.Stream(Options, Name);
 
     public int PartitionCount => Options.PartitionsPerTopic;
-
-    /// <summary>Gets where a message no group member can read goes: the transport's dead-letter store.</summary>
-    public IDeadLetterStore DeadLetters { get; } = deadLetters;
-
-    public TimeProvider TimeProvider { get; } = timeProvider;
-
-    public ILogger Logger { get; } = logger;
-
-    /// <summary>Gets the limits a delivered message is held to.</summary>
-    public EventLimits Limits { get; } = limits;
-
-    /// <summary>Gets a token cancelled when the transport is disposed: readers stop pulling even if their listener was never disposed.</summary>
-    public CancellationToken Closing { get; } = closing;
 
     public string Subject(int partition) => NatsNames.Subject(Options, Name, partition);
 }

@@ -1,0 +1,478 @@
+using System.Globalization;
+using System.Text;
+using System.Threading.Channels;
+using Herald.Events;
+using Herald.Transports.Partitioned;
+using NATS.Client.Core;
+using NATS.Client.JetStream;
+
+namespace Herald.Nats.Internal;
+
+/// <summary>A consumer group's cursor on one partition: the partition's durable pull consumer, pulled in the background into
+/// a buffer that keeps every message until the group commits past it.</summary>
+/// <remarks>
+/// <para>Offsets are stream sequences. The cursor holds every message it pulled and the group has not committed, handed out
+/// or not, and keeps them in progress on the server (<c>AckProgress</c> every <c>AckWait / 3</c>, so <c>AckWait</c> bounds
+/// only how long a dead process's messages stay out), so a seek back is local: a redelivery never goes through the server,
+/// whose NAKed messages come back on its own timer and out of order. <see cref="Commit"/> acks what the group passed, with
+/// the server's confirmation (a plain ack sent while the server restarts is dropped), in the background.</para>
+/// <para>Offsets are not contiguous (other partitions' messages lie between them), so a missing message does not show in
+/// them. The cursor holds everything back while it may be missing one: when it opens (another holder may have had messages
+/// out: a process left or died, a lease moved) and whenever the consumer's delivery sequence skips (a delivery was lost in
+/// transit, the server stopped with a pull in flight) or goes back. The hold ends once the server's <c>NumAckPending</c>
+/// for the consumer equals what the cursor holds, with no ack of its own in flight and nothing changed meanwhile: every
+/// message delivered and not acked is here (a lost one counts there until <c>AckWait</c> brings it again), and the cursor
+/// hands out in stream order from there. Without it the group would commit past the lost message and, delivered again
+/// below the committed position, it would be acked unhandled.</para>
+/// <para>Every pull request names one inbox that lives as long as the cursor, and every message that reaches it is kept,
+/// whichever request it answers: after a reconnect the client re-sends a request with its original batch, and a fetch that
+/// stopped listening would lose what the server still sends. A request ends when its batch has arrived, when the server
+/// answers with a status (408 expired, 409, 503 …), or a margin after its expiry (the server restarted and forgot it).</para>
+/// <para>Closing, the cursor lets its last pull end, waits for its acks, and hands what it holds back (NAKed, in order,
+/// delayed past any pull request of its own the server may still hold) before the next holder starts.</para>
+/// <para>The kernel calls the cursor under its group's lock; the background loops take the cursor's own.</para>
+/// </remarks>
+internal sealed class NatsCursor : PartitionCursor
+{
+    private const int MaxFetch = 256;
+    private static readonly TimeSpan Margin = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan HandBackMargin = TimeSpan.FromMilliseconds(500);
+    private readonly SortedList<ulong, INatsJSMsg<byte[]>> _held = [];
+    private readonly HashSet<Task> _acks = [];
+    private readonly Lock _sync = new();
+    private readonly NatsTopic _topic;
+    private readonly string _group;
+    private readonly string _consumer;
+    private readonly CancellationTokenSource _stop;
+    private TaskCompletionSource<bool>? _signal;
+    private TaskCompletionSource? _changed, _room, _request;
+    private Task _run = Task.CompletedTask;
+    private ulong _position, _committed, _lastDelivery;
+    private long _version, _remaining;
+    private int _status;
+    private bool _holding = true, _closed;
+
+    public NatsCursor(NatsTopic topic, string group, int partition)
+    {
+        (_topic, _group, _consumer) = (topic, group, NatsNames.Consumer(group, partition));
+        _stop = CancellationTokenSource.CreateLinkedTokenSource(topic.Closing);
+    }
+
+    /// <summary>Zero, before every stream sequence: the consumer's ack floor is where the server starts, and reading starts at the first message held.</summary>
+    public override long StartOffset => 0;
+
+    /// <summary>None: a redelivery's delay is kept in this process; after a restart what the group did not commit comes again at once.</summary>
+    public override PartitionRedelivery? Redelivery => null;
+
+    /// <summary>Gets a number that changes whenever a message arrives or is committed.</summary>
+    public long Version => Interlocked.Read(ref _version);
+
+    public void Start()
+    {
+        _run = PullAsync();
+        _ = TendAsync();
+    }
+
+    public override int Read(List<SourceMessage> messages, int maxCount)
+    {
+        lock (_sync)
+        {
+            var added = 0;
+            for (var i = FirstAtOrAfter(_position); Releasable() && i < _held.Count && added < maxCount; i++, added++)
+            {
+                messages.Add(Message(_held.Keys[i], _held.Values[i]));
+                _position = _held.Keys[i] + 1;
+            }
+
+            return added;
+        }
+    }
+
+    public override Task<bool>? GetDataSignal()
+    {
+        lock (_sync)
+        {
+            return Releasable() && FirstAtOrAfter(_position) < _held.Count ? null : (_signal ??= new(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+        }
+    }
+
+    public override void Seek(long offset)
+    {
+        lock (_sync)
+        {
+            _position = (ulong)offset;
+        }
+    }
+
+    public override void Commit(long nextOffset)
+    {
+        List<(ulong, INatsJSMsg<byte[]>)> acks = [];
+        lock (_sync)
+        {
+            (_committed, _version) = ((ulong)nextOffset, _version + 1);
+            while (_held.Count > 0 && _held.Keys[0] < (ulong)nextOffset)
+            {
+                acks.Add((_held.Keys[0], _held.Values[0]));
+                _held.RemoveAt(0);
+            }
+
+            Touch();
+            _room?.TrySetResult();
+            _room = null;
+        }
+
+        foreach (var (sequence, message) in acks)
+        {
+            Acknowledge(message, sequence);
+        }
+    }
+
+    public override ValueTask SaveRedeliveryAsync(PartitionRedelivery redelivery, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+    /// <summary>Stops pulling and hands back, in order, what the cursor holds; completes once the next holder may start.</summary>
+    public override async ValueTask DisposeAsync()
+    {
+        lock (_sync)
+        {
+            _closed = true;
+            Signal();
+        }
+
+        await _stop.CancelAsync().ConfigureAwait(false);
+        await _run.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        Task[] acks;
+        List<KeyValuePair<ulong, INatsJSMsg<byte[]>>> back;
+        lock (_sync)
+        {
+            (acks, back) = ([.. _acks], [.. _held]);
+            _held.Clear();
+        }
+
+        await Task.WhenAll(acks).ConfigureAwait(false);
+        // The server may still hold a pull request of this cursor that the client no longer listens to: a message redelivered
+        // into it would be lost until AckWait and the next holder would wait for it, so the redelivery waits past its expiry.
+        foreach (var (sequence, message) in back)
+        {
+            if (!await SettleAsync(message, sequence, ack: false, _topic.Options.FetchExpiry + HandBackMargin).ConfigureAwait(false))
+            {
+                // The server is away: the rest come back after AckWait, and the next holder waits for them all the same.
+                break;
+            }
+        }
+
+        _stop.Dispose();
+    }
+
+    /// <summary>Ends the hold if the consumer's <c>NumAckPending</c>, read after <paramref name="version"/> of the cursor with no ack in
+    /// flight, counts exactly the messages held; the next delivery must then follow <paramref name="delivered"/>.</summary>
+    public bool Release(long version, long ackPending, ulong delivered)
+    {
+        lock (_sync)
+        {
+            if (!_holding || version != _version || ackPending != _held.Count)
+            {
+                return false;
+            }
+
+            (_holding, _lastDelivery) = (false, delivered);
+            Signal();
+            return true;
+        }
+    }
+
+    /// <summary>Files a pulled message away, in stream order, and wakes the kernel.</summary>
+    public void Add(INatsJSMsg<byte[]> message)
+    {
+        var pair = message.Metadata!.Value.Sequence;
+        lock (_sync)
+        {
+            if (_closed)
+            {
+                return;
+            }
+
+            // A delivery went missing (lost in transit, or into a pull request nobody reads any more) or the server forgot
+            // some: hand nothing out until every message the server counts as delivered is here.
+            _holding |= pair.Consumer != _lastDelivery + 1;
+            (_lastDelivery, _version) = (pair.Consumer, _version + 1);
+            Touch();
+            if (pair.Stream >= _committed)
+            {
+                // Delivered again while held (AckWait passed, or the server restarted): not handed out twice, but settled
+                // through the newest delivery, because the server ignores an ack or NAK that names an older one.
+                _held[pair.Stream] = message;
+                Signal();
+                return;
+            }
+        }
+
+        // Committed already, and delivered again because its ack was lost while the server restarted: acked again, never held.
+        Acknowledge(message, pair.Stream);
+    }
+
+    /// <summary>Acks a committed message with the server's confirmation, without making the group wait for it; closing waits for every ack in flight.</summary>
+    private void Acknowledge(INatsJSMsg<byte[]> message, ulong sequence)
+    {
+        var ack = SettleAsync(message, sequence, ack: true, TimeSpan.Zero);
+        if (!ack.IsCompleted)
+        {
+            lock (_sync)
+            {
+                _acks.Add(ack);
+            }
+
+            _ = ack.ContinueWith(
+                done =>
+                {
+                    lock (_sync)
+                    {
+                        _acks.Remove(done);
+                        Touch();
+                    }
+                },
+                TaskScheduler.Default);
+        }
+    }
+
+    // Pulls into one inbox, one request at a time, until the cursor closes; a lost connection or a restarting server does not end it.
+    private async Task PullAsync()
+    {
+        var token = _stop.Token;
+        INatsSub<byte[]>? inbox = null;
+        var receiving = Task.CompletedTask;
+        while (!token.IsCancellationRequested)
+        {
+            try
+            {
+                if (inbox is null)
+                {
+                    // Requests never ask for more than the channel holds, and receiving only files messages away.
+                    var channel = new NatsSubChannelOpts { Capacity = (_topic.Options.MaxInFlightPerPartition * 2) + 16, FullMode = BoundedChannelFullMode.Wait };
+                    // Not NewInbox(): a subscription under the connection's request inbox would take over its replies.
+                    var connection = _topic.JetStream.Connection;
+                    inbox = await connection.SubscribeCoreAsync<byte[]>($"{connection.Opts.InboxPrefix}.{Guid.NewGuid():N}", opts: new NatsSubOpts { ChannelOpts = channel }, cancellationToken: token).ConfigureAwait(false);
+                    receiving = ReceiveAsync(inbox);
+                }
+
+                var want = await RoomAsync(token).ConfigureAwait(false);
+                if (want > 0)
+                {
+                    await RequestAsync(inbox.Subject, want, token).ConfigureAwait(false);
+                }
+            }
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            {
+                break;
+            }
+#pragma warning disable CA1031 // NATS.Net reconnects; the loop retries.
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                NatsLog.PullFailed(_topic.Logger, _topic.Stream, _consumer, e);
+                await Task.Delay(_topic.Options.FetchExpiry, _topic.TimeProvider, token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
+
+        if (inbox is not null)
+        {
+            await inbox.UnsubscribeAsync().ConfigureAwait(false);
+            await receiving.ConfigureAwait(false);
+            await inbox.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    // Asks for up to batch messages and returns once the request has ended; never cancelled, so what it brings is read.
+    private async Task RequestAsync(string inbox, int batch, CancellationToken token)
+    {
+        var ended = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_sync)
+        {
+            (_request, _remaining) = (ended, batch);
+        }
+
+        var expires = _topic.Options.FetchExpiry.Ticks * 100;
+        var request = Encoding.ASCII.GetBytes(string.Create(CultureInfo.InvariantCulture, $$"""{"batch":{{batch}},"expires":{{expires}}}"""));
+        await _topic.JetStream.Connection.PublishAsync($"{_topic.JetStream.Opts.Prefix}.CONSUMER.MSG.NEXT.{_topic.Stream}.{_consumer}", request, replyTo: inbox, cancellationToken: token).ConfigureAwait(false);
+        await ended.Task.WaitAsync(_topic.Options.FetchExpiry + Margin, _topic.TimeProvider, CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        if (Interlocked.Exchange(ref _status, 0) == 503)
+        {
+            // No responders: JetStream is still starting after a restart. Asking again at once would only spin.
+            await Task.Delay(_topic.Options.FetchExpiry, _topic.TimeProvider, token).ConfigureAwait(false);
+        }
+    }
+
+    private async Task ReceiveAsync(INatsSub<byte[]> inbox)
+    {
+        await foreach (var message in inbox.Msgs.ReadAllAsync().ConfigureAwait(false))
+        {
+            var status = message.Headers?.Code ?? 0;
+            if (status == 100)
+            {
+                continue;
+            }
+
+            if (status == 0)
+            {
+                Add(new NatsJSMsg<byte[]>(message, _topic.JetStream));
+            }
+            else
+            {
+                // 408 request expired, 409 consumer deleted or leadership changed, 503 no responders, 404 nothing.
+                Volatile.Write(ref _status, status);
+            }
+
+            lock (_sync)
+            {
+                if (status != 0 || --_remaining == 0)
+                {
+                    _request?.TrySetResult();
+                    _request = null;
+                }
+            }
+        }
+    }
+
+    /// <summary>Returns how many messages to pull now, waiting while the cursor holds more than half its limit.</summary>
+    /// <remarks>Pulling as soon as one message is committed would turn a full cursor into one pull request per message.</remarks>
+    private async Task<int> RoomAsync(CancellationToken token)
+    {
+        Task wait;
+        lock (_sync)
+        {
+            var limit = _topic.Options.MaxInFlightPerPartition;
+            var room = limit - _held.Count;
+            if (_holding || room >= Math.Max(1, limit / 2))
+            {
+                // Holding back, what is missing comes only with a pull request and can outnumber the window (acks lost while
+                // the server restarted count too), so the cursor pulls past it; the consumer's MaxAckPending bounds it.
+                return _holding ? MaxFetch : Math.Min(room, MaxFetch);
+            }
+
+            wait = (_room ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+        }
+
+        await wait.WaitAsync(token).ConfigureAwait(false);
+        return 0;
+    }
+
+    /// <summary>Keeps what the cursor holds in progress on the server every third of <c>AckWait</c>, and ends a hold once the
+    /// consumer's <c>NumAckPending</c> shows that every message delivered and not acked is here.</summary>
+    /// <remarks>Holding back, it asks after every change and at least every <see cref="NatsTransportOptions.FetchExpiry"/> (another
+    /// holder's acks change the count too), and only while no ack of the cursor is in flight, which the count may or may not include.</remarks>
+    private async Task TendAsync()
+    {
+        var (token, clock, third) = (_stop.Token, _topic.TimeProvider, _topic.Options.AckWait / 3);
+        var progressAt = clock.GetUtcNow() + third;
+        while (!token.IsCancellationRequested)
+        {
+            (Task Changed, long Version, bool Ask) state;
+            List<INatsJSMsg<byte[]>> held = [];
+            lock (_sync)
+            {
+                state = ((_changed ??= new(TaskCreationOptions.RunContinuationsAsynchronously)).Task, _version, _holding && _acks.Count == 0);
+                if (clock.GetUtcNow() >= progressAt)
+                {
+                    (held, progressAt) = ([.. _held.Values], clock.GetUtcNow() + third);
+                }
+            }
+
+            try
+            {
+                foreach (var message in held)
+                {
+                    await message.AckProgressAsync(cancellationToken: token).ConfigureAwait(false);
+                }
+
+                var info = state.Ask ? (await _topic.JetStream.GetConsumerAsync(_topic.Stream, _consumer, token).ConfigureAwait(false)).Info : null;
+                if (info is not null && Release(state.Version, info.NumAckPending, info.Delivered.ConsumerSeq))
+                {
+                    continue;
+                }
+
+                var wait = TimeSpan.FromTicks(Math.Max(0, (progressAt - clock.GetUtcNow()).Ticks));
+                await state.Changed.WaitAsync(state.Ask && wait > _topic.Options.FetchExpiry ? _topic.Options.FetchExpiry : wait, clock, token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+#pragma warning disable CA1031 // The server is away: what is held comes again after AckWait (at-least-once); a hold asks again.
+            catch (Exception e) when (!token.IsCancellationRequested)
+#pragma warning restore CA1031
+            {
+                NatsLog.PullFailed(_topic.Logger, _topic.Stream, _consumer, e);
+                await Task.Delay(_topic.Options.FetchExpiry, clock, token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
+    }
+
+    /// <summary>Acks or NAKs with the server's confirmation, retrying while it is away; returns whether the server confirmed it.</summary>
+    private async Task<bool> SettleAsync(INatsJSMsg<byte[]> message, ulong sequence, bool ack, TimeSpan delay)
+    {
+        const int Attempts = 10;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var settling = ack ? message.AckAsync(new AckOpts { DoubleAck = true }).AsTask() : message.NakAsync(new AckOpts { DoubleAck = true, NakDelay = delay > TimeSpan.Zero ? delay : null }).AsTask();
+                await settling.ConfigureAwait(false);
+                return true;
+            }
+#pragma warning disable CA1031 // Unsettled, the server delivers the message again after AckWait (at-least-once); the hold keeps order.
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                if (attempt == Attempts || e is ObjectDisposedException)
+                {
+                    NatsLog.SettleFailed(_topic.Logger, sequence, _topic.Stream, e);
+                    return false;
+                }
+
+                await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt), _topic.TimeProvider).ConfigureAwait(false);
+            }
+        }
+    }
+
+    // Caller holds _sync: wakes whoever waits for a change of a cursor that holds back.
+    private void Touch()
+    {
+        if (_holding)
+        {
+            _changed?.TrySetResult();
+            _changed = null;
+        }
+    }
+
+    // Caller holds _sync.
+    private bool Releasable() => !_closed && !_holding;
+
+    // Caller holds _sync: the index of the first message held at or after the sequence.
+    private int FirstAtOrAfter(ulong sequence)
+    {
+        int low = 0, high = _held.Count;
+        while (low < high)
+        {
+            var middle = (low + high) >>> 1;
+            (low, high) = _held.Keys[middle] < sequence ? (middle + 1, high) : (low, middle);
+        }
+
+        return low;
+    }
+
+    private void Signal()
+    {
+        _signal?.TrySetResult(true);
+        _signal = null;
+    }
+
+    // An unreadable message is handed out in its place, as what could be read of it, so the pipeline dead-letters it in order.
+    private SourceMessage Message(ulong sequence, INatsJSMsg<byte[]> message)
+    {
+        try
+        {
+            return new SourceMessage((long)sequence, NatsEnvelopeCodec.Read(message.Headers, message.Data ?? [], _topic.Limits));
+        }
+        catch (Exception e) when (e is EventFormatException or EventTooLargeException)
+        {
+            var envelope = NatsEnvelopeCodec.Unreadable(message, _topic.Stream, _topic.Limits, e, _topic.TimeProvider.GetUtcNow());
+            NatsLog.Unreadable(_topic.Logger, sequence, _topic.Stream, message.Subject, _group, envelope.EventId, e);
+            return new SourceMessage((long)sequence, envelope, e);
+        }
+    }
+}
