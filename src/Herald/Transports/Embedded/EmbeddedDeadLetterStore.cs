@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Herald.DeadLetters;
+using Herald.Log;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
