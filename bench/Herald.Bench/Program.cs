@@ -3,6 +3,7 @@ using Herald.Bench.Baselines;
 using Herald.Bench.Log;
 using Herald.Bench.Publishing;
 using Herald.Bench.Transports;
+using Herald.Hosting;
 
 // Usage: dotnet run -c Release --project bench/Herald.Bench -- log|baselines|transports|publish [--events N] [--repeat R] [--dir DIR] [--stream N] [--rate N] [--only KEY,…] [--json]
 var arguments = BenchArguments.Parse(args);

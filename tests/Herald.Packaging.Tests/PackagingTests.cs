@@ -100,6 +100,55 @@ public sealed partial class PackagingTests(PackedHerald herald) : IClassFixture<
     }
 
     [Fact]
+    public async Task RabbitMQOnlyApp_FromThePackages_ShipsHeraldCoreWithoutTheEmbeddedLogAndStopsWithoutABroker()
+    {
+        var app = Path.Combine(herald.Root, "rabbitmq-only");
+        Directory.CreateDirectory(app);
+        File.Copy(Path.Combine(herald.RepositoryRoot, "samples", "RabbitMQOnly", "Program.cs"), Path.Combine(app, "Program.cs"));
+        await WriteProjectAsync(app, "RabbitMQOnly", "Herald.RabbitMQ");
+
+        var output = Path.Combine(app, "out");
+        (await PackedHerald.DotnetAsync(app, "publish", "-o", output, "-warnaserror")).EnsureSuccess();
+
+        var files = Directory.GetFiles(output).Select(Path.GetFileName).ToList();
+        Assert.Contains("Herald.Core.dll", files);
+        Assert.Contains("Herald.RabbitMQ.dll", files);
+        Assert.DoesNotContain("Herald.Log.dll", files);
+        Assert.DoesNotContain("Herald.dll", files);
+
+        // Nothing listens on port 1: the service stops at start-up naming what it could not reach, rather than waiting.
+        var run = await Command.RunAsync("dotnet", [Path.Combine(output, "RabbitMQOnly.dll"), "--RabbitMQ", "amqp://guest:guest@127.0.0.1:1/"], app, ServiceTimeout);
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("Could not start on RabbitMQ at 127.0.0.1:1: BrokerUnreachableException", run.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task CoreOnlyApp_NoTransportChosen_FailsAtStartNamingWhatToDo()
+    {
+        var app = Path.Combine(herald.Root, "core-only");
+        Directory.CreateDirectory(app);
+        await File.WriteAllTextAsync(Path.Combine(app, "Program.cs"), """
+            using Herald.Hosting;
+            using Microsoft.Extensions.Hosting;
+
+            var builder = Host.CreateApplicationBuilder(args);
+            builder.Services.AddHerald();
+            using var host = builder.Build();
+            await host.StartAsync();
+            Console.WriteLine("started");
+            """, TestContext.Current.CancellationToken);
+        await WriteProjectAsync(app, "CoreOnly", "Herald.Core");
+        (await PackedHerald.DotnetAsync(app, "build", "-warnaserror")).EnsureSuccess();
+
+        var run = await Command.RunAsync("dotnet", [Path.Combine(app, "bin", "Debug", "net10.0", "CoreOnly.dll")], app, ServiceTimeout);
+
+        Assert.NotEqual(0, run.ExitCode);
+        Assert.DoesNotContain("started", run.Output, StringComparison.Ordinal);
+        Assert.Contains("the application references Herald.Core without the Herald package", run.Output, StringComparison.Ordinal);
+        Assert.Contains("dotnet add package Herald", run.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task HeraldCli_InstalledFromTheFeed_PrintsItsVersion()
     {
         var tools = Path.Combine(herald.Root, "tools");
@@ -118,6 +167,30 @@ public sealed partial class PackagingTests(PackedHerald herald) : IClassFixture<
         Assert.Equal(2, result.ExitCode);
         Assert.Contains("unknown option '--outptu'", result.Output, StringComparison.Ordinal);
     }
+
+    // A console application on one Herald package, at the version of Microsoft.Extensions.Hosting Herald builds with.
+    private async Task WriteProjectAsync(string directory, string name, string package)
+    {
+        var versions = await File.ReadAllTextAsync(Path.Combine(herald.RepositoryRoot, "Directory.Packages.props"), TestContext.Current.CancellationToken);
+        var hosting = HostingVersion().Match(versions).Groups["version"].Value;
+        await File.WriteAllTextAsync(Path.Combine(directory, name + ".csproj"), $"""
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup>
+                <OutputType>Exe</OutputType>
+                <TargetFramework>net10.0</TargetFramework>
+                <Nullable>enable</Nullable>
+                <ImplicitUsings>enable</ImplicitUsings>
+              </PropertyGroup>
+              <ItemGroup>
+                <PackageReference Include="{package}" Version="{herald.Version}" />
+                <PackageReference Include="Microsoft.Extensions.Hosting" Version="{hosting}" />
+              </ItemGroup>
+            </Project>
+            """, TestContext.Current.CancellationToken);
+    }
+
+    [GeneratedRegex("<PackageVersion Include=\"Microsoft.Extensions.Hosting\" Version=\"(?<version>[^\"]+)\"")]
+    private static partial Regex HostingVersion();
 
     [GeneratedRegex("^[0-9a-f]{40}$")]
     private static partial Regex CommitHash();

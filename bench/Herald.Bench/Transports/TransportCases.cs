@@ -1,3 +1,5 @@
+using Herald.Hosting;
+
 namespace Herald.Bench.Transports;
 
 /// <summary>The transports the <c>transports</c> mode compares, all with <see cref="Partitions"/> partitions per topic.</summary>

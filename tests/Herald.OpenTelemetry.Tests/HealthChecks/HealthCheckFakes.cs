@@ -56,3 +56,29 @@ internal sealed class BrokenInboxStore : IInboxStore
     public ValueTask<int> DeleteOlderThanAsync(DateTimeOffset before, int batchSize, CancellationToken cancellationToken) =>
         throw new InvalidOperationException("database is locked");
 }
+
+/// <summary>A transport that answers the health check itself, unhealthy, and would fail a lag query.</summary>
+internal sealed class SelfReportingTransport : ITransport, ITransportHealth
+{
+    private readonly UnreachableTransport _inner = new();
+
+    public string MessagingSystem => "test.self-reporting";
+
+    public IDeadLetterStore DeadLetterStore => _inner.DeadLetterStore;
+
+    public ISequencePositionStore? SequencePositions => null;
+
+    public TransportHealth CheckHealth() => TransportHealth.Unhealthy("partition 3 refuses events: restart the application");
+
+    public ValueTask SendManyAsync(string topic, IReadOnlyList<EventEnvelope> envelopes, CancellationToken cancellationToken = default) =>
+        _inner.SendManyAsync(topic, envelopes, cancellationToken);
+
+    public ValueTask SendAsync(string topic, EventEnvelope envelope, CancellationToken cancellationToken = default) =>
+        _inner.SendAsync(topic, envelope, cancellationToken);
+
+    public ValueTask<ITransportListener> ListenAsync(string topic, string group, CancellationToken cancellationToken = default) =>
+        _inner.ListenAsync(topic, group, cancellationToken);
+
+    public ValueTask<IReadOnlyList<PartitionLag>?> GetLagAsync(string topic, string group, CancellationToken cancellationToken = default) =>
+        _inner.GetLagAsync(topic, group, cancellationToken);
+}

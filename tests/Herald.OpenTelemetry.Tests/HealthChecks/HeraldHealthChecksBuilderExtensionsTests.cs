@@ -97,6 +97,19 @@ public sealed class HeraldHealthChecksBuilderExtensionsTests
     }
 
     [Fact]
+    public async Task AddHerald_TransportThatReportsItsOwnHealth_ReportsItsAnswerWithoutALagQuery()
+    {
+        using var host = Build(h => h.UseTransport(_ => new SelfReportingTransport()));
+
+        var report = await CheckAsync(host);
+
+        var transport = report.Entries[HeraldHealthCheckNames.Transport];
+        Assert.Equal(HealthStatus.Unhealthy, transport.Status);
+        Assert.Equal("partition 3 refuses events: restart the application", transport.Description);
+        Assert.Null(transport.Exception);
+    }
+
+    [Fact]
     public async Task AddHerald_TransportDown_ReportsUnhealthy()
     {
         using var host = Build(h => h.UseTransport(_ => new UnreachableTransport()));

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Herald.DeadLetters;
-using Herald.Diagnostics;
+using Herald.Log;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -12,7 +12,7 @@ namespace Herald.Transports.Embedded;
 /// copy of their bytes. Letters stored under the earlier (group, event id) key are read as they are, and moved to their
 /// own key, in the same append that removes the old one, when next saved or removed.
 /// </remarks>
-internal sealed class EmbeddedDeadLetterStore(StateTopic topic, ILogger? logger = null) : IDeadLetterStore, IDisposable
+internal sealed partial class EmbeddedDeadLetterStore(StateTopic topic, ILogger? logger = null) : IDeadLetterStore, IDisposable
 {
     public const string TopicName = "__herald.dead-letters";
 
@@ -124,7 +124,7 @@ internal sealed class EmbeddedDeadLetterStore(StateTopic topic, ILogger? logger 
             catch (JsonException e)
             {
                 _unreadable.Add(key);
-                LogMessages.DeadLetterUnreadable(_logger, e, TopicName, "key " + key.Replace('\n', '/'));
+                DeadLetterUnreadable(_logger, e, TopicName, "key " + key.Replace('\n', '/'));
                 continue;
             }
 
@@ -141,6 +141,9 @@ internal sealed class EmbeddedDeadLetterStore(StateTopic topic, ILogger? logger 
 
     // Group names cannot hold a newline, so the pair is unambiguous. Earlier versions keyed by group and event id.
     private static string Key(string group, string id) => $"{group}\n{id}";
+
+    [LoggerMessage(25, LogLevel.Warning, "Dead letter stored in {Store} at {Where} cannot be read; it is set aside (kept stored, left out of listings): inspect or remove it by hand")]
+    private static partial void DeadLetterUnreadable(ILogger logger, Exception exception, string store, string where);
 
     private sealed record Stored(string Key, DeadLetter Letter);
 }

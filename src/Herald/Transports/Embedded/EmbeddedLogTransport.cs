@@ -3,7 +3,6 @@ using Herald.Consuming.Ordering;
 using Herald.DeadLetters;
 using Herald.Events;
 using Herald.Hosting;
-using Herald.Internal;
 using Herald.Log;
 using Herald.Transports.Partitioned;
 using Microsoft.Extensions.Logging;
@@ -177,7 +176,7 @@ public sealed partial class EmbeddedLogTransport : PartitionedTransport, ITransp
         lock (_topicCreation)
         {
             // Herald's redrive topics carry few events: one partition each instead of the default.
-            if (name.StartsWith(Names.ReservedPrefix, StringComparison.Ordinal) && !Log.Options.Topics.ContainsKey(name))
+            if (name.StartsWith(DeadLetterQueues.RedriveTopicPrefix, StringComparison.Ordinal) && !Log.Options.Topics.ContainsKey(name))
             {
                 var options = Log.Options.DefaultTopic.Clone();
                 options.Partitions = 1;

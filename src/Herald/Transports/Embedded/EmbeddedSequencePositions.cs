@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using Herald.Consuming.Ordering;
+using Herald.Log;
 
 namespace Herald.Transports.Embedded;
 

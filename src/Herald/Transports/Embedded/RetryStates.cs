@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Herald.Log;
 using Herald.Transports.Partitioned;
 
 namespace Herald.Transports.Embedded;

@@ -43,7 +43,10 @@ internal static partial class Names
     public const string ReservedPrefix = "__herald.";
 
     /// <summary>The topic through which redriven events of <paramref name="topic"/> reach <paramref name="group"/> only.</summary>
-    public static string RedriveTopic(string topic, string group) => $"{ReservedPrefix}redrive.{group}.{topic}";
+    public static string RedriveTopic(string topic, string group) => $"{RedriveTopicPrefix}{group}.{topic}";
+
+    /// <summary>The start of every redrive topic's name.</summary>
+    public const string RedriveTopicPrefix = ReservedPrefix + "redrive.";
 
     [GeneratedRegex(@"\A[a-z0-9]+([._-][a-z0-9]+)*\z")]
     private static partial Regex EventName();

@@ -6,7 +6,6 @@ using Herald.Diagnostics;
 using Herald.Outbox;
 using Herald.Publishing;
 using Herald.Transports;
-using Herald.Transports.Embedded;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -21,7 +20,9 @@ public static class HeraldServiceCollectionExtensions
     /// and a hosted service that runs the consumers with the host.</summary>
     /// <remarks>The configuration is validated when the first Herald service is resolved, at the latest when the
     /// host starts; an inconsistency stops the host with a message naming it. Without a transport chosen, events go
-    /// through the embedded log in <c>./herald-data</c> (see <see cref="HeraldBuilder.UseEmbeddedLog"/>).</remarks>
+    /// through the default transport of the <c>Herald</c> package, the embedded log in <c>./herald-data</c>; an
+    /// application that references only <c>Herald.Core</c> must choose one, or the host does not start (see
+    /// <see cref="DefaultTransportAttribute"/>).</remarks>
     /// <exception cref="InvalidOperationException">Herald was already added.</exception>
     public static IServiceCollection AddHerald(this IServiceCollection services, Action<HeraldBuilder>? configure = null)
     {
@@ -38,7 +39,7 @@ public static class HeraldServiceCollectionExtensions
         services.AddSingleton(_ => HeraldModel.Build(builder));
         services.AddSingleton(sp => sp.GetRequiredService<HeraldModel>().Registry);
         services.AddSingleton(builder.Options);
-        services.AddSingleton(sp => builder.TransportFactory?.Invoke(sp) ?? HeraldBuilder.CreateEmbeddedLog(sp, new EmbeddedLogTransportOptions()));
+        services.AddSingleton(sp => builder.TransportFactory?.Invoke(sp) ?? DefaultTransport.Create(sp));
         services.AddMetrics();
         services.AddSingleton(CreateMetrics);
         services.AddSingleton<ObserverSet>();

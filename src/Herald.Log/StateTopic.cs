@@ -1,15 +1,16 @@
 using System.Text;
-using Herald.Log;
 using Herald.Log.Storage;
 
-namespace Herald.Transports.Embedded;
+namespace Herald.Log;
 
 /// <summary>
 /// A durable map from string keys to values on a one-partition, key-compacted log topic: every change is an appended
 /// record (a null value removes the key), and opening replays the topic into memory.
 /// </summary>
-/// <remarks>Changes are serialized, so the map always holds what the last appended record of a key says.</remarks>
-internal sealed class StateTopic : IDisposable
+/// <remarks>Changes are serialized, so the map always holds what the last appended record of a key says. Herald's
+/// embedded transport keeps its dead letters, redelivery schedules and sequence positions in such topics. Safe to call
+/// from any thread.</remarks>
+public sealed class StateTopic : IDisposable
 {
     private readonly LogPartition? _partition;
     private readonly Dictionary<string, byte[]> _entries = new(StringComparer.Ordinal);
@@ -46,7 +47,7 @@ internal sealed class StateTopic : IDisposable
         }
     }
 
-    /// <summary>The options of state topics: one partition, compacted, kept until removed.</summary>
+    /// <summary>Gets the options of state topics: one partition, compacted, kept until removed.</summary>
     public static TopicOptions Options => new()
     {
         Partitions = 1,
@@ -58,6 +59,9 @@ internal sealed class StateTopic : IDisposable
 
     /// <summary>Opens <paramref name="name"/> on <paramref name="log"/> (its options registered before the log opened) and replays it.</summary>
     /// <remarks>A read-only log without the topic gives an empty map that takes no changes.</remarks>
+    /// <param name="log">The open log.</param>
+    /// <param name="name">The topic.</param>
+    /// <param name="timeProvider">The clock that timestamps the records.</param>
     public static StateTopic Open(EmbeddedLog log, string name, TimeProvider timeProvider) =>
         log.Options.ReadOnly && !log.TryGetTopic(name, out _)
             ? new(null, timeProvider)
@@ -66,6 +70,7 @@ internal sealed class StateTopic : IDisposable
     /// <summary>Gets the damage that keeps the topic from serving, if any.</summary>
     public LogDamage? Damage => _partition?.Damage;
 
+    /// <summary>Gets the value of <paramref name="key"/>, if the map holds it.</summary>
     public bool TryGet(string key, out byte[] value)
     {
         lock (_lock)
@@ -74,6 +79,7 @@ internal sealed class StateTopic : IDisposable
         }
     }
 
+    /// <summary>Returns a copy of every entry.</summary>
     public List<KeyValuePair<string, byte[]>> Entries()
     {
         lock (_lock)
@@ -101,6 +107,7 @@ internal sealed class StateTopic : IDisposable
 
     /// <summary>Sets <paramref name="key"/> to <paramref name="value"/>, or removes it when <paramref name="value"/> is null; durable when the task completes.</summary>
     /// <returns>Whether the key was present before.</returns>
+    /// <exception cref="InvalidOperationException">The topic is open read-only and does not exist.</exception>
     public async ValueTask<bool> SetAsync(string key, byte[]? value, CancellationToken cancellationToken)
     {
         await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -180,6 +187,7 @@ internal sealed class StateTopic : IDisposable
         }
     }
 
+    /// <summary>Releases the write gate; the log keeps the topic.</summary>
     public void Dispose() => _writeGate.Dispose();
 
     private LogPartition Partition => _partition ?? throw new InvalidOperationException("The state topic is open read-only and does not exist; nothing can be written to it.");

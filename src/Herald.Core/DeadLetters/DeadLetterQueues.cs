@@ -18,6 +18,10 @@ public sealed class DeadLetterQueues(ITransport transport, IDeadLetterStore stor
     /// <summary>Returns the topic through which redriven events of <paramref name="topic"/> reach <paramref name="group"/> only.</summary>
     public static string RedriveTopic(string topic, string group) => Names.RedriveTopic(topic, group);
 
+    /// <summary>The start of every redrive topic's name (<see cref="RedriveTopic"/>), which no application topic can have.</summary>
+    /// <remarks>A transport that sizes topics as it meets them can give these, which carry few events, less room.</remarks>
+    public const string RedriveTopicPrefix = Names.RedriveTopicPrefix;
+
     /// <inheritdoc/>
     public async ValueTask<IReadOnlyList<DeadLetter>> ListAsync(DeadLetterFilter? filter = null, CancellationToken cancellationToken = default)
     {

@@ -1,7 +1,4 @@
-using Herald.Log;
-using Herald.Transports.Embedded;
-
-namespace Herald.Tests.Transports.Embedded;
+namespace Herald.Log.Tests;
 
 public sealed class StateTopicTests : IDisposable
 {

@@ -52,13 +52,6 @@ internal sealed class HeraldGauges
         meter.CreateObservableGauge("herald.consumer.reorder.buffered", () => ObserveReorder(static c => c.Buffered()), "{message}", "Events a subscription's reorder buffers hold.");
         meter.CreateObservableGauge("herald.consumer.reorder.keys", () => ObserveReorder(static c => c.KeysInMemory()), "{key}", "Partition keys a subscription's reorder buffers hold in memory.");
         meter.CreateObservableCounter("herald.consumer.reorder.evicted_keys", () => ObserveReorder(static c => c.KeysEvicted()), "{key}", "Partition keys a subscription's reorder buffers evicted from memory.");
-        if (transport is Transports.Embedded.EmbeddedLogTransport embedded)
-        {
-            meter.CreateObservableGauge(
-                "herald.log.partitions.damaged", () => new Measurement<int>(embedded.Log.Damaged.Count, _systemTag), "{partition}",
-                "Partitions (or whole topics) of the embedded log that damage keeps from serving until 'herald log repair'.");
-        }
-
         if (sources.Outbox is { } outbox)
         {
             _outbox = new(() => outbox().GetStatisticsAsync(CancellationToken.None), timeProvider, StoreRefresh);

@@ -2,11 +2,9 @@ using System.Reflection;
 using Herald.Consuming;
 using Herald.Events.Upcasting;
 using Herald.Transports;
-using Herald.Transports.Embedded;
 using Herald.Transports.InMemory;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Logging;
 
 namespace Herald.Hosting;
 
@@ -147,25 +145,13 @@ public sealed class HeraldBuilder
     }
 
     /// <summary>Uses the transport <paramref name="factory"/> creates; it is created once, as a singleton.</summary>
+    /// <remarks>Without a transport chosen, Herald uses the default transport of the <c>Herald</c> package, the embedded log
+    /// (see <see cref="DefaultTransportAttribute"/>).</remarks>
     public HeraldBuilder UseTransport(Func<IServiceProvider, ITransport> factory)
     {
         TransportFactory = factory ?? throw new ArgumentNullException(nameof(factory));
         return this;
     }
-
-    /// <summary>
-    /// Uses the embedded log, Herald's default when no transport is chosen: durable, partitioned and replayable, in a local
-    /// data directory (<c>herald-data</c> unless <paramref name="configure"/> says otherwise).
-    /// </summary>
-    public HeraldBuilder UseEmbeddedLog(Action<EmbeddedLogTransportOptions>? configure = null)
-    {
-        var options = new EmbeddedLogTransportOptions();
-        configure?.Invoke(options);
-        return UseTransport(sp => CreateEmbeddedLog(sp, options));
-    }
-
-    internal static EmbeddedLogTransport CreateEmbeddedLog(IServiceProvider services, EmbeddedLogTransportOptions options) =>
-        new(options, services.GetService<TimeProvider>(), services.GetService<ILogger<EmbeddedLogTransport>>(), services.GetService<HeraldOptions>()?.Limits);
 
     /// <summary>Uses the in-memory transport: partitioned and ordered like a broker, but not durable.</summary>
     public HeraldBuilder UseInMemoryTransport(Action<InMemoryTransportOptions>? configure = null)

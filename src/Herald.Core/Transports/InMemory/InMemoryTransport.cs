@@ -16,7 +16,7 @@ namespace Herald.Transports.InMemory;
 /// process: use the embedded log or a broker transport for durability. The consumer groups run on
 /// the partitioned-consumer kernel (<see cref="PartitionedTransport"/>).
 /// </remarks>
-public sealed class InMemoryTransport : PartitionedTransport, ITransport
+public sealed class InMemoryTransport : PartitionedTransport, ITransport, ITransportHealth
 {
     private readonly ConcurrentDictionary<string, InMemoryTopic> _topics = new(StringComparer.Ordinal);
     private readonly int _partitionCount;
@@ -47,6 +47,9 @@ public sealed class InMemoryTransport : PartitionedTransport, ITransport
 
     /// <summary>Gets the consumer groups' sequence positions per partition key, in memory like the events.</summary>
     public ISequencePositionStore SequencePositions { get; }
+
+    /// <summary>Returns healthy: memory always accepts events.</summary>
+    public TransportHealth CheckHealth() => TransportHealth.Healthy("In-memory transport: always accepts events.");
 
     /// <inheritdoc />
     public ValueTask<IReadOnlyList<PartitionLag>?> GetLagAsync(string topic, string group, CancellationToken cancellationToken = default) =>
