@@ -76,6 +76,8 @@ internal static class ShopHost
             .AddSingleton<Stock>()
             .AddSingleton<EmailOutbox>();
 
+        // The data directory of the embedded log, the transport AddHerald uses when none is chosen (read only by that default).
+        builder.Configuration["Herald:EmbeddedLog:DataDirectory"] = options.DataDirectory;
         builder.Services.AddHerald(herald =>
         {
             // The source of every event the shop publishes, whichever assembly hosts it (the shop or its tests).
@@ -111,10 +113,8 @@ internal static class ShopHost
             {
                 herald.UseShopBroker(options, connection);
             }
-            else
-            {
-                herald.UseEmbeddedLog(log => log.DataDirectory = options.DataDirectory);
-            }
+
+            // Otherwise no transport line: AddHerald's default, the embedded log, in the data directory configured above.
         });
 
         if (options.Transport == ShopTransport.Embedded)

@@ -1,5 +1,6 @@
 using Herald.Hosting;
 using Herald.Transports.Embedded;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Herald.Tests.Hosting;
@@ -37,5 +38,37 @@ public sealed class DefaultTransportTests
 
         Assert.Equal(DefaultTransport.AssemblyName, typeof(EmbeddedLogTransport).Assembly.GetName().Name);
         Assert.True(typeof(IDefaultTransportFactory).IsAssignableFrom(((DefaultTransportAttribute)attribute).FactoryType));
+    }
+
+    [Fact]
+    public async Task Create_DataDirectoryConfigured_OpensTheEmbeddedLogThere()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "herald-default-" + Guid.NewGuid().ToString("N"));
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection([new("Herald:EmbeddedLog:DataDirectory", directory)]).Build();
+        await using var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration).BuildServiceProvider();
+        try
+        {
+            var transport = Assert.IsType<EmbeddedLogTransport>(DefaultTransport.Create(services));
+            await using (transport)
+            {
+                Assert.Equal(Path.GetFullPath(directory), Path.GetFullPath(transport.Log.Directory));
+                Assert.True(Directory.Exists(directory));
+            }
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Create_DataDirectoryConfiguredEmpty_FailsNamingTheKey()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection([new("Herald:EmbeddedLog:DataDirectory", " ")]).Build();
+        await using var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration).BuildServiceProvider();
+
+        var error = Assert.Throws<InvalidOperationException>(() => DefaultTransport.Create(services));
+
+        Assert.Contains("Herald:EmbeddedLog:DataDirectory is empty", error.Message, StringComparison.Ordinal);
     }
 }
