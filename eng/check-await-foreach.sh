@@ -1,19 +1,16 @@
 #!/usr/bin/env bash
 # Library code awaits with ConfigureAwait(false) everywhere (CONTRIBUTING.md). CA2007 enforces it in the build but does
 # not see `await foreach` (dotnet/roslyn-analyzers#6652), so this lists the loops over async streams in library code
-# that lack it: every project under src/ except those in HeraldConfigureAwaitPending (src/Directory.Build.props) and
-# applications that opt out with <HeraldConfigureAwait>false</HeraldConfigureAwait>.
+# that lack it: every project under src/ except applications that opt out with
+# <HeraldConfigureAwait>false</HeraldConfigureAwait>.
 #
 #   eng/check-await-foreach.sh [root]    exit 1 naming file:line of each such loop; root defaults to the repository
 set -euo pipefail
 root=${1:-"$(dirname "$0")/.."}
 cd "$root"
 
-pending=$(sed -n 's:.*<HeraldConfigureAwaitPending>\(.*\)</HeraldConfigureAwaitPending>.*:\1:p' src/Directory.Build.props)
 status=0
 for project in src/*/*.csproj; do
-  name=$(basename "$project" .csproj)
-  case ";$pending;" in *";$name;"*) continue ;; esac
   if grep -q '<HeraldConfigureAwait>false</HeraldConfigureAwait>' "$project"; then
     continue
   fi

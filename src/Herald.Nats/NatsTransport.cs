@@ -184,14 +184,14 @@ public sealed class NatsTransport : PartitionedTransport, ITransport, IAsyncDisp
         {
             try
             {
-                var info = (await _jetStream.GetConsumerAsync(t.Stream, NatsNames.Consumer(group, p), cancellationToken)).Info;
+                var info = (await _jetStream.GetConsumerAsync(t.Stream, NatsNames.Consumer(group, p), cancellationToken).ConfigureAwait(false)).Info;
                 var committed = (long)info.AckFloor.StreamSeq;
                 lags[p] = new PartitionLag(p, committed + (long)info.NumPending + info.NumAckPending, committed);
             }
             catch (NatsJSApiException e) when (e.Error.Code == 404)
             {
                 // A group that never joined is behind by every event of the partition.
-                stream ??= (await _jetStream.GetStreamAsync(t.Stream, new StreamInfoRequest { SubjectsFilter = NatsNames.SubjectWildcard(_options, topic) }, cancellationToken)).Info;
+                stream ??= (await _jetStream.GetStreamAsync(t.Stream, new StreamInfoRequest { SubjectsFilter = NatsNames.SubjectWildcard(_options, topic) }, cancellationToken).ConfigureAwait(false)).Info;
                 var count = stream.State.Subjects is { } subjects && subjects.TryGetValue(t.Subject(p), out var n) ? n : 0;
                 lags[p] = new PartitionLag(p, (long)count, 0);
             }
@@ -206,7 +206,7 @@ public sealed class NatsTransport : PartitionedTransport, ITransport, IAsyncDisp
         var lazy = _topics.GetOrAdd(name, n => new(() => CreateTopicAsync(n)));
         try
         {
-            return await lazy.Value.WaitAsync(cancellationToken);
+            return await lazy.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch when (lazy.Value.IsFaulted)
         {
@@ -226,7 +226,7 @@ public sealed class NatsTransport : PartitionedTransport, ITransport, IAsyncDisp
             Discard = StreamConfigDiscard.Old,
             DuplicateWindow = _options.DuplicateWindow,
             NumReplicas = _options.Replicas,
-        });
+        }).ConfigureAwait(false);
         return topic;
     }
 }

@@ -124,7 +124,7 @@ public sealed class RabbitMQTransport : PartitionedTransport, ITransport, IAsync
     /// The ready counts are one reading shared within <see cref="RabbitMQTransportOptions.LagCacheDuration"/>.</remarks>
     public async ValueTask<IReadOnlyList<PartitionLag>?> GetLagAsync(string topic, string group, CancellationToken cancellationToken = default)
     {
-        if (await _queueDepths.GetAsync(topic, group, cancellationToken) is not { } depths)
+        if (await _queueDepths.GetAsync(topic, group, cancellationToken).ConfigureAwait(false) is not { } depths)
         {
             return null;
         }
@@ -140,25 +140,26 @@ public sealed class RabbitMQTransport : PartitionedTransport, ITransport, IAsync
     public async ValueTask DisposeAsync()
     {
         // The locks go with the leases' connections, so other processes take the partitions over at once.
-        await Task.WhenAll(_groups.Values.Select(g => g.CloseLeasesAsync()));
-        await _deadLetters.DisposeAsync();
+        await Task.WhenAll(_groups.Values.Select(g => g.CloseLeasesAsync())).ConfigureAwait(false);
+        await _deadLetters.DisposeAsync().ConfigureAwait(false);
         if (Interlocked.Exchange(ref _publisher, null) is { } publisher)
         {
-            await publisher.DisposeAsync();
+            await publisher.DisposeAsync().ConfigureAwait(false);
         }
 
         if (_ownsConnection && Interlocked.Exchange(ref _connection, null) is { } connection)
         {
-            await connection.DisposeAsync();
+            await connection.DisposeAsync().ConfigureAwait(false);
         }
     }
 
     /// <summary>Deletes the exchanges and queues this transport declared, with their messages; for tests on a shared broker.</summary>
     internal async Task DeleteTopologyAsync(CancellationToken cancellationToken)
     {
-        var connection = await ConnectionAsync(cancellationToken);
-        await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
-        await channel.QueueDeleteAsync(_deadLetters.Stream, cancellationToken: cancellationToken);
+        var connection = await ConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        await using var channelDisposal = channel.ConfigureAwait(false);
+        await channel.QueueDeleteAsync(_deadLetters.Stream, cancellationToken: cancellationToken).ConfigureAwait(false);
         foreach (var (topic, group) in _declared.Keys.OrderByDescending(k => k.Group is not null))
         {
             var exchange = RabbitMQNames.Exchange(_options.NamePrefix, topic);
@@ -166,13 +167,13 @@ public sealed class RabbitMQTransport : PartitionedTransport, ITransport, IAsync
                 : Enumerable.Range(0, _options.Partitions).Select(p => RabbitMQNames.Queue(_options.NamePrefix, topic, group, p)).Append(RabbitMQNames.Presence(_options.NamePrefix, topic, group));
             foreach (var queue in queues)
             {
-                await channel.QueueDeleteAsync(queue, cancellationToken: cancellationToken);
+                await channel.QueueDeleteAsync(queue, cancellationToken: cancellationToken).ConfigureAwait(false);
             }
 
             if (group is null)
             {
-                await channel.ExchangeDeleteAsync(RabbitMQNames.Unrouted(exchange), cancellationToken: cancellationToken);
-                await channel.ExchangeDeleteAsync(exchange, cancellationToken: cancellationToken);
+                await channel.ExchangeDeleteAsync(RabbitMQNames.Unrouted(exchange), cancellationToken: cancellationToken).ConfigureAwait(false);
+                await channel.ExchangeDeleteAsync(exchange, cancellationToken: cancellationToken).ConfigureAwait(false);
             }
         }
     }
@@ -180,7 +181,7 @@ public sealed class RabbitMQTransport : PartitionedTransport, ITransport, IAsync
     private async ValueTask<string> DeclareExchangeAsync(string topic, CancellationToken cancellationToken)
     {
         var exchange = RabbitMQNames.Exchange(_options.NamePrefix, topic);
-        await DeclareAsync(topic, null, channel => UnroutedEvents.DeclareTopicAsync(channel, ConnectionAsync, exchange), cancellationToken);
+        await DeclareAsync(topic, null, channel => UnroutedEvents.DeclareTopicAsync(channel, ConnectionAsync, exchange), cancellationToken).ConfigureAwait(false);
         return exchange;
     }
 
@@ -189,7 +190,7 @@ public sealed class RabbitMQTransport : PartitionedTransport, ITransport, IAsync
 
     /// <summary>Publishes to the topic's exchange; what no queue takes is kept in the topic's unrouted queue.</summary>
     private async Task PublishAsync(string exchange, string routingKey, BasicProperties properties, ReadOnlyMemory<byte> body, CancellationToken cancellationToken) =>
-        await UnroutedEvents.PublishAsync(await PublisherAsync(cancellationToken), exchange, routingKey, properties, body, cancellationToken);
+        await UnroutedEvents.PublishAsync(await PublisherAsync(cancellationToken).ConfigureAwait(false), exchange, routingKey, properties, body, cancellationToken).ConfigureAwait(false);
 
     private async Task DeclareQueuesAsync(IChannel channel, string exchange, string topic, string group)
     {
@@ -198,8 +199,8 @@ public sealed class RabbitMQTransport : PartitionedTransport, ITransport, IAsync
         for (var partition = 0; partition < _options.Partitions; partition++)
         {
             var queue = RabbitMQNames.Queue(_options.NamePrefix, topic, group, partition);
-            await channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false, arguments);
-            await channel.QueueBindAsync(queue, exchange, RabbitMQNames.RoutingKey(partition));
+            await channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false, arguments).ConfigureAwait(false);
+            await channel.QueueBindAsync(queue, exchange, RabbitMQNames.RoutingKey(partition)).ConfigureAwait(false);
         }
     }
 
@@ -208,13 +209,14 @@ public sealed class RabbitMQTransport : PartitionedTransport, ITransport, IAsync
     {
         var once = _declared.GetOrAdd((topic, group), _ => new Lazy<Task>(async () =>
         {
-            var connection = await ConnectionAsync(CancellationToken.None);
-            await using var channel = await connection.CreateChannelAsync();
-            await declare(channel);
+            var connection = await ConnectionAsync(CancellationToken.None).ConfigureAwait(false);
+            var channel = await connection.CreateChannelAsync().ConfigureAwait(false);
+            await using var channelDisposal = channel.ConfigureAwait(false);
+            await declare(channel).ConfigureAwait(false);
         }));
         try
         {
-            await once.Value.WaitAsync(cancellationToken);
+            await once.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch when (once.Value.IsFaulted)
         {
@@ -230,22 +232,22 @@ public sealed class RabbitMQTransport : PartitionedTransport, ITransport, IAsync
             return open;
         }
 
-        await _gate.WaitAsync(cancellationToken);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             if (_publisher is { IsClosed: true } closed && closed.CloseReason?.Initiator != ShutdownInitiator.Library)
             {
                 // Closed by an error, not by a connection loss the client is recovering from: open a new one.
-                await closed.DisposeAsync();
+                await closed.DisposeAsync().ConfigureAwait(false);
                 _publisher = null;
             }
 
-            var connection = await ConnectionAsync(cancellationToken);
+            var connection = await ConnectionAsync(cancellationToken).ConfigureAwait(false);
             // No limiter on outstanding confirms (the constructor's default, said explicitly): the callers' awaits bound them,
             // and the client's throttling limiter would delay publishes by up to a second and fail them beyond its queue.
             return _publisher ??= await connection.CreateChannelAsync(
                 new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true,
-                    outstandingPublisherConfirmationsRateLimiter: null), cancellationToken);
+                    outstandingPublisherConfirmationsRateLimiter: null), cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -260,10 +262,10 @@ public sealed class RabbitMQTransport : PartitionedTransport, ITransport, IAsync
             return connection;
         }
 
-        await _gate.WaitAsync(cancellationToken);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            return _connection ??= await CreateConnectionFactory(_options).CreateConnectionAsync(_options.ClientName, cancellationToken);
+            return _connection ??= await CreateConnectionFactory(_options).CreateConnectionAsync(_options.ClientName, cancellationToken).ConfigureAwait(false);
         }
         finally
         {

@@ -12,15 +12,6 @@ public sealed class CheckAwaitForeachScriptTests : IDisposable
 
     private readonly string _root = Path.Combine(Path.GetTempPath(), "herald-await-" + Guid.NewGuid().ToString("N")[..12]);
 
-    public CheckAwaitForeachScriptTests() =>
-        Write("src/Directory.Build.props", """
-            <Project>
-              <PropertyGroup>
-                <HeraldConfigureAwaitPending>Herald.Pending;Herald.Other</HeraldConfigureAwaitPending>
-              </PropertyGroup>
-            </Project>
-            """);
-
     [Fact]
     public async Task Run_LibraryLoopWithoutConfigureAwait_FailsNamingFileAndLine()
     {
@@ -36,7 +27,6 @@ public sealed class CheckAwaitForeachScriptTests : IDisposable
     public async Task Run_LoopsConfiguredOrOutsideLibraries_Passes()
     {
         AddProject("Herald.Library", "Reader.cs", "await foreach (var item in source.WithCancellation(cancellationToken).ConfigureAwait(false))");
-        AddProject("Herald.Pending", "Reader.cs", "await foreach (var item in source)");
         AddProject("Herald.Tool", "Program.cs", "await foreach (var item in source)", "<HeraldConfigureAwait>false</HeraldConfigureAwait>");
 
         var result = await ScriptRun.RunAsync(Script, [_root], new Dictionary<string, string?>(), Timeout);

@@ -19,7 +19,7 @@ internal sealed class ConsumerMember(ITransportListener listener, DeliveryProces
         Batch.Clear();
         if (Keyed is null)
         {
-            return Listener.TryReceive(Batch, Batch.Capacity) > 0 ? await Processor.ProcessAsync(Listener, Batch, stopping, abort) : 0;
+            return Listener.TryReceive(Batch, Batch.Capacity) > 0 ? await Processor.ProcessAsync(Listener, Batch, stopping, abort).ConfigureAwait(false) : 0;
         }
 
         if (Keyed.Room > 0)
@@ -27,7 +27,7 @@ internal sealed class ConsumerMember(ITransportListener listener, DeliveryProces
             Listener.TryReceive(Batch, Math.Min(Batch.Capacity, Keyed.Room));
         }
 
-        return await Keyed.ProcessAsync(Listener, Batch, stopping, abort);
+        return await Keyed.ProcessAsync(Listener, Batch, stopping, abort).ConfigureAwait(false);
     }
 
     /// <summary>Gets the member's reusable batch buffer; only the member's own loop touches it.</summary>

@@ -38,7 +38,7 @@ internal sealed class ConsumerRuntime(
             throw new InvalidOperationException("Herald's consumers are already running or driven through IConsumerDriver.");
         }
 
-        _members = await JoinAsync(cancellationToken);
+        _members = await JoinAsync(cancellationToken).ConfigureAwait(false);
         _loops = _members.Select(member => Task.Run(() => RunAsync(member), CancellationToken.None)).ToArray();
         foreach (var subscription in model.Subscriptions)
         {
@@ -54,19 +54,19 @@ internal sealed class ConsumerRuntime(
             return;
         }
 
-        await _stopping.CancelAsync();
+        await _stopping.CancelAsync().ConfigureAwait(false);
         try
         {
-            await Task.WhenAll(_loops).WaitAsync(cancellationToken);
+            await Task.WhenAll(_loops).WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             LogMessages.DrainTimedOut(_logger);
-            await _abort.CancelAsync();
-            await Task.WhenAll(_loops);
+            await _abort.CancelAsync().ConfigureAwait(false);
+            await Task.WhenAll(_loops).ConfigureAwait(false);
         }
 
-        await LeaveAsync();
+        await LeaveAsync().ConfigureAwait(false);
         LogMessages.ConsumersStopped(_logger);
     }
 
@@ -77,10 +77,10 @@ internal sealed class ConsumerRuntime(
             throw new InvalidOperationException("Herald's background consumers are running; IConsumerDriver drives consumers only when the host's consumers are not started.");
         }
 
-        await _driverGate.WaitAsync(cancellationToken);
+        await _driverGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            _members ??= await JoinAsync(cancellationToken);
+            _members ??= await JoinAsync(cancellationToken).ConfigureAwait(false);
             var processed = 0;
             foreach (var member in _members)
             {
@@ -89,7 +89,7 @@ internal sealed class ConsumerRuntime(
                     continue;
                 }
 
-                processed += await member.ProcessAvailableAsync(CancellationToken.None, cancellationToken);
+                processed += await member.ProcessAvailableAsync(CancellationToken.None, cancellationToken).ConfigureAwait(false);
             }
 
             return processed;
@@ -127,8 +127,8 @@ internal sealed class ConsumerRuntime(
 
     public async ValueTask DisposeAsync()
     {
-        await StopAsync(CancellationToken.None);
-        await LeaveAsync();
+        await StopAsync(CancellationToken.None).ConfigureAwait(false);
+        await LeaveAsync().ConfigureAwait(false);
         _stopping.Dispose();
         _abort.Dispose();
         _driverGate.Dispose();
@@ -154,12 +154,12 @@ internal sealed class ConsumerRuntime(
             var processor = new DeliveryProcessor(subscription, scopes, publisher, observers, deadLetters, timeProvider, _logger, breaker, parking);
             for (var i = 0; i < subscription.Options.Members; i++)
             {
-                var listener = await transport.ListenAsync(subscription.Topic, subscription.Group, cancellationToken);
+                var listener = await transport.ListenAsync(subscription.Topic, subscription.Group, cancellationToken).ConfigureAwait(false);
                 members.Add(Member(listener, processor));
             }
 
             // Redriven dead letters come back through a topic only this group reads.
-            var redrives = await transport.ListenAsync(Names.RedriveTopic(subscription.Topic, subscription.Group), subscription.Group, cancellationToken);
+            var redrives = await transport.ListenAsync(Names.RedriveTopic(subscription.Topic, subscription.Group), subscription.Group, cancellationToken).ConfigureAwait(false);
             members.Add(Member(redrives, processor));
         }
 
@@ -171,7 +171,7 @@ internal sealed class ConsumerRuntime(
     {
         if (member.Keyed is not { } keyed)
         {
-            return await member.Listener.WaitToReceiveAsync(stopping);
+            return await member.Listener.WaitToReceiveAsync(stopping).ConfigureAwait(false);
         }
 
         using var timer = CancellationTokenSource.CreateLinkedTokenSource(stopping);
@@ -195,10 +195,10 @@ internal sealed class ConsumerRuntime(
             waits.Add(Task.Delay(LoopRestartDelay, timeProvider, timer.Token));
         }
 
-        var first = await Task.WhenAny(waits);
-        await timer.CancelAsync();
+        var first = await Task.WhenAny(waits).ConfigureAwait(false);
+        await timer.CancelAsync().ConfigureAwait(false);
         stopping.ThrowIfCancellationRequested();
-        return first != receive || await receive;
+        return first != receive || await receive.ConfigureAwait(false);
     }
 
     private ConsumerMember Member(ITransportListener listener, DeliveryProcessor processor)
@@ -226,7 +226,7 @@ internal sealed class ConsumerRuntime(
         var members = Interlocked.Exchange(ref _members, []);
         foreach (var member in members ?? [])
         {
-            await member.Listener.DisposeAsync();
+            await member.Listener.DisposeAsync().ConfigureAwait(false);
         }
     }
 
@@ -240,11 +240,11 @@ internal sealed class ConsumerRuntime(
                 if (member.Processor.Breaker?.RemainingBreak() is { } pause && pause > TimeSpan.Zero)
                 {
                     // An open circuit stops fetching: events stay in the transport instead of burning retries.
-                    await Task.Delay(pause, timeProvider, stopping);
+                    await Task.Delay(pause, timeProvider, stopping).ConfigureAwait(false);
                     continue;
                 }
 
-                if (await member.ProcessAvailableAsync(stopping, _abort.Token) == 0 && !await WaitAsync(member, stopping))
+                if (await member.ProcessAvailableAsync(stopping, _abort.Token).ConfigureAwait(false) == 0 && !await WaitAsync(member, stopping).ConfigureAwait(false))
                 {
                     return;
                 }
@@ -261,7 +261,7 @@ internal sealed class ConsumerRuntime(
                 LogMessages.ConsumerLoopFailed(_logger, e, subscription.Group, subscription.Topic, LoopRestartDelay);
                 try
                 {
-                    await Task.Delay(LoopRestartDelay, timeProvider, stopping);
+                    await Task.Delay(LoopRestartDelay, timeProvider, stopping).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException)
                 {

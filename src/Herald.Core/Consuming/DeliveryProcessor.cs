@@ -107,7 +107,7 @@ internal sealed class DeliveryProcessor(
                 if (breaker?.RemainingBreak() is { } pause && pause > TimeSpan.Zero)
                 {
                     // The circuit opened: put the event back untouched until the break ends, with the rest of its partition.
-                    await listener.DeferAsync(delivery, Returns(delivery, pause), abort);
+                    await listener.DeferAsync(delivery, Returns(delivery, pause), abort).ConfigureAwait(false);
                     (failedPartitions ??= []).Add(delivery.Partition);
                     processed++;
                     continue;
@@ -116,34 +116,34 @@ internal sealed class DeliveryProcessor(
                 if (atMostOnce)
                 {
                     // Acknowledged first: whatever happens next, the event does not come again.
-                    await listener.CompleteAsync(delivery, abort);
+                    await listener.CompleteAsync(delivery, abort).ConfigureAwait(false);
                     currentSettled = true;
                 }
 
-                var (outcome, failure) = await HandleAsync(delivery, abort);
+                var (outcome, failure) = await HandleAsync(delivery, abort).ConfigureAwait(false);
                 switch (outcome)
                 {
                     case Outcome.Aborted:
                         return processed;
                     case Outcome.Handled when !atMostOnce:
-                        await listener.CompleteAsync(delivery, abort);
+                        await listener.CompleteAsync(delivery, abort).ConfigureAwait(false);
                         break;
                     case Outcome.CircuitOpen when !atMostOnce:
-                        await listener.DeferAsync(delivery, Returns(delivery, Max(breaker!.RemainingBreak(), subscription.Options.RedeliveryDelay)), abort);
+                        await listener.DeferAsync(delivery, Returns(delivery, Max(breaker!.RemainingBreak(), subscription.Options.RedeliveryDelay)), abort).ConfigureAwait(false);
                         (failedPartitions ??= []).Add(delivery.Partition);
                         break;
                     case Outcome.Failed when atMostOnce:
-                        await deadLetters.WriteAsync(subscription, delivery, failure! with { Reason = DeadLetterReason.FailedAtMostOnce }, abort);
+                        await deadLetters.WriteAsync(subscription, delivery, failure! with { Reason = DeadLetterReason.FailedAtMostOnce }, abort).ConfigureAwait(false);
                         break;
                     case Outcome.Failed when failure!.Reason != DeadLetterReason.HandlerFailed || subscription.Options.IsLastDelivery(delivery.DeliveryCount):
                         // Written before the event is settled: a crash in between dead-letters it again, never loses it.
-                        await deadLetters.WriteAsync(subscription, delivery, failure, abort);
-                        await listener.CompleteAsync(delivery, abort);
+                        await deadLetters.WriteAsync(subscription, delivery, failure, abort).ConfigureAwait(false);
+                        await listener.CompleteAsync(delivery, abort).ConfigureAwait(false);
                         break;
                     case Outcome.Failed:
                         var delay = subscription.Options.JitteredDelayFor(delivery.DeliveryCount, Random.Shared.NextDouble());
                         LogMessages.HandlerFailed(logger, failure.Exception, subscription.Group, delivery.Envelope.EventType, delivery.Envelope.EventId, failure.Attempts, delay);
-                        await listener.RedeliverAsync(delivery, Returns(delivery, delay), abort);
+                        await listener.RedeliverAsync(delivery, Returns(delivery, delay), abort).ConfigureAwait(false);
                         _telemetry?.Redelivered();
                         (failedPartitions ??= []).Add(delivery.Partition);
                         break;
@@ -155,7 +155,7 @@ internal sealed class DeliveryProcessor(
         catch (Exception e) when (e is not OperationCanceledException || !abort.IsCancellationRequested)
         {
             // The loop restarts after this: what it read but did not settle must come again, not be skipped over.
-            await RewindAsync(listener, batch, currentSettled ? index + 1 : index, failedPartitions);
+            await RewindAsync(listener, batch, currentSettled ? index + 1 : index, failedPartitions).ConfigureAwait(false);
             throw;
         }
 
@@ -178,7 +178,7 @@ internal sealed class DeliveryProcessor(
             rewound.Add(delivery.Partition);
             try
             {
-                await listener.DeferAsync(delivery, TimeSpan.Zero, CancellationToken.None);
+                await listener.DeferAsync(delivery, TimeSpan.Zero, CancellationToken.None).ConfigureAwait(false);
             }
 #pragma warning disable CA1031 // Best effort on a failing path: a transport that cannot take it back redelivers what stays unsettled.
             catch (Exception e)
@@ -200,7 +200,7 @@ internal sealed class DeliveryProcessor(
         using var observation = ProcessObservation.Start(_telemetry, subscription, delivery, logger);
         try
         {
-            var result = await HandleCoreAsync(delivery, abort);
+            var result = await HandleCoreAsync(delivery, abort).ConfigureAwait(false);
             observation.Complete(ErrorType(result.Outcome, result.Failure), result.Failure?.Exception);
             return result;
         }
@@ -237,7 +237,7 @@ internal sealed class DeliveryProcessor(
         }
 
         // An event that cannot be read fails the same way on every attempt: straight to the dead-letter queue.
-        if (parking is not null && await parking.ParkedBehindAsync(envelope, abort) is { } head)
+        if (parking is not null && await parking.ParkedBehindAsync(envelope, abort).ConfigureAwait(false) is { } head)
         {
             var parked = new ParkedBehindDeadLetterException(envelope.PartitionKey!, head);
             return (Outcome.Failed, new DeliveryFailure(DeadLetterReason.Parked, parked, binding.HandlerType, 0, timeProvider.GetUtcNow()) { ParkedBehind = head });
@@ -250,10 +250,10 @@ internal sealed class DeliveryProcessor(
             return (Outcome.Failed, unreadable);
         }
 
-        var result = await InvokeAsync(delivery, binding, @event!, abort);
+        var result = await InvokeAsync(delivery, binding, @event!, abort).ConfigureAwait(false);
         if (result.Outcome == Outcome.Handled && parking is not null)
         {
-            await parking.HandledAsync(envelope, abort);
+            await parking.HandledAsync(envelope, abort).ConfigureAwait(false);
         }
 
         return result;
@@ -300,20 +300,21 @@ internal sealed class DeliveryProcessor(
             var attempt = ((delivery.DeliveryCount - 1) * tries) + @try;
             try
             {
-                await using var scope = scopes.CreateAsyncScope();
+                var scope = scopes.CreateAsyncScope();
+                await using var scopeDisposal = scope.ConfigureAwait(false);
                 // Flows to publishes the handler makes, for correlation, causation and depth.
                 AmbientEvent.Current = envelope;
                 if (breaker is null)
                 {
-                    await binding.Invoker.InvokeAsync(scope.ServiceProvider, @event, envelope, attempt, subscription.Group, publisher, abort);
+                    await binding.Invoker.InvokeAsync(scope.ServiceProvider, @event, envelope, attempt, subscription.Group, publisher, abort).ConfigureAwait(false);
                 }
                 else
                 {
                     var call = (binding, scope.ServiceProvider, @event, envelope, attempt, subscription.Group, publisher);
                     await breaker.Pipeline.ExecuteAsync(
-                        static async (c, token) => await c.binding.Invoker.InvokeAsync(c.ServiceProvider, c.@event, c.envelope, c.attempt, c.Group, c.publisher, token),
+                        static async (c, token) => await c.binding.Invoker.InvokeAsync(c.ServiceProvider, c.@event, c.envelope, c.attempt, c.Group, c.publisher, token).ConfigureAwait(false),
                         call,
-                        abort);
+                        abort).ConfigureAwait(false);
                 }
 
                 observers.Handled(envelope, @event, subscription.Group);

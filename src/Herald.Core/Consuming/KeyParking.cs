@@ -35,12 +35,12 @@ internal sealed class KeyParking(Subscription subscription, IDeadLetterStore sto
     /// <summary>Returns the event id of the dead letter <paramref name="envelope"/> must wait behind, or <see langword="null"/> when its key flows.</summary>
     public async ValueTask<string?> ParkedBehindAsync(EventEnvelope envelope, CancellationToken cancellationToken)
     {
-        if (envelope.PartitionKey is not { } key || !await MayBeParkedAsync(key, cancellationToken))
+        if (envelope.PartitionKey is not { } key || !await MayBeParkedAsync(key, cancellationToken).ConfigureAwait(false))
         {
             return null;
         }
 
-        var letters = await LettersOfAsync(key, cancellationToken);
+        var letters = await LettersOfAsync(key, cancellationToken).ConfigureAwait(false);
         var id = DeadLetterIdentity.Of(envelope);
         var own = letters.Find(l => l.Id == id);
         // A redriven event waits only behind dead letters of its key that are older than its own.
@@ -56,13 +56,13 @@ internal sealed class KeyParking(Subscription subscription, IDeadLetterStore sto
     /// <summary>After <paramref name="envelope"/> was handled: settles its own dead letter and, once no failed event of its key is left, redrives the events parked behind.</summary>
     public async ValueTask HandledAsync(EventEnvelope envelope, CancellationToken cancellationToken)
     {
-        if (envelope.PartitionKey is not { } key || !await MayBeParkedAsync(key, cancellationToken))
+        if (envelope.PartitionKey is not { } key || !await MayBeParkedAsync(key, cancellationToken).ConfigureAwait(false))
         {
             return;
         }
 
         await store.RemoveAsync(subscription.Group, DeadLetterIdentity.Of(envelope), cancellationToken).ConfigureAwait(false);
-        var letters = await LettersOfAsync(key, cancellationToken);
+        var letters = await LettersOfAsync(key, cancellationToken).ConfigureAwait(false);
         if (letters.Count == 0)
         {
             Unpark(key);

@@ -59,7 +59,7 @@ internal sealed class KeyedProcessor(DeliveryProcessor processor, TimeProvider t
 
         if (gate is not null)
         {
-            await ReorderAsync(batch, abort);
+            await ReorderAsync(batch, abort).ConfigureAwait(false);
         }
         else
         {
@@ -96,13 +96,13 @@ internal sealed class KeyedProcessor(DeliveryProcessor processor, TimeProvider t
                 break;
             }
 
-            var done = await Task.WhenAny(running.Select(r => r.Run));
+            var done = await Task.WhenAny(running.Select(r => r.Run)).ConfigureAwait(false);
             var index = running.FindIndex(r => r.Run == done);
             var finished = running[index].Lane;
             running.RemoveAt(index);
             finished.Running = false;
-            processed += await done;
-            await SettleAsync(listener, abort);
+            processed += await done.ConfigureAwait(false);
+            await SettleAsync(listener, abort).ConfigureAwait(false);
         }
 
         foreach (var key in _lanes.Where(l => l.Value.Pending.Count == 0).Select(l => l.Key).ToList())
@@ -112,11 +112,11 @@ internal sealed class KeyedProcessor(DeliveryProcessor processor, TimeProvider t
 
         if (gate is not null)
         {
-            await gate.SaveAsync(abort);
-            await gate.SweepAsync(abort);
+            await gate.SaveAsync(abort).ConfigureAwait(false);
+            await gate.SweepAsync(abort).ConfigureAwait(false);
         }
 
-        await SettleAsync(listener, abort);
+        await SettleAsync(listener, abort).ConfigureAwait(false);
         return processed;
     }
 
@@ -135,7 +135,7 @@ internal sealed class KeyedProcessor(DeliveryProcessor processor, TimeProvider t
                 continue;
             }
 
-            var result = await gate!.OfferAsync(delivery, abort);
+            var result = await gate!.OfferAsync(delivery, abort).ConfigureAwait(false);
             switch (result.Disposition)
             {
                 case ReorderDisposition.Duplicate:
@@ -143,19 +143,19 @@ internal sealed class KeyedProcessor(DeliveryProcessor processor, TimeProvider t
                     Settled(delivery);
                     break;
                 case ReorderDisposition.Late:
-                    await OutOfSequenceAsync(delivery, "arrived after its key's reorder buffer gave up waiting for it", abort);
+                    await OutOfSequenceAsync(delivery, "arrived after its key's reorder buffer gave up waiting for it", abort).ConfigureAwait(false);
                     break;
                 case ReorderDisposition.Rejected:
                     _rejected.Add(delivery);
                     break;
             }
 
-            await ApplyAsync(result, abort);
+            await ApplyAsync(result, abort).ConfigureAwait(false);
         }
 
         if (gate!.ExpireDue() is { } expired)
         {
-            await ApplyAsync(expired, abort);
+            await ApplyAsync(expired, abort).ConfigureAwait(false);
         }
     }
 
@@ -168,7 +168,7 @@ internal sealed class KeyedProcessor(DeliveryProcessor processor, TimeProvider t
 
         foreach (var expired in result.Expired)
         {
-            await OutOfSequenceAsync(expired.Item, "waited longer than the reorder buffer's gap timeout for an earlier sequence number", abort);
+            await OutOfSequenceAsync(expired.Item, "waited longer than the reorder buffer's gap timeout for an earlier sequence number", abort).ConfigureAwait(false);
         }
 
         foreach (var gap in result.Gaps)
@@ -182,7 +182,7 @@ internal sealed class KeyedProcessor(DeliveryProcessor processor, TimeProvider t
         var envelope = delivery.Envelope;
         var exception = new OutOfSequenceException($"Event {envelope.EventId} (key '{envelope.PartitionKey}', sequence {envelope.Sequence}) {why}.");
         var failure = new DeliveryFailure(DeadLetterReason.OutOfSequence, exception, null, 0, timeProvider.GetUtcNow());
-        await processor.DeadLetters.WriteAsync(processor.Subscription, delivery, failure, abort);
+        await processor.DeadLetters.WriteAsync(processor.Subscription, delivery, failure, abort).ConfigureAwait(false);
         gate?.DealtWith(delivery);
         Settled(delivery);
     }
@@ -255,7 +255,7 @@ internal sealed class KeyedProcessor(DeliveryProcessor processor, TimeProvider t
                 Settled(delivery);
             }
 
-            var (outcome, failure) = await processor.HandleAsync(attempt, abort);
+            var (outcome, failure) = await processor.HandleAsync(attempt, abort).ConfigureAwait(false);
             switch (outcome)
             {
                 case DeliveryProcessor.Outcome.Aborted:
@@ -267,11 +267,11 @@ internal sealed class KeyedProcessor(DeliveryProcessor processor, TimeProvider t
                     Next(lane, delivery, settle: !atMostOnce);
                     break;
                 case DeliveryProcessor.Outcome.Failed when atMostOnce:
-                    await processor.DeadLetters.WriteAsync(processor.Subscription, attempt, failure! with { Reason = DeadLetterReason.FailedAtMostOnce }, abort);
+                    await processor.DeadLetters.WriteAsync(processor.Subscription, attempt, failure! with { Reason = DeadLetterReason.FailedAtMostOnce }, abort).ConfigureAwait(false);
                     Next(lane, delivery, settle: false);
                     break;
                 case DeliveryProcessor.Outcome.Failed when failure!.Reason != DeadLetterReason.HandlerFailed || _options.IsLastDelivery(attempt.DeliveryCount):
-                    await processor.DeadLetters.WriteAsync(processor.Subscription, attempt, failure, abort);
+                    await processor.DeadLetters.WriteAsync(processor.Subscription, attempt, failure, abort).ConfigureAwait(false);
                     Next(lane, delivery, settle: true);
                     break;
                 case DeliveryProcessor.Outcome.Failed:
@@ -338,7 +338,7 @@ internal sealed class KeyedProcessor(DeliveryProcessor processor, TimeProvider t
 
         foreach (var delivery in ready ?? [])
         {
-            await listener.CompleteAsync(delivery, abort);
+            await listener.CompleteAsync(delivery, abort).ConfigureAwait(false);
         }
     }
 

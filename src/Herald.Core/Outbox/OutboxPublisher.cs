@@ -16,10 +16,10 @@ internal sealed class OutboxPublisher(EnvelopeFactory envelopes, IOutboxStore st
         {
             var key = envelope.PartitionKey ?? throw new InvalidOperationException(
                 $"Event '{descriptor.Name}' is numbered per partition key (SequencePerKey) but this publish has none: register a key selector or pass PublishOptions.PartitionKey.");
-            envelope = envelope with { Sequence = await store.NextSequenceAsync(transaction, descriptor.Topic, key, cancellationToken) };
+            envelope = envelope with { Sequence = await store.NextSequenceAsync(transaction, descriptor.Topic, key, cancellationToken).ConfigureAwait(false) };
         }
 
-        await store.AddAsync(transaction, [new OutboxEntry(descriptor.Topic, envelope)], cancellationToken);
+        await store.AddAsync(transaction, [new OutboxEntry(descriptor.Topic, envelope)], cancellationToken).ConfigureAwait(false);
         return envelope;
     }
 }

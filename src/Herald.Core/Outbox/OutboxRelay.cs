@@ -27,7 +27,7 @@ internal sealed class OutboxRelay(IOutboxStore store, ITransport transport, Outb
     /// <exception cref="Exception">A send or the marking failed; unsent rows stay leased until the lease expires.</exception>
     internal async Task<int> RelayOnceAsync(CancellationToken cancellationToken)
     {
-        var records = await store.ClaimAsync(options.RelayId, options.BatchSize, options.Lease, cancellationToken);
+        var records = await store.ClaimAsync(options.RelayId, options.BatchSize, options.Lease, cancellationToken).ConfigureAwait(false);
         if (records.Count == 0)
         {
             return 0;
@@ -52,7 +52,7 @@ internal sealed class OutboxRelay(IOutboxStore store, ITransport transport, Outb
                     continue;
                 }
 
-                if (await TrySendAsync(record, cancellationToken))
+                if (await TrySendAsync(record, cancellationToken).ConfigureAwait(false))
                 {
                     sent.Add(record.Id);
                 }
@@ -65,13 +65,13 @@ internal sealed class OutboxRelay(IOutboxStore store, ITransport transport, Outb
         catch when (sent.Count > 0)
         {
             // Mark what did go out, so only the failed row and those after it are sent again.
-            await MarkSentAfterFailureAsync(sent);
+            await MarkSentAfterFailureAsync(sent).ConfigureAwait(false);
             throw;
         }
 
         // Marked even when the host is stopping: rows that went out and stay unmarked would go out again.
         using var marking = new CancellationTokenSource(MarkTimeout, timeProvider);
-        await store.MarkDispatchedAsync(options.RelayId, sent, marking.Token);
+        await store.MarkDispatchedAsync(options.RelayId, sent, marking.Token).ConfigureAwait(false);
         return sent.Count;
     }
 
@@ -84,7 +84,7 @@ internal sealed class OutboxRelay(IOutboxStore store, ITransport transport, Outb
         int deleted;
         do
         {
-            deleted = await store.DeleteDispatchedAsync(before, options.BatchSize, cancellationToken);
+            deleted = await store.DeleteDispatchedAsync(before, options.BatchSize, cancellationToken).ConfigureAwait(false);
             total += deleted;
         }
         while (deleted >= options.BatchSize);
@@ -101,14 +101,14 @@ internal sealed class OutboxRelay(IOutboxStore store, ITransport transport, Outb
             {
                 if (timeProvider.GetUtcNow() >= nextCleanup)
                 {
-                    await CleanupAsync(stoppingToken);
+                    await CleanupAsync(stoppingToken).ConfigureAwait(false);
                     nextCleanup = timeProvider.GetUtcNow() + options.CleanupInterval;
                 }
 
                 TimeSpan delay;
                 try
                 {
-                    delay = await RelayOnceAsync(stoppingToken) == 0 ? options.PollInterval : TimeSpan.Zero;
+                    delay = await RelayOnceAsync(stoppingToken).ConfigureAwait(false) == 0 ? options.PollInterval : TimeSpan.Zero;
                 }
                 catch (Exception e) when (!stoppingToken.IsCancellationRequested)
                 {
@@ -118,7 +118,7 @@ internal sealed class OutboxRelay(IOutboxStore store, ITransport transport, Outb
 
                 if (delay > TimeSpan.Zero)
                 {
-                    await Task.Delay(delay, timeProvider, stoppingToken);
+                    await Task.Delay(delay, timeProvider, stoppingToken).ConfigureAwait(false);
                 }
             }
         }
@@ -132,7 +132,7 @@ internal sealed class OutboxRelay(IOutboxStore store, ITransport transport, Outb
     {
         try
         {
-            var deleted = await CleanupOnceAsync(cancellationToken);
+            var deleted = await CleanupOnceAsync(cancellationToken).ConfigureAwait(false);
             if (deleted > 0)
             {
                 LogMessages.OutboxCleanedUp(logger, options.RelayId, deleted);
@@ -158,7 +158,7 @@ internal sealed class OutboxRelay(IOutboxStore store, ITransport transport, Outb
         {
             try
             {
-                await SendAsync(record, cancellationToken);
+                await SendAsync(record, cancellationToken).ConfigureAwait(false);
                 return true;
             }
             catch (Exception e) when (IsPermanent(e))
@@ -167,7 +167,7 @@ internal sealed class OutboxRelay(IOutboxStore store, ITransport transport, Outb
             }
         }
 
-        await store.QuarantineAsync(options.RelayId, record.Id, $"{failure.GetType().FullName}: {failure.Message}", cancellationToken);
+        await store.QuarantineAsync(options.RelayId, record.Id, $"{failure.GetType().FullName}: {failure.Message}", cancellationToken).ConfigureAwait(false);
         metrics?.OutboxQuarantined(record.Topic, failure);
         LogMessages.OutboxRowQuarantined(logger, failure, options.RelayId, record.Id, record.Topic, record.PartitionKey);
         return false;
@@ -186,7 +186,7 @@ internal sealed class OutboxRelay(IOutboxStore store, ITransport transport, Outb
         send.Describe(envelope);
         try
         {
-            await transport.SendAsync(record.Topic, envelope, cancellationToken);
+            await transport.SendAsync(record.Topic, envelope, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e)
         {
@@ -202,7 +202,7 @@ internal sealed class OutboxRelay(IOutboxStore store, ITransport transport, Outb
         try
         {
             using var marking = new CancellationTokenSource(MarkTimeout, timeProvider);
-            await store.MarkDispatchedAsync(options.RelayId, sent, marking.Token);
+            await store.MarkDispatchedAsync(options.RelayId, sent, marking.Token).ConfigureAwait(false);
         }
 #pragma warning disable CA1031 // The send's failure is the one to report; this one costs only a duplicate.
         catch (Exception)

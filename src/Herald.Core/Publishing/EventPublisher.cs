@@ -21,7 +21,7 @@ internal sealed class EventPublisher(HeraldModel model, ITransport transport, Ob
         send.Describe(envelope);
         try
         {
-            await transport.SendAsync(topic, envelope, cancellationToken);
+            await transport.SendAsync(topic, envelope, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e)
         {
@@ -58,7 +58,7 @@ internal sealed class EventPublisher(HeraldModel model, ITransport transport, Ob
         {
             if (parts.Count == 1)
             {
-                await transport.SendManyAsync(parts[0].Topic, parts[0].Envelopes, cancellationToken);
+                await transport.SendManyAsync(parts[0].Topic, parts[0].Envelopes, cancellationToken).ConfigureAwait(false);
             }
             else
             {
@@ -68,7 +68,7 @@ internal sealed class EventPublisher(HeraldModel model, ITransport transport, Ob
                     sends[i] = transport.SendManyAsync(parts[i].Topic, parts[i].Envelopes, cancellationToken).AsTask();
                 }
 
-                await Task.WhenAll(sends!);
+                await Task.WhenAll(sends!).ConfigureAwait(false);
             }
         }
         catch (Exception e)

@@ -29,5 +29,5 @@ internal sealed class NatsBucket(INatsJSContext jetStream, string name, int repl
             History = 1,
             NumberOfReplicas = replicas,
             MaxAge = maxAge,
-        });
+        }).ConfigureAwait(false);
 }

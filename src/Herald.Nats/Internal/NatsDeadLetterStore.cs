@@ -37,13 +37,13 @@ internal sealed class NatsDeadLetterStore : IDeadLetterStore
     public async ValueTask SaveAsync(DeadLetter letter, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(letter);
-        var bucket = await BucketAsync(cancellationToken);
-        await bucket.PutAsync(Key(letter.Group, letter.Id), DeadLetterJson.ToUtf8Bytes(letter), cancellationToken: cancellationToken);
+        var bucket = await BucketAsync(cancellationToken).ConfigureAwait(false);
+        await bucket.PutAsync(Key(letter.Group, letter.Id), DeadLetterJson.ToUtf8Bytes(letter), cancellationToken: cancellationToken).ConfigureAwait(false);
 
         // Deleted only once the letter is at its own key: a crash in between leaves two copies (read as one), never none.
-        if (await LegacyAsync(bucket, letter.Group, letter.Id, cancellationToken) is { } legacy)
+        if (await LegacyAsync(bucket, letter.Group, letter.Id, cancellationToken).ConfigureAwait(false) is { } legacy)
         {
-            await bucket.DeleteAsync(legacy.Key, cancellationToken: cancellationToken);
+            await bucket.DeleteAsync(legacy.Key, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
 
         _all.Invalidate();
@@ -51,18 +51,18 @@ internal sealed class NatsDeadLetterStore : IDeadLetterStore
 
     public async ValueTask<bool> RemoveAsync(string group, string id, CancellationToken cancellationToken = default)
     {
-        var bucket = await BucketAsync(cancellationToken);
+        var bucket = await BucketAsync(cancellationToken).ConfigureAwait(false);
         var removed = false;
         var key = Key(group, id);
-        if ((await bucket.TryGetEntryAsync<byte[]>(key, cancellationToken: cancellationToken)).Success)
+        if ((await bucket.TryGetEntryAsync<byte[]>(key, cancellationToken: cancellationToken).ConfigureAwait(false)).Success)
         {
-            await bucket.DeleteAsync(key, cancellationToken: cancellationToken);
+            await bucket.DeleteAsync(key, cancellationToken: cancellationToken).ConfigureAwait(false);
             removed = true;
         }
 
-        if (await LegacyAsync(bucket, group, id, cancellationToken) is { } legacy)
+        if (await LegacyAsync(bucket, group, id, cancellationToken).ConfigureAwait(false) is { } legacy)
         {
-            await bucket.DeleteAsync(legacy.Key, cancellationToken: cancellationToken);
+            await bucket.DeleteAsync(legacy.Key, cancellationToken: cancellationToken).ConfigureAwait(false);
             removed = true;
         }
 
@@ -72,32 +72,32 @@ internal sealed class NatsDeadLetterStore : IDeadLetterStore
 
     public async ValueTask<DeadLetter?> GetAsync(string group, string id, CancellationToken cancellationToken = default)
     {
-        var bucket = await BucketAsync(cancellationToken);
+        var bucket = await BucketAsync(cancellationToken).ConfigureAwait(false);
         var key = Key(group, id);
-        var entry = await bucket.TryGetEntryAsync<byte[]>(key, cancellationToken: cancellationToken);
+        var entry = await bucket.TryGetEntryAsync<byte[]>(key, cancellationToken: cancellationToken).ConfigureAwait(false);
         if (entry.Success && entry.Value.Value is { Length: > 0 } json)
         {
             return Read(key, json);
         }
 
-        return (await LegacyAsync(bucket, group, id, cancellationToken))?.Letter;
+        return (await LegacyAsync(bucket, group, id, cancellationToken).ConfigureAwait(false))?.Letter;
     }
 
     public async ValueTask<IReadOnlyList<DeadLetter>> GetAllAsync(CancellationToken cancellationToken = default) =>
-        await _all.GetAsync(cancellationToken);
+        await _all.GetAsync(cancellationToken).ConfigureAwait(false);
 
     private async Task<IReadOnlyList<DeadLetter>> ReadAllAsync()
     {
         // Uncancelled by its callers (it is shared), but bounded: a server that stops answering fails the read, not the callers.
         using var timeout = new CancellationTokenSource(ReadAllTimeout);
         var cancellationToken = timeout.Token;
-        var bucket = await BucketAsync(cancellationToken);
+        var bucket = await BucketAsync(cancellationToken).ConfigureAwait(false);
         var letters = new Dictionary<(string Group, string Id), (string Key, DeadLetter Letter)>();
         var unreadable = new List<string>();
         // One watch delivers the latest value of every key, where a get per key would cost a request per letter (and one
         // request timing out on a busy server would fail the whole listing). Deleted keys come as markers and are skipped.
         var watch = new NatsKVWatchOpts { OnNoData = static _ => ValueTask.FromResult(true) };
-        await foreach (var entry in bucket.WatchAsync<byte[]>(">", opts: watch, cancellationToken: cancellationToken))
+        await foreach (var entry in bucket.WatchAsync<byte[]>(">", opts: watch, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             var key = entry.Key;
             if (entry.Operation == NatsKVOperation.Put && entry.Value is { Length: > 0 } json)
@@ -140,7 +140,7 @@ internal sealed class NatsDeadLetterStore : IDeadLetterStore
         }
 
         var key = Key(group, eventId);
-        var entry = await bucket.TryGetEntryAsync<byte[]>(key, cancellationToken: cancellationToken);
+        var entry = await bucket.TryGetEntryAsync<byte[]>(key, cancellationToken: cancellationToken).ConfigureAwait(false);
         return entry.Success && entry.Value.Value is { Length: > 0 } json && Read(key, json) is { } letter && letter.Group == group && letter.Id == id
             ? (key, letter)
             : null;

@@ -36,19 +36,18 @@ internal sealed class QueueDepths(Func<CancellationToken, ValueTask<IConnection>
         Interlocked.Increment(ref _reads);
         var connection = await connect(CancellationToken.None).ConfigureAwait(false);
         var depths = new uint[options.Partitions];
-        await using (var channel = await connection.CreateChannelAsync().ConfigureAwait(false))
+        var channel = await connection.CreateChannelAsync().ConfigureAwait(false);
+        await using var channelDisposal = channel.ConfigureAwait(false);
+        try
         {
-            try
+            for (var partition = 0; partition < depths.Length; partition++)
             {
-                for (var partition = 0; partition < depths.Length; partition++)
-                {
-                    depths[partition] = (await channel.QueueDeclarePassiveAsync(RabbitMQNames.Queue(options.NamePrefix, key.Topic, key.Group, partition)).ConfigureAwait(false)).MessageCount;
-                }
+                depths[partition] = (await channel.QueueDeclarePassiveAsync(RabbitMQNames.Queue(options.NamePrefix, key.Topic, key.Group, partition)).ConfigureAwait(false)).MessageCount;
             }
-            catch (OperationInterruptedException e) when (e.ShutdownReason?.ReplyCode == Constants.NotFound)
-            {
-                depths = null;
-            }
+        }
+        catch (OperationInterruptedException e) when (e.ShutdownReason?.ReplyCode == Constants.NotFound)
+        {
+            depths = null;
         }
 
         // The interval counts from the answer, not the request: a slow reading is not stale on arrival.

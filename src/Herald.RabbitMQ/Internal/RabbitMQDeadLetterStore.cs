@@ -62,7 +62,7 @@ internal sealed partial class RabbitMQDeadLetterStore(Func<CancellationToken, Va
                 await _drained.Task.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
 
-            await channel.DisposeAsync();
+            await channel.DisposeAsync().ConfigureAwait(false);
         }
 
         _gate.Dispose();
@@ -72,22 +72,22 @@ internal sealed partial class RabbitMQDeadLetterStore(Func<CancellationToken, Va
     {
         ArgumentNullException.ThrowIfNull(letter);
         var key = Key(letter.Group, letter.Id);
-        await WriteAsync(key, DeadLetterJson.ToUtf8Bytes(letter), letter, cancellationToken);
+        await WriteAsync(key, DeadLetterJson.ToUtf8Bytes(letter), letter, cancellationToken).ConfigureAwait(false);
 
         // The letter is at its own key first, so a crash before the old key's tombstone leaves two copies (read as one), never none.
         foreach (var old in KeysOf(letter.Group, letter.Id).Where(k => k != key))
         {
-            await WriteAsync(old, [], null, cancellationToken);
+            await WriteAsync(old, [], null, cancellationToken).ConfigureAwait(false);
         }
     }
 
     public async ValueTask<bool> RemoveAsync(string group, string id, CancellationToken cancellationToken = default)
     {
-        await LoadAsync(cancellationToken);
+        await LoadAsync(cancellationToken).ConfigureAwait(false);
         var keys = KeysOf(group, id);
         foreach (var key in keys)
         {
-            await WriteAsync(key, [], null, cancellationToken);
+            await WriteAsync(key, [], null, cancellationToken).ConfigureAwait(false);
         }
 
         return keys.Count > 0;
@@ -95,7 +95,7 @@ internal sealed partial class RabbitMQDeadLetterStore(Func<CancellationToken, Va
 
     public async ValueTask<DeadLetter?> GetAsync(string group, string id, CancellationToken cancellationToken = default)
     {
-        await LoadAsync(cancellationToken);
+        await LoadAsync(cancellationToken).ConfigureAwait(false);
         lock (_lock)
         {
             return _letters.GetValueOrDefault((group, id))?.Letter;
@@ -104,7 +104,7 @@ internal sealed partial class RabbitMQDeadLetterStore(Func<CancellationToken, Va
 
     public async ValueTask<IReadOnlyList<DeadLetter>> GetAllAsync(CancellationToken cancellationToken = default)
     {
-        await LoadAsync(cancellationToken);
+        await LoadAsync(cancellationToken).ConfigureAwait(false);
         lock (_lock)
         {
             return [.. _letters.Values.Select(s => s.Letter)];
@@ -131,8 +131,8 @@ internal sealed partial class RabbitMQDeadLetterStore(Func<CancellationToken, Va
 
     private async Task WriteAsync(string key, byte[] body, DeadLetter? letter, CancellationToken cancellationToken)
     {
-        var channel = await LoadAsync(cancellationToken);
-        await _gate.WaitAsync(cancellationToken);
+        var channel = await LoadAsync(cancellationToken).ConfigureAwait(false);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             var properties = new BasicProperties
@@ -140,7 +140,7 @@ internal sealed partial class RabbitMQDeadLetterStore(Func<CancellationToken, Va
                 DeliveryMode = DeliveryModes.Persistent,
                 Headers = new Dictionary<string, object?> { [KeyHeader] = key, [WriterHeader] = _writer },
             };
-            await channel.BasicPublishAsync(string.Empty, stream, mandatory: true, properties, body, cancellationToken);
+            await channel.BasicPublishAsync(string.Empty, stream, mandatory: true, properties, body, cancellationToken).ConfigureAwait(false);
             // Applied after the confirm, under the gate, so this process's view follows its writes in stream order.
             Apply(key, letter);
         }
@@ -157,10 +157,10 @@ internal sealed partial class RabbitMQDeadLetterStore(Func<CancellationToken, Va
             return loaded;
         }
 
-        await _gate.WaitAsync(cancellationToken);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            return _channel ??= await ReplayAsync(cancellationToken);
+            return _channel ??= await ReplayAsync(cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -170,13 +170,13 @@ internal sealed partial class RabbitMQDeadLetterStore(Func<CancellationToken, Va
 
     private async Task<IChannel> ReplayAsync(CancellationToken cancellationToken)
     {
-        var connection = await connect(cancellationToken);
-        var channel = await connection.CreateChannelAsync(new CreateChannelOptions(true, true), cancellationToken);
+        var connection = await connect(cancellationToken).ConfigureAwait(false);
+        var channel = await connection.CreateChannelAsync(new CreateChannelOptions(true, true), cancellationToken).ConfigureAwait(false);
         try
         {
             await channel.QueueDeclareAsync(stream, durable: true, exclusive: false, autoDelete: false,
-                new Dictionary<string, object?> { ["x-queue-type"] = "stream" }, cancellationToken: cancellationToken);
-            await channel.BasicQosAsync(0, 500, global: false, cancellationToken); // streams require a prefetch
+                new Dictionary<string, object?> { ["x-queue-type"] = "stream" }, cancellationToken: cancellationToken).ConfigureAwait(false);
+            await channel.BasicQosAsync(0, 500, global: false, cancellationToken).ConfigureAwait(false); // streams require a prefetch
             var marker = Guid.NewGuid().ToString("N");
             var caughtUp = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             var consumer = new AsyncEventingBasicConsumer(channel);
@@ -189,7 +189,7 @@ internal sealed partial class RabbitMQDeadLetterStore(Func<CancellationToken, Va
                     if (Volatile.Read(ref _closing) == 0)
                     {
                         Receive(message, marker, caughtUp);
-                        await channel.BasicAckAsync(message.DeliveryTag, multiple: false);
+                        await channel.BasicAckAsync(message.DeliveryTag, multiple: false).ConfigureAwait(false);
                     }
                 }
                 finally
@@ -201,15 +201,15 @@ internal sealed partial class RabbitMQDeadLetterStore(Func<CancellationToken, Va
                 }
             };
             await channel.BasicConsumeAsync(stream, autoAck: false, consumerTag: string.Empty, noLocal: false, exclusive: false,
-                new Dictionary<string, object?> { ["x-stream-offset"] = "first" }, consumer, cancellationToken);
+                new Dictionary<string, object?> { ["x-stream-offset"] = "first" }, consumer, cancellationToken).ConfigureAwait(false);
             var properties = new BasicProperties { DeliveryMode = DeliveryModes.Persistent, Headers = new Dictionary<string, object?> { [MarkerHeader] = marker } };
-            await channel.BasicPublishAsync(string.Empty, stream, mandatory: true, properties, ReadOnlyMemory<byte>.Empty, cancellationToken);
-            await caughtUp.Task.WaitAsync(cancellationToken);
+            await channel.BasicPublishAsync(string.Empty, stream, mandatory: true, properties, ReadOnlyMemory<byte>.Empty, cancellationToken).ConfigureAwait(false);
+            await caughtUp.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
             return channel;
         }
         catch
         {
-            await channel.DisposeAsync();
+            await channel.DisposeAsync().ConfigureAwait(false);
             throw;
         }
     }

@@ -71,7 +71,8 @@ internal sealed class RabbitMQLeases(PartitionOwnership ownership, RabbitMQTrans
         {
             _held.Remove(partition);
             await Ownership.ReleaseAsync(partition).ConfigureAwait(false);
-            await using var channel = await _connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            var channel = await _connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            await using var channelDisposal = channel.ConfigureAwait(false);
             await channel.QueueDeleteAsync(Lock(partition), ifUnused: false, ifEmpty: false, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
 

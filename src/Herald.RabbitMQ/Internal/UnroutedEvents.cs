@@ -23,7 +23,7 @@ internal static class UnroutedEvents
         try
         {
             // With confirmation tracking the task completes when the broker confirms, throws when it nacks or returns.
-            await channel.BasicPublishAsync(exchange, routingKey, mandatory: true, properties, body, cancellationToken);
+            await channel.BasicPublishAsync(exchange, routingKey, mandatory: true, properties, body, cancellationToken).ConfigureAwait(false);
             return;
         }
         catch (PublishReturnException)
@@ -33,28 +33,29 @@ internal static class UnroutedEvents
         }
 
         properties.Headers = new Dictionary<string, object?>(properties.Headers ?? new Dictionary<string, object?>()) { [RoutingKeyHeader] = routingKey };
-        await channel.BasicPublishAsync(string.Empty, RabbitMQNames.Unrouted(exchange), mandatory: true, properties, body, cancellationToken);
+        await channel.BasicPublishAsync(string.Empty, RabbitMQNames.Unrouted(exchange), mandatory: true, properties, body, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Declares the topic's exchange with its unrouted queue (durable, quorum, fed by a fanout exchange of the same name) as alternate exchange.</summary>
     public static async Task DeclareTopicAsync(IChannel channel, Func<CancellationToken, ValueTask<IConnection>> connect, string exchange)
     {
         var unrouted = RabbitMQNames.Unrouted(exchange);
-        await channel.QueueDeclareAsync(unrouted, durable: true, exclusive: false, autoDelete: false, new Dictionary<string, object?> { ["x-queue-type"] = "quorum" });
-        await channel.ExchangeDeclareAsync(unrouted, ExchangeType.Fanout, durable: true, autoDelete: false);
-        await channel.QueueBindAsync(unrouted, unrouted, string.Empty);
+        await channel.QueueDeclareAsync(unrouted, durable: true, exclusive: false, autoDelete: false, new Dictionary<string, object?> { ["x-queue-type"] = "quorum" }).ConfigureAwait(false);
+        await channel.ExchangeDeclareAsync(unrouted, ExchangeType.Fanout, durable: true, autoDelete: false).ConfigureAwait(false);
+        await channel.QueueBindAsync(unrouted, unrouted, string.Empty).ConfigureAwait(false);
         try
         {
             await channel.ExchangeDeclareAsync(exchange, ExchangeType.Direct, durable: true, autoDelete: false,
-                new Dictionary<string, object?> { ["alternate-exchange"] = unrouted });
+                new Dictionary<string, object?> { ["alternate-exchange"] = unrouted }).ConfigureAwait(false);
         }
         catch (OperationInterruptedException e) when (e.ShutdownReason?.ReplyCode == Constants.PreconditionFailed)
         {
             // Declared by an earlier version, without an alternate exchange, which a declaration cannot add (the refusal
             // closed the channel): Herald's mandatory publishes still keep its own unrouted events; ADR 0013 gives the
             // policy that keeps other producers' too.
-            await using var again = await (await connect(CancellationToken.None)).CreateChannelAsync();
-            await again.ExchangeDeclarePassiveAsync(exchange);
+            var again = await (await connect(CancellationToken.None).ConfigureAwait(false)).CreateChannelAsync().ConfigureAwait(false);
+            await using var againDisposal = again.ConfigureAwait(false);
+            await again.ExchangeDeclarePassiveAsync(exchange).ConfigureAwait(false);
         }
     }
 
@@ -64,9 +65,10 @@ internal static class UnroutedEvents
         Func<string, BasicProperties, ReadOnlyMemory<byte>, CancellationToken, Task> publish, CancellationToken cancellationToken)
     {
         var unrouted = RabbitMQNames.Unrouted(exchange);
-        await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
-        var waiting = (await channel.QueueDeclarePassiveAsync(unrouted, cancellationToken)).MessageCount;
-        for (var drained = 0; drained < waiting && await channel.BasicGetAsync(unrouted, autoAck: false, cancellationToken) is { } message; drained++)
+        var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        await using var channelDisposal = channel.ConfigureAwait(false);
+        var waiting = (await channel.QueueDeclarePassiveAsync(unrouted, cancellationToken).ConfigureAwait(false)).MessageCount;
+        for (var drained = 0; drained < waiting && await channel.BasicGetAsync(unrouted, autoAck: false, cancellationToken).ConfigureAwait(false) is { } message; drained++)
         {
             var properties = new BasicProperties(message.BasicProperties);
             var headers = new Dictionary<string, object?>(properties.Headers ?? new Dictionary<string, object?>());
@@ -74,9 +76,9 @@ internal static class UnroutedEvents
             properties.Headers = headers;
             // Through the alternate exchange the routing key is the original one; returned to the publisher, it is in the header.
             var routingKey = key switch { byte[] bytes => Encoding.UTF8.GetString(bytes), string text => text, _ => message.RoutingKey };
-            await publish(routingKey, properties, message.Body, cancellationToken);
+            await publish(routingKey, properties, message.Body, cancellationToken).ConfigureAwait(false);
             // Acknowledged after the republish is confirmed: a crash in between publishes it twice, never loses it.
-            await channel.BasicAckAsync(message.DeliveryTag, multiple: false, cancellationToken);
+            await channel.BasicAckAsync(message.DeliveryTag, multiple: false, cancellationToken).ConfigureAwait(false);
         }
     }
 }
