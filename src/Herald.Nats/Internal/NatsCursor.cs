@@ -19,11 +19,14 @@ namespace Herald.Nats.Internal;
 /// <para>Offsets are not contiguous (other partitions' messages lie between them), so a missing message does not show in
 /// them. The cursor holds everything back while it may be missing one: when it opens (another holder may have had messages
 /// out: a process left or died, a lease moved) and whenever the consumer's delivery sequence skips (a delivery was lost in
-/// transit, the server stopped with a pull in flight) or goes back. The hold ends once the server's <c>NumAckPending</c>
-/// for the consumer equals what the cursor holds, with no ack of its own in flight and nothing changed meanwhile: every
-/// message delivered and not acked is here (a lost one counts there until <c>AckWait</c> brings it again), and the cursor
-/// hands out in stream order from there. Without it the group would commit past the lost message and, delivered again
-/// below the committed position, it would be acked unhandled.</para>
+/// transit, the server stopped with a pull in flight) or goes back. While it holds back it sends no ack (what the group
+/// commits meanwhile is acked when the hold ends), and the hold ends once the server's <c>NumAckPending</c> equals the
+/// messages the cursor has whose delivery the answer covers (consumer sequence up to the answer's last delivered one), read
+/// with no ack of its own in flight: every message delivered and not acked is then here (a lost one counts there until
+/// <c>AckWait</c> brings it again; one still in transit too), and the cursor hands out in stream order from there. Messages
+/// that keep arriving do not keep the hold from ending, so a cursor that opens under load hands out within one round trip.
+/// Without the hold the group would commit past the lost message and, delivered again below the committed position, it
+/// would be acked unhandled.</para>
 /// <para>Every pull request names one inbox that lives as long as the cursor, and every message that reaches it is kept,
 /// whichever request it answers: after a reconnect the client re-sends a request with its original batch, and a fetch that
 /// stopped listening would lose what the server still sends. A request ends when its batch has arrived, when the server
@@ -38,6 +41,8 @@ internal sealed class NatsCursor : PartitionCursor
     private static readonly TimeSpan Margin = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan HandBackMargin = TimeSpan.FromMilliseconds(500);
     private readonly SortedList<ulong, INatsJSMsg<byte[]>> _held = [];
+    // Committed while the cursor holds back, acked when the hold ends.
+    private readonly SortedList<ulong, INatsJSMsg<byte[]>> _deferred = [];
     private readonly HashSet<Task> _acks = [];
     private readonly Lock _sync = new();
     private readonly NatsTopic _topic;
@@ -48,7 +53,7 @@ internal sealed class NatsCursor : PartitionCursor
     private TaskCompletionSource? _changed, _room, _request;
     private Task _run = Task.CompletedTask;
     private ulong _position, _committed, _lastDelivery;
-    private long _version, _remaining;
+    private long _remaining;
     private int _status;
     private bool _holding = true, _closed;
 
@@ -63,9 +68,6 @@ internal sealed class NatsCursor : PartitionCursor
 
     /// <summary>None: a redelivery's delay is kept in this process; after a restart what the group did not commit comes again at once.</summary>
     public override PartitionRedelivery? Redelivery => null;
-
-    /// <summary>Gets a number that changes whenever a message arrives or is committed.</summary>
-    public long Version => Interlocked.Read(ref _version);
 
     public void Start()
     {
@@ -109,10 +111,18 @@ internal sealed class NatsCursor : PartitionCursor
         List<(ulong, INatsJSMsg<byte[]>)> acks = [];
         lock (_sync)
         {
-            (_committed, _version) = ((ulong)nextOffset, _version + 1);
+            _committed = (ulong)nextOffset;
             while (_held.Count > 0 && _held.Keys[0] < (ulong)nextOffset)
             {
-                acks.Add((_held.Keys[0], _held.Values[0]));
+                if (_holding)
+                {
+                    _deferred[_held.Keys[0]] = _held.Values[0];
+                }
+                else
+                {
+                    acks.Add((_held.Keys[0], _held.Values[0]));
+                }
+
                 _held.RemoveAt(0);
             }
 
@@ -149,6 +159,7 @@ internal sealed class NatsCursor : PartitionCursor
         }
 
         await Task.WhenAll(acks).ConfigureAwait(false);
+        await AcknowledgeDeferredAsync().ConfigureAwait(false);
         // The server may still hold a pull request of this cursor that the client no longer listens to: a message redelivered
         // into it would be lost until AckWait and the next holder would wait for it, so the redelivery waits past its expiry.
         foreach (var (sequence, message) in back)
@@ -163,21 +174,24 @@ internal sealed class NatsCursor : PartitionCursor
         _stop.Dispose();
     }
 
-    /// <summary>Ends the hold if the consumer's <c>NumAckPending</c>, read after <paramref name="version"/> of the cursor with no ack in
-    /// flight, counts exactly the messages held; the next delivery must then follow <paramref name="delivered"/>.</summary>
-    public bool Release(long version, long ackPending, ulong delivered)
+    /// <summary>Ends the hold if the consumer's <c>NumAckPending</c>, read with no ack of the cursor in flight, counts exactly
+    /// the messages the cursor has (held or committed, not acked) delivered up to <paramref name="delivered"/>; the next
+    /// delivery must then follow it. What the group committed while the cursor held back is acked then.</summary>
+    public bool Release(long ackPending, ulong delivered)
     {
         lock (_sync)
         {
-            if (!_holding || version != _version || ackPending != _held.Count)
+            if (!_holding || _acks.Count > 0 || ackPending != DeliveredUpTo(_held, delivered) + DeliveredUpTo(_deferred, delivered))
             {
                 return false;
             }
 
-            (_holding, _lastDelivery) = (false, delivered);
+            (_holding, _lastDelivery) = (false, Math.Max(_lastDelivery, delivered));
             Signal();
-            return true;
         }
+
+        _ = AcknowledgeDeferredAsync();
+        return true;
     }
 
     /// <summary>Files a pulled message away, in stream order, and wakes the kernel.</summary>
@@ -194,7 +208,7 @@ internal sealed class NatsCursor : PartitionCursor
             // A delivery went missing (lost in transit, or into a pull request nobody reads any more) or the server forgot
             // some: hand nothing out until every message the server counts as delivered is here.
             _holding |= pair.Consumer != _lastDelivery + 1;
-            (_lastDelivery, _version) = (pair.Consumer, _version + 1);
+            _lastDelivery = pair.Consumer;
             Touch();
             if (pair.Stream >= _committed)
             {
@@ -204,10 +218,49 @@ internal sealed class NatsCursor : PartitionCursor
                 Signal();
                 return;
             }
+
+            if (_holding)
+            {
+                _deferred[pair.Stream] = message;
+                return;
+            }
         }
 
         // Committed already, and delivered again because its ack was lost while the server restarted: acked again, never held.
         Acknowledge(message, pair.Stream);
+    }
+
+    // Caller holds _sync: how many of the messages have a delivery the server's answer up to that consumer sequence covers.
+    private static int DeliveredUpTo(SortedList<ulong, INatsJSMsg<byte[]>> messages, ulong delivered)
+    {
+        var count = 0;
+        foreach (var message in messages.Values)
+        {
+            count += message.Metadata!.Value.Sequence.Consumer <= delivered ? 1 : 0;
+        }
+
+        return count;
+    }
+
+    // Acks, in order, what the group committed while the cursor held back.
+    private Task AcknowledgeDeferredAsync()
+    {
+        List<KeyValuePair<ulong, INatsJSMsg<byte[]>>> deferred;
+        lock (_sync)
+        {
+            deferred = [.. _deferred];
+            _deferred.Clear();
+        }
+
+        foreach (var (sequence, message) in deferred)
+        {
+            Acknowledge(message, sequence);
+        }
+
+        lock (_sync)
+        {
+            return Task.WhenAll(_acks);
+        }
     }
 
     /// <summary>Acks a committed message with the server's confirmation, without making the group wait for it; closing waits for every ack in flight.</summary>
@@ -365,14 +418,14 @@ internal sealed class NatsCursor : PartitionCursor
         var progressAt = clock.GetUtcNow() + third;
         while (!token.IsCancellationRequested)
         {
-            (Task Changed, long Version, bool Ask) state;
+            (Task Changed, bool Ask) state;
             List<INatsJSMsg<byte[]>> held = [];
             lock (_sync)
             {
-                state = ((_changed ??= new(TaskCreationOptions.RunContinuationsAsynchronously)).Task, _version, _holding && _acks.Count == 0);
+                state = ((_changed ??= new(TaskCreationOptions.RunContinuationsAsynchronously)).Task, _holding && _acks.Count == 0);
                 if (clock.GetUtcNow() >= progressAt)
                 {
-                    (held, progressAt) = ([.. _held.Values], clock.GetUtcNow() + third);
+                    (held, progressAt) = ([.. _held.Values, .. _deferred.Values], clock.GetUtcNow() + third);
                 }
             }
 
@@ -384,7 +437,7 @@ internal sealed class NatsCursor : PartitionCursor
                 }
 
                 var info = state.Ask ? (await _topic.JetStream.GetConsumerAsync(_topic.Stream, _consumer, token).ConfigureAwait(false)).Info : null;
-                if (info is not null && Release(state.Version, info.NumAckPending, info.Delivered.ConsumerSeq))
+                if (info is not null && Release(info.NumAckPending, info.Delivered.ConsumerSeq))
                 {
                     continue;
                 }

@@ -89,14 +89,21 @@ public abstract class PartitionedTransport
         await _membership.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (!_groups.TryGetValue((topic, group), out var kernelGroup))
+            var opened = !_groups.TryGetValue((topic, group), out var kernelGroup);
+            if (opened)
             {
                 kernelGroup = await OpenAsync(topic, group, count, cancellationToken).ConfigureAwait(false);
                 _groups.Add((topic, group), kernelGroup);
             }
 
-            var listener = new PartitionedListener(kernelGroup, LeaveAsync);
-            kernelGroup.Join(listener);
+            var listener = new PartitionedListener(kernelGroup!, LeaveAsync);
+            kernelGroup!.Join(listener);
+            if (opened)
+            {
+                // After the first member joined: a round that counted no member here would take no partition until the next.
+                kernelGroup.Leases?.Start();
+            }
+
             return listener;
         }
         finally
@@ -126,7 +133,7 @@ public abstract class PartitionedTransport
 
     private int RoundRobin(int count) => (int)(Interlocked.Increment(ref _roundRobin) % (uint)count);
 
-    // Under _membership: the group's source, and either its leases or every partition.
+    // Under _membership: the group's source, and either its leases (started once the first member joined) or every partition.
     private async ValueTask<PartitionedGroup> OpenAsync(string topic, string group, int count, CancellationToken cancellationToken)
     {
         var source = await OpenGroupAsync(topic, group, cancellationToken).ConfigureAwait(false);
@@ -134,11 +141,7 @@ public abstract class PartitionedTransport
         try
         {
             kernelGroup.Leases = source.CreateLeases(new PartitionOwnership(kernelGroup));
-            if (kernelGroup.Leases is { } leases)
-            {
-                leases.Start();
-            }
-            else
+            if (kernelGroup.Leases is null)
             {
                 for (var p = 0; p < count; p++)
                 {

@@ -30,6 +30,20 @@ public sealed class PartitionLeasesTests
     }
 
     [Fact]
+    public async Task FirstRound_RunsAfterTheFirstMemberJoined_SoItTakesPartitionsAtOnce()
+    {
+        var time = new FakeTimeProvider(Start);
+        TakeTurns? leases = null;
+        var transport = new ScriptedTransport(2, time, ownership => leases = new TakeTurns(ownership, time));
+        await using var listener = await transport.ListenAsync("orders", "billing", Cancellation);
+
+        await leases!.Rounds.Reader.ReadAsync(Cancellation);
+
+        // A round that counted no member in this process would take no share, and the group would wait a whole interval.
+        Assert.Equal(1, leases.MembersAtFirstRound);
+    }
+
+    [Fact]
     public async Task Round_Fails_CleansUpAndTheNextRoundRuns()
     {
         var time = new FakeTimeProvider(Start);
@@ -107,8 +121,11 @@ public sealed class PartitionLeasesTests
 
         public bool Released { get; private set; }
 
+        public int? MembersAtFirstRound { get; private set; }
+
         protected override async Task RoundAsync(CancellationToken cancellationToken)
         {
+            MembersAtFirstRound ??= Ownership.MemberCount;
             if (FailFirst && Failures == 0)
             {
                 throw new InvalidOperationException("The broker is away.");
