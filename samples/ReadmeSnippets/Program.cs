@@ -11,8 +11,9 @@ builder.Services.AddHerald(h =>
     h.Options.ServiceName = "shop";
     h.AddEvent<OrderCreated>(e => e.PartitionKey(o => o.OrderId.ToString()));
     h.AddHandlersFromAssembly(typeof(ChargeCard).Assembly);
-    // No transport chosen: the embedded durable log in ./herald-data. UseEmbeddedLog(o => o.DataDirectory = "...")
-    // moves it; UseInMemoryTransport() is one line too.
+    // No transport chosen: the embedded durable log in ./herald-data. The configuration key
+    // Herald:EmbeddedLog:DataDirectory (or UseEmbeddedLog(o => o.DataDirectory = "...")) moves it;
+    // UseInMemoryTransport() is one line too.
 });
 
 using var host = builder.Build();
