@@ -1,7 +1,7 @@
 namespace Herald.Events;
 
 /// <summary>Names the CloudEvents 1.0 attributes that Herald's envelope maps to.</summary>
-public static class CloudEventAttributes
+internal static class CloudEventAttributes
 {
     /// <summary>The CloudEvents specification version Herald writes.</summary>
     public const string SpecVersionValue = "1.0";
