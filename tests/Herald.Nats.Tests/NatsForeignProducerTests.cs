@@ -55,18 +55,8 @@ public sealed class NatsForeignProducerTests(NatsServer server)
         var (topic, group) = (Unique("orders"), Unique("billing"));
         var probe = new PipelineProbe();
         var options = server.NewOptions();
-        await using var services = new ServiceCollection()
-            .AddSingleton(probe)
-            .AddHerald(h => h
-                .UseNats(o => (o.Connection, o.StreamPrefix, o.SubjectPrefix, o.DeadLetterBucket) = (options.Connection, options.StreamPrefix, options.SubjectPrefix, options.DeadLetterBucket))
-                .AddEvent<OrderPlaced>(e => e.Topic = topic)
-                .AddHandler<OrderPlacedHandler>(group))
-            .BuildServiceProvider();
-        var hosted = services.GetServices<IHostedService>().ToList();
-        foreach (var service in hosted)
-        {
-            await service.StartAsync(Token);
-        }
+        await using var services = Host(options, topic, group, probe);
+        var hosted = await StartAsync(services);
 
         // A foreign producer publishes to a stream Herald created: here, once the group's consumers exist.
         var jetStream = new NatsJSContext(server.Connection);
@@ -92,10 +82,7 @@ public sealed class NatsForeignProducerTests(NatsServer server)
         await PublishAsync(options, topic, partition: 5, headers, """{"orderId":"f2"}""");
 
         await PipelineProbe.WaitUntilAsync(() => probe.Handled.Contains((group, "f2")));
-        foreach (var service in Enumerable.Reverse(hosted))
-        {
-            await service.StopAsync(Token);
-        }
+        await StopAsync(hosted);
     }
 
     [Fact]
@@ -135,18 +122,8 @@ public sealed class NatsForeignProducerTests(NatsServer server)
         var (topic, group) = (Unique("orders"), Unique("billing"));
         var probe = new PipelineProbe();
         var options = server.NewOptions();
-        await using var services = new ServiceCollection()
-            .AddSingleton(probe)
-            .AddHerald(h => h
-                .UseNats(o => (o.Connection, o.StreamPrefix, o.SubjectPrefix, o.DeadLetterBucket) = (options.Connection, options.StreamPrefix, options.SubjectPrefix, options.DeadLetterBucket))
-                .AddEvent<OrderPlaced>(e => e.Topic = topic)
-                .AddHandler<OrderPlacedHandler>(group))
-            .BuildServiceProvider();
-        var hosted = services.GetServices<IHostedService>().ToList();
-        foreach (var service in hosted)
-        {
-            await service.StartAsync(Token);
-        }
+        await using var services = Host(options, topic, group, probe);
+        var hosted = await StartAsync(services);
 
         var id = Unique("unreadable");
         var unreadable = new NatsHeaders { ["Ce-Id"] = id, ["Ce-Type"] = "legacy.thing", ["X-Trace"] = "abc" };
@@ -166,6 +143,31 @@ public sealed class NatsForeignProducerTests(NatsServer server)
         Assert.Contains("X-Trace: abc", letter.Envelope.Extensions["natsheaders"], StringComparison.Ordinal);
         // Settled once dead-lettered: the group has nothing left to read.
         await UntilAsync(async () => (await transport.GetLagAsync(topic, group, Token))!.Sum(p => p.Lag) == 0);
+        await StopAsync(hosted);
+    }
+
+    /// <summary>A Herald application on the test server's NATS options with the order handler in <paramref name="group"/>.</summary>
+    private static ServiceProvider Host(NatsTransportOptions options, string topic, string group, PipelineProbe probe) => new ServiceCollection()
+        .AddSingleton(probe)
+        .AddHerald(h => h
+            .UseNats(o => (o.Connection, o.StreamPrefix, o.SubjectPrefix, o.DeadLetterBucket) = (options.Connection, options.StreamPrefix, options.SubjectPrefix, options.DeadLetterBucket))
+            .AddEvent<OrderPlaced>(e => e.Topic = topic)
+            .AddHandler<OrderPlacedHandler>(group))
+        .BuildServiceProvider();
+
+    private static async Task<List<IHostedService>> StartAsync(ServiceProvider services)
+    {
+        var hosted = services.GetServices<IHostedService>().ToList();
+        foreach (var service in hosted)
+        {
+            await service.StartAsync(Token);
+        }
+
+        return hosted;
+    }
+
+    private static async Task StopAsync(List<IHostedService> hosted)
+    {
         foreach (var service in Enumerable.Reverse(hosted))
         {
             await service.StopAsync(Token);
