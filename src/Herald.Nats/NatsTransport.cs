@@ -38,7 +38,7 @@ namespace Herald.Nats;
 /// restart a failed event comes again at once with <c>DeliveryCount</c> 1. A group that joins reads the stream from its start. Streams keep events without limit; set retention on the
 /// server.</para>
 /// </remarks>
-public sealed class NatsTransport : PartitionedTransport, ITransport, IAsyncDisposable
+public sealed class NatsTransport : BrokerTransport, ITransport, IAsyncDisposable
 {
     private readonly NatsTransportOptions _options;
     private readonly NatsConnection? _ownedConnection;
@@ -119,15 +119,6 @@ public sealed class NatsTransport : PartitionedTransport, ITransport, IAsyncDisp
     /// <inheritdoc />
     protected override async ValueTask AppendAsync(string topic, int partition, EventEnvelope envelope, CancellationToken cancellationToken) =>
         await PublishAsync(await TopicAsync(topic, cancellationToken).ConfigureAwait(false), partition, envelope, cancellationToken).ConfigureAwait(false);
-
-    /// <inheritdoc />
-    /// <remarks>Concurrent acknowledged publishes, up to <see cref="ConcurrentSends.MaxInFlight"/> at once: the events of one
-    /// key one after the other, in order; when one fails no further publish starts and the call fails with it.</remarks>
-    protected override async ValueTask AppendAsync(string topic, IReadOnlyList<EventEnvelope>?[] partitions, CancellationToken cancellationToken)
-    {
-        var t = await TopicAsync(topic, cancellationToken).ConfigureAwait(false);
-        await ConcurrentSends.SendAsync(partitions, (partition, envelope, token) => new(PublishAsync(t, partition, envelope, token)), cancellationToken).ConfigureAwait(false);
-    }
 
     /// <inheritdoc />
     /// <remarks>Creates the group's durable consumers, one per partition; the group's leases decide which of them this process reads.</remarks>

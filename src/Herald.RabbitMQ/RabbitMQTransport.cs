@@ -9,6 +9,8 @@ using Herald.Transports.Partitioned;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using RabbitMQ.Client;
+using RabbitMQ.Client.Events;
+using RabbitMQ.Client.Exceptions;
 
 namespace Herald.RabbitMQ;
 
@@ -29,7 +31,7 @@ namespace Herald.RabbitMQ;
 /// <para><b>Dead letters</b> are kept in a durable stream (<see cref="DeadLetterStore"/>). The connection recovers by itself;
 /// unacknowledged deliveries come again (at-least-once). Thread-safe; one per application. See docs/architecture.md.</para>
 /// </remarks>
-public sealed class RabbitMQTransport : PartitionedTransport, ITransport, IAsyncDisposable
+public sealed class RabbitMQTransport : BrokerTransport, ITransport, IAsyncDisposable
 {
     // A topic's exchange (Group null) or a group's queues, each declared once.
     private readonly ConcurrentDictionary<(string Topic, string? Group), Lazy<Task>> _declared = new();
@@ -40,6 +42,7 @@ public sealed class RabbitMQTransport : PartitionedTransport, ITransport, IAsync
     private readonly bool _ownsConnection;
     private IConnection? _connection;
     private IChannel? _publisher;
+    private volatile bool _recovering;
     private readonly RabbitMQDeadLetterStore _deadLetters;
     private readonly QueueDepths _queueDepths;
     private readonly ILogger _logger;
@@ -67,7 +70,7 @@ public sealed class RabbitMQTransport : PartitionedTransport, ITransport, IAsync
         _options = options ?? new RabbitMQTransportOptions();
         _options.Validate();
         _timeProvider = timeProvider ?? TimeProvider.System;
-        _connection = connection;
+        _connection = connection is null ? null : Watched(connection);
         _ownsConnection = connection is null;
         _deadLetters = new RabbitMQDeadLetterStore(ConnectionAsync, RabbitMQNames.DeadLetterStream(_options.NamePrefix), _logger);
         _queueDepths = new QueueDepths(ConnectionAsync, _options, _timeProvider);
@@ -94,14 +97,6 @@ public sealed class RabbitMQTransport : PartitionedTransport, ITransport, IAsync
     /// <inheritdoc />
     protected override async ValueTask AppendAsync(string topic, int partition, EventEnvelope envelope, CancellationToken cancellationToken) =>
         await PublishAsync(await DeclareExchangeAsync(topic, cancellationToken).ConfigureAwait(false), partition, envelope, cancellationToken).ConfigureAwait(false);
-
-    /// <summary>Publishes a batch as concurrent confirmed publishes, each key's one after the other, up to
-    /// <see cref="ConcurrentSends.MaxInFlight"/> in flight; after a failure no further publish starts.</summary>
-    protected override async ValueTask AppendAsync(string topic, IReadOnlyList<EventEnvelope>?[] partitions, CancellationToken cancellationToken)
-    {
-        var exchange = await DeclareExchangeAsync(topic, cancellationToken).ConfigureAwait(false);
-        await ConcurrentSends.SendAsync(partitions, (partition, envelope, token) => new(PublishAsync(exchange, partition, envelope, token)), cancellationToken).ConfigureAwait(false);
-    }
 
     /// <inheritdoc />
     protected override async ValueTask<PartitionGroupSource> OpenGroupAsync(string topic, string group, CancellationToken cancellationToken)
@@ -160,19 +155,16 @@ public sealed class RabbitMQTransport : PartitionedTransport, ITransport, IAsync
         var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         await using var channelDisposal = channel.ConfigureAwait(false);
         await channel.QueueDeleteAsync(_deadLetters.Stream, cancellationToken: cancellationToken).ConfigureAwait(false);
-        foreach (var (topic, group) in _declared.Keys.OrderByDescending(k => k.Group is not null))
+        foreach (var topic in _declared.Keys.Select(k => k.Topic).Distinct())
         {
-            var exchange = RabbitMQNames.Exchange(_options.NamePrefix, topic);
-            IEnumerable<string> queues = group is null ? [RabbitMQNames.Unrouted(exchange)]
-                : Enumerable.Range(0, _options.Partitions).Select(p => RabbitMQNames.Queue(_options.NamePrefix, topic, group, p)).Append(RabbitMQNames.Presence(_options.NamePrefix, topic, group));
+            var (exchanges, queues) = RabbitMQNames.Declared(_options.NamePrefix, topic, _declared.Keys.Where(k => k.Topic == topic && k.Group is not null).Select(k => k.Group!), _options.Partitions);
             foreach (var queue in queues)
             {
                 await channel.QueueDeleteAsync(queue, cancellationToken: cancellationToken).ConfigureAwait(false);
             }
 
-            if (group is null)
+            foreach (var exchange in exchanges)
             {
-                await channel.ExchangeDeleteAsync(RabbitMQNames.Unrouted(exchange), cancellationToken: cancellationToken).ConfigureAwait(false);
                 await channel.ExchangeDeleteAsync(exchange, cancellationToken: cancellationToken).ConfigureAwait(false);
             }
         }
@@ -232,17 +224,24 @@ public sealed class RabbitMQTransport : PartitionedTransport, ITransport, IAsync
             return open;
         }
 
+        // Taken before the gate, which ConnectionAsync takes too when there is no connection yet.
+        var connection = await ConnectionAsync(cancellationToken).ConfigureAwait(false);
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (_publisher is { IsClosed: true } closed && closed.CloseReason?.Initiator != ShutdownInitiator.Library)
+            if (_recovering)
             {
-                // Closed by an error, not by a connection loss the client is recovering from: open a new one.
+                // The client is recovering the connection and the publisher with it: a new channel would fail, or race the recovery.
+                throw new AlreadyClosedException(connection.CloseReason ?? new ShutdownEventArgs(ShutdownInitiator.Library, 0, "The connection to RabbitMQ is recovering."));
+            }
+
+            if (_publisher is { IsClosed: true } closed)
+            {
+                // Closed by a channel error on an open connection: nothing recovers it, so open a new one.
                 await closed.DisposeAsync().ConfigureAwait(false);
                 _publisher = null;
             }
 
-            var connection = await ConnectionAsync(cancellationToken).ConfigureAwait(false);
             // No limiter on outstanding confirms (the constructor's default, said explicitly): the callers' awaits bound them,
             // and the client's throttling limiter would delay publishes by up to a second and fail them beyond its queue.
             return _publisher ??= await connection.CreateChannelAsync(
@@ -265,12 +264,28 @@ public sealed class RabbitMQTransport : PartitionedTransport, ITransport, IAsync
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            return _connection ??= await CreateConnectionFactory(_options).CreateConnectionAsync(_options.ClientName, cancellationToken).ConfigureAwait(false);
+            return _connection ??= Watched(await CreateConnectionFactory(_options).CreateConnectionAsync(_options.ClientName, cancellationToken).ConfigureAwait(false));
         }
         finally
         {
             _gate.Release();
         }
+    }
+
+    // From a connection loss until the client has recovered the connection and its channels.
+    private IConnection Watched(IConnection connection)
+    {
+        connection.ConnectionShutdownAsync += (_, e) =>
+        {
+            _recovering = e.Initiator != ShutdownInitiator.Application;
+            return Task.CompletedTask;
+        };
+        connection.RecoverySucceededAsync += (_, _) =>
+        {
+            _recovering = false;
+            return Task.CompletedTask;
+        };
+        return connection;
     }
 
     /// <summary>Returns the client factory the transport connects with: automatic connection and topology recovery on.</summary>

@@ -81,10 +81,52 @@ public sealed class RabbitMQRestartTests(RabbitMQBroker broker)
         }
     }
 
+    [Fact]
+    public async Task BrokerStopped_SendFailsAtOnce_AfterTheRestartTheSameTransportSendsAgain()
+    {
+        _ = broker.Connection; // skips or fails without a broker
+        RestartPrerequisites.Require(
+            File.Exists("/usr/sbin/rabbitmqctl") && RabbitMQBroker.Uri.Host is ("127.0.0.1" or "localhost"),
+            "Restarting the broker needs the local RabbitMQ of `eng/services.sh rabbitmq` and rabbitmqctl.");
+
+        var token = TestContext.Current.CancellationToken;
+        await using var transport = new RabbitMQTransport(RabbitMQBroker.NewOptions());
+        var listener = await transport.ListenAsync("orders", "billing", token);
+        try
+        {
+            await transport.SendAsync("orders", Envelope("order-0", 0), token);
+            await listener.CompleteAsync(Assert.Single(await ReceiveAsync(listener, 1, TimeSpan.FromSeconds(10))), token);
+            await RabbitMQCtlAsync("stop_app");
+            try
+            {
+                // While the broker is away a send fails fast with the connection's close reason; it neither hangs nor
+                // disposes the publisher the client is about to recover.
+                var started = Stopwatch.StartNew();
+                var refused = await Assert.ThrowsAnyAsync<Exception>(() => transport.SendAsync("orders", Envelope("order-0", 1), token).AsTask());
+                Assert.True(started.Elapsed < TimeSpan.FromSeconds(10), $"the send took {started.Elapsed} to fail");
+                Assert.IsType<global::RabbitMQ.Client.Exceptions.AlreadyClosedException>(refused);
+            }
+            finally
+            {
+                await RabbitMQCtlAsync("start_app");
+            }
+
+            await SendWhileRecoveringAsync(transport, Envelope("order-0", 1));
+            await SendWhileRecoveringAsync(transport, Envelope("order-0", 2));
+            var received = await ReceiveAsync(listener, 2, TimeSpan.FromSeconds(30));
+            Assert.Equal([1, 2], received.Select(d => d.Envelope.Sequence));
+        }
+        finally
+        {
+            await listener.DisposeAsync();
+            await transport.DeleteTopologyAsync(CancellationToken.None);
+        }
+    }
+
     /// <summary>Publishes once the connection is back: a send while the client reconnects fails, and is not confirmed.</summary>
     private static async Task SendWhileRecoveringAsync(RabbitMQTransport transport, Herald.Events.EventEnvelope envelope)
     {
-        var until = DateTimeOffset.UtcNow.AddSeconds(30);
+        var until = DateTimeOffset.UtcNow.AddSeconds(90);
         while (true)
         {
             try

@@ -1,3 +1,4 @@
+using Herald.DeadLetters;
 using Herald.RabbitMQ;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
@@ -40,26 +41,30 @@ internal static class RabbitMQCase
         }
     }
 
-    /// <summary>Deletes what Herald.RabbitMQ declares for the bench's topic and group: the topic's and the group's redrive
-    /// topic's exchanges, their partition queues and the dead-letter stream (queue.delete of a missing queue is a no-op).</summary>
+    /// <summary>Deletes what Herald.RabbitMQ declares for the bench's topic and group, the group's redrive topic included,
+    /// and the dead-letter stream (queue.delete of a missing queue is a no-op).</summary>
     private static async Task CleanUpAsync(string name)
     {
         var prefix = Prefix(name);
         var topic = "bench.measured";
-        string[] topics = [topic, $"__herald.redrive.{EndToEndRun.Group}.{topic}"];
+        string[] topics = [topic, DeadLetterQueues.RedriveTopic(topic, EndToEndRun.Group)];
         await using var connection = await ConnectAsync();
         await using var channel = await connection.CreateChannelAsync();
         foreach (var t in topics)
         {
-            for (var p = 0; p < TransportCases.Partitions; p++)
+            var (exchanges, queues) = RabbitMQNames.Declared(prefix, t, [EndToEndRun.Group], TransportCases.Partitions);
+            foreach (var queue in queues)
             {
-                await channel.QueueDeleteAsync($"{prefix}{t}.{EndToEndRun.Group}.p{p}", ifUnused: false, ifEmpty: false);
+                await channel.QueueDeleteAsync(queue, ifUnused: false, ifEmpty: false);
             }
 
-            await channel.ExchangeDeleteAsync(prefix + t, ifUnused: false);
+            foreach (var exchange in exchanges)
+            {
+                await channel.ExchangeDeleteAsync(exchange, ifUnused: false);
+            }
         }
 
-        await channel.QueueDeleteAsync(prefix + "__herald.dead-letters", ifUnused: false, ifEmpty: false);
+        await channel.QueueDeleteAsync(RabbitMQNames.DeadLetterStream(prefix), ifUnused: false, ifEmpty: false);
     }
 
     private static async Task<IConnection> ConnectAsync()

@@ -153,13 +153,26 @@ public sealed class HeraldBuilder
         return this;
     }
 
-    /// <summary>Uses the in-memory transport: partitioned and ordered like a broker, but not durable.</summary>
-    public HeraldBuilder UseInMemoryTransport(Action<InMemoryTransportOptions>? configure = null)
+    /// <summary>Uses a transport of type <typeparamref name="TTransport"/> with options of type <typeparamref name="TOptions"/>,
+    /// the way each transport package's <c>Use…</c> method does.</summary>
+    /// <remarks>The options are created, configured and checked now, so a bad option fails here; the transport is created
+    /// once, as a singleton, by its public constructor, which gets the options, <see cref="HeraldOptions.Limits"/>, and its
+    /// other parameters (the clock, a logger) from the container.</remarks>
+    /// <param name="configure">Sets the options; <see langword="null"/> keeps the defaults.</param>
+    /// <param name="validate">Checks the configured options and throws on a bad one; <see langword="null"/> checks nothing here.</param>
+    public HeraldBuilder UseTransport<TTransport, TOptions>(Action<TOptions>? configure, Action<TOptions>? validate = null)
+        where TTransport : ITransport
+        where TOptions : class, new()
     {
-        var options = new InMemoryTransportOptions();
+        var options = new TOptions();
         configure?.Invoke(options);
-        return UseTransport(sp => new InMemoryTransport(options, sp.GetService<TimeProvider>(), sp.GetService<HeraldOptions>()?.Limits));
+        validate?.Invoke(options);
+        return UseTransport(sp => ActivatorUtilities.CreateInstance<TTransport>(sp, options, sp.GetRequiredService<HeraldOptions>().Limits));
     }
+
+    /// <summary>Uses the in-memory transport: partitioned and ordered like a broker, but not durable.</summary>
+    public HeraldBuilder UseInMemoryTransport(Action<InMemoryTransportOptions>? configure = null) =>
+        UseTransport<InMemoryTransport, InMemoryTransportOptions>(configure);
 
     private static IEnumerable<Type> HandledEventTypes(Type type) =>
         type.GetInterfaces()

@@ -5,7 +5,7 @@ namespace Herald.Transports;
 /// <summary>A <see cref="ITransport.SendManyAsync"/> for transports without a batch operation: concurrent sends that keep each
 /// partition key's order.</summary>
 /// <remarks>A transport calls it from its <see cref="ITransport.SendManyAsync"/> (NATS does), or a partitioned transport from
-/// its batch append (RabbitMQ and NATS do).</remarks>
+/// its batch append (<see cref="Partitioned.BrokerTransport"/> does, for RabbitMQ and NATS).</remarks>
 public static class ConcurrentSends
 {
     /// <summary>The most sends in flight at once: enough to fill a broker's pipeline, few enough not to flood its client.</summary>

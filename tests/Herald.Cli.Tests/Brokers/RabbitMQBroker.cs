@@ -76,26 +76,24 @@ public sealed class RabbitMQBroker : IAsyncLifetime
         return count;
     }
 
-    /// <summary>Deletes the given queues (each with its partitions), exchanges and streams; missing ones are ignored.</summary>
-    public async Task DeleteAsync(string prefix, IEnumerable<(string Topic, string Group)> groups, int partitions, IEnumerable<string> exchanges, IEnumerable<string> queues)
+    /// <summary>Deletes what the transport declares for the given groups under <paramref name="prefix"/>, and the dead-letter stream; missing ones are ignored.</summary>
+    public async Task DeleteAsync(string prefix, IEnumerable<(string Topic, string Group)> groups, int partitions)
     {
         await using var channel = await Connection.CreateChannelAsync();
-        foreach (var (topic, group) in groups)
+        foreach (var topic in groups.GroupBy(g => g.Topic, g => g.Group))
         {
-            for (var partition = 0; partition < partitions; partition++)
+            var (exchanges, queues) = RabbitMQNames.Declared(prefix, topic.Key, topic, partitions);
+            foreach (var queue in queues)
             {
-                await channel.QueueDeleteAsync(RabbitMQNames.Queue(prefix, topic, group, partition), ifUnused: false, ifEmpty: false);
+                await channel.QueueDeleteAsync(queue, ifUnused: false, ifEmpty: false);
+            }
+
+            foreach (var exchange in exchanges)
+            {
+                await channel.ExchangeDeleteAsync(exchange, ifUnused: false);
             }
         }
 
-        foreach (var queue in queues)
-        {
-            await channel.QueueDeleteAsync(queue, ifUnused: false, ifEmpty: false);
-        }
-
-        foreach (var exchange in exchanges)
-        {
-            await channel.ExchangeDeleteAsync(exchange, ifUnused: false);
-        }
+        await channel.QueueDeleteAsync(RabbitMQNames.DeadLetterStream(prefix), ifUnused: false, ifEmpty: false);
     }
 }

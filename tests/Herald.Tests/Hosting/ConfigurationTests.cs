@@ -1,13 +1,12 @@
 using Herald.Consuming;
-using Herald.Consuming.Ordering;
-using Herald.DeadLetters;
-using Herald.Events;
 using Herald.Hosting;
 using Herald.Publishing;
 using Herald.Testing;
 using Herald.Transports;
 using Herald.Transports.InMemory;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Herald.Tests.Hosting;
 
@@ -30,33 +29,36 @@ public sealed class ConfigurationTests
     }
 
     /// <summary>Counts the group members joined through it and not yet left (listeners opened and not disposed).</summary>
-    private sealed class MembershipTransport(ITransport inner) : ITransport
+    private sealed class MembershipTransport(ITransport inner) : DelegatingTransport(inner)
     {
         private int _members;
 
         public int Members => Volatile.Read(ref _members);
 
-        public string MessagingSystem => inner.MessagingSystem;
-
-        public IDeadLetterStore DeadLetterStore => inner.DeadLetterStore;
-
-        public ISequencePositionStore? SequencePositions => inner.SequencePositions;
-
-        public ValueTask SendManyAsync(string topic, IReadOnlyList<EventEnvelope> envelopes, CancellationToken cancellationToken = default) =>
-            inner.SendManyAsync(topic, envelopes, cancellationToken);
-
-        public ValueTask<IReadOnlyList<PartitionLag>?> GetLagAsync(string topic, string group, CancellationToken cancellationToken = default) =>
-            inner.GetLagAsync(topic, group, cancellationToken);
-
-        public ValueTask SendAsync(string topic, EventEnvelope envelope, CancellationToken cancellationToken = default) =>
-            inner.SendAsync(topic, envelope, cancellationToken);
-
-        public async ValueTask<ITransportListener> ListenAsync(string topic, string group, CancellationToken cancellationToken = default)
+        public override async ValueTask<ITransportListener> ListenAsync(string topic, string group, CancellationToken cancellationToken = default)
         {
-            var listener = await inner.ListenAsync(topic, group, cancellationToken);
+            var listener = await Inner.ListenAsync(topic, group, cancellationToken);
             Interlocked.Increment(ref _members);
             return new MemberListener(listener, () => Interlocked.Decrement(ref _members));
         }
+    }
+
+    /// <summary>What <see cref="HeraldBuilder.UseTransport{TTransport, TOptions}"/> handed the transport's public constructor.</summary>
+    internal sealed class ConstructedOptions
+    {
+        public string Name { get; set; } = "default";
+    }
+
+    internal sealed class ConstructedTransport(ConstructedOptions options, TimeProvider? clock = null, ILogger<ConstructedTransport>? logger = null, EventLimits? limits = null)
+        : DelegatingTransport(new InMemoryTransport())
+    {
+        public ConstructedOptions Options => options;
+
+        public TimeProvider? Clock => clock;
+
+        public ILogger? Logger => logger;
+
+        public EventLimits? Limits => limits;
     }
 
     private sealed class MemberListener(ITransportListener inner, Action left) : ITransportListener
@@ -87,6 +89,38 @@ public sealed class ConfigurationTests
 
     private static InvalidOperationException Fails(Action<HeraldBuilder> configure) =>
         Assert.Throws<InvalidOperationException>(() => HeraldTestHarness.Create(configure, s => s.AddSingleton(new Consuming.Journal())));
+
+    [Fact]
+    public void UseTransportWithOptions_BuildsTheTransportOnceWithTheOptionsTheContainersClockLoggerAndHeraldsLimits()
+    {
+        var clock = new FakeTimeProvider();
+        var services = new ServiceCollection().AddSingleton<TimeProvider>(clock).AddLogging();
+        services.AddHerald(h =>
+        {
+            h.Options.Limits.MaxEventSize = 4_096;
+            h.UseTransport<ConstructedTransport, ConstructedOptions>(o => o.Name = "configured");
+        });
+        using var provider = services.BuildServiceProvider();
+
+        var transport = Assert.IsType<ConstructedTransport>(provider.GetRequiredService<ITransport>());
+
+        Assert.Same(transport, provider.GetRequiredService<ITransport>());
+        Assert.Equal("configured", transport.Options.Name);
+        Assert.Same(clock, transport.Clock);
+        Assert.NotNull(transport.Logger);
+        Assert.Equal(4_096, transport.Limits?.MaxEventSize);
+    }
+
+    [Fact]
+    public void UseTransportWithOptions_ValidateThrows_FailsWhenConfiguredNotWhenTheHostStarts()
+    {
+        var services = new ServiceCollection();
+
+        var error = Assert.Throws<ArgumentException>(() => services.AddHerald(h => h.UseTransport<ConstructedTransport, ConstructedOptions>(
+            o => o.Name = string.Empty, o => ArgumentException.ThrowIfNullOrEmpty(o.Name, nameof(o.Name)))));
+
+        Assert.Equal("Name", error.ParamName);
+    }
 
     [Fact]
     public void HandlerOfTypeWithoutEventName_FailsStartNamingTheType()

@@ -1,3 +1,5 @@
+using Herald.DeadLetters;
+using Herald.RabbitMQ;
 using RabbitMQ.Client;
 using Shop.Tests.Brokers;
 
@@ -67,24 +69,26 @@ public sealed class RabbitMQBroker : IAsyncLifetime
     {
         string[] topics = ["order.created", "payment.completed", "payment.failed", "inventory.reserved", "inventory.reservation-failed"];
         (string Topic, string Group)[] subscriptions = [("order.created", "payment"), ("order.created", "inventory"), ("payment.completed", "notification"), ("payment.failed", "notification")];
+        (string Topic, string[] Groups)[] declared =
+        [
+            .. topics.Select(t => (t, subscriptions.Where(s => s.Topic == t).Select(s => s.Group).ToArray())),
+            .. subscriptions.Select(s => (DeadLetterQueues.RedriveTopic(s.Topic, s.Group), new[] { s.Group })),
+        ];
         await using var channel = await Connection.CreateChannelAsync();
-        foreach (var (topic, group) in subscriptions)
+        foreach (var (topic, groups) in declared)
         {
-            var redrive = $"__herald.redrive.{group}.{topic}";
-            for (var partition = 0; partition < partitions; partition++)
+            var (exchanges, queues) = RabbitMQNames.Declared(prefix + ".", topic, groups, partitions);
+            foreach (var queue in queues)
             {
-                await channel.QueueDeleteAsync($"{prefix}.{topic}.{group}.p{partition}", ifUnused: false, ifEmpty: false);
-                await channel.QueueDeleteAsync($"{prefix}.{redrive}.{group}.p{partition}", ifUnused: false, ifEmpty: false);
+                await channel.QueueDeleteAsync(queue, ifUnused: false, ifEmpty: false);
             }
 
-            await channel.ExchangeDeleteAsync($"{prefix}.{redrive}", ifUnused: false);
+            foreach (var exchange in exchanges)
+            {
+                await channel.ExchangeDeleteAsync(exchange, ifUnused: false);
+            }
         }
 
-        foreach (var topic in topics)
-        {
-            await channel.ExchangeDeleteAsync($"{prefix}.{topic}", ifUnused: false);
-        }
-
-        await channel.QueueDeleteAsync($"{prefix}.__herald.dead-letters", ifUnused: false, ifEmpty: false);
+        await channel.QueueDeleteAsync(RabbitMQNames.DeadLetterStream(prefix + "."), ifUnused: false, ifEmpty: false);
     }
 }
