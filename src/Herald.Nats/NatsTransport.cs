@@ -51,7 +51,7 @@ public sealed class NatsTransport : BrokerTransport, ITransport, IAsyncDisposabl
     private readonly CancellationTokenSource _closing = new();
     private readonly NatsBucket _leases;
     private readonly string _process = Guid.NewGuid().ToString("N");
-    private readonly ConcurrentDictionary<(string Topic, string Group), NatsCachedRead<IReadOnlyList<PartitionLag>?>> _lags = new();
+    private readonly ConcurrentDictionary<(string Topic, string Group), SharedRead<IReadOnlyList<PartitionLag>?>> _lags = new();
     private long _lagReadings;
 
     /// <summary>Creates a transport; it connects on first use.</summary>
@@ -164,7 +164,7 @@ public sealed class NatsTransport : BrokerTransport, ITransport, IAsyncDisposabl
         }
     }
 
-    // Runs uncancelled by any one caller (NatsCachedRead shares it); the transport's closing ends it.
+    // Runs uncancelled by any one caller (SharedRead shares it); the transport's closing ends it.
     private async Task<IReadOnlyList<PartitionLag>?> ReadLagAsync(NatsTopic t, string topic, string group)
     {
         Interlocked.Increment(ref _lagReadings);

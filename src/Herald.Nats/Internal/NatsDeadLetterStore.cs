@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Herald.DeadLetters;
+using Herald.Transports;
 using Microsoft.Extensions.Logging;
 using NATS.Client.JetStream;
 using NATS.Client.KeyValueStore;
@@ -17,7 +18,7 @@ internal sealed class NatsDeadLetterStore : IDeadLetterStore
 {
     private static readonly TimeSpan ReadAllTimeout = TimeSpan.FromMinutes(1);
     private readonly NatsBucket _bucket;
-    private readonly NatsCachedRead<IReadOnlyList<DeadLetter>> _all;
+    private readonly SharedRead<IReadOnlyList<DeadLetter>> _all;
     private readonly ILogger _logger;
     private readonly string _bucketName;
     private readonly Lock _lock = new();

@@ -1,10 +1,10 @@
-using Herald.Nats.Internal;
+using Herald.Transports;
 using Microsoft.Extensions.Time.Testing;
 
-namespace Herald.Nats.Tests;
+namespace Herald.Tests.Transports;
 
 /// <summary>One read per interval, however many callers: what keeps a scrape storm from listing the dead letters again and again.</summary>
-public sealed class NatsCachedReadTests
+public sealed class SharedReadTests
 {
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
 
@@ -12,7 +12,7 @@ public sealed class NatsCachedReadTests
     public async Task GetAsync_ConcurrentAndBackToBackCallsWithinTheInterval_ReadOnce()
     {
         var (time, reads, gate) = (new FakeTimeProvider(), 0, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
-        var cached = new NatsCachedRead<int>(async () => { var n = Interlocked.Increment(ref reads); await gate.Task; return n; }, time, Interval);
+        var cached = new SharedRead<int>(async () => { var n = Interlocked.Increment(ref reads); await gate.Task; return n; }, time, Interval);
 
         var concurrent = Enumerable.Range(0, 20).Select(_ => cached.GetAsync(TestContext.Current.CancellationToken)).ToList();
         gate.SetResult();
@@ -33,7 +33,7 @@ public sealed class NatsCachedReadTests
     public async Task GetAsync_AfterAFailedRead_ReadsAgain()
     {
         var reads = 0;
-        var cached = new NatsCachedRead<int>(() => ++reads == 1 ? Task.FromException<int>(new TimeoutException("server away")) : Task.FromResult(reads), new FakeTimeProvider(), Interval);
+        var cached = new SharedRead<int>(() => ++reads == 1 ? Task.FromException<int>(new TimeoutException("server away")) : Task.FromResult(reads), new FakeTimeProvider(), Interval);
 
         await Assert.ThrowsAsync<TimeoutException>(() => cached.GetAsync(TestContext.Current.CancellationToken));
 
@@ -44,7 +44,7 @@ public sealed class NatsCachedReadTests
     public async Task GetAsync_AfterInvalidate_ReadsAgainWithinTheInterval()
     {
         var reads = 0;
-        var cached = new NatsCachedRead<int>(() => Task.FromResult(++reads), new FakeTimeProvider(), Interval);
+        var cached = new SharedRead<int>(() => Task.FromResult(++reads), new FakeTimeProvider(), Interval);
         await cached.GetAsync(TestContext.Current.CancellationToken);
 
         cached.Invalidate();
