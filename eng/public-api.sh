@@ -30,8 +30,32 @@ if [ "${1:-}" = "--ship" ]; then
 fi
 
 [ $# -eq 0 ] || { echo "usage: eng/public-api.sh [--ship]" >&2; exit 2; }
-for project in "${projects[@]}"; do
-  echo "Recording the public API of $project"
-  dotnet format analyzers "$project" --diagnostics RS0016 RS0017 RS0037 --severity warn --verbosity quiet
+# The build names each unrecorded symbol (RS0016: add it) and each recorded one that is gone (RS0017: remove it). A
+# project whose dependency fails reports nothing of its own, so passes repeat until a build records nothing more.
+record() { # record PROJECT: applies what one build reports; fails when there was nothing to apply
+  local project=$1 unshipped="$1/PublicAPI.Unshipped.txt" output added removed
+  output=$(dotnet build "$project" -c Release -nologo -clp:NoSummary 2>&1 | grep -E "error RS001[67]: " | grep -F "[$root/$project/" || true)
+  added=$(sed -n "s/.*error RS0016: Symbol '\(.*\)' is not part of the declared public API.*/\1/p" <<< "$output" | sort -u)
+  removed=$(sed -n "s/.*error RS0017: Symbol '\(.*\)' is part of the declared API.*/\1/p" <<< "$output" | sort -u)
+  [ -n "$added$removed" ] || return 1
+  if [ -n "$removed" ]; then
+    # Gone since the last release: out of the unshipped list. Shipped in a release: marked *REMOVED* there.
+    grep -vxF -f <(printf '%s\n' "$removed") "$unshipped" > "$unshipped.new" || true
+    mv "$unshipped.new" "$unshipped"
+    { grep -xF -f <(printf '%s\n' "$removed") "$project/PublicAPI.Shipped.txt" || true; } | sed 's/^/*REMOVED*/' >> "$unshipped"
+  fi
+  [ -z "$added" ] || printf '%s\n' "$added" >> "$unshipped"
+}
+
+root=$(pwd)
+for pass in 1 2 3; do
+  changed=0
+  for project in "${projects[@]}"; do
+    if record "$project"; then
+      echo "Recorded public API changes of $project"
+      changed=1
+    fi
+  done
+  [ "$changed" = 1 ] || break
 done
 git status --short -- 'src/*/PublicAPI.*.txt'

@@ -35,18 +35,6 @@ public static class RabbitMQNames
     /// <summary>Returns the durable stream that keeps every group's dead letters: <c>&lt;prefix&gt;__herald.dead-letters</c>.</summary>
     public static string DeadLetterStream(string prefix) => prefix + "__herald.dead-letters";
 
-    /// <summary>Returns the exchanges and queues the transport declares for <paramref name="topic"/> and the
-    /// <paramref name="groups"/> that listen to it, for tools and tests that delete a topology.</summary>
-    /// <remarks>The partitions' lock queues are exclusive and go with their connections; the dead-letter stream
-    /// (<see cref="DeadLetterStream"/>) is shared by every topic; a group's redrive topic is a topic of its own.</remarks>
-    /// <exception cref="ArgumentException">A name holds a character other than a-z, A-Z, 0-9, '.', '_' and '-', or a name is over 255 bytes.</exception>
-    public static (string[] Exchanges, string[] Queues) Declared(string prefix, string topic, IEnumerable<string> groups, int partitions)
-    {
-        var exchange = Exchange(prefix, topic);
-        return ([exchange, Unrouted(exchange)],
-            [Unrouted(exchange), .. groups.SelectMany(g => Enumerable.Range(0, partitions).Select(p => Queue(prefix, topic, g, p)).Append(Presence(prefix, topic, g)))]);
-    }
-
     internal static string RoutingKey(int partition)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(partition);
@@ -57,15 +45,12 @@ public static class RabbitMQNames
     /// <summary>Names the exclusive queue whose holder consumes the partition (see <c>RabbitMQLeases</c>).</summary>
     internal static string Lock(string prefix, string topic, string group, int partition) => Checked($"{Queue(prefix, topic, group, partition)}{Separator}lock");
 
-    /// <summary>Returns the queue whose consumers are the group's members in every process: <c>&lt;prefix&gt;&lt;topic&gt;:&lt;group&gt;:members</c>.</summary>
-    /// <exception cref="ArgumentException">A name holds a character other than a-z, A-Z, 0-9, '.', '_' and '-', or the name is over 255 bytes.</exception>
-    public static string Presence(string prefix, string topic, string group) =>
+    /// <summary>Names the queue whose consumers are the group's members in every process.</summary>
+    internal static string Presence(string prefix, string topic, string group) =>
         Checked($"{prefix}{Valid(topic, "topic")}{Separator}{Valid(group, "group")}{Separator}members");
 
-    /// <summary>Returns the queue (and fanout exchange) that keeps the events of the topic exchange <paramref name="exchange"/>
-    /// (see <see cref="Exchange"/>) that no group's queue took: <c>&lt;exchange&gt;:unrouted</c>.</summary>
-    /// <exception cref="ArgumentException">The name is over 255 bytes.</exception>
-    public static string Unrouted(string exchange) => Checked($"{exchange}{Separator}unrouted");
+    /// <summary>Names the queue (and fanout exchange) that keeps the topic's events no group's queue took (see <c>UnroutedEvents</c>).</summary>
+    internal static string Unrouted(string exchange) => Checked($"{exchange}{Separator}unrouted");
 
     private static string Valid(string name, string what)
     {

@@ -157,16 +157,8 @@ public sealed class RabbitMQTransport : BrokerTransport, ITransport, IAsyncDispo
         await channel.QueueDeleteAsync(_deadLetters.Stream, cancellationToken: cancellationToken).ConfigureAwait(false);
         foreach (var topic in _declared.Keys.Select(k => k.Topic).Distinct())
         {
-            var (exchanges, queues) = RabbitMQNames.Declared(_options.NamePrefix, topic, _declared.Keys.Where(k => k.Topic == topic && k.Group is not null).Select(k => k.Group!), _options.Partitions);
-            foreach (var queue in queues)
-            {
-                await channel.QueueDeleteAsync(queue, cancellationToken: cancellationToken).ConfigureAwait(false);
-            }
-
-            foreach (var exchange in exchanges)
-            {
-                await channel.ExchangeDeleteAsync(exchange, cancellationToken: cancellationToken).ConfigureAwait(false);
-            }
+            var groups = _declared.Keys.Where(k => k.Topic == topic && k.Group is not null).Select(k => k.Group!);
+            await RabbitMQTopology.DeleteAsync(channel, _options.NamePrefix, topic, groups, _options.Partitions, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -232,7 +224,9 @@ public sealed class RabbitMQTransport : BrokerTransport, ITransport, IAsyncDispo
             if (_recovering)
             {
                 // The client is recovering the connection and the publisher with it: a new channel would fail, or race the recovery.
-                throw new AlreadyClosedException(connection.CloseReason ?? new ShutdownEventArgs(ShutdownInitiator.Library, 0, "The connection to RabbitMQ is recovering."));
+                var reason = connection.CloseReason;
+                throw new AlreadyClosedException(new ShutdownEventArgs(reason?.Initiator ?? ShutdownInitiator.Library, reason?.ReplyCode ?? 0,
+                    $"The connection to RabbitMQ is down and the client is reconnecting (closed by {reason?.Initiator.ToString() ?? "an unknown party"}: {reason?.ReplyText ?? "no reason given"}); the event was not published: publish it again once the broker is back (the outbox relay retries by itself)."));
             }
 
             if (_publisher is { IsClosed: true } closed)

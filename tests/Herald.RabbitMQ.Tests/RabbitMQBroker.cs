@@ -1,3 +1,4 @@
+using Herald.Conformance.Restarts;
 using Herald.RabbitMQ.Tests;
 using RabbitMQ.Client;
 
@@ -35,6 +36,15 @@ public sealed class RabbitMQBroker : IAsyncLifetime
 
             return _connection ?? throw new InvalidOperationException("The RabbitMQ fixture has not been initialized.");
         }
+    }
+
+    /// <summary>Skips or fails the test unless the broker is up and is the local one that rabbitmqctl can stop and start.</summary>
+    public void RequireRestartable()
+    {
+        _ = Connection;
+        RestartPrerequisites.Require(
+            File.Exists("/usr/sbin/rabbitmqctl") && Uri.Host is ("127.0.0.1" or "localhost"),
+            "Restarting the broker needs the local RabbitMQ of `eng/services.sh rabbitmq` and rabbitmqctl.");
     }
 
     public async ValueTask InitializeAsync()

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Herald.Conformance.Restarts;
 using Herald.Transports;
 using static Herald.RabbitMQ.Tests.TestSupport;
 
@@ -16,10 +15,7 @@ public sealed class RabbitMQRestartTests(RabbitMQBroker broker)
     [Fact]
     public async Task BrokerRestart_MidStream_ListenerRecovers_NoConfirmedEventLost_KeysStayInOrder()
     {
-        _ = broker.Connection; // skips or fails without a broker
-        RestartPrerequisites.Require(
-            File.Exists("/usr/sbin/rabbitmqctl") && RabbitMQBroker.Uri.Host is ("127.0.0.1" or "localhost"),
-            "Restarting the broker needs the local RabbitMQ of `eng/services.sh rabbitmq` and rabbitmqctl.");
+        broker.RequireRestartable();
 
         var token = TestContext.Current.CancellationToken;
         // A transport with a connection of its own, so that its recovery is what is tested.
@@ -84,10 +80,7 @@ public sealed class RabbitMQRestartTests(RabbitMQBroker broker)
     [Fact]
     public async Task BrokerStopped_SendFailsAtOnce_AfterTheRestartTheSameTransportSendsAgain()
     {
-        _ = broker.Connection; // skips or fails without a broker
-        RestartPrerequisites.Require(
-            File.Exists("/usr/sbin/rabbitmqctl") && RabbitMQBroker.Uri.Host is ("127.0.0.1" or "localhost"),
-            "Restarting the broker needs the local RabbitMQ of `eng/services.sh rabbitmq` and rabbitmqctl.");
+        broker.RequireRestartable();
 
         var token = TestContext.Current.CancellationToken;
         await using var transport = new RabbitMQTransport(RabbitMQBroker.NewOptions());
@@ -105,6 +98,7 @@ public sealed class RabbitMQRestartTests(RabbitMQBroker broker)
                 var refused = await Assert.ThrowsAnyAsync<Exception>(() => transport.SendAsync("orders", Envelope("order-0", 1), token).AsTask());
                 Assert.True(started.Elapsed < TimeSpan.FromSeconds(10), $"the send took {started.Elapsed} to fail");
                 Assert.IsType<global::RabbitMQ.Client.Exceptions.AlreadyClosedException>(refused);
+                Assert.Contains("the event was not published: publish it again once the broker is back", refused.Message, StringComparison.Ordinal);
             }
             finally
             {

@@ -9,10 +9,7 @@ public sealed class RabbitMQStreamRestartTests(RabbitMQBroker broker)
     [Fact]
     public async Task HundredThousandEvents_BrokerRestartedMidStream_EveryAcknowledgedEventChargedExactlyOnce()
     {
-        _ = broker.Connection; // skips or fails without a broker
-        RestartPrerequisites.Require(
-            File.Exists("/usr/sbin/rabbitmqctl") && RabbitMQBroker.Uri.Host is ("127.0.0.1" or "localhost"),
-            "Restarting the broker needs the local RabbitMQ of `eng/services.sh rabbitmq` and rabbitmqctl.");
+        broker.RequireRestartable();
 
         var options = RabbitMQBroker.NewOptions();
         await BrokerRestartScenario.RunAsync(

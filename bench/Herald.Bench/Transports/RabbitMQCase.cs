@@ -52,16 +52,7 @@ internal static class RabbitMQCase
         await using var channel = await connection.CreateChannelAsync();
         foreach (var t in topics)
         {
-            var (exchanges, queues) = RabbitMQNames.Declared(prefix, t, [EndToEndRun.Group], TransportCases.Partitions);
-            foreach (var queue in queues)
-            {
-                await channel.QueueDeleteAsync(queue, ifUnused: false, ifEmpty: false);
-            }
-
-            foreach (var exchange in exchanges)
-            {
-                await channel.ExchangeDeleteAsync(exchange, ifUnused: false);
-            }
+            await RabbitMQTopology.DeleteAsync(channel, prefix, t, [EndToEndRun.Group], TransportCases.Partitions);
         }
 
         await channel.QueueDeleteAsync(RabbitMQNames.DeadLetterStream(prefix), ifUnused: false, ifEmpty: false);

@@ -82,16 +82,7 @@ public sealed class RabbitMQBroker : IAsyncLifetime
         await using var channel = await Connection.CreateChannelAsync();
         foreach (var topic in groups.GroupBy(g => g.Topic, g => g.Group))
         {
-            var (exchanges, queues) = RabbitMQNames.Declared(prefix, topic.Key, topic, partitions);
-            foreach (var queue in queues)
-            {
-                await channel.QueueDeleteAsync(queue, ifUnused: false, ifEmpty: false);
-            }
-
-            foreach (var exchange in exchanges)
-            {
-                await channel.ExchangeDeleteAsync(exchange, ifUnused: false);
-            }
+            await RabbitMQTopology.DeleteAsync(channel, prefix, topic.Key, topic, partitions);
         }
 
         await channel.QueueDeleteAsync(RabbitMQNames.DeadLetterStream(prefix), ifUnused: false, ifEmpty: false);

@@ -77,16 +77,7 @@ public sealed class RabbitMQBroker : IAsyncLifetime
         await using var channel = await Connection.CreateChannelAsync();
         foreach (var (topic, groups) in declared)
         {
-            var (exchanges, queues) = RabbitMQNames.Declared(prefix + ".", topic, groups, partitions);
-            foreach (var queue in queues)
-            {
-                await channel.QueueDeleteAsync(queue, ifUnused: false, ifEmpty: false);
-            }
-
-            foreach (var exchange in exchanges)
-            {
-                await channel.ExchangeDeleteAsync(exchange, ifUnused: false);
-            }
+            await RabbitMQTopology.DeleteAsync(channel, prefix + ".", topic, groups, partitions);
         }
 
         await channel.QueueDeleteAsync(RabbitMQNames.DeadLetterStream(prefix + "."), ifUnused: false, ifEmpty: false);
