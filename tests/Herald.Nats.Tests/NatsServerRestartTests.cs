@@ -17,7 +17,12 @@ public sealed class NatsServerRestartTests(NatsServer server)
     {
         var token = TestContext.Current.CancellationToken;
         var services = ServicesScript();
-        await using var transport = new NatsTransport(server.NewOptions());
+        // A delivery the restart lost (or an ack the server forgot) keeps the partition held until AckWait brings it again,
+        // so the waits below allow one AckWait and more.
+        var options = server.NewOptions();
+        options.AckWait = TimeSpan.FromSeconds(5);
+        var within = (options.AckWait * 3) + TimeSpan.FromSeconds(5);
+        await using var transport = new NatsTransport(options);
         var topic = Unique("topic");
         var group = Unique("billing");
         var listener = await transport.ListenAsync(topic, group, token);
@@ -54,14 +59,14 @@ public sealed class NatsServerRestartTests(NatsServer server)
         }
 
         // The listener resumed pulling on its own.
-        var resumed = await ReceiveAsync(listener, markers.Count, TimeSpan.FromSeconds(20));
+        var resumed = await ReceiveAsync(listener, markers.Count, within);
         Assert.Equal(markers.Select(m => m.EventId).Order(), resumed.Select(d => d.Envelope.EventId).Order());
 
         // A new member gets exactly what was never completed, each key in order: nothing lost, nothing completed again.
         await listener.DisposeAsync();
         await using var next = await transport.ListenAsync(topic, group, token);
         var uncompleted = received.Except(completedBefore).Except(completedAfter).Select(d => d.Envelope).Concat(markers).ToList();
-        var handedOver = await ReceiveAsync(next, uncompleted.Count, TimeSpan.FromSeconds(20));
+        var handedOver = await ReceiveAsync(next, uncompleted.Count, within);
         Assert.Equal(uncompleted.Select(e => e.EventId).Order(), handedOver.Select(d => d.Envelope.EventId).Order());
         Assert.All(handedOver.GroupBy(d => d.Envelope.PartitionKey), k => Assert.Equal(k.Select(d => d.Envelope.Sequence).Order(), k.Select(d => d.Envelope.Sequence)));
     }
