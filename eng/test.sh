@@ -134,6 +134,11 @@ if ! bash "$root/eng/interop.sh"; then
   echo "test.sh: warning: the JavaScript interop sample is not ready (see above); its tests skip, or fail with CI=true." >&2
 fi
 
+# The Herald.Server tests judge herald serve with kcat; without it they fail, naming eng/kafka-clients.sh.
+if ! bash "$root/eng/kafka-clients.sh"; then
+  echo "test.sh: warning: kcat is not installed (see above); the herald serve tests that run it fail." >&2
+fi
+
 # One test module at a time: the broker-restart tests stop and start the shared RabbitMQ and NATS,
 # which other modules' broker tests must not see.
 dotnet test --solution Herald.slnx -c Release --no-progress --max-parallel-test-modules 1 "${args[@]}" 2>&1 | tee "$output"

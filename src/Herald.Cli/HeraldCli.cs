@@ -3,6 +3,7 @@ using Herald.Cli.DeadLetterCommands;
 using Herald.Cli.LogCommands;
 using Herald.Cli.Parsing;
 using Herald.Cli.SchemaCommands;
+using Herald.Cli.ServeCommands;
 
 namespace Herald.Cli;
 
@@ -15,6 +16,7 @@ internal static class HeraldCli
         DeadLetterQueueCommand.Create(context),
         LogCommand.Create(context),
         SchemaCommand.Create(context),
+        ServeCommand.Create(context),
     };
 
     /// <summary>Parses and runs <paramref name="args"/>; returns the exit code (see <see cref="ExitCodes"/>).</summary>

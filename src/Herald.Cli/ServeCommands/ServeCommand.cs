@@ -1,0 +1,124 @@
+using System.CommandLine;
+using System.Net;
+using System.Net.Sockets;
+using Herald.Log;
+using Herald.Server;
+using Microsoft.Extensions.Logging;
+
+namespace Herald.Cli.ServeCommands;
+
+/// <summary><c>herald serve</c>: the embedded log of a data directory as a local Kafka-protocol broker, until interrupted.</summary>
+internal static class ServeCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var data = new Option<string>("--data", "-d")
+        {
+            Description = $"The Herald data directory to serve; created if missing [env: {DataDirectory.EnvironmentVariable}]",
+            HelpName = "DIR",
+            DefaultValueFactory = _ => context.GetEnvironmentVariable(DataDirectory.EnvironmentVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment : DataDirectory.DefaultPath,
+        };
+        var listen = new Option<string>("--listen") { Description = "The address to listen on, a loopback address and a port", HelpName = "HOST:PORT", DefaultValueFactory = _ => "127.0.0.1:9092" };
+        var advertise = new Option<string?>("--advertise") { Description = "The address clients are told to connect to (default: the address listened on)", HelpName = "HOST:PORT" };
+        var json = new Option<bool>("--json") { Description = "Write the log as JSON lines on stderr" };
+        var command = new Command(
+            "serve",
+            "Serve the embedded log of a data directory to Kafka clients (any language, any process) until interrupted; " +
+            "the directory stays locked to other writers meanwhile")
+        {
+            data,
+            listen,
+            advertise,
+            json,
+        };
+        command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(
+            context,
+            () => RunAsync(context, parse.GetValue(data)!, parse.GetValue(listen)!, parse.GetValue(advertise), parse.GetValue(json), cancellationToken),
+            cancellationToken));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(CliContext context, string data, string listen, string? advertise, bool json, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(data))
+        {
+            throw CliException.Usage($"--data is empty: give the data directory, or set {DataDirectory.EnvironmentVariable}.");
+        }
+
+        var options = new HeraldServerOptions
+        {
+            DataDirectory = Path.GetFullPath(data),
+            Listen = ParseListen(listen),
+            Advertise = advertise,
+            Log = new EmbeddedLogOptions { TimeProvider = context.Time },
+        };
+        try
+        {
+            options.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw CliException.Usage(e.Message);
+        }
+
+        using var logging = LoggerFactory.Create(builder =>
+        {
+            builder.SetMinimumLevel(LogLevel.Information);
+            if (json)
+            {
+                builder.AddJsonConsole(o => o.UseUtcTimestamp = true);
+            }
+            else
+            {
+                builder.AddSimpleConsole(o => (o.SingleLine, o.TimestampFormat, o.UseUtcTimestamp) = (true, "yyyy-MM-ddTHH:mm:ss.fffZ ", true));
+            }
+
+            // stdout carries the banner only, so a script can read the address from it.
+            builder.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        });
+        await using var server = new HeraldServer(options, logging);
+        try
+        {
+            await server.StartAsync(cancellationToken);
+        }
+        catch (LogDirectoryLockedException e)
+        {
+            throw new CliException(ExitCodes.DataDirectoryLocked, $"{e.Message} Stop that process, or point its Kafka clients at the running herald serve.");
+        }
+        catch (SocketException e)
+        {
+            throw new CliException(ExitCodes.UnexpectedError, $"cannot listen on {options.Listen}: {e.Message}");
+        }
+
+        context.Out.WriteLine($"herald serve: Kafka protocol on {server.LocalEndPoint} (advertised {server.AdvertisedAddress}), data directory {options.DataDirectory}; Ctrl+C stops");
+        context.Out.Flush();
+        try
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            // Interrupted: stop gracefully below; that is this command's normal end.
+        }
+
+        await server.StopAsync(CancellationToken.None);
+        return ExitCodes.Success;
+    }
+
+    private static IPEndPoint ParseListen(string listen)
+    {
+        if (!HeraldServerOptions.TryParseHostPort(listen, out var host, out var port) && !(listen.StartsWith(':') && int.TryParse(listen.AsSpan(1), out port)))
+        {
+            throw CliException.Usage($"--listen: '{listen}' is not HOST:PORT (e.g. 127.0.0.1:9092).");
+        }
+
+        if (host is "" or "localhost")
+        {
+            return new IPEndPoint(IPAddress.Loopback, port);
+        }
+
+        return IPAddress.TryParse(host, out var address)
+            ? new IPEndPoint(address, port)
+            : throw CliException.Usage($"--listen: '{host}' is not an IP address; give a loopback address such as 127.0.0.1.");
+    }
+}

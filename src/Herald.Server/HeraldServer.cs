@@ -1,0 +1,166 @@
+using System.Net;
+using System.Net.Sockets;
+using Herald.Log;
+using Herald.Server.Internal;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Herald.Server;
+
+/// <summary>A single-node Kafka-protocol broker over Herald's embedded log: any Kafka client, in any language and any
+/// process, produces to and consumes from the topics Herald applications use.</summary>
+/// <remarks>The server opens the data directory and holds its lock until it stops. Requests on one connection are served
+/// one at a time, in order; connections are served concurrently.</remarks>
+public sealed class HeraldServer : IAsyncDisposable
+{
+    private readonly HeraldServerOptions _options;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Lock _sync = new();
+    private readonly Dictionary<KafkaConnection, Task> _connections = [];
+    private Socket? _listener;
+    private Task _accepting = Task.CompletedTask;
+    private EmbeddedLog? _log;
+    private IRequestHandler? _handler;
+    private bool _stopped;
+
+    /// <summary>Creates a server; nothing is opened until <see cref="StartAsync"/>.</summary>
+    /// <exception cref="ArgumentException">An option is invalid (see <see cref="HeraldServerOptions.Validate"/>).</exception>
+    public HeraldServer(HeraldServerOptions options, ILoggerFactory? loggerFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _options = options;
+        _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Herald.Server");
+    }
+
+    /// <summary>Gets the address the server listens on (the port chosen when port 0 was asked for).</summary>
+    /// <exception cref="InvalidOperationException">The server has not started.</exception>
+    public IPEndPoint LocalEndPoint => (IPEndPoint?)_listener?.LocalEndPoint ?? throw new InvalidOperationException("The server has not started.");
+
+    /// <summary>Gets the <c>host:port</c> the server tells clients to connect to.</summary>
+    public string AdvertisedAddress => _options.Advertise ?? $"{LocalEndPoint.Address}:{LocalEndPoint.Port}";
+
+    /// <summary>Gets the embedded log served.</summary>
+    /// <exception cref="InvalidOperationException">The server has not started.</exception>
+    public EmbeddedLog Log => _log ?? throw new InvalidOperationException("The server has not started.");
+
+    /// <summary>Opens the data directory (recovering it as the embedded log does) and starts listening.</summary>
+    /// <exception cref="LogDirectoryLockedException">Another process has the data directory open.</exception>
+    /// <exception cref="SocketException">The address is in use or cannot be listened on.</exception>
+    public Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_stopped, this);
+        if (_listener is not null)
+        {
+            throw new InvalidOperationException("The server has started already.");
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        _log = EmbeddedLog.Open(_options.DataDirectory, _options.Log);
+        var listener = new Socket(_options.Listen.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            listener.Bind(_options.Listen);
+            listener.Listen(512);
+        }
+        catch
+        {
+            listener.Dispose();
+            _log.Dispose();
+            _log = null;
+            throw;
+        }
+
+        _listener = listener;
+        _handler = new KafkaRequestHandler(_log, _options, () => AdvertisedAddress, _logger);
+        _accepting = AcceptAsync(listener);
+        ServerLog.Started(_logger, LocalEndPoint.ToString(), AdvertisedAddress, _log.Directory);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Stops accepting, lets each connection finish the request it is serving (a produce is answered once durable
+    /// or failed), closes the connections, flushes committed offsets and releases the data directory.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        Task[] running;
+        lock (_sync)
+        {
+            if (_stopped)
+            {
+                return;
+            }
+
+            _stopped = true;
+            running = [.. _connections.Values];
+        }
+
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        _listener?.Dispose();
+        await _accepting.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await Task.WhenAll(running).WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        if (_log is not null)
+        {
+            _log.Groups.Flush();
+            await _log.DisposeAsync().ConfigureAwait(false);
+            ServerLog.Stopped(_logger, running.Length, _log.Directory);
+        }
+
+        _stopping.Dispose();
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
+
+    private async Task AcceptAsync(Socket listener)
+    {
+        while (!_stopping.IsCancellationRequested)
+        {
+            Socket socket;
+            try
+            {
+                socket = await listener.AcceptAsync(_stopping.Token).ConfigureAwait(false);
+            }
+            catch (Exception) when (_stopping.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (SocketException e)
+            {
+                // A connection reset before it was accepted, or the process ran out of descriptors: keep serving.
+                ServerLog.AcceptFailed(_logger, e);
+                await Task.Delay(TimeSpan.FromMilliseconds(100), _stopping.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                continue;
+            }
+
+            var connection = new KafkaConnection(socket, _handler!, _options, _logger);
+            lock (_sync)
+            {
+                if (_stopped)
+                {
+                    socket.Dispose();
+                    return;
+                }
+
+                _connections[connection] = ServeAsync(connection);
+            }
+        }
+    }
+
+    private async Task ServeAsync(KafkaConnection connection)
+    {
+        await Task.Yield();
+        try
+        {
+            await connection.RunAsync(_stopping.Token).ConfigureAwait(false);
+        }
+        finally
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            lock (_sync)
+            {
+                _connections.Remove(connection);
+            }
+        }
+    }
+}

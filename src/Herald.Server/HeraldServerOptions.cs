@@ -1,0 +1,82 @@
+using System.Net;
+using Herald.Log;
+
+namespace Herald.Server;
+
+/// <summary>What <see cref="HeraldServer"/> serves and where.</summary>
+public sealed class HeraldServerOptions
+{
+    /// <summary>The smallest frame a request can be: api key, api version and correlation id.</summary>
+    internal const int MinimumRequestSize = 8;
+
+    /// <summary>Gets or sets the data directory of the embedded log the server opens and holds (its lock included).</summary>
+    public string DataDirectory { get; set; } = "";
+
+    /// <summary>Gets or sets the address to listen on; 127.0.0.1:9092 by default. Port 0 picks a free port.</summary>
+    /// <remarks>Only a loopback address is accepted: listening on another needs authenticated, encrypted connections.</remarks>
+    public IPEndPoint Listen { get; set; } = new(IPAddress.Loopback, 9092);
+
+    /// <summary>Gets or sets the <c>host:port</c> clients are told to connect to; by default the address listened on.</summary>
+    public string? Advertise { get; set; }
+
+    /// <summary>Gets or sets the largest request accepted, in bytes (Kafka's <c>socket.request.max.bytes</c>); 100 MiB by default.</summary>
+    /// <remarks>Checked against a frame's length prefix before anything is allocated for it: a larger frame closes the connection.</remarks>
+    public int MaxRequestSize { get; set; } = 100 * 1024 * 1024;
+
+    /// <summary>Gets or sets how long a client may take to send the rest of a request once its length arrived; 30 seconds by default.</summary>
+    public TimeSpan RequestReadTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Gets or sets whether a topic a client asks for (metadata with auto-creation allowed) is created; true by default, as Kafka's <c>auto.create.topics.enable</c>.</summary>
+    public bool AutoCreateTopics { get; set; } = true;
+
+    /// <summary>Gets or sets the options of the embedded log; a topic created without a partition count gets its default.</summary>
+    public EmbeddedLogOptions Log { get; set; } = new();
+
+    /// <summary>Throws naming the first option that is invalid.</summary>
+    /// <exception cref="ArgumentException">An option is invalid, or the address to listen on is not a loopback address.</exception>
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(DataDirectory))
+        {
+            throw new ArgumentException("DataDirectory is required: the directory of the embedded log to serve.", nameof(DataDirectory));
+        }
+
+        ArgumentNullException.ThrowIfNull(Listen, nameof(Listen));
+        ArgumentNullException.ThrowIfNull(Log, nameof(Log));
+        if (!IPAddress.IsLoopback(Listen.Address))
+        {
+            throw new ArgumentException(
+                $"Listen: {Listen} is not a loopback address. herald serve listens on loopback only: a server reachable from other machines needs SASL credentials over TLS, which this version does not offer.",
+                nameof(Listen));
+        }
+
+        if (MaxRequestSize < 1024)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxRequestSize), MaxRequestSize, "MaxRequestSize must be at least 1024 bytes.");
+        }
+
+        if (RequestReadTimeout <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(RequestReadTimeout), RequestReadTimeout, "RequestReadTimeout must be positive.");
+        }
+
+        if (Advertise is not null && !TryParseHostPort(Advertise, out _, out _))
+        {
+            throw new ArgumentException($"Advertise: '{Advertise}' is not host:port (a host name or address, then a port from 1 to 65535).", nameof(Advertise));
+        }
+    }
+
+    /// <summary>Splits <c>host:port</c> (an IPv6 host in brackets).</summary>
+    internal static bool TryParseHostPort(string value, out string host, out int port)
+    {
+        (host, port) = ("", 0);
+        var colon = value.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(value.AsSpan(colon + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out port) || port is < 1 or > 65535)
+        {
+            return false;
+        }
+
+        host = value[..colon].Trim('[', ']');
+        return host.Length > 0 && !host.Any(char.IsWhiteSpace);
+    }
+}

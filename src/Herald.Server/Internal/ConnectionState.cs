@@ -1,0 +1,48 @@
+using Herald.Log;
+
+namespace Herald.Server.Internal;
+
+/// <summary>What the server keeps per connection: the client's name and the log readers its fetches left where they stopped.</summary>
+internal sealed class ConnectionState(string remote) : IDisposable
+{
+    private readonly Dictionary<LogPartition, LogReader> _readers = [];
+
+    public string Remote { get; } = remote;
+
+    public string? ClientId { get; set; }
+
+    /// <summary>A reader of <paramref name="partition"/> at <paramref name="offset"/>: the one the last fetch used when it is there, so consecutive fetches read on.</summary>
+    public LogReader Reader(LogPartition partition, long offset)
+    {
+        if (!_readers.TryGetValue(partition, out var reader))
+        {
+            reader = partition.OpenReader(offset);
+            _readers[partition] = reader;
+        }
+        else if (reader.Position != offset)
+        {
+            reader.Seek(offset);
+        }
+
+        return reader;
+    }
+
+    /// <summary>Forgets the reader of a partition that went away (its topic was deleted).</summary>
+    public void Forget(LogPartition partition)
+    {
+        if (_readers.Remove(partition, out var reader))
+        {
+            reader.Dispose();
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var reader in _readers.Values)
+        {
+            reader.Dispose();
+        }
+
+        _readers.Clear();
+    }
+}

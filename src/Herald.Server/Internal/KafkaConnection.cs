@@ -1,0 +1,168 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Net;
+using System.Net.Sockets;
+using Herald.Server.Protocol;
+using Microsoft.Extensions.Logging;
+
+namespace Herald.Server.Internal;
+
+/// <summary>One client connection: reads size-prefixed request frames one at a time and writes each response before
+/// reading the next, as a Kafka broker does (a client relies on responses coming in request order).</summary>
+/// <remarks>A frame's length is checked before anything is allocated for it; a frame that is too large, too small,
+/// arrives too slowly or cannot be read closes this connection with a logged reason and touches nothing else.</remarks>
+internal sealed class KafkaConnection : IAsyncDisposable
+{
+    private readonly Socket _socket;
+    private readonly NetworkStream _stream;
+    private readonly IRequestHandler _handler;
+    private readonly HeraldServerOptions _options;
+    private readonly ILogger _logger;
+    private KafkaWriter _response = new(64 * 1024);
+
+    public KafkaConnection(Socket socket, IRequestHandler handler, HeraldServerOptions options, ILogger logger)
+    {
+        (_socket, _handler, _options, _logger) = (socket, handler, options, logger);
+        _socket.NoDelay = true;
+        _stream = new NetworkStream(socket, ownsSocket: false);
+        Remote = socket.RemoteEndPoint?.ToString() ?? "unknown";
+        State = new ConnectionState(Remote);
+    }
+
+    public string Remote { get; }
+
+    public ConnectionState State { get; }
+
+    /// <summary>Serves requests until the client closes, a frame is refused, or <paramref name="stopping"/> is cancelled between requests.</summary>
+    public async Task RunAsync(CancellationToken stopping)
+    {
+        var prefix = new byte[4];
+        try
+        {
+            while (await ReadPrefixAsync(prefix, stopping).ConfigureAwait(false))
+            {
+                var size = BinaryPrimitives.ReadInt32BigEndian(prefix);
+                if (size < HeraldServerOptions.MinimumRequestSize || size > _options.MaxRequestSize)
+                {
+                    ServerLog.FrameRefused(_logger, Remote, size < HeraldServerOptions.MinimumRequestSize
+                        ? $"a request of {size} bytes is shorter than a request header"
+                        : $"a request of {size} bytes is larger than MaxRequestSize ({_options.MaxRequestSize})");
+                    return;
+                }
+
+                var frame = ArrayPool<byte>.Shared.Rent(size);
+                try
+                {
+                    if (!await ReadFrameAsync(frame.AsMemory(0, size), stopping).ConfigureAwait(false))
+                    {
+                        return;
+                    }
+
+                    _response.Clear();
+                    await _handler.HandleAsync(frame.AsMemory(0, size), State, _response, stopping).ConfigureAwait(false);
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(frame);
+                }
+
+                if (_response.Length > 0)
+                {
+                    await _stream.WriteAsync(_response.WrittenMemory, stopping).ConfigureAwait(false);
+                }
+
+                if (_response.Length > 4 * 1024 * 1024)
+                {
+                    // One large fetch must not keep its buffer for the connection's lifetime.
+                    _response.Dispose();
+                    _response = new KafkaWriter(64 * 1024);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            // The server stops: the request in progress, if any, was answered or failed.
+        }
+        catch (RequestRefusedException e)
+        {
+            ServerLog.FrameRefused(_logger, Remote, e.Message);
+        }
+        catch (IOException e)
+        {
+            ServerLog.ConnectionLost(_logger, Remote, e.Message);
+        }
+        catch (SocketException e)
+        {
+            ServerLog.ConnectionLost(_logger, Remote, e.Message);
+        }
+#pragma warning disable CA1031 // A request the server failed to serve ends its connection, never the server.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            ServerLog.RequestFailed(_logger, Remote, e);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stream.DisposeAsync().ConfigureAwait(false);
+        _socket.Dispose();
+        _response.Dispose();
+        State.Dispose();
+    }
+
+    // False at a clean end of stream between frames.
+    private async ValueTask<bool> ReadPrefixAsync(byte[] prefix, CancellationToken stopping)
+    {
+        var read = 0;
+        while (read < prefix.Length)
+        {
+            var n = await _stream.ReadAsync(prefix.AsMemory(read), stopping).ConfigureAwait(false);
+            if (n == 0)
+            {
+                if (read > 0)
+                {
+                    ServerLog.FrameRefused(_logger, Remote, "the connection closed inside a request's length prefix");
+                }
+
+                return false;
+            }
+
+            read += n;
+        }
+
+        return true;
+    }
+
+    // The rest of a frame must arrive within RequestReadTimeout: a client that stops half-way does not hold its buffer forever.
+    private async ValueTask<bool> ReadFrameAsync(Memory<byte> frame, CancellationToken stopping)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        timeout.CancelAfter(_options.RequestReadTimeout);
+        try
+        {
+            await _stream.ReadExactlyAsync(frame, timeout.Token).ConfigureAwait(false);
+            return true;
+        }
+        catch (EndOfStreamException)
+        {
+            ServerLog.FrameRefused(_logger, Remote, $"the connection closed inside a request of {frame.Length} bytes");
+            return false;
+        }
+        catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
+        {
+            ServerLog.FrameRefused(_logger, Remote, $"a request of {frame.Length} bytes did not arrive within {_options.RequestReadTimeout.TotalSeconds:0.#} s");
+            return false;
+        }
+    }
+}
+
+/// <summary>Handles one request frame and writes its whole response, size prefix included, or nothing when the request wants none.</summary>
+internal interface IRequestHandler
+{
+    /// <exception cref="RequestRefusedException">The frame cannot be served; the connection closes with the message logged.</exception>
+    ValueTask HandleAsync(ReadOnlyMemory<byte> frame, ConnectionState connection, KafkaWriter response, CancellationToken cancellationToken);
+}
+
+/// <summary>A request the server will not answer: malformed, or for an API it does not know. The connection closes.</summary>
+internal sealed class RequestRefusedException(string message, Exception? inner = null) : Exception(message, inner);

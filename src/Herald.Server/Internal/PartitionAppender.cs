@@ -1,0 +1,115 @@
+using System.Collections.Concurrent;
+using Herald.Log;
+using Herald.Server.Protocol;
+
+namespace Herald.Server.Internal;
+
+/// <summary>Appends produced record batches to partitions, stored as they came, with the idempotent producers' checks.</summary>
+internal sealed class PartitionAppender
+{
+    private readonly ConcurrentDictionary<LogPartition, Gate> _gates = new();
+
+    /// <summary>The outcome of one partition's produce: an error, or the offset of the first record appended.</summary>
+    public readonly record struct Result(ErrorCode Error, long BaseOffset, string? Message = null);
+
+    /// <summary>Appends <paramref name="records"/> (whole RecordBatch v2) to <paramref name="partition"/> and completes once
+    /// they are durable (per the topic's flush policy): a retried idempotent batch is answered with its first offset.</summary>
+    public async Task<Result> AppendAsync(LogPartition partition, ReadOnlyMemory<byte> records, CancellationToken cancellationToken)
+    {
+        var headers = new List<BatchHeader>(1);
+        if (records.IsEmpty || !BatchHeader.TryReadAll(records.Span, headers))
+        {
+            return new(ErrorCode.CorruptMessage, -1, "the records are not whole RecordBatch v2 batches");
+        }
+
+        Task<long> append;
+        if (!headers.Exists(h => h.IsIdempotent))
+        {
+            append = Start(partition, records, cancellationToken, out var refused);
+            if (refused is not null)
+            {
+                return refused.Value;
+            }
+        }
+        else
+        {
+            if (headers.Count > 1 && headers.Exists(h => h.ProducerId != headers[0].ProducerId))
+            {
+                return new(ErrorCode.InvalidRecord, -1, "an idempotent produce mixes batches of several producers");
+            }
+
+            var gate = _gates.GetOrAdd(partition, static _ => new Gate());
+            await gate.Lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                // Loaded under the gate, on the first idempotent batch since the server started.
+                gate.States ??= await Task.Run(() => ProducerStates.Load(partition), cancellationToken).ConfigureAwait(false);
+                var first = headers[0];
+                switch (gate.States.Check(first, out var original))
+                {
+                    case ProducerStates.Verdict.Duplicate:
+                        return new(ErrorCode.None, await original!.ConfigureAwait(false));
+                    case ProducerStates.Verdict.OutOfOrderSequence:
+                        return new(ErrorCode.OutOfOrderSequenceNumber, -1, $"producer {first.ProducerId}: sequence {first.BaseSequence} does not follow the last one appended");
+                    case ProducerStates.Verdict.StaleEpoch:
+                        return new(ErrorCode.InvalidProducerEpoch, -1, $"producer {first.ProducerId}: epoch {first.ProducerEpoch} is older than the current one");
+                }
+
+                append = Start(partition, records, cancellationToken, out var refused);
+                if (refused is not null)
+                {
+                    return refused.Value;
+                }
+
+                foreach (var header in headers)
+                {
+                    gate.States.Appended(header, append);
+                }
+            }
+            finally
+            {
+                gate.Lock.Release();
+            }
+        }
+
+        try
+        {
+            return new(ErrorCode.None, await append.ConfigureAwait(false));
+        }
+        catch (LogFailedException e)
+        {
+            return new(ErrorCode.KafkaStorageError, -1, e.Message);
+        }
+        catch (ObjectDisposedException)
+        {
+            return new(ErrorCode.NotLeaderOrFollower, -1, "the server is stopping");
+        }
+    }
+
+    // Starts the append (offsets are assigned in the order appends start); a batch the log refuses is answered at once.
+    private static Task<long> Start(LogPartition partition, ReadOnlyMemory<byte> records, CancellationToken cancellationToken, out Result? refused)
+    {
+        refused = null;
+        try
+        {
+            return partition.AppendBatchesAsync(records, cancellationToken).AsTask();
+        }
+        catch (InvalidRecordBatchException e)
+        {
+            refused = new(ErrorCode.CorruptMessage, -1, e.Message);
+            return Task.FromResult(-1L);
+        }
+        catch (LogFailedException e)
+        {
+            refused = new(ErrorCode.KafkaStorageError, -1, e.Message);
+            return Task.FromResult(-1L);
+        }
+    }
+
+    private sealed class Gate
+    {
+        public SemaphoreSlim Lock { get; } = new(1, 1);
+
+        public ProducerStates? States { get; set; }
+    }
+}

@@ -1,0 +1,30 @@
+using Microsoft.Extensions.Logging;
+
+namespace Herald.Server.Internal;
+
+internal static partial class ServerLog
+{
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "herald serve listening on {Listen} (advertised as {Advertise}), data directory {DataDirectory}")]
+    public static partial void Started(ILogger logger, string listen, string advertise, string dataDirectory);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "herald serve stopped: {Connections} connections closed, data directory {DataDirectory} released")]
+    public static partial void Stopped(ILogger logger, int connections, string dataDirectory);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "Closed the connection from {Remote}: {Reason}")]
+    public static partial void FrameRefused(ILogger logger, string remote, string reason);
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Debug, Message = "The connection from {Remote} ended: {Reason}")]
+    public static partial void ConnectionLost(ILogger logger, string remote, string reason);
+
+    [LoggerMessage(EventId = 5, Level = LogLevel.Error, Message = "Serving a request from {Remote} failed; its connection was closed")]
+    public static partial void RequestFailed(ILogger logger, string remote, Exception exception);
+
+    [LoggerMessage(EventId = 6, Level = LogLevel.Error, Message = "Accepting connections failed; retrying")]
+    public static partial void AcceptFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 7, Level = LogLevel.Information, Message = "Created topic {Topic} with {Partitions} partitions for {Remote}")]
+    public static partial void TopicCreated(ILogger logger, string topic, int partitions, string remote);
+
+    [LoggerMessage(EventId = 8, Level = LogLevel.Warning, Message = "A produce from {Remote} was refused with {Error}: {Reason}")]
+    public static partial void ProduceRefused(ILogger logger, string remote, string error, string reason);
+}

@@ -1,0 +1,78 @@
+using System.Diagnostics;
+using System.Net;
+using Herald.Server;
+
+[assembly: AssemblyFixture(typeof(Herald.Server.Tests.Broker.ServerFixture))]
+
+namespace Herald.Server.Tests.Broker;
+
+/// <summary>One herald serve for the whole test assembly, on a free loopback port over a temporary data directory;
+/// every test uses topics of its own.</summary>
+public sealed class ServerFixture(string directory) : IAsyncLifetime
+{
+    private readonly string _directory = directory;
+
+    public ServerFixture()
+        : this(Path.Combine(Path.GetTempPath(), $"herald-serve-tests-{Guid.NewGuid():N}"))
+    {
+    }
+
+    public HeraldServer Server { get; private set; } = null!;
+
+    /// <summary>Gets the address Kafka clients bootstrap from.</summary>
+    public string Bootstrap => Server.AdvertisedAddress;
+
+    public static string Unique(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 13)];
+
+    public async ValueTask InitializeAsync()
+    {
+        Server = new HeraldServer(new HeraldServerOptions { DataDirectory = _directory, Listen = new IPEndPoint(IPAddress.Loopback, 0) });
+        await Server.StartAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Server.DisposeAsync();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    /// <summary>Runs kcat with <paramref name="arguments"/> against the server; returns stdout, failing the test on a non-zero exit.</summary>
+    public Task<string> KcatAsync(params string[] arguments) => KcatWithInputAsync(null, arguments);
+
+    /// <summary>Runs kcat with <paramref name="arguments"/> against the server, feeding <paramref name="input"/>; returns stdout, failing the test on a non-zero exit.</summary>
+    public async Task<string> KcatWithInputAsync(string? input, params string[] arguments)
+    {
+        var timeout = TimeSpan.FromSeconds(30);
+        var path = File.Exists("/usr/bin/kcat") ? "/usr/bin/kcat" : null;
+        Assert.True(path is not null, "kcat is not installed: run eng/kafka-clients.sh (as root it installs Debian's kcat).");
+        var start = new ProcessStartInfo(path!, ["-b", Bootstrap, .. arguments])
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var process = Process.Start(start)!;
+        if (input is not null)
+        {
+            await process.StandardInput.WriteAsync(input);
+        }
+
+        process.StandardInput.Close();
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        cancel.CancelAfter(timeout);
+        var output = process.StandardOutput.ReadToEndAsync(cancel.Token);
+        var error = process.StandardError.ReadToEndAsync(cancel.Token);
+        try
+        {
+            await process.WaitForExitAsync(cancel.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail($"kcat {string.Join(' ', arguments)} did not end within {timeout.TotalSeconds} s");
+        }
+
+        Assert.True(process.ExitCode == 0, $"kcat {string.Join(' ', arguments)} exited with {process.ExitCode}: {await error}");
+        return await output;
+    }
+}
