@@ -134,7 +134,8 @@ public sealed partial class LogPartition
         }
 
         // The batch keeps its base offset and last offset delta even when empty, so offsets stay contiguous batch to batch.
-        var bytes = RecordBatchEncoder.EncodeSparse(batch.BaseOffset, batch.LastOffsetDelta, batch.BaseTimestamp, batch.MaxTimestamp, kept);
+        // Records are written back uncompressed; the producer fields stay, as Kafka keeps them for its producer state.
+        var bytes = RecordBatchEncoder.EncodeSparse(batch.BaseOffset, batch.LastOffsetDelta, batch.BaseTimestamp, batch.MaxTimestamp, kept, new BatchProducer(batch));
         compacted.Append(bytes, batch.BaseOffset, batch.LastOffsetDelta + 1);
         return removed;
     }

@@ -94,9 +94,8 @@ public sealed class RecordBatchTests
     }
 
     [Theory]
-    [InlineData(0x0001, "compressed")]
-    [InlineData(0x0004, "compressed")]
-    [InlineData(0x0010, "transactional")]
+    [InlineData(0x0005, "codec 5")]
+    [InlineData(0x0007, "codec 7")]
     [InlineData(0x0020, "control")]
     public void Read_IntactBatchWithUnsupportedAttributes_IsUnsupportedNamingTheFeature(short attributes, string feature)
     {
@@ -107,6 +106,21 @@ public sealed class RecordBatchTests
 
         Assert.Equal(RecordBatchStatus.Unsupported, check.Status);
         Assert.Contains(feature, check.Problem, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(0x0001)]
+    [InlineData(0x0004)]
+    [InlineData(0x0010)]
+    public void Read_IntactCompressedOrTransactionalBatch_IsComplete(short attributes)
+    {
+        var bytes = Sample();
+        BinaryPrimitives.WriteInt16BigEndian(bytes.AsSpan(RecordBatchLayout.AttributesPosition), attributes);
+
+        var check = RecordBatch.Read(Reseal(bytes), out var batch);
+
+        Assert.Equal(RecordBatchStatus.Complete, check.Status);
+        Assert.Equal(attributes & RecordBatchLayout.CompressionMask, batch.Compression);
     }
 
     [Fact]
