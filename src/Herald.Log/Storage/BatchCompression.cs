@@ -49,6 +49,11 @@ internal static class BatchCompression
     /// <exception cref="DecompressedTooLargeException">The payload decompresses to more than <paramref name="maxBytes"/>.</exception>
     public static byte[] Decompress(int codec, ReadOnlySpan<byte> compressed, int maxBytes, out int length)
     {
+        if (codec is < 1 or > MaxCodec)
+        {
+            throw new InvalidDataException($"compression codec {codec} is not one Kafka defines (0 none, 1 gzip, 2 snappy, 3 lz4, 4 zstd).");
+        }
+
         var output = new Output(maxBytes);
         try
         {
@@ -63,19 +68,18 @@ internal static class BatchCompression
                 case 3:
                     ReadStream(compressed, static source => LZ4Stream.Decode(source, 0, leaveOpen: false), ref output);
                     break;
-                case 4:
+                default:
                     ReadStream(compressed, static source => new DecompressionStream(source, leaveOpen: false), ref output);
                     break;
-                default:
-                    throw new InvalidDataException($"compression codec {codec} is not one Kafka defines (0 none, 1 gzip, 2 snappy, 3 lz4, 4 zstd).");
             }
 
             length = output.Length;
             return output.Detach();
         }
-        catch (Exception exception) when (exception is not (DecompressedTooLargeException or InvalidDataException or OutOfMemoryException))
+        catch (Exception exception) when (exception is not (DecompressedTooLargeException or OutOfMemoryException))
         {
-            // Each library reports bad input its own way (ZstdException, ArgumentException, IndexOutOfRange...): one type for all.
+            // Each library reports bad input its own way (InvalidDataException, ZstdException, ArgumentException...): one
+            // type for all, naming the codec.
             output.Dispose();
             throw new InvalidDataException($"the {Name(codec)} payload does not decompress: {exception.Message}", exception);
         }

@@ -22,7 +22,7 @@ internal static class ProducedBatches
     {
         if (batches.IsEmpty)
         {
-            throw new InvalidRecordBatchException(InvalidRecordBatchReason.Corrupt, "There are no record batches: the buffer is empty.");
+            throw new InvalidRecordBatchException(InvalidRecordBatchReason.Corrupt, "There are no record batches: the buffer is empty. Nothing was appended.");
         }
 
         var found = new List<(int Start, int Size, int Count)>();
