@@ -158,6 +158,29 @@ public sealed class AppendBatchesTests : IDisposable
     }
 
     [Fact]
+    public async Task RecordSet_ManyCompressedBatchesInOneRead_RecordsOfEarlierBatchesStayValidUntilTheNextRead()
+    {
+        using var log = Open();
+        var partition = log.GetOrCreateTopic("orders").Partitions[0];
+        for (var i = 0; i < 4; i++)
+        {
+            await partition.AppendBatchesAsync(ProducedBatchBytes.Build(ProducerCodec.Lz4, [Record(T, $"k{i}", $"value-of-batch-{i}")]), TestContext.Current.CancellationToken);
+        }
+
+        using var reader = partition.OpenReader(0);
+        Assert.True(reader.TryRead(out var set));
+        ReadOnlySpan<byte> first = default;
+        var count = 0;
+        foreach (var record in set)
+        {
+            first = count++ == 0 ? record.Value : first;
+        }
+
+        Assert.Equal(4, count);
+        Assert.Equal("value-of-batch-0", System.Text.Encoding.UTF8.GetString(first));
+    }
+
+    [Fact]
     public async Task Open_TornTailAfterProducedBatches_CutsItAndKeepsTheBatches()
     {
         var produced = ProducedBatchBytes.Build(ProducerCodec.Zstd, [Record(T, "k", "v1"), Record(T + 1, "k", "v2")]);
