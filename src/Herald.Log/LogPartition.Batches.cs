@@ -25,6 +25,12 @@ public sealed partial class LogPartition
     /// and is acknowledged the same way. The bytes are copied before this method returns. Cancelling stops the wait, not
     /// the append.
     /// </para>
+    /// <para>
+    /// Offsets follow the order of calls that find room in the pending buffer; a call made while more than
+    /// <see cref="TopicOptions.MaxPendingBytes"/> wait for the disk takes its offsets when room frees, as
+    /// <see cref="AppendAsync(LogRecord, CancellationToken)"/> does, so a caller that needs one call's batches before the
+    /// next's awaits each call first.
+    /// </para>
     /// </remarks>
     /// <param name="batches">The batches, back to back, as in a Kafka produce request's record set.</param>
     /// <param name="cancellationToken">Stops waiting for the acknowledgement.</param>

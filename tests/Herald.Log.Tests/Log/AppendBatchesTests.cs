@@ -131,6 +131,46 @@ public sealed class AppendBatchesTests : IDisposable
     }
 
     [Fact]
+    public async Task AppendBatchesAsync_WriteFails_FailsLikeAppendAsyncAndReopenKeepsWhatWasAcknowledged()
+    {
+        var acknowledged = ProducedBatchBytes.Build(ProducerCodec.Gzip, [Record(T, "k", "kept")]);
+        using (var log = Open())
+        {
+            var partition = log.GetOrCreateTopic("orders").Partitions[0];
+            await partition.AppendBatchesAsync(acknowledged, TestContext.Current.CancellationToken);
+
+            // The segment's file handles going away stands in for a disk that stops taking writes or fsyncs.
+            partition.Segments[^1].Dispose();
+
+            var failed = await Assert.ThrowsAsync<LogFailedException>(async () => await partition.AppendBatchesAsync(ProducedBatchBytes.Build(ProducerCodec.Gzip, [Record(T, "k", "lost")])));
+            Assert.Contains("orders-0", failed.Message, StringComparison.Ordinal);
+            var later = await Assert.ThrowsAsync<LogFailedException>(async () => await partition.AppendBatchesAsync(acknowledged));
+            Assert.Contains("failed earlier", later.Message, StringComparison.Ordinal);
+            Assert.Equal(1, partition.EndOffset);
+        }
+
+        using var reopened = Open();
+        Assert.Equal(["kept"], ReadAll(reopened.GetOrCreateTopic("orders").Partitions[0]).Select(s => s.Value));
+    }
+
+    [Fact]
+    public async Task AppendBatchesAsync_PendingBytesOverTheLimit_WaitsForTheDiskAndStoresEachBatchAtItsOffset()
+    {
+        using var log = Open(t => (t.MaxBatchBytes, t.MaxPendingBytes) = (64 * 1024, 64 * 1024));
+        var partition = log.GetOrCreateTopic("orders").Partitions[0];
+        var value = new string('p', 20_000);
+
+        // As with AppendAsync, an append that waits for room takes its offset when it gets room: calls not awaited in
+        // turn may land in another order, each batch whole at the offset its task returns.
+        var appends = Enumerable.Range(0, 40).Select(i => partition.AppendBatchesAsync(ProducedBatchBytes.Build(ProducerCodec.None, [Record(T + i, "k", $"{i}:{value}")])).AsTask()).ToList();
+        var offsets = await Task.WhenAll(appends);
+
+        Assert.Equal(Enumerable.Range(0, 40).Select(i => (long)i), offsets.Order());
+        var stored = ReadAll(partition);
+        Assert.All(Enumerable.Range(0, 40), i => Assert.Equal($"{i}:{value}", stored[(int)offsets[i]].Value));
+    }
+
+    [Fact]
     public async Task LogReader_SeekIntoACompressedBatchAndEnumerateTwice_ReturnsTheSameRecordsFromThatOffset()
     {
         using var log = Open();
