@@ -17,8 +17,20 @@ internal static class BatchCompression
     /// <summary>The codec number of an uncompressed batch.</summary>
     public const int None = 0;
 
-    /// <summary>The highest codec number Kafka defines (zstd).</summary>
-    public const int MaxCodec = 4;
+    /// <summary>The codec number of gzip.</summary>
+    public const int Gzip = 1;
+
+    /// <summary>The codec number of snappy.</summary>
+    public const int Snappy = 2;
+
+    /// <summary>The codec number of lz4.</summary>
+    public const int Lz4 = 3;
+
+    /// <summary>The codec number of zstd, the highest Kafka defines.</summary>
+    public const int Zstd = 4;
+
+    /// <summary>The highest codec number Kafka defines.</summary>
+    public const int MaxCodec = Zstd;
 
     /// <summary>The most bytes reading decompresses one stored batch to: the largest <see cref="TopicOptions.MaxUncompressedBatchBytes"/>, which appends were held to.</summary>
     public const int ReadLimit = TopicOptions.MaxUncompressedBatchBytesLimit;
@@ -32,11 +44,11 @@ internal static class BatchCompression
     /// <summary>Returns the codec's name, as Kafka's <c>compression.type</c> spells it.</summary>
     public static string Name(int codec) => codec switch
     {
-        0 => "none",
-        1 => "gzip",
-        2 => "snappy",
-        3 => "lz4",
-        4 => "zstd",
+        None => "none",
+        Gzip => "gzip",
+        Snappy => "snappy",
+        Lz4 => "lz4",
+        Zstd => "zstd",
         _ => $"codec {codec}",
     };
 
@@ -49,7 +61,7 @@ internal static class BatchCompression
     /// <exception cref="DecompressedTooLargeException">The payload decompresses to more than <paramref name="maxBytes"/>.</exception>
     public static byte[] Decompress(int codec, ReadOnlySpan<byte> compressed, int maxBytes, out int length)
     {
-        if (codec is < 1 or > MaxCodec)
+        if (codec is < Gzip or > MaxCodec)
         {
             throw new InvalidDataException($"compression codec {codec} is not one Kafka defines (0 none, 1 gzip, 2 snappy, 3 lz4, 4 zstd).");
         }
@@ -59,13 +71,13 @@ internal static class BatchCompression
         {
             switch (codec)
             {
-                case 1:
+                case Gzip:
                     ReadStream(compressed, static source => new GZipStream(source, CompressionMode.Decompress), ref output);
                     break;
-                case 2:
-                    Snappy(compressed, ref output);
+                case Snappy:
+                    DecompressSnappy(compressed, ref output);
                     break;
-                case 3:
+                case Lz4:
                     ReadStream(compressed, static source => LZ4Stream.Decode(source, 0, leaveOpen: false), ref output);
                     break;
                 default:
@@ -114,7 +126,7 @@ internal static class BatchCompression
         }
     }
 
-    private static void Snappy(ReadOnlySpan<byte> compressed, ref Output output)
+    private static void DecompressSnappy(ReadOnlySpan<byte> compressed, ref Output output)
     {
         if (!compressed.StartsWith(XerialMagic))
         {

@@ -131,6 +131,37 @@ public sealed class AppendBatchesTests : IDisposable
     }
 
     [Fact]
+    public async Task AppendBatchesAsync_FlushPolicyAlways_CompletesOnlyAfterTheBatchesWereFsynced()
+    {
+        var synced = new System.Collections.Concurrent.ConcurrentDictionary<string, long>();
+        var previous = SegmentFile.Synced;
+        SegmentFile.Synced = (path, size) =>
+        {
+            previous?.Invoke(path, size);
+            if (path.StartsWith(_directory, StringComparison.Ordinal))
+            {
+                synced.AddOrUpdate(path, size, (_, known) => Math.Max(known, size));
+            }
+        };
+        try
+        {
+            using var log = Open(t => t.FlushPolicy = FlushPolicy.Always);
+            var partition = log.GetOrCreateTopic("orders").Partitions[0];
+            for (var i = 0; i < 5; i++)
+            {
+                await partition.AppendBatchesAsync(ProducedBatchBytes.Build(ProducerCodec.Zstd, [Record(T + i, "k", $"v{i}")]), TestContext.Current.CancellationToken);
+
+                var segment = partition.Segments[^1];
+                Assert.Equal(segment.Size, synced.GetValueOrDefault(segment.LogPath));
+            }
+        }
+        finally
+        {
+            SegmentFile.Synced = previous;
+        }
+    }
+
+    [Fact]
     public async Task AppendBatchesAsync_WriteFails_FailsLikeAppendAsyncAndReopenKeepsWhatWasAcknowledged()
     {
         var acknowledged = ProducedBatchBytes.Build(ProducerCodec.Gzip, [Record(T, "k", "kept")]);
