@@ -122,19 +122,26 @@ public sealed partial class LogPartition
     {
         var kept = new List<(LogRecord Record, int OffsetDelta)>(batch.Count);
         var removed = 0;
-        foreach (var record in batch)
+        // Kept records are copied out, so a compressed batch's pooled buffer goes back when the batch is done.
+        using (var decompressed = new DecompressedBatches())
         {
-            if (record.HasKey && newest.TryGetValue(record.Key.ToArray(), out var latest) && latest != record.Offset)
+            var records = batch.GetRecords(decompressed);
+            while (records.MoveNext())
             {
-                removed++;
-                continue;
-            }
+                var record = records.Current;
+                if (record.HasKey && newest.TryGetValue(record.Key.ToArray(), out var latest) && latest != record.Offset)
+                {
+                    removed++;
+                    continue;
+                }
 
-            kept.Add((Detach(record), (int)(record.Offset - batch.BaseOffset)));
+                kept.Add((Detach(record), (int)(record.Offset - batch.BaseOffset)));
+            }
         }
 
         // The batch keeps its base offset and last offset delta even when empty, so offsets stay contiguous batch to batch.
-        var bytes = RecordBatchEncoder.EncodeSparse(batch.BaseOffset, batch.LastOffsetDelta, batch.BaseTimestamp, batch.MaxTimestamp, kept);
+        // Records are written back uncompressed; the producer fields stay, as Kafka keeps them for its producer state.
+        var bytes = RecordBatchEncoder.EncodeSparse(batch.BaseOffset, batch.LastOffsetDelta, batch.BaseTimestamp, batch.MaxTimestamp, kept, new BatchProducer(batch));
         compacted.Append(bytes, batch.BaseOffset, batch.LastOffsetDelta + 1);
         return removed;
     }

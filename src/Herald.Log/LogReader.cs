@@ -11,6 +11,7 @@ public sealed class LogReader : IDisposable
 {
     private const int InitialBufferBytes = 256 * 1024;
     private readonly LogPartition _partition;
+    private readonly DecompressedBatches _decompressed = new();
     private byte[] _buffer = ArrayPool<byte>.Shared.Rent(InitialBufferBytes);
     private SegmentFile? _segment;
     private long _filePosition;
@@ -48,6 +49,7 @@ public sealed class LogReader : IDisposable
         Position = Math.Clamp(offset, _partition.StartOffset, _partition.EndOffset);
         _segment = null;
         _bufferedLength = 0;
+        _decompressed.Clear();
     }
 
     /// <summary>Reads the next whole batches (up to the reader's buffer, at least one batch) without waiting.</summary>
@@ -126,6 +128,7 @@ public sealed class LogReader : IDisposable
         if (!_disposed)
         {
             _disposed = true;
+            _decompressed.Dispose();
             ArrayPool<byte>.Shared.Return(_buffer);
             _buffer = [];
         }
@@ -136,12 +139,13 @@ public sealed class LogReader : IDisposable
         records = default;
         if (_bufferedLength > 0 && Position >= _bufferedFirstOffset && Position < _bufferedEndOffset)
         {
-            records = new RecordSet(_buffer.AsSpan(SkipBatchesBefore(Position), _bufferedLength - SkipBatchesBefore(Position)), Position);
+            records = new RecordSet(_buffer.AsSpan(SkipBatchesBefore(Position), _bufferedLength - SkipBatchesBefore(Position)), Position, _decompressed);
             Position = _bufferedEndOffset;
             return true;
         }
 
         _bufferedLength = 0;
+        _decompressed.Clear();
         var (visibleSegment, visibleSize, endOffset) = _partition.VisibleEnd;
         while (Position < endOffset)
         {
@@ -168,7 +172,7 @@ public sealed class LogReader : IDisposable
                 return false;
             }
 
-            records = new RecordSet(_buffer.AsSpan(0, length), Position);
+            records = new RecordSet(_buffer.AsSpan(0, length), Position, _decompressed);
             _filePosition += length;
             (_bufferedLength, _bufferedFirstOffset, _bufferedEndOffset) = (length, Position, last + 1);
             Position = last + 1;

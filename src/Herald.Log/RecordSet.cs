@@ -10,38 +10,43 @@ public readonly ref struct RecordSet
 {
     private readonly ReadOnlySpan<byte> _batches;
     private readonly long _fromOffset;
+    private readonly DecompressedBatches? _decompressed;
 
-    internal RecordSet(ReadOnlySpan<byte> batches, long fromOffset)
+    internal RecordSet(ReadOnlySpan<byte> batches, long fromOffset, DecompressedBatches? decompressed)
     {
         _batches = batches;
         _fromOffset = fromOffset;
+        _decompressed = decompressed;
     }
 
-    /// <summary>Gets the bytes of the batches, as stored.</summary>
+    /// <summary>Gets the bytes of the batches, as stored: compressed batches stay compressed.</summary>
     public ReadOnlySpan<byte> Bytes => _batches;
 
     /// <summary>Returns an enumerator over the records.</summary>
-    public Enumerator GetEnumerator() => new(_batches, _fromOffset);
+    /// <remarks>Records of a compressed batch are decompressed when the enumeration reaches it, into buffers the reader keeps until its next read.</remarks>
+    public Enumerator GetEnumerator() => new(_batches, _fromOffset, _decompressed);
 
     /// <summary>Enumerates the records of a <see cref="RecordSet"/>.</summary>
     public ref struct Enumerator
     {
         private readonly long _fromOffset;
+        private readonly DecompressedBatches? _decompressed;
         private ReadOnlySpan<byte> _rest;
         private RecordEnumerator _records;
         private bool _inBatch;
 
-        internal Enumerator(ReadOnlySpan<byte> batches, long fromOffset)
+        internal Enumerator(ReadOnlySpan<byte> batches, long fromOffset, DecompressedBatches? decompressed)
         {
             _rest = batches;
             _fromOffset = fromOffset;
+            _decompressed = decompressed;
         }
 
         /// <summary>Gets the current record.</summary>
         public RecordView Current { get; private set; }
 
         /// <summary>Moves to the next record.</summary>
-        /// <exception cref="InvalidDataException">A record inside a batch whose CRC matched is malformed.</exception>
+        /// <exception cref="InvalidDataException">A record inside a batch whose CRC matched is malformed, or a compressed batch does not decompress.</exception>
         public bool MoveNext()
         {
             while (true)
@@ -65,7 +70,7 @@ public readonly ref struct RecordSet
 
                 var batch = RecordBatch.ReadChecked(_rest);
                 var size = batch.Size;
-                _records = new RecordEnumerator(_rest[..size], batch.BaseOffset, batch.BaseTimestamp, batch.Count);
+                _records = batch.GetRecords(_decompressed);
                 _rest = _rest[size..];
                 _inBatch = true;
             }

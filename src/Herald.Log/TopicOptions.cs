@@ -18,8 +18,27 @@ public sealed class TopicOptions
     /// <summary>Gets or sets the age of its first event at which an active segment is sealed, so age retention can delete it. Default 1 day.</summary>
     public TimeSpan SegmentRollTime { get; set; } = TimeSpan.FromDays(1);
 
+    /// <summary>The largest <see cref="MaxUncompressedBatchBytes"/>: 1 GiB.</summary>
+    internal const int MaxUncompressedBatchBytesLimit = 1024 * 1024 * 1024;
+
     /// <summary>Gets or sets the largest batch the writer builds, in bytes. Default 1 MiB; a single larger event gets a batch of its own.</summary>
+    /// <remarks>
+    /// Also the largest batch <see cref="LogPartition.AppendBatchesAsync"/> takes, counted as its <c>batchLength</c>
+    /// field (the bytes after the 12 of base offset and length): Kafka's <c>max.message.bytes</c>, whose default this matches.
+    /// </remarks>
     public int MaxBatchBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>
+    /// Gets or sets how many bytes the records of one compressed batch given to <see cref="LogPartition.AppendBatchesAsync"/>
+    /// may take once decompressed. Default 64 MiB; from 1 KiB to 1 GiB.
+    /// </summary>
+    /// <remarks>
+    /// Appending decompresses every compressed batch to check its records, into pooled memory that stops growing at this
+    /// limit: a small batch that inflates past it (a decompression bomb) is refused with
+    /// <see cref="InvalidRecordBatchException"/> after costing at most this much memory. Readers decompress stored batches
+    /// up to 1 GiB, so lowering the limit never makes stored batches unreadable.
+    /// </remarks>
+    public int MaxUncompressedBatchBytes { get; set; } = 64 * 1024 * 1024;
 
     /// <summary>
     /// Gets or sets how many bytes of appends may wait for the disk per partition before appenders wait too. Default
@@ -58,6 +77,7 @@ public sealed class TopicOptions
         Check(SegmentBytes is >= 1024 and <= int.MaxValue, topic, $"SegmentBytes must be from 1 KiB to 2 GiB, not {SegmentBytes}.");
         Check(SegmentRollTime > TimeSpan.Zero, topic, $"SegmentRollTime must be positive, not {SegmentRollTime}.");
         Check(MaxBatchBytes >= 1024, topic, $"MaxBatchBytes must be at least 1 KiB, not {MaxBatchBytes}.");
+        Check(MaxUncompressedBatchBytes is >= 1024 and <= MaxUncompressedBatchBytesLimit, topic, $"MaxUncompressedBatchBytes must be from 1 KiB to 1 GiB, not {MaxUncompressedBatchBytes}.");
         Check(MaxPendingBytes >= MaxBatchBytes, topic, $"MaxPendingBytes ({MaxPendingBytes}) must be at least MaxBatchBytes ({MaxBatchBytes}).");
         Check(IndexIntervalBytes > 0, topic, $"IndexIntervalBytes must be positive, not {IndexIntervalBytes}.");
         Check(RetentionTime is null || RetentionTime > TimeSpan.Zero, topic, $"RetentionTime must be positive or null, not {RetentionTime}.");

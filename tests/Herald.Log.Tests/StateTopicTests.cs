@@ -1,3 +1,5 @@
+using Herald.Log.Tests.Storage;
+
 namespace Herald.Log.Tests;
 
 public sealed class StateTopicTests : IDisposable
@@ -28,6 +30,21 @@ public sealed class StateTopicTests : IDisposable
         using var reopened = Open();
         using var replayed = StateTopic.Open(reopened, "__herald.state-test", TimeProvider.System);
         Assert.Equal([("b", "04"), ("c", "0506")], replayed.Entries().Select(e => (e.Key, Convert.ToHexString(e.Value))).OrderBy(e => e.Key, StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task Open_TopicHoldingCompressedBatchesOfAKafkaClient_ReplaysTheirRecords()
+    {
+        using (var log = Open())
+        {
+            var partition = log.GetOrCreateTopic("__herald.state-test").Partitions[0];
+            var batch = ProducedBatchBytes.Build(ProducerCodec.SnappyXerial, [BatchBytes.Record(BatchBytes.Epoch, "a", "1"), BatchBytes.Record(BatchBytes.Epoch, "b", "2"), BatchBytes.Record(BatchBytes.Epoch, "a", null)]);
+            await partition.AppendBatchesAsync(batch, TestContext.Current.CancellationToken);
+        }
+
+        using var reopened = Open();
+        using var replayed = StateTopic.Open(reopened, "__herald.state-test", TimeProvider.System);
+        Assert.Equal([("b", "32")], replayed.Entries().Select(e => (e.Key, Convert.ToHexString(e.Value))));
     }
 
     private EmbeddedLog Open()

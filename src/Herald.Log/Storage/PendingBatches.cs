@@ -6,7 +6,8 @@ namespace Herald.Log.Storage;
 
 /// <summary>
 /// The records appended to a partition since its writer last took them, already encoded as RecordBatch v2 batches in one
-/// buffer; <see cref="Seal"/> fills in each batch's header and CRC when the writer takes them.
+/// buffer, and batches Kafka clients produced, copied as they came; <see cref="Seal"/> fills in the header and CRC of each
+/// batch the log encoded when the writer takes them.
 /// </summary>
 /// <remarks>
 /// Encoding at append time copies the caller's bytes at once, so an append never holds on to the caller's memory, and
@@ -45,7 +46,7 @@ internal sealed class PendingBatches(int maxBatchBytes)
     public void Add(in LogRecord record, long offset)
     {
         var count = _batches.Count;
-        if (count > 0)
+        if (count > 0 && !_batches[count - 1].Produced)
         {
             ref var current = ref System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_batches)[count - 1];
             var delta = offset - current.BaseOffset;
@@ -70,6 +71,26 @@ internal sealed class PendingBatches(int maxBatchBytes)
         RecordCount++;
     }
 
+    /// <summary>Copies a batch a Kafka client produced, already validated, as the batch at <paramref name="baseOffset"/>.</summary>
+    /// <remarks>
+    /// Only <c>baseOffset</c> and <c>partitionLeaderEpoch</c> (0) are rewritten: both lie outside the CRC, so the batch is
+    /// otherwise stored as it came, its producer fields included, and <see cref="Seal"/> leaves it alone.
+    /// </remarks>
+    public void AddProduced(ReadOnlySpan<byte> batch, long baseOffset, int count)
+    {
+        EnsureCapacity(batch.Length);
+        var start = _length;
+        var copy = _buffer.AsSpan(start, batch.Length);
+        batch.CopyTo(copy);
+        BinaryPrimitives.WriteInt64BigEndian(copy[BaseOffsetPosition..], baseOffset);
+        BinaryPrimitives.WriteInt32BigEndian(copy[PartitionLeaderEpochPosition..], 0);
+        _length += batch.Length;
+        var maxTimestamp = BinaryPrimitives.ReadInt64BigEndian(copy[MaxTimestampPosition..]);
+        var baseTimestamp = BinaryPrimitives.ReadInt64BigEndian(copy[BaseTimestampPosition..]);
+        _batches.Add(new Batch { Start = start, BaseOffset = baseOffset, Count = count, BaseTimestamp = baseTimestamp, MaxTimestamp = maxTimestamp, Produced = true });
+        RecordCount += count;
+    }
+
     /// <summary>Gets the offset of the first record, or -1 when there is none.</summary>
     public long FirstOffset => _batches.Count == 0 ? -1 : _batches[0].BaseOffset;
 
@@ -80,6 +101,12 @@ internal sealed class PendingBatches(int maxBatchBytes)
         for (var i = 0; i < _batches.Count; i++)
         {
             var batch = _batches[i];
+            if (batch.Produced)
+            {
+                // A producer's batch keeps its own header: its baseSequence is the producer's, so it carries no stamp.
+                continue;
+            }
+
             var end = i + 1 < _batches.Count ? _batches[i + 1].Start : _length;
             RecordBatchEncoder.WriteHeader(
                 _buffer.AsSpan(batch.Start, end - batch.Start), batch.BaseOffset, batch.Count, batch.Count - 1, batch.BaseTimestamp, batch.MaxTimestamp,
@@ -134,5 +161,6 @@ internal sealed class PendingBatches(int maxBatchBytes)
         public int Count;
         public long BaseTimestamp;
         public long MaxTimestamp;
+        public bool Produced;
     }
 }

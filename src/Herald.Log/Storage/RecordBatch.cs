@@ -6,8 +6,8 @@ namespace Herald.Log.Storage;
 /// <summary>Reads a Kafka RecordBatch v2 in place: header fields on demand and records without copying.</summary>
 /// <remarks>
 /// Obtain one through <see cref="Read"/>, which checks length, magic and CRC first. Records are parsed lazily by
-/// <see cref="GetEnumerator"/>; a record that is malformed inside a batch whose CRC matches means a writer bug and
-/// throws <see cref="InvalidDataException"/>. <c>baseOffset</c> and <c>partitionLeaderEpoch</c> lie outside the CRC
+/// <see cref="GetEnumerator"/>, after decompressing them when a Kafka client compressed the batch; a record that is
+/// malformed inside a batch whose CRC matches (or a payload that does not decompress) throws <see cref="InvalidDataException"/>. <c>baseOffset</c> and <c>partitionLeaderEpoch</c> lie outside the CRC
 /// (Kafka rewrites them without re-checksumming), so callers must check offsets against their index.
 /// </remarks>
 internal readonly ref struct RecordBatch
@@ -40,6 +40,9 @@ internal readonly ref struct RecordBatch
 
     /// <summary>Gets the attribute bits (compression, timestamp type, transactional, control).</summary>
     public short Attributes => BinaryPrimitives.ReadInt16BigEndian(_bytes[AttributesPosition..]);
+
+    /// <summary>Gets the compression codec of the records (0 none, 1 gzip, 2 snappy, 3 lz4, 4 zstd).</summary>
+    public int Compression => Attributes & CompressionMask;
 
     /// <summary>Gets the last offset minus the base offset.</summary>
     public int LastOffsetDelta => BinaryPrimitives.ReadInt32BigEndian(_bytes[LastOffsetDeltaPosition..]);
@@ -118,12 +121,44 @@ internal readonly ref struct RecordBatch
         return RecordBatchCheck.Complete(size);
     }
 
-    /// <summary>Returns an enumerator over the records, parsing each in place.</summary>
-    public RecordEnumerator GetEnumerator() => new(_bytes, BaseOffset, BaseTimestamp, Count);
+    /// <summary>Returns an enumerator over the records, parsing each in place; a compressed batch is decompressed into a new buffer first.</summary>
+    /// <exception cref="InvalidDataException">The batch is compressed and its payload does not decompress.</exception>
+    public RecordEnumerator GetEnumerator() => Compression == BatchCompression.None
+        ? new(_bytes, RecordsPosition, BaseOffset, BaseTimestamp, Count)
+        : new(Decompress(BatchCompression.ReadLimit), 0, BaseOffset, BaseTimestamp, Count);
 
+    /// <summary>Returns an enumerator over the records, taking the decompressed records of a compressed batch from <paramref name="decompressed"/>.</summary>
+    /// <exception cref="InvalidDataException">The batch is compressed and its payload does not decompress.</exception>
+    public RecordEnumerator GetRecords(DecompressedBatches? decompressed) => Compression == BatchCompression.None || decompressed is null
+        ? GetEnumerator()
+        : new(decompressed.Get(this), 0, BaseOffset, BaseTimestamp, Count);
+
+    /// <summary>Decompresses the records of a compressed batch into a pooled array of at most <paramref name="maxBytes"/>.</summary>
+    /// <exception cref="InvalidDataException">The payload does not decompress.</exception>
+    /// <exception cref="DecompressedTooLargeException">The payload decompresses to more than <paramref name="maxBytes"/>.</exception>
+    public ReadOnlySpan<byte> Decompress(int maxBytes, out byte[] rented)
+    {
+        rented = BatchCompression.Decompress(Compression, _bytes[RecordsPosition..], maxBytes, out var length);
+        return rented.AsSpan(0, length);
+    }
+
+    private ReadOnlySpan<byte> Decompress(int maxBytes)
+    {
+        try
+        {
+            // Not returned to the pool: the enumerator's records point into it for as long as the caller keeps them.
+            return Decompress(maxBytes, out _);
+        }
+        catch (DecompressedTooLargeException exception)
+        {
+            throw new InvalidDataException($"Malformed record batch at offset {BaseOffset}: {exception.Message}.", exception);
+        }
+    }
+
+    // Herald.Log reads compressed (Kafka clients' codecs) and transactional batches; control batches are transaction
+    // markers, which it does not store.
     private static string? FindUnsupported(short attributes) =>
-        (attributes & CompressionMask) != 0 ? $"the batch is compressed (codec {attributes & CompressionMask}); Herald.Log reads only uncompressed batches."
-        : (attributes & TransactionalFlag) != 0 ? "the batch is transactional; Herald.Log does not read transactional batches."
+        (attributes & CompressionMask) > BatchCompression.MaxCodec ? $"the batch names compression codec {attributes & CompressionMask}, which Kafka does not define."
         : (attributes & ControlFlag) != 0 ? "the batch is a control batch; Herald.Log does not read transaction markers."
         : null;
 }

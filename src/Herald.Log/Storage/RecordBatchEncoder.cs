@@ -95,7 +95,8 @@ internal static class RecordBatchEncoder
     /// <param name="baseTimestamp">The original batch's base timestamp, which the records' timestamp deltas are relative to.</param>
     /// <param name="maxTimestamp">The original batch's largest timestamp.</param>
     /// <param name="records">The surviving records and their offset deltas, ascending; may be empty.</param>
-    public static byte[] EncodeSparse(long baseOffset, int lastOffsetDelta, long baseTimestamp, long maxTimestamp, IReadOnlyList<(LogRecord Record, int OffsetDelta)> records)
+    /// <param name="producer">The original batch's producer id, epoch and base sequence and its transactional flag, kept so that a producer's state survives compaction as in Kafka.</param>
+    public static byte[] EncodeSparse(long baseOffset, int lastOffsetDelta, long baseTimestamp, long maxTimestamp, IReadOnlyList<(LogRecord Record, int OffsetDelta)> records, BatchProducer producer = default)
     {
         ArgumentNullException.ThrowIfNull(records);
         var bodies = new int[records.Count];
@@ -115,7 +116,7 @@ internal static class RecordBatchEncoder
             position = WriteRecord(batch, position, in record, delta, baseTimestamp, bodies[i]);
         }
 
-        WriteHeader(batch, baseOffset, records.Count, lastOffsetDelta, baseTimestamp, maxTimestamp);
+        WriteHeader(batch, baseOffset, records.Count, lastOffsetDelta, baseTimestamp, maxTimestamp, producer.BaseSequence, producer);
         return batch;
     }
 
@@ -127,18 +128,19 @@ internal static class RecordBatchEncoder
     /// <param name="baseTimestamp">The first record's timestamp, which record timestamp deltas are relative to.</param>
     /// <param name="maxTimestamp">The largest record timestamp.</param>
     /// <param name="baseSequence">The base sequence; -1 (none) unless the log's writer stamps its commit group (see <see cref="CommitGroup"/>).</param>
-    public static void WriteHeader(Span<byte> batch, long baseOffset, int count, int lastOffsetDelta, long baseTimestamp, long maxTimestamp, int baseSequence = None)
+    /// <param name="producer">The producer id and epoch and the transactional flag; none unless compaction keeps a producer's.</param>
+    public static void WriteHeader(Span<byte> batch, long baseOffset, int count, int lastOffsetDelta, long baseTimestamp, long maxTimestamp, int baseSequence = None, BatchProducer producer = default)
     {
         BinaryPrimitives.WriteInt64BigEndian(batch[BaseOffsetPosition..], baseOffset);
         BinaryPrimitives.WriteInt32BigEndian(batch[BatchLengthPosition..], batch.Length - LogOverhead);
         BinaryPrimitives.WriteInt32BigEndian(batch[PartitionLeaderEpochPosition..], None);
         batch[MagicPosition] = CurrentMagic;
-        BinaryPrimitives.WriteInt16BigEndian(batch[AttributesPosition..], 0);
+        BinaryPrimitives.WriteInt16BigEndian(batch[AttributesPosition..], producer.IsTransactional ? TransactionalFlag : (short)0);
         BinaryPrimitives.WriteInt32BigEndian(batch[LastOffsetDeltaPosition..], lastOffsetDelta);
         BinaryPrimitives.WriteInt64BigEndian(batch[BaseTimestampPosition..], baseTimestamp);
         BinaryPrimitives.WriteInt64BigEndian(batch[MaxTimestampPosition..], maxTimestamp);
-        BinaryPrimitives.WriteInt64BigEndian(batch[ProducerIdPosition..], None);
-        BinaryPrimitives.WriteInt16BigEndian(batch[ProducerEpochPosition..], None);
+        BinaryPrimitives.WriteInt64BigEndian(batch[ProducerIdPosition..], producer.Id);
+        BinaryPrimitives.WriteInt16BigEndian(batch[ProducerEpochPosition..], producer.Epoch);
         BinaryPrimitives.WriteInt32BigEndian(batch[BaseSequencePosition..], baseSequence);
         BinaryPrimitives.WriteInt32BigEndian(batch[RecordsCountPosition..], count);
         BinaryPrimitives.WriteUInt32BigEndian(batch[CrcPosition..], Crc32C.Compute(batch[AttributesPosition..]));

@@ -12,6 +12,6 @@ internal enum RecordBatchStatus
     /// <summary>Bytes that cannot be a valid batch: impossible length, wrong magic or CRC mismatch.</summary>
     Corrupt,
 
-    /// <summary>An intact batch using a feature Herald.Log does not read yet: compression or transactions.</summary>
+    /// <summary>An intact batch Herald.Log does not read: a control batch (transaction markers) or an unknown compression codec.</summary>
     Unsupported,
 }

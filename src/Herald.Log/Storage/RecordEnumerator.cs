@@ -10,9 +10,14 @@ internal ref struct RecordEnumerator
     private int _index;
 
     /// <summary>Creates an enumerator over the records of a checked batch.</summary>
-    public RecordEnumerator(ReadOnlySpan<byte> batch, long baseOffset, long baseTimestamp, int count)
+    /// <param name="source">The records, from <paramref name="start"/> to the end: a batch's bytes, or a compressed batch's decompressed records.</param>
+    /// <param name="start">Where the first record starts in <paramref name="source"/>.</param>
+    /// <param name="baseOffset">The batch's base offset.</param>
+    /// <param name="baseTimestamp">The batch's base timestamp.</param>
+    /// <param name="count">The batch's record count.</param>
+    public RecordEnumerator(ReadOnlySpan<byte> source, int start, long baseOffset, long baseTimestamp, int count)
     {
-        _reader = new FieldReader(batch, RecordBatchLayout.RecordsPosition);
+        _reader = new FieldReader(source, start);
         _baseOffset = baseOffset;
         _baseTimestamp = baseTimestamp;
         _count = count;

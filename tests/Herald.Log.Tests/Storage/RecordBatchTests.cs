@@ -94,9 +94,8 @@ public sealed class RecordBatchTests
     }
 
     [Theory]
-    [InlineData(0x0001, "compressed")]
-    [InlineData(0x0004, "compressed")]
-    [InlineData(0x0010, "transactional")]
+    [InlineData(0x0005, "codec 5")]
+    [InlineData(0x0007, "codec 7")]
     [InlineData(0x0020, "control")]
     public void Read_IntactBatchWithUnsupportedAttributes_IsUnsupportedNamingTheFeature(short attributes, string feature)
     {
@@ -107,6 +106,21 @@ public sealed class RecordBatchTests
 
         Assert.Equal(RecordBatchStatus.Unsupported, check.Status);
         Assert.Contains(feature, check.Problem, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(0x0001)]
+    [InlineData(0x0004)]
+    [InlineData(0x0010)]
+    public void Read_IntactCompressedOrTransactionalBatch_IsComplete(short attributes)
+    {
+        var bytes = Sample();
+        BinaryPrimitives.WriteInt16BigEndian(bytes.AsSpan(RecordBatchLayout.AttributesPosition), attributes);
+
+        var check = RecordBatch.Read(Reseal(bytes), out var batch);
+
+        Assert.Equal(RecordBatchStatus.Complete, check.Status);
+        Assert.Equal(attributes & RecordBatchLayout.CompressionMask, batch.Compression);
     }
 
     [Fact]
@@ -141,6 +155,29 @@ public sealed class RecordBatchTests
         var record = Assert.Single(Decode(bytes));
 
         Assert.Equal(0x547961FDu, BinaryPrimitives.ReadUInt32BigEndian(bytes.AsSpan(RecordBatchLayout.CrcPosition)));
+        Assert.Equal((0L, 1_479_847_795_005L), (record.Offset, record.Timestamp));
+        Assert.Equal([1, 2, 3, 4], record.Key);
+        Assert.Equal([5, 6, 7], record.Value);
+        var header = Assert.Single(record.Headers);
+        Assert.Equal("\b\t\n", header.Key);
+        Assert.Equal([11, 12], header.Value);
+    }
+
+    [Theory]
+    [InlineData("0000005F", "E74ACEA5", "0001", "1F8B080000096E8800FF001500EAFF28000A00080102030406050607020608090A040B0C0300ADC9586715000000")]
+    [InlineData("00000048", "15009F61", "0002", "155028000A00080102030406050607020608090A040B0C")]
+    [InlineData("00000059", "A94A77C5", "0003", "04224D186470B91500008028000A00080102030406050607020608090A040B0C000000000C3BEF92")]
+    public void Read_CompressedBatchEncodedBySarama_IsCompleteAndDecodes(string length, string crc, string attributes, string payload)
+    {
+        // sarama's gzip, snappy (raw) and lz4 (frame) vectors of the same record (record_test.go), from another codebase's codecs.
+        var bytes = FromHex($"""
+            0000000000000000 {length} 00000000 02 {crc} {attributes} 00000000
+            000001588DCD5938 0000000000000000 0000000000000000 0000 00000000 00000001
+            {payload}
+            """);
+
+        var record = Assert.Single(Decode(bytes));
+
         Assert.Equal((0L, 1_479_847_795_005L), (record.Offset, record.Timestamp));
         Assert.Equal([1, 2, 3, 4], record.Key);
         Assert.Equal([5, 6, 7], record.Value);
