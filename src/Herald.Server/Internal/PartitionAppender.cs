@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Herald.Log;
+using Herald.Log.Storage;
 using Herald.Server.Protocol;
 
 namespace Herald.Server.Internal;
@@ -16,14 +17,14 @@ internal sealed class PartitionAppender
     /// they are durable (per the topic's flush policy): a retried idempotent batch is answered with its first offset.</summary>
     public async Task<Result> AppendAsync(LogPartition partition, ReadOnlyMemory<byte> records, CancellationToken cancellationToken)
     {
-        var headers = new List<BatchHeader>(1);
-        if (records.IsEmpty || !BatchHeader.TryReadAll(records.Span, headers))
+        var headers = new List<RecordBatchHeader>(1);
+        if (records.IsEmpty || !BatchHeaders.TryReadAll(records.Span, headers))
         {
             return new(ErrorCode.CorruptMessage, -1, "the records are not whole RecordBatch v2 batches");
         }
 
         Task<long> append;
-        if (!headers.Exists(h => h.IsIdempotent))
+        if (!headers.Exists(h => h.IsIdempotent()))
         {
             append = Start(partition, records, cancellationToken, out var refused);
             if (refused is not null)
@@ -96,7 +97,14 @@ internal sealed class PartitionAppender
         }
         catch (InvalidRecordBatchException e)
         {
-            refused = new(ErrorCode.CorruptMessage, -1, e.Message);
+            var error = e.Reason switch
+            {
+                InvalidRecordBatchReason.Corrupt => ErrorCode.CorruptMessage,
+                InvalidRecordBatchReason.TooLarge => ErrorCode.MessageTooLarge,
+                InvalidRecordBatchReason.UnsupportedCompression => ErrorCode.UnsupportedCompressionType,
+                _ => ErrorCode.InvalidRecord,
+            };
+            refused = new(error, -1, e.Message);
             return Task.FromResult(-1L);
         }
         catch (LogFailedException e)

@@ -1,5 +1,5 @@
-using System.Buffers.Binary;
 using Herald.Log;
+using Herald.Log.Storage;
 using Herald.Server.Protocol;
 
 namespace Herald.Server.Internal;
@@ -88,9 +88,9 @@ internal sealed class PartitionFetch(string topic, int partitionIndex, LogPartit
         var bytes = records.Bytes;
         var limit = Math.Min(MaxBytes, room);
         var length = 0;
-        while (length + BatchHeader.Size <= bytes.Length)
+        while (RecordBatchHeader.TryRead(bytes[length..], out var header))
         {
-            var size = 12 + BinaryPrimitives.ReadInt32BigEndian(bytes[(length + 8)..]);
+            var size = header.Size;
             if (length + size > limit && !(length == 0 && firstInResponse))
             {
                 break;

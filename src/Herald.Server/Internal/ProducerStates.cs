@@ -1,4 +1,5 @@
 using Herald.Log;
+using Herald.Log.Storage;
 
 namespace Herald.Server.Internal;
 
@@ -27,14 +28,14 @@ internal sealed class ProducerStates
     {
         var states = new ProducerStates();
         using var reader = partition.OpenReader(partition.StartOffset);
-        var headers = new List<BatchHeader>();
+        var headers = new List<RecordBatchHeader>();
         while (reader.TryRead(out var records))
         {
             headers.Clear();
-            BatchHeader.TryReadAll(records.Bytes, headers);
+            BatchHeaders.TryReadAll(records.Bytes, headers);
             foreach (var header in headers)
             {
-                if (header.IsIdempotent)
+                if (header.IsIdempotent())
                 {
                     states.Appended(header, Task.FromResult(header.BaseOffset));
                 }
@@ -45,7 +46,7 @@ internal sealed class ProducerStates
     }
 
     /// <summary>Decides what to do with an idempotent batch; <paramref name="firstOffset"/> is the append it was when it is a duplicate.</summary>
-    public Verdict Check(BatchHeader batch, out Task<long>? firstOffset)
+    public Verdict Check(RecordBatchHeader batch, out Task<long>? firstOffset)
     {
         firstOffset = null;
         if (!_producers.TryGetValue(batch.ProducerId, out var producer))
@@ -66,7 +67,7 @@ internal sealed class ProducerStates
 
         foreach (var (baseSequence, lastSequence, offset) in producer.Latest)
         {
-            if (baseSequence == batch.BaseSequence && lastSequence == batch.LastSequence)
+            if (baseSequence == batch.BaseSequence && lastSequence == batch.LastSequence())
             {
                 firstOffset = offset;
                 return Verdict.Duplicate;
@@ -78,7 +79,7 @@ internal sealed class ProducerStates
     }
 
     /// <summary>Records a batch whose append (completing with its first offset) has started.</summary>
-    public void Appended(BatchHeader batch, Task<long> firstOffset)
+    public void Appended(RecordBatchHeader batch, Task<long> firstOffset)
     {
         if (!_producers.TryGetValue(batch.ProducerId, out var producer) || batch.ProducerEpoch > producer.Epoch)
         {
@@ -86,8 +87,8 @@ internal sealed class ProducerStates
             _producers[batch.ProducerId] = producer;
         }
 
-        producer.LastSequence = batch.LastSequence;
-        producer.Latest.Enqueue((batch.BaseSequence, batch.LastSequence, firstOffset));
+        producer.LastSequence = batch.LastSequence();
+        producer.Latest.Enqueue((batch.BaseSequence, batch.LastSequence(), firstOffset));
         if (producer.Latest.Count > Remembered)
         {
             producer.Latest.Dequeue();
