@@ -75,7 +75,8 @@ public sealed class HeraldServer : IAsyncDisposable
         _listener = listener;
         _handler = new KafkaRequestHandler(_log, _options, () => AdvertisedAddress, _logger);
         _accepting = AcceptAsync(listener);
-        ServerLog.Started(_logger, LocalEndPoint.ToString(), AdvertisedAddress, _log.Directory);
+        var (local, advertised) = (LocalEndPoint.ToString(), AdvertisedAddress);
+        ServerLog.Started(_logger, local, advertised, _log.Directory);
         return Task.CompletedTask;
     }
 

@@ -107,18 +107,9 @@ internal static class ServeCommand
 
     private static IPEndPoint ParseListen(string listen)
     {
-        if (!HeraldServerOptions.TryParseHostPort(listen, out var host, out var port) && !(listen.StartsWith(':') && int.TryParse(listen.AsSpan(1), out port)))
-        {
-            throw CliException.Usage($"--listen: '{listen}' is not HOST:PORT (e.g. 127.0.0.1:9092).");
-        }
-
-        if (host is "" or "localhost")
-        {
-            return new IPEndPoint(IPAddress.Loopback, port);
-        }
-
-        return IPAddress.TryParse(host, out var address)
-            ? new IPEndPoint(address, port)
-            : throw CliException.Usage($"--listen: '{host}' is not an IP address; give a loopback address such as 127.0.0.1.");
+        var value = listen.StartsWith("localhost:", StringComparison.OrdinalIgnoreCase) ? "127.0.0.1" + listen["localhost".Length..] : listen;
+        return IPEndPoint.TryParse(value, out var endPoint) && endPoint.Port > 0 && value.Contains(':', StringComparison.Ordinal)
+            ? endPoint
+            : throw CliException.Usage($"--listen: '{listen}' is not HOST:PORT with an IP address and a port (e.g. 127.0.0.1:9092).");
     }
 }

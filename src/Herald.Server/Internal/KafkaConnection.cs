@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Buffers.Binary;
-using System.Net;
 using System.Net.Sockets;
 using Herald.Server.Protocol;
 using Microsoft.Extensions.Logging;

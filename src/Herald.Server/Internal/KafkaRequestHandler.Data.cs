@@ -88,7 +88,7 @@ internal sealed partial class KafkaRequestHandler
         return response;
     }
 
-    private ListOffsetsResponse ListOffsets(ListOffsetsRequest request)
+    private ListOffsetsResponse ListOffsets(ListOffsetsRequest request, short version)
     {
         const long Latest = -1, Earliest = -2, MaxTimestamp = -3;
         var response = new ListOffsetsResponse();
@@ -99,7 +99,7 @@ internal sealed partial class KafkaRequestHandler
             response.Topics.Add(answers);
             foreach (var partition in topicRequest.Partitions)
             {
-                var answer = new ListOffsetsResponse.ListOffsetsPartitionResponse { PartitionIndex = partition.PartitionIndex, LeaderEpoch = 0 };
+                var answer = new ListOffsetsResponse.ListOffsetsPartitionResponse { PartitionIndex = partition.PartitionIndex, LeaderEpoch = version >= 4 ? 0 : -1 };
                 answers.Partitions.Add(answer);
                 if (topic is null || partition.PartitionIndex < 0 || partition.PartitionIndex >= topic.Partitions.Count)
                 {

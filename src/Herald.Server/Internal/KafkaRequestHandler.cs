@@ -90,7 +90,7 @@ internal sealed partial class KafkaRequestHandler(EmbeddedLog log, HeraldServerO
             case ApiKey.Fetch:
                 return await FetchAsync(FetchRequest.Read(ref reader, version), connection, cancellationToken).ConfigureAwait(false);
             case ApiKey.ListOffsets:
-                return ListOffsets(ListOffsetsRequest.Read(ref reader, version));
+                return ListOffsets(ListOffsetsRequest.Read(ref reader, version), version);
             case ApiKey.CreateTopics:
                 return CreateTopics(CreateTopicsRequest.Read(ref reader, version), connection);
             case ApiKey.InitProducerId:
@@ -104,8 +104,8 @@ internal sealed partial class KafkaRequestHandler(EmbeddedLog log, HeraldServerO
 
     private (string Host, int Port) Advertised()
     {
-        HeraldServerOptions.TryParseHostPort(advertised(), out var host, out var port);
-        return (host, port);
+        var address = advertised();
+        return HeraldServerOptions.TryParseHostPort(address, out var host, out var port) ? (host, port) : throw new InvalidOperationException($"The advertised address '{address}' is not host:port.");
     }
 
     private MetadataResponse Metadata(MetadataRequest request, short version, ConnectionState connection)

@@ -59,6 +59,7 @@ internal enum ErrorCode : short
     InvalidProducerIdMapping = 49,
     InvalidTransactionTimeout = 50,
     ConcurrentTransactions = 51,
+    TransactionalIdAuthorizationFailed = 53,
     KafkaStorageError = 56,
     SaslAuthenticationFailed = 58,
     UnknownProducerId = 59,

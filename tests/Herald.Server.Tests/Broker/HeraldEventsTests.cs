@@ -1,4 +1,3 @@
-using System.Net;
 using System.Text;
 using Herald.Events;
 using Herald.Transports.Embedded;
@@ -26,6 +25,7 @@ public sealed class HeraldEventsTests
                         EventType = "shop.order-created",
                         Timestamp = new DateTimeOffset(2026, 12, 1, 0, 0, i, TimeSpan.Zero),
                         Source = "/shop/orders",
+                        CorrelationId = "order-7",
                         PartitionKey = "order-7",
                         Sequence = i + 1,
                         Data = Encoding.UTF8.GetBytes($$"""{"orderId":"order-7","n":{{i}}}"""),
@@ -33,7 +33,7 @@ public sealed class HeraldEventsTests
                 }
             }
 
-            var fixture = new ServerFixture(directory);
+            var fixture = ServerFixture.Over(directory);
             await fixture.InitializeAsync();
             try
             {

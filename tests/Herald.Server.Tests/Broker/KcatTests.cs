@@ -36,7 +36,7 @@ public sealed class KcatTests(ServerFixture fixture)
         foreach (var key in records.GroupBy(r => r[0]))
         {
             Assert.Single(key.Select(r => r[3]).Distinct());
-            Assert.Equal(key.Select(r => int.Parse(r[1]["value-".Length..])).Order(), key.Select(r => int.Parse(r[1]["value-".Length..])));
+            Assert.Equal(key.Select(r => int.Parse(r[1]["value-".Length..], System.Globalization.CultureInfo.InvariantCulture)).Order(), key.Select(r => int.Parse(r[1]["value-".Length..], System.Globalization.CultureInfo.InvariantCulture)));
         }
     }
 }

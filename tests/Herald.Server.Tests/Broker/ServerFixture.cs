@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using Herald.Server;
 
 [assembly: AssemblyFixture(typeof(Herald.Server.Tests.Broker.ServerFixture))]
 
@@ -8,19 +7,18 @@ namespace Herald.Server.Tests.Broker;
 
 /// <summary>One herald serve for the whole test assembly, on a free loopback port over a temporary data directory;
 /// every test uses topics of its own.</summary>
-public sealed class ServerFixture(string directory) : IAsyncLifetime
+public sealed class ServerFixture : IAsyncLifetime
 {
-    private readonly string _directory = directory;
-
-    public ServerFixture()
-        : this(Path.Combine(Path.GetTempPath(), $"herald-serve-tests-{Guid.NewGuid():N}"))
-    {
-    }
+    private bool _owned = true;
+    private string _directory = Path.Combine(Path.GetTempPath(), $"herald-serve-tests-{Guid.NewGuid():N}");
 
     public HeraldServer Server { get; private set; } = null!;
 
     /// <summary>Gets the address Kafka clients bootstrap from.</summary>
     public string Bootstrap => Server.AdvertisedAddress;
+
+    /// <summary>A fixture over an existing data directory, which disposing it does not delete; call <see cref="InitializeAsync"/>.</summary>
+    public static ServerFixture Over(string directory) => new() { _directory = directory, _owned = false };
 
     public static string Unique(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 13)];
 
@@ -33,7 +31,10 @@ public sealed class ServerFixture(string directory) : IAsyncLifetime
     public async ValueTask DisposeAsync()
     {
         await Server.DisposeAsync();
-        Directory.Delete(_directory, recursive: true);
+        if (_owned)
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
     }
 
     /// <summary>Runs kcat with <paramref name="arguments"/> against the server; returns stdout, failing the test on a non-zero exit.</summary>
