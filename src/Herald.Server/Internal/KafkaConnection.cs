@@ -12,6 +12,7 @@ namespace Herald.Server.Internal;
 /// arrives too slowly or cannot be read closes this connection with a logged reason and touches nothing else.</remarks>
 internal sealed class KafkaConnection : IAsyncDisposable
 {
+    private const int InitialFrameBytes = 64 * 1024;
     private readonly Socket _socket;
     private readonly NetworkStream _stream;
     private readonly IRequestHandler _handler;
@@ -49,14 +50,14 @@ internal sealed class KafkaConnection : IAsyncDisposable
                     return;
                 }
 
-                var frame = ArrayPool<byte>.Shared.Rent(size);
+                var frame = await ReadFrameAsync(size, stopping).ConfigureAwait(false);
+                if (frame is null)
+                {
+                    return;
+                }
+
                 try
                 {
-                    if (!await ReadFrameAsync(frame.AsMemory(0, size), stopping).ConfigureAwait(false))
-                    {
-                        return;
-                    }
-
                     _response.Clear();
                     await _handler.HandleAsync(frame.AsMemory(0, size), State, _response, stopping).ConfigureAwait(false);
                 }
@@ -133,26 +134,54 @@ internal sealed class KafkaConnection : IAsyncDisposable
         return true;
     }
 
-    // The rest of a frame must arrive within RequestReadTimeout: a client that stops half-way does not hold its buffer forever.
-    private async ValueTask<bool> ReadFrameAsync(Memory<byte> frame, CancellationToken stopping)
+    // The rest of a frame must arrive within RequestReadTimeout: a client that stops half-way does not hold its buffer
+    // forever. The buffer grows with what arrives, so a length prefix alone never allocates its size: memory follows the
+    // bytes clients actually sent. Null when the frame did not arrive (the reason is logged).
+    private async ValueTask<byte[]?> ReadFrameAsync(int size, CancellationToken stopping)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         timeout.CancelAfter(_options.RequestReadTimeout);
+        var frame = ArrayPool<byte>.Shared.Rent(Math.Min(size, InitialFrameBytes));
+        var read = 0;
         try
         {
-            await _stream.ReadExactlyAsync(frame, timeout.Token).ConfigureAwait(false);
-            return true;
-        }
-        catch (EndOfStreamException)
-        {
-            ServerLog.FrameRefused(_logger, Remote, $"the connection closed inside a request of {frame.Length} bytes");
-            return false;
+            while (read < size)
+            {
+                if (read == frame.Length)
+                {
+                    var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min(size, 2L * frame.Length));
+                    frame.AsSpan(0, read).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(frame);
+                    frame = larger;
+                }
+
+                var n = await _stream.ReadAsync(frame.AsMemory(read, Math.Min(frame.Length, size) - read), timeout.Token).ConfigureAwait(false);
+                if (n == 0)
+                {
+                    ServerLog.FrameRefused(_logger, Remote, $"the connection closed inside a request of {size} bytes ({read} arrived)");
+                    break;
+                }
+
+                read += n;
+            }
         }
         catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
         {
-            ServerLog.FrameRefused(_logger, Remote, $"a request of {frame.Length} bytes did not arrive within {_options.RequestReadTimeout.TotalSeconds:0.#} s");
-            return false;
+            ServerLog.FrameRefused(_logger, Remote, $"a request of {size} bytes did not arrive within {_options.RequestReadTimeout.TotalSeconds:0.#} s ({read} arrived)");
         }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(frame);
+            throw;
+        }
+
+        if (read == size)
+        {
+            return frame;
+        }
+
+        ArrayPool<byte>.Shared.Return(frame);
+        return null;
     }
 }
 
