@@ -83,7 +83,7 @@ internal static class ServeCommand
         }
         catch (LogDirectoryLockedException e)
         {
-            throw new CliException(ExitCodes.DataDirectoryLocked, $"{e.Message} Stop that process, or point its Kafka clients at the running herald serve.");
+            throw new CliException(ExitCodes.DataDirectoryLocked, e.Message);
         }
         catch (SocketException e)
         {

@@ -1,0 +1,70 @@
+using Confluent.Kafka;
+using Herald.Log;
+
+namespace Herald.Server.Tests.Broker;
+
+/// <summary>The <c>herald serve</c> command as a process: refusals with their exit codes, and a graceful stop.</summary>
+public sealed class ServeCommandTests : IDisposable
+{
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), $"herald-serve-cmd-{Guid.NewGuid():N}");
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_directory))
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task NonLoopbackAddress_RefusedWithExitCode2_SayingWhy()
+    {
+        var (code, output, error) = await ServeProcess.RunAsync("serve", "--data", _directory, "--listen", "0.0.0.0:9092");
+
+        Assert.Equal(2, code);
+        Assert.Equal("", output);
+        Assert.Contains("0.0.0.0:9092 is not a loopback address", error, StringComparison.Ordinal);
+        Assert.Contains("SASL credentials over TLS", error, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(_directory), "a refused start created the data directory");
+    }
+
+    [Theory]
+    [InlineData("9092")]
+    [InlineData("127.0.0.1")]
+    [InlineData("127.0.0.1:notaport")]
+    [InlineData("somehost:9092")]
+    public async Task ListenNotAnAddressAndPort_RefusedWithExitCode2(string listen)
+    {
+        var (code, _, error) = await ServeProcess.RunAsync("serve", "--data", _directory, "--listen", listen);
+
+        Assert.Equal(2, code);
+        Assert.Contains($"--listen: '{listen}'", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task DirectoryHeldByAnotherWriter_ExitCode3()
+    {
+        using var holder = EmbeddedLog.Open(_directory);
+
+        var (code, _, error) = await ServeProcess.RunAsync("serve", "--data", _directory, "--listen", $"127.0.0.1:{ServeProcess.FreePort()}");
+
+        Assert.Equal(3, code);
+        Assert.Contains($"The Herald log directory '{_directory}' is in use by", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SigTerm_StopsGracefully_Exit0_AndTheDirectoryOpensAgainWithWhatWasProduced()
+    {
+        using var server = await ServeProcess.StartAsync(_directory, ServeProcess.FreePort());
+        using (var producer = new ProducerBuilder<Null, string>(new ProducerConfig { BootstrapServers = server.Bootstrap, Acks = Acks.All }).Build())
+        {
+            var result = await producer.ProduceAsync("stopped", new Message<Null, string> { Value = "kept" }, TestContext.Current.CancellationToken);
+            Assert.Equal(PersistenceStatus.Persisted, result.Status);
+        }
+
+        Assert.Equal(0, await server.TerminateAsync());
+
+        using var log = EmbeddedLog.Open(_directory);
+        Assert.Equal(1, log.GetOrCreateTopic("stopped").CountRecords());
+    }
+}
