@@ -69,13 +69,13 @@ static string FindRoot()
 }
 
 /// <summary>Versions a to b, both included.</summary>
-internal readonly record struct Range(short Lo, short Hi)
+internal readonly record struct VersionRange(short Lo, short Hi)
 {
     public bool Contains(short version) => version >= Lo && version <= Hi;
 
-    public bool Covers(Range other) => Lo <= other.Lo && Hi >= other.Hi;
+    public bool Covers(VersionRange other) => Lo <= other.Lo && Hi >= other.Hi;
 
-    public Range? Intersect(Range other) =>
+    public VersionRange? Intersect(VersionRange other) =>
         Math.Max(Lo, other.Lo) <= Math.Min(Hi, other.Hi) ? new((short)Math.Max(Lo, other.Lo), (short)Math.Min(Hi, other.Hi)) : null;
 
     public override string ToString() => Lo == Hi ? $"{Lo}" : $"{Lo}-{Hi}";
@@ -87,9 +87,9 @@ internal sealed class FieldDef
 
     public required string Type { get; init; }
 
-    public required Range Versions { get; init; }
+    public required VersionRange Versions { get; init; }
 
-    public Range? Nullable { get; init; }
+    public VersionRange? Nullable { get; init; }
 
     public int? Tag { get; init; }
 
@@ -110,7 +110,7 @@ internal sealed class StructDef
 {
     public required string Name { get; init; }
 
-    public required Range Versions { get; init; }
+    public required VersionRange Versions { get; init; }
 
     public List<FieldDef> Fields { get; } = [];
 }
@@ -129,7 +129,7 @@ internal sealed class MessageDef
 
     public string Name => Root.Name;
 
-    public Range Versions => Root.Versions;
+    public VersionRange Versions => Root.Versions;
 
     /// <summary>The API's name: the message's without Request or Response.</summary>
     public string Api => Regex.Replace(Name, "(Request|Response)$", "");
@@ -245,7 +245,7 @@ internal static class Kdef
         };
     }
 
-    private static FieldDef ParseField(string[] tokens, Range context)
+    private static FieldDef ParseField(string[] tokens, VersionRange context)
     {
         if (tokens.Length < 2)
         {
@@ -272,7 +272,7 @@ internal static class Kdef
             throw new FormatException($"{tokens[0]}'s versions {versions} are not within {context}");
         }
 
-        Range? nullable = null;
+        VersionRange? nullable = null;
         int? tag = null;
         string? defaultValue = null;
         bool ignorable = false, neverFlexible = false;
@@ -301,9 +301,9 @@ internal static class Kdef
             }
         }
 
-        if (nullable is { } n2 && !versions.Covers(n2))
+        if (nullable is { } nullableVersions && !versions.Covers(nullableVersions))
         {
-            throw new FormatException($"{tokens[0]} is nullable in {n2}, outside its versions {versions}");
+            throw new FormatException($"{tokens[0]} is nullable in {nullableVersions}, outside its versions {versions}");
         }
 
         return new FieldDef
@@ -319,7 +319,7 @@ internal static class Kdef
         };
     }
 
-    private static Range ParseVersions(string text, Range context)
+    private static VersionRange ParseVersions(string text, VersionRange context)
     {
         var match = VersionsPattern.Match(text);
         if (!match.Success)
@@ -331,7 +331,7 @@ internal static class Kdef
         var hi = match.Groups[2].Value == "+" ? context.Hi
             : match.Groups[3].Success ? short.Parse(match.Groups[3].Value, CultureInfo.InvariantCulture)
             : lo;
-        return hi < lo ? throw new FormatException($"versions {text} are empty") : new(lo, hi);
+        return hi < lo ? throw new FormatException($"versions {text} are empty or outside {context}") : new(lo, hi);
     }
 
     private static void Validate(MessageDef message)
@@ -365,6 +365,11 @@ internal static class Kdef
                 if (f.Type == "records" && f.IsArray)
                 {
                     throw new FormatException($"{where}: records cannot be an array element");
+                }
+
+                if (f.Default == "null" && !Cs.NullableType(f))
+                {
+                    throw new FormatException($"{where} defaults to null but is never nullable");
                 }
             }
 
@@ -414,7 +419,7 @@ internal static class Cs
         """;
 
     /// <summary>The condition that <c>version</c>, known to be in <paramref name="context"/>, is in <paramref name="range"/>.</summary>
-    public static string When(Range? range, Range context)
+    public static string When(VersionRange? range, VersionRange context)
     {
         if (range is not { } r || r.Intersect(context) is not { } within)
         {
@@ -434,7 +439,7 @@ internal static class Cs
     }
 
     /// <summary>Whether the versions of <paramref name="range"/> are flexible: true, false or the local <c>flexible</c>.</summary>
-    public static string Flexible(Range range, short firstFlexible) =>
+    public static string Flexible(VersionRange range, short firstFlexible) =>
         range.Lo >= firstFlexible ? "true" : range.Hi < firstFlexible ? "false" : "flexible";
 
     public static string Choose(string condition, string whenTrue, string whenFalse) => condition switch
@@ -445,7 +450,7 @@ internal static class Cs
     };
 
     /// <summary>The condition that <c>version</c>, known to be in <paramref name="context"/>, is not in <paramref name="range"/>.</summary>
-    public static string Unless(Range range, Range context)
+    public static string Unless(VersionRange range, VersionRange context)
     {
         var lo = range.Lo > context.Lo;
         var hi = range.Hi < context.Hi;
@@ -501,7 +506,7 @@ internal static class Cs
     {
         if (f.Default == "null")
         {
-            return NullableType(f) ? "" : throw new FormatException($"{f.Name} defaults to null but is never nullable");
+            return "";
         }
 
         return f.IsArray ? " = [];"
@@ -744,7 +749,7 @@ internal sealed class MessageEmitter(List<MessageDef> messages) : CodeText
                 return;
             }
 
-            var flexibleVersions = new Range(Math.Max(s.Versions.Lo, _message.FirstFlexible), s.Versions.Hi);
+            var flexibleVersions = new VersionRange(Math.Max(s.Versions.Lo, _message.FirstFlexible), s.Versions.Hi);
             Line("var tagged = reader.ReadTaggedFieldCount();");
             Line("for (var i = 0; i < tagged; i++)");
             Line("{");
@@ -859,7 +864,7 @@ internal sealed class MessageEmitter(List<MessageDef> messages) : CodeText
                 return;
             }
 
-            var flexibleVersions = new Range(Math.Max(s.Versions.Lo, _message.FirstFlexible), s.Versions.Hi);
+            var flexibleVersions = new VersionRange(Math.Max(s.Versions.Lo, _message.FirstFlexible), s.Versions.Hi);
             string Present(FieldDef f) => Cs.And(Cs.When(f.Versions, flexibleVersions), Cs.NonDefault(f));
             Line("var tagged = 0;");
             foreach (var f in tagged)

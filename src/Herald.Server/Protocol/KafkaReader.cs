@@ -12,11 +12,8 @@ namespace Herald.Server.Protocol;
 /// of the field it reads, for the <see cref="KafkaProtocolException"/> it throws; no other exception comes out,
 /// whatever the bytes.
 /// </remarks>
-internal struct KafkaReader
+internal partial struct KafkaReader
 {
-    /// <summary>The name given to a tagged-field section in error messages.</summary>
-    public const string TaggedFields = "TaggedFields";
-
     private readonly ReadOnlyMemory<byte> _buffer;
     private int _position;
 
@@ -120,99 +117,6 @@ internal struct KafkaReader
     /// <summary>Reads a records field of a flexible version (compact nullable bytes) as a slice of the frame.</summary>
     public ReadOnlyMemory<byte>? ReadCompactRecords(string field) => ReadCompactNullableBytes(field);
 
-    /// <summary>Reads an array's int32 element count: -1 for null, otherwise a count whose elements, of at least
-    /// <paramref name="minElementSize"/> bytes each, fit in the bytes left.</summary>
-    public int ReadArrayLength(string field, int minElementSize) => CheckCount(field, ReadInt32(field), minElementSize);
-
-    /// <summary>Reads a compact array's element count (unsigned varint count + 1): -1 for null (0), otherwise a count
-    /// whose elements, of at least <paramref name="minElementSize"/> bytes each, fit in the bytes left.</summary>
-    public int ReadCompactArrayLength(string field, int minElementSize) => CheckCount(field, ReadCompactLength(field), minElementSize);
-
-    /// <summary>Reads an array whose null (-1 or 0) throws; each element is read by <paramref name="read"/>.</summary>
-    public List<T> ReadArray<T>(string field, short version, bool compact, int minElementSize, ElementReader<T> read) =>
-        ReadNullableArray(field, version, compact, minElementSize, read) ?? throw NullNotAllowed(field, "array");
-
-    /// <summary>Reads an array, or null; each element is read by <paramref name="read"/>, and an error in one names its index.</summary>
-    public List<T>? ReadNullableArray<T>(string field, short version, bool compact, int minElementSize, ElementReader<T> read)
-    {
-        var count = compact ? ReadCompactArrayLength(field, minElementSize) : ReadArrayLength(field, minElementSize);
-        if (count == -1)
-        {
-            return null;
-        }
-
-        var items = new List<T>(count);
-        for (var i = 0; i < count; i++)
-        {
-            try
-            {
-                items.Add(read(ref this, version));
-            }
-            catch (KafkaProtocolException e) when (e.Within(field, i))
-            {
-                throw;
-            }
-        }
-
-        return items;
-    }
-
-    /// <summary>Reads a struct field with <paramref name="read"/>; an error in it names the field.</summary>
-    public T ReadStruct<T>(string field, short version, ElementReader<T> read)
-    {
-        try
-        {
-            return read(ref this, version);
-        }
-        catch (KafkaProtocolException e) when (e.Within(field))
-        {
-            throw;
-        }
-    }
-
-    /// <summary>Reads the number of fields in a tagged-field section; each takes at least two bytes (tag and size).</summary>
-    public int ReadTaggedFieldCount()
-    {
-        var count = ReadUnsignedVarint(TaggedFields);
-        if (count > (uint)Remaining / 2)
-        {
-            throw new KafkaProtocolException(TaggedFields, $"{count} tagged fields need at least {2L * count} bytes, {Remaining} left");
-        }
-
-        return (int)count;
-    }
-
-    /// <summary>Reads one tagged field's tag and size and returns a reader over its data, which this reader skips.</summary>
-    public KafkaReader ReadTaggedField(out int tag)
-    {
-        var raw = ReadUnsignedVarint(TaggedFields);
-        if (raw > int.MaxValue)
-        {
-            throw new KafkaProtocolException(TaggedFields, $"tag {raw} exceeds {int.MaxValue}");
-        }
-
-        tag = (int)raw;
-        var size = ReadUnsignedVarint(TaggedFields);
-        if (size > (uint)Remaining)
-        {
-            throw new KafkaProtocolException(TaggedFields, $"tagged field {tag} of {size} bytes exceeds the {Remaining} bytes left");
-        }
-
-        var data = new KafkaReader(_buffer.Slice(_position, (int)size));
-        _position += (int)size;
-        return data;
-    }
-
-    /// <summary>Reads a tagged-field section whose fields the reader does not know, skipping every one.</summary>
-    public void SkipTaggedFields()
-    {
-        var count = ReadTaggedFieldCount();
-        for (var i = 0; i < count; i++)
-        {
-            ReadTaggedField(out _);
-        }
-    }
-
     /// <summary>Returns the exception for a message read at a version the codec does not have.</summary>
     public static KafkaProtocolException UnsupportedVersion(string message, short version, short min, short max) =>
         new(message, $"version {version} is not one Herald reads ({min}-{max})");
@@ -262,26 +166,6 @@ internal struct KafkaReader
 
     /// <summary>Reads a compact length: -1 for null, otherwise the unsigned varint less one (not yet checked against the bytes left).</summary>
     private long ReadCompactLength(string field) => (long)ReadUnsignedVarint(field) - 1;
-
-    private readonly int CheckCount(string field, long count, int minElementSize)
-    {
-        if (count == -1)
-        {
-            return -1;
-        }
-
-        if (count < 0)
-        {
-            throw new KafkaProtocolException(field, $"negative array length {count}");
-        }
-
-        if (count * minElementSize > Remaining)
-        {
-            throw new KafkaProtocolException(field, $"array of {count} elements needs at least {count * minElementSize} bytes, {Remaining} left");
-        }
-
-        return (int)count;
-    }
 
     /// <summary>Reads an unsigned LEB128 value of at most <paramref name="maxBytes"/> bytes (5 for 32 bits, 10 for 64),
     /// rejecting a longer one and a last byte with bits beyond the type's width, which Kafka's reader would drop.</summary>
