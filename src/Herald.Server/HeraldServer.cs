@@ -22,6 +22,7 @@ public sealed class HeraldServer : IAsyncDisposable
     private Task _accepting = Task.CompletedTask;
     private EmbeddedLog? _log;
     private IRequestHandler? _handler;
+    private Internal.Sasl.ServerCredentials? _credentials;
     private bool _stopped;
 
     /// <summary>Creates a server; nothing is opened until <see cref="StartAsync"/>.</summary>
@@ -74,6 +75,7 @@ public sealed class HeraldServer : IAsyncDisposable
 
         _listener = listener;
         _handler = new KafkaRequestHandler(_log, _options, () => AdvertisedAddress, _logger);
+        _credentials = _options.Users.Count > 0 ? new Internal.Sasl.ServerCredentials(new Dictionary<string, string>(_options.Users, StringComparer.Ordinal)) : null;
         _accepting = AcceptAsync(listener);
         var (local, advertised) = (LocalEndPoint.ToString(), AdvertisedAddress);
         ServerLog.Started(_logger, local, advertised, _log.Directory);
@@ -134,7 +136,7 @@ public sealed class HeraldServer : IAsyncDisposable
                 continue;
             }
 
-            var connection = new KafkaConnection(socket, _handler!, _options, _logger);
+            var connection = new KafkaConnection(socket, _handler!, _options, _credentials, _logger);
             lock (_sync)
             {
                 if (_stopped)

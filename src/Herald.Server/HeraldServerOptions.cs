@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using Herald.Log;
 
 namespace Herald.Server;
@@ -29,6 +30,13 @@ public sealed class HeraldServerOptions
     /// <summary>Gets or sets whether a topic a client asks for (metadata with auto-creation allowed) is created; true by default, as Kafka's <c>auto.create.topics.enable</c>.</summary>
     public bool AutoCreateTopics { get; set; } = true;
 
+    /// <summary>Gets or sets the certificate (with its private key) that makes every connection TLS; none by default.</summary>
+    public X509Certificate2? Certificate { get; set; }
+
+    /// <summary>Gets the users and their passwords; when there is one, every connection authenticates with SASL (PLAIN,
+    /// SCRAM-SHA-256 or SCRAM-SHA-512) before anything else.</summary>
+    public IDictionary<string, string> Users { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
     /// <summary>Gets or sets the options of the embedded log; a topic created without a partition count gets its default.</summary>
     public EmbeddedLogOptions Log { get; set; } = new();
 
@@ -43,10 +51,21 @@ public sealed class HeraldServerOptions
 
         ArgumentNullException.ThrowIfNull(Listen, nameof(Listen));
         ArgumentNullException.ThrowIfNull(Log, nameof(Log));
-        if (!IPAddress.IsLoopback(Listen.Address))
+        if (Certificate is { HasPrivateKey: false })
         {
+            throw new ArgumentException($"Certificate: '{Certificate.Subject}' has no private key; TLS needs the certificate with its key.", nameof(Certificate));
+        }
+
+        if (Users.Any(u => string.IsNullOrEmpty(u.Key) || string.IsNullOrEmpty(u.Value)))
+        {
+            throw new ArgumentException("Users: a user needs a name and a password, neither empty.", nameof(Users));
+        }
+
+        if (!IPAddress.IsLoopback(Listen.Address) && (Certificate is null || Users.Count == 0))
+        {
+            var missing = Certificate is null && Users.Count == 0 ? "a certificate and users" : Certificate is null ? "a certificate" : "users";
             throw new ArgumentException(
-                $"Listen: {Listen} is not a loopback address. herald serve listens on loopback only: a server reachable from other machines needs SASL credentials over TLS, which this version does not offer.",
+                $"Listen: {Listen} is not a loopback address: a server reachable from other machines needs SASL credentials over TLS, and {missing} are not configured (Certificate and Users; --tls-cert, --tls-key and --users).",
                 nameof(Listen));
         }
 

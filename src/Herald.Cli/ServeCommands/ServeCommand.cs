@@ -21,6 +21,9 @@ internal static class ServeCommand
         var listen = new Option<string>("--listen") { Description = "The address to listen on, a loopback address and a port", HelpName = "HOST:PORT", DefaultValueFactory = _ => "127.0.0.1:9092" };
         var advertise = new Option<string?>("--advertise") { Description = "The address clients are told to connect to (default: the address listened on)", HelpName = "HOST:PORT" };
         var json = new Option<bool>("--json") { Description = "Write the log as JSON lines on stderr" };
+        var tlsCert = new Option<string?>("--tls-cert") { Description = "A PEM certificate (chain) that makes every connection TLS; needs --tls-key", HelpName = "FILE" };
+        var tlsKey = new Option<string?>("--tls-key") { Description = "The PEM private key of --tls-cert", HelpName = "FILE" };
+        var users = new Option<string?>("--users") { Description = "A file of user:password lines; every client then authenticates with SASL (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512)", HelpName = "FILE" };
         var command = new Command(
             "serve",
             "Serve the embedded log of a data directory to Kafka clients (any language, any process) until interrupted; " +
@@ -30,15 +33,18 @@ internal static class ServeCommand
             listen,
             advertise,
             json,
+            tlsCert,
+            tlsKey,
+            users,
         };
         command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(
             context,
-            () => RunAsync(context, parse.GetValue(data)!, parse.GetValue(listen)!, parse.GetValue(advertise), parse.GetValue(json), cancellationToken),
+            () => RunAsync(context, parse.GetValue(data)!, parse.GetValue(listen)!, parse.GetValue(advertise), parse.GetValue(json), (parse.GetValue(tlsCert), parse.GetValue(tlsKey), parse.GetValue(users)), cancellationToken),
             cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(CliContext context, string data, string listen, string? advertise, bool json, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(CliContext context, string data, string listen, string? advertise, bool json, (string? Cert, string? Key, string? Users) security, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(data))
         {
@@ -52,6 +58,7 @@ internal static class ServeCommand
             Advertise = advertise,
             Log = new EmbeddedLogOptions { TimeProvider = context.Time },
         };
+        Security.Apply(options, security.Cert, security.Key, security.Users);
         try
         {
             options.Validate();

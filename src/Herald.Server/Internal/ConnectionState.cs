@@ -3,13 +3,19 @@ using Herald.Log;
 namespace Herald.Server.Internal;
 
 /// <summary>What the server keeps per connection: the client's name and the log readers its fetches left where they stopped.</summary>
-internal sealed class ConnectionState(string remote) : IDisposable
+internal sealed class ConnectionState(string remote, Sasl.SaslSession? sasl) : IDisposable
 {
     private readonly Dictionary<LogPartition, LogReader> _readers = [];
 
     public string Remote { get; } = remote;
 
     public string? ClientId { get; set; }
+
+    /// <summary>Gets the SASL exchange of a server that requires one; the connection serves nothing else until it succeeds.</summary>
+    public Sasl.SaslSession? Sasl { get; } = sasl;
+
+    /// <summary>Gets or sets whether the connection ends once the current response is written (a failed authentication).</summary>
+    public bool CloseAfterResponse { get; set; }
 
     /// <summary>A reader of <paramref name="partition"/> at <paramref name="offset"/>: the one the last fetch used when it is there, so consecutive fetches read on.</summary>
     public LogReader Reader(LogPartition partition, long offset)

@@ -14,19 +14,19 @@ internal sealed class KafkaConnection : IAsyncDisposable
 {
     private const int InitialFrameBytes = 64 * 1024;
     private readonly Socket _socket;
-    private readonly NetworkStream _stream;
+    private Stream _stream;
     private readonly IRequestHandler _handler;
     private readonly HeraldServerOptions _options;
     private readonly ILogger _logger;
     private KafkaWriter _response = new(64 * 1024);
 
-    public KafkaConnection(Socket socket, IRequestHandler handler, HeraldServerOptions options, ILogger logger)
+    public KafkaConnection(Socket socket, IRequestHandler handler, HeraldServerOptions options, Sasl.ServerCredentials? credentials, ILogger logger)
     {
         (_socket, _handler, _options, _logger) = (socket, handler, options, logger);
         _socket.NoDelay = true;
         _stream = new NetworkStream(socket, ownsSocket: false);
         Remote = socket.RemoteEndPoint?.ToString() ?? "unknown";
-        State = new ConnectionState(Remote);
+        State = new ConnectionState(Remote, credentials is null ? null : new Sasl.SaslSession(credentials));
     }
 
     public string Remote { get; }
@@ -39,12 +39,18 @@ internal sealed class KafkaConnection : IAsyncDisposable
         var prefix = new byte[4];
         try
         {
-            while (await ReadPrefixAsync(prefix, stopping).ConfigureAwait(false))
+            if (_options.Certificate is { } certificate && !await StartTlsAsync(certificate, stopping).ConfigureAwait(false))
+            {
+                return;
+            }
+
+            while (!State.CloseAfterResponse && await ReadPrefixAsync(prefix, stopping).ConfigureAwait(false))
             {
                 var size = BinaryPrimitives.ReadInt32BigEndian(prefix);
-                if (size < HeraldServerOptions.MinimumRequestSize || size > _options.MaxRequestSize)
+                var minimum = State.Sasl is { ExpectsBareToken: true } ? 0 : HeraldServerOptions.MinimumRequestSize;
+                if (size < minimum || size > _options.MaxRequestSize)
                 {
-                    ServerLog.FrameRefused(_logger, Remote, size < HeraldServerOptions.MinimumRequestSize
+                    ServerLog.FrameRefused(_logger, Remote, size < minimum
                         ? $"a request of {size} bytes is shorter than a request header"
                         : $"a request of {size} bytes is larger than MaxRequestSize ({_options.MaxRequestSize})");
                     return;
@@ -109,6 +115,26 @@ internal sealed class KafkaConnection : IAsyncDisposable
         _socket.Dispose();
         _response.Dispose();
         State.Dispose();
+    }
+
+    // The TLS handshake, within RequestReadTimeout; false (logged) when it fails.
+    private async ValueTask<bool> StartTlsAsync(System.Security.Cryptography.X509Certificates.X509Certificate2 certificate, CancellationToken stopping)
+    {
+        var tls = new System.Net.Security.SslStream(_stream, leaveInnerStreamOpen: false);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        timeout.CancelAfter(_options.RequestReadTimeout);
+        try
+        {
+            await tls.AuthenticateAsServerAsync(new System.Net.Security.SslServerAuthenticationOptions { ServerCertificate = certificate }, timeout.Token).ConfigureAwait(false);
+            _stream = tls;
+            return true;
+        }
+        catch (Exception e) when (e is System.Security.Authentication.AuthenticationException or IOException || (e is OperationCanceledException && !stopping.IsCancellationRequested))
+        {
+            ServerLog.FrameRefused(_logger, Remote, $"the TLS handshake failed: {e.Message}");
+            await tls.DisposeAsync().ConfigureAwait(false);
+            return false;
+        }
     }
 
     // False at a clean end of stream between frames.

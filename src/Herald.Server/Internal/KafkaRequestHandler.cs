@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using Herald.Log;
 using Herald.Server.Protocol;
@@ -16,7 +17,7 @@ internal sealed partial class KafkaRequestHandler(EmbeddedLog log, HeraldServerO
     private static readonly Dictionary<ApiKey, (short Min, short Max)> Served = new[]
     {
         ApiKey.ApiVersions, ApiKey.Metadata, ApiKey.Produce, ApiKey.Fetch, ApiKey.ListOffsets, ApiKey.CreateTopics,
-        ApiKey.InitProducerId, ApiKey.DescribeConfigs,
+        ApiKey.InitProducerId, ApiKey.DescribeConfigs, ApiKey.SaslHandshake, ApiKey.SaslAuthenticate,
     }.ToDictionary(k => k, k => ApiKeys.TryGetVersions(k, out var v) ? (v.LowestVersion, v.HighestVersion) : throw new InvalidOperationException($"{k} has no codec"));
 
     private readonly PartitionAppender _appender = new();
@@ -27,6 +28,22 @@ internal sealed partial class KafkaRequestHandler(EmbeddedLog log, HeraldServerO
 
     public async ValueTask HandleAsync(ReadOnlyMemory<byte> frame, ConnectionState connection, KafkaWriter response, CancellationToken cancellationToken)
     {
+        if (connection.Sasl is { ExpectsBareToken: true } sasl)
+        {
+            // After a SaslHandshake v0 the client sends SASL tokens as bare frames and reads bare frames back.
+            var answer = sasl.Authenticate(new SaslAuthenticateRequest { AuthBytes = frame }, out var failed);
+            if (failed)
+            {
+                ServerLog.AuthenticationFailed(logger, connection.Remote);
+                throw new RequestRefusedException("SASL authentication failed");
+            }
+
+            var start = response.BeginSizePrefix();
+            response.Write(answer.AuthBytes.Span);
+            response.EndSizePrefix(start);
+            return;
+        }
+
         var key = (ApiKey)BinaryPrimitives.ReadInt16BigEndian(frame.Span);
         var version = BinaryPrimitives.ReadInt16BigEndian(frame.Span[2..]);
         if (!Served.TryGetValue(key, out var range))
@@ -59,6 +76,11 @@ internal sealed partial class KafkaRequestHandler(EmbeddedLog log, HeraldServerO
         }
 
         connection.ClientId ??= header.ClientId;
+        if (connection.Sasl is { IsAuthenticated: false } && key is not (ApiKey.ApiVersions or ApiKey.SaslHandshake or ApiKey.SaslAuthenticate))
+        {
+            throw new RequestRefusedException($"{key} before authenticating: this server requires SASL (SaslHandshake, then SaslAuthenticate) first");
+        }
+
         try
         {
             var body = await HandleAsync(key, version, reader, connection, cancellationToken).ConfigureAwait(false);
@@ -97,6 +119,25 @@ internal sealed partial class KafkaRequestHandler(EmbeddedLog log, HeraldServerO
                 return InitProducerId(InitProducerIdRequest.Read(ref reader, version));
             case ApiKey.DescribeConfigs:
                 return DescribeConfigs(DescribeConfigsRequest.Read(ref reader, version));
+            case ApiKey.SaslHandshake:
+                var handshake = SaslHandshakeRequest.Read(ref reader, version);
+                return connection.Sasl?.Handshake(handshake, version) ?? new SaslHandshakeResponse { ErrorCode = (short)ErrorCode.IllegalSaslState };
+            case ApiKey.SaslAuthenticate:
+                var authenticate = SaslAuthenticateRequest.Read(ref reader, version);
+                if (connection.Sasl is null)
+                {
+                    connection.CloseAfterResponse = true;
+                    return new SaslAuthenticateResponse { ErrorCode = (short)ErrorCode.IllegalSaslState, ErrorMessage = "this server does not use SASL" };
+                }
+
+                var answer = connection.Sasl.Authenticate(authenticate, out var close);
+                connection.CloseAfterResponse = close;
+                if (close)
+                {
+                    ServerLog.AuthenticationFailed(logger, connection.Remote);
+                }
+
+                return answer;
             default:
                 throw new RequestRefusedException($"API key {(short)key} is not served");
         }

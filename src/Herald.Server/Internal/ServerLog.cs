@@ -27,4 +27,7 @@ internal static partial class ServerLog
 
     [LoggerMessage(EventId = 8, Level = LogLevel.Warning, Message = "A produce from {Remote} was refused with {Error}: {Reason}")]
     public static partial void ProduceRefused(ILogger logger, string remote, string error, string reason);
+
+    [LoggerMessage(EventId = 9, Level = LogLevel.Warning, Message = "SASL authentication from {Remote} failed; its connection was closed")]
+    public static partial void AuthenticationFailed(ILogger logger, string remote);
 }

@@ -48,6 +48,9 @@ internal enum ApiKey : short
     /// <summary>ListGroups: ListGroupsRequest and its response.</summary>
     ListGroups = 16,
 
+    /// <summary>SaslHandshake: SaslHandshakeRequest and its response.</summary>
+    SaslHandshake = 17,
+
     /// <summary>ApiVersions: ApiVersionsRequest and its response.</summary>
     ApiVersions = 18,
 
@@ -62,6 +65,9 @@ internal enum ApiKey : short
 
     /// <summary>DescribeConfigs: DescribeConfigsRequest and its response.</summary>
     DescribeConfigs = 32,
+
+    /// <summary>SaslAuthenticate: SaslAuthenticateRequest and its response.</summary>
+    SaslAuthenticate = 36,
 }
 
 /// <content>The versions served and reading by API, generated from messages.kdef.</content>
@@ -82,11 +88,13 @@ internal static partial class ApiKeys
         new(ApiKey.SyncGroup, 0, 5, 4),
         new(ApiKey.DescribeGroups, 0, 5, 5),
         new(ApiKey.ListGroups, 0, 4, 3),
+        new(ApiKey.SaslHandshake, 0, 1, 2),
         new(ApiKey.ApiVersions, 0, 3, 3),
         new(ApiKey.CreateTopics, 0, 7, 5),
         new(ApiKey.DeleteTopics, 0, 6, 4),
         new(ApiKey.InitProducerId, 0, 4, 2),
         new(ApiKey.DescribeConfigs, 0, 4, 4),
+        new(ApiKey.SaslAuthenticate, 0, 2, 2),
     ];
 
     /// <summary>Reads the body of a request of <paramref name="api"/> at <paramref name="version"/>.</summary>
@@ -106,11 +114,13 @@ internal static partial class ApiKeys
         ApiKey.SyncGroup => SyncGroupRequest.Read(ref reader, version),
         ApiKey.DescribeGroups => DescribeGroupsRequest.Read(ref reader, version),
         ApiKey.ListGroups => ListGroupsRequest.Read(ref reader, version),
+        ApiKey.SaslHandshake => SaslHandshakeRequest.Read(ref reader, version),
         ApiKey.ApiVersions => ApiVersionsRequest.Read(ref reader, version),
         ApiKey.CreateTopics => CreateTopicsRequest.Read(ref reader, version),
         ApiKey.DeleteTopics => DeleteTopicsRequest.Read(ref reader, version),
         ApiKey.InitProducerId => InitProducerIdRequest.Read(ref reader, version),
         ApiKey.DescribeConfigs => DescribeConfigsRequest.Read(ref reader, version),
+        ApiKey.SaslAuthenticate => SaslAuthenticateRequest.Read(ref reader, version),
         _ => throw UnknownApi(api),
     };
 
@@ -131,11 +141,13 @@ internal static partial class ApiKeys
         ApiKey.SyncGroup => SyncGroupResponse.Read(ref reader, version),
         ApiKey.DescribeGroups => DescribeGroupsResponse.Read(ref reader, version),
         ApiKey.ListGroups => ListGroupsResponse.Read(ref reader, version),
+        ApiKey.SaslHandshake => SaslHandshakeResponse.Read(ref reader, version),
         ApiKey.ApiVersions => ApiVersionsResponse.Read(ref reader, version),
         ApiKey.CreateTopics => CreateTopicsResponse.Read(ref reader, version),
         ApiKey.DeleteTopics => DeleteTopicsResponse.Read(ref reader, version),
         ApiKey.InitProducerId => InitProducerIdResponse.Read(ref reader, version),
         ApiKey.DescribeConfigs => DescribeConfigsResponse.Read(ref reader, version),
+        ApiKey.SaslAuthenticate => SaslAuthenticateResponse.Read(ref reader, version),
         _ => throw UnknownApi(api),
     };
 }

@@ -6653,3 +6653,281 @@ internal sealed partial class InitProducerIdResponse : IKafkaResponse, IKafkaMes
         }
     }
 }
+
+/// <summary>Kafka's SaslHandshakeRequest (API key 17), versions 0-1, flexible from 2.</summary>
+internal sealed partial class SaslHandshakeRequest : IKafkaRequest, IKafkaMessage<SaslHandshakeRequest>
+{
+    /// <summary>The lowest version Herald reads and writes.</summary>
+    public const short LowestVersion = 0;
+
+    /// <summary>The highest version Herald reads and writes.</summary>
+    public const short HighestVersion = 1;
+
+    public string Mechanism { get; set; } = "";
+
+    public static SaslHandshakeRequest Read(ref KafkaReader reader, short version)
+    {
+        if (version is < LowestVersion or > HighestVersion)
+        {
+            throw KafkaReader.UnsupportedVersion("SaslHandshakeRequest", version, LowestVersion, HighestVersion);
+        }
+
+        try
+        {
+            return ReadFields(ref reader, version);
+        }
+        catch (KafkaProtocolException e) when (e.Within("SaslHandshakeRequest"))
+        {
+            throw;
+        }
+    }
+
+    public void Write(KafkaWriter writer, short version)
+    {
+        if (version is < LowestVersion or > HighestVersion)
+        {
+            throw KafkaWriter.UnsupportedVersion("SaslHandshakeRequest", version, LowestVersion, HighestVersion);
+        }
+
+        WriteFields(writer, version);
+    }
+
+    private static SaslHandshakeRequest ReadFields(ref KafkaReader reader, short version)
+    {
+        var result = new SaslHandshakeRequest();
+        result.Mechanism = reader.ReadString("Mechanism");
+        return result;
+    }
+
+    private void WriteFields(KafkaWriter writer, short version)
+    {
+        writer.WriteString(Mechanism);
+    }
+}
+
+/// <summary>Kafka's SaslHandshakeResponse (API key 17), versions 0-1, flexible from 2.</summary>
+internal sealed partial class SaslHandshakeResponse : IKafkaResponse, IKafkaMessage<SaslHandshakeResponse>
+{
+    /// <summary>The lowest version Herald reads and writes.</summary>
+    public const short LowestVersion = 0;
+
+    /// <summary>The highest version Herald reads and writes.</summary>
+    public const short HighestVersion = 1;
+
+    public short ErrorCode { get; set; }
+
+    public List<string> Mechanisms { get; set; } = [];
+
+    public static SaslHandshakeResponse Read(ref KafkaReader reader, short version)
+    {
+        if (version is < LowestVersion or > HighestVersion)
+        {
+            throw KafkaReader.UnsupportedVersion("SaslHandshakeResponse", version, LowestVersion, HighestVersion);
+        }
+
+        try
+        {
+            return ReadFields(ref reader, version);
+        }
+        catch (KafkaProtocolException e) when (e.Within("SaslHandshakeResponse"))
+        {
+            throw;
+        }
+    }
+
+    public void Write(KafkaWriter writer, short version)
+    {
+        if (version is < LowestVersion or > HighestVersion)
+        {
+            throw KafkaWriter.UnsupportedVersion("SaslHandshakeResponse", version, LowestVersion, HighestVersion);
+        }
+
+        WriteFields(writer, version);
+    }
+
+    private static SaslHandshakeResponse ReadFields(ref KafkaReader reader, short version)
+    {
+        var result = new SaslHandshakeResponse();
+        result.ErrorCode = reader.ReadInt16("ErrorCode");
+        result.Mechanisms = reader.ReadArray("Mechanisms", version, false, 2, static (ref KafkaReader r, short _) => r.ReadString(""));
+        return result;
+    }
+
+    private void WriteFields(KafkaWriter writer, short version)
+    {
+        writer.WriteInt16(ErrorCode);
+        writer.WriteArray(Mechanisms, false, version, static (w, item, _) => w.WriteString(item));
+    }
+}
+
+/// <summary>Kafka's SaslAuthenticateRequest (API key 36), versions 0-2, flexible from 2.</summary>
+internal sealed partial class SaslAuthenticateRequest : IKafkaRequest, IKafkaMessage<SaslAuthenticateRequest>
+{
+    /// <summary>The lowest version Herald reads and writes.</summary>
+    public const short LowestVersion = 0;
+
+    /// <summary>The highest version Herald reads and writes.</summary>
+    public const short HighestVersion = 2;
+
+    public ReadOnlyMemory<byte> AuthBytes { get; set; }
+
+    public static SaslAuthenticateRequest Read(ref KafkaReader reader, short version)
+    {
+        if (version is < LowestVersion or > HighestVersion)
+        {
+            throw KafkaReader.UnsupportedVersion("SaslAuthenticateRequest", version, LowestVersion, HighestVersion);
+        }
+
+        try
+        {
+            return ReadFields(ref reader, version);
+        }
+        catch (KafkaProtocolException e) when (e.Within("SaslAuthenticateRequest"))
+        {
+            throw;
+        }
+    }
+
+    public void Write(KafkaWriter writer, short version)
+    {
+        if (version is < LowestVersion or > HighestVersion)
+        {
+            throw KafkaWriter.UnsupportedVersion("SaslAuthenticateRequest", version, LowestVersion, HighestVersion);
+        }
+
+        WriteFields(writer, version);
+    }
+
+    private static SaslAuthenticateRequest ReadFields(ref KafkaReader reader, short version)
+    {
+        var flexible = version >= 2;
+        var result = new SaslAuthenticateRequest();
+        result.AuthBytes = flexible ? reader.ReadCompactBytes("AuthBytes") : reader.ReadBytes("AuthBytes");
+        if (flexible)
+        {
+            reader.SkipTaggedFields();
+        }
+
+        return result;
+    }
+
+    private void WriteFields(KafkaWriter writer, short version)
+    {
+        var flexible = version >= 2;
+        if (flexible)
+        {
+            writer.WriteCompactBytes(AuthBytes.Span);
+        }
+        else
+        {
+            writer.WriteBytes(AuthBytes.Span);
+        }
+
+        if (flexible)
+        {
+            writer.WriteUnsignedVarint(0);
+        }
+    }
+}
+
+/// <summary>Kafka's SaslAuthenticateResponse (API key 36), versions 0-2, flexible from 2.</summary>
+internal sealed partial class SaslAuthenticateResponse : IKafkaResponse, IKafkaMessage<SaslAuthenticateResponse>
+{
+    /// <summary>The lowest version Herald reads and writes.</summary>
+    public const short LowestVersion = 0;
+
+    /// <summary>The highest version Herald reads and writes.</summary>
+    public const short HighestVersion = 2;
+
+    public short ErrorCode { get; set; }
+
+    public string? ErrorMessage { get; set; } = "";
+
+    public ReadOnlyMemory<byte> AuthBytes { get; set; }
+
+    public long SessionLifetimeMs { get; set; }
+
+    public static SaslAuthenticateResponse Read(ref KafkaReader reader, short version)
+    {
+        if (version is < LowestVersion or > HighestVersion)
+        {
+            throw KafkaReader.UnsupportedVersion("SaslAuthenticateResponse", version, LowestVersion, HighestVersion);
+        }
+
+        try
+        {
+            return ReadFields(ref reader, version);
+        }
+        catch (KafkaProtocolException e) when (e.Within("SaslAuthenticateResponse"))
+        {
+            throw;
+        }
+    }
+
+    public void Write(KafkaWriter writer, short version)
+    {
+        if (version is < LowestVersion or > HighestVersion)
+        {
+            throw KafkaWriter.UnsupportedVersion("SaslAuthenticateResponse", version, LowestVersion, HighestVersion);
+        }
+
+        WriteFields(writer, version);
+    }
+
+    private static SaslAuthenticateResponse ReadFields(ref KafkaReader reader, short version)
+    {
+        var flexible = version >= 2;
+        var result = new SaslAuthenticateResponse();
+        result.ErrorCode = reader.ReadInt16("ErrorCode");
+        result.ErrorMessage = flexible ? reader.ReadCompactNullableString("ErrorMessage") : reader.ReadNullableString("ErrorMessage");
+        result.AuthBytes = flexible ? reader.ReadCompactBytes("AuthBytes") : reader.ReadBytes("AuthBytes");
+        if (version >= 1)
+        {
+            result.SessionLifetimeMs = reader.ReadInt64("SessionLifetimeMs");
+        }
+
+        if (flexible)
+        {
+            reader.SkipTaggedFields();
+        }
+
+        return result;
+    }
+
+    private void WriteFields(KafkaWriter writer, short version)
+    {
+        var flexible = version >= 2;
+        writer.WriteInt16(ErrorCode);
+        if (flexible)
+        {
+            writer.WriteCompactNullableString(ErrorMessage);
+        }
+        else
+        {
+            writer.WriteNullableString(ErrorMessage);
+        }
+
+        if (flexible)
+        {
+            writer.WriteCompactBytes(AuthBytes.Span);
+        }
+        else
+        {
+            writer.WriteBytes(AuthBytes.Span);
+        }
+
+        if (version >= 1)
+        {
+            writer.WriteInt64(SessionLifetimeMs);
+        }
+        else if (SessionLifetimeMs != 0)
+        {
+            throw KafkaWriter.NotInVersion("SaslAuthenticateResponse.SessionLifetimeMs", version);
+        }
+
+        if (flexible)
+        {
+            writer.WriteUnsignedVarint(0);
+        }
+    }
+}

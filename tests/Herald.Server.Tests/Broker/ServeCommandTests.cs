@@ -41,6 +41,32 @@ public sealed class ServeCommandTests : IDisposable
         Assert.Contains($"--listen: '{listen}'", error, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("alice\n", "line 1 of")]
+    [InlineData("# users\nalice:one\nalice:two\n", "line 3 of")]
+    [InlineData("# nobody\n", "names no user")]
+    public async Task UsersFileMalformed_RefusedWithExitCode2_NamingTheLine(string content, string expected)
+    {
+        Directory.CreateDirectory(_directory);
+        var users = Path.Combine(_directory, "users");
+        await File.WriteAllTextAsync(users, content, TestContext.Current.CancellationToken);
+
+        var (code, _, error) = await ServeProcess.RunAsync("serve", "--data", Path.Combine(_directory, "data"), "--listen", "127.0.0.1:1", "--users", users);
+
+        Assert.Equal(2, code);
+        Assert.Contains(expected, error, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(_directory, "data")));
+    }
+
+    [Fact]
+    public async Task TlsCertificateWithoutItsKey_RefusedWithExitCode2()
+    {
+        var (code, _, error) = await ServeProcess.RunAsync("serve", "--data", _directory, "--tls-cert", "/nonexistent/cert.pem");
+
+        Assert.Equal(2, code);
+        Assert.Contains("--tls-cert and --tls-key go together", error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task DirectoryHeldByAnotherWriter_ExitCode3()
     {

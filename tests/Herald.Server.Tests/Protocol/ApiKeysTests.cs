@@ -21,11 +21,13 @@ public sealed class ApiKeysTests
         { "SyncGroup", 14, 0, 5, 4 },
         { "DescribeGroups", 15, 0, 5, 5 },
         { "ListGroups", 16, 0, 4, 3 },
+        { "SaslHandshake", 17, 0, 1, 2 },
         { "ApiVersions", 18, 0, 3, 3 },
         { "CreateTopics", 19, 0, 7, 5 },
         { "DeleteTopics", 20, 0, 6, 4 },
         { "InitProducerId", 22, 0, 4, 2 },
         { "DescribeConfigs", 32, 0, 4, 4 },
+        { "SaslAuthenticate", 36, 0, 2, 2 },
     };
 
     [Theory]
@@ -70,9 +72,9 @@ public sealed class ApiKeysTests
     [Fact]
     public void HeaderVersions_ApiHeraldDoesNotServe_Throw()
     {
-        Assert.False(ApiKeys.IsSupported((ApiKey)17, 0));
-        Assert.Throws<ArgumentOutOfRangeException>(() => ApiKeys.RequestHeaderVersion((ApiKey)17, 0));
-        Assert.Throws<ArgumentOutOfRangeException>(() => ApiKeys.ResponseHeaderVersion((ApiKey)17, 0));
+        Assert.False(ApiKeys.IsSupported((ApiKey)21, 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => ApiKeys.RequestHeaderVersion((ApiKey)21, 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => ApiKeys.ResponseHeaderVersion((ApiKey)21, 0));
     }
 
     [Fact]

@@ -172,11 +172,11 @@ public sealed class KafkaFramesTests
     [Fact]
     public void ReadRequest_ApiHeraldDoesNotServe_ThrowsNamingTheApiKey()
     {
-        byte[] frame = [0x00, 0x11, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0xFF, 0xFF];
+        byte[] frame = [0x00, 0x15, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0xFF, 0xFF];
 
         var error = Assert.Throws<KafkaProtocolException>(() => KafkaFrames.ReadRequest(frame));
 
-        Assert.Equal("RequestHeader.RequestApiKey: API key 17 is not one Herald serves", error.Message);
+        Assert.Equal("RequestHeader.RequestApiKey: API key 21 is not one Herald serves", error.Message);
     }
 
     [Fact]

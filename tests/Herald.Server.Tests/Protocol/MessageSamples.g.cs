@@ -50,6 +50,10 @@ internal static class MessageSamples
         new("DescribeConfigsResponse", "response", ApiKey.DescribeConfigs, 0, 4, SampleDescribeConfigsResponse, DescribeConfigsResponse.Read),
         new("InitProducerIdRequest", "request", ApiKey.InitProducerId, 0, 4, SampleInitProducerIdRequest, InitProducerIdRequest.Read),
         new("InitProducerIdResponse", "response", ApiKey.InitProducerId, 0, 4, SampleInitProducerIdResponse, InitProducerIdResponse.Read),
+        new("SaslHandshakeRequest", "request", ApiKey.SaslHandshake, 0, 1, SampleSaslHandshakeRequest, SaslHandshakeRequest.Read),
+        new("SaslHandshakeResponse", "response", ApiKey.SaslHandshake, 0, 1, SampleSaslHandshakeResponse, SaslHandshakeResponse.Read),
+        new("SaslAuthenticateRequest", "request", ApiKey.SaslAuthenticate, 0, 2, SampleSaslAuthenticateRequest, SaslAuthenticateRequest.Read),
+        new("SaslAuthenticateResponse", "response", ApiKey.SaslAuthenticate, 0, 2, SampleSaslAuthenticateResponse, SaslAuthenticateResponse.Read),
     ];
 
     public static RequestHeader SampleRequestHeader(SampleSource s, short version)
@@ -1376,6 +1380,42 @@ internal static class MessageSamples
         result.ErrorCode = s.Int16();
         result.ProducerId = s.Int64();
         result.ProducerEpoch = s.Int16();
+        return result;
+    }
+
+    public static SaslHandshakeRequest SampleSaslHandshakeRequest(SampleSource s, short version)
+    {
+        var result = new SaslHandshakeRequest();
+        result.Mechanism = s.String();
+        return result;
+    }
+
+    public static SaslHandshakeResponse SampleSaslHandshakeResponse(SampleSource s, short version)
+    {
+        var result = new SaslHandshakeResponse();
+        result.ErrorCode = s.Int16();
+        result.Mechanisms = s.List(() => s.String());
+        return result;
+    }
+
+    public static SaslAuthenticateRequest SampleSaslAuthenticateRequest(SampleSource s, short version)
+    {
+        var result = new SaslAuthenticateRequest();
+        result.AuthBytes = s.Bytes();
+        return result;
+    }
+
+    public static SaslAuthenticateResponse SampleSaslAuthenticateResponse(SampleSource s, short version)
+    {
+        var result = new SaslAuthenticateResponse();
+        result.ErrorCode = s.Int16();
+        result.ErrorMessage = s.NullableString();
+        result.AuthBytes = s.Bytes();
+        if (version >= 1)
+        {
+            result.SessionLifetimeMs = s.Int64();
+        }
+
         return result;
     }
 }
