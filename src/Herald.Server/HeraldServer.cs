@@ -13,7 +13,12 @@ namespace Herald.Server;
 /// one at a time, in order; connections are served concurrently.</remarks>
 public sealed class HeraldServer : IAsyncDisposable
 {
+    /// <summary>The name of the meter the server's instruments are on: connections, requests by API and their durations,
+    /// bytes in and out, records produced per topic, refused connections and produce errors.</summary>
+    public const string MeterName = "Herald.Server";
+
     private readonly HeraldServerOptions _options;
+    private readonly ServerMetrics _metrics = new();
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Lock _sync = new();
@@ -46,6 +51,35 @@ public sealed class HeraldServer : IAsyncDisposable
     /// <exception cref="InvalidOperationException">The server has not started.</exception>
     public EmbeddedLog Log => _log ?? throw new InvalidOperationException("The server has not started.");
 
+    /// <summary>Returns what keeps the server from serving everything: not listening, a partition that failed to write
+    /// or was found damaged. Empty when healthy.</summary>
+    public IReadOnlyList<string> GetProblems()
+    {
+        if (_log is null || _stopped)
+        {
+            return [_stopped ? "the server has stopped" : "the server has not started"];
+        }
+
+        var problems = new List<string>();
+        foreach (var damage in _log.Damaged)
+        {
+            problems.Add($"partition {damage.PartitionName} is damaged: {damage.Problem}");
+        }
+
+        foreach (var topic in _log.Topics)
+        {
+            foreach (var partition in topic.Partitions)
+            {
+                if (partition.Failure is { } failure)
+                {
+                    problems.Add($"partition {topic.Name}-{partition.Id} failed and accepts no appends: {failure.Message}");
+                }
+            }
+        }
+
+        return problems;
+    }
+
     /// <summary>Opens the data directory (recovering it as the embedded log does) and starts listening.</summary>
     /// <exception cref="LogDirectoryLockedException">Another process has the data directory open.</exception>
     /// <exception cref="SocketException">The address is in use or cannot be listened on.</exception>
@@ -74,7 +108,7 @@ public sealed class HeraldServer : IAsyncDisposable
         }
 
         _listener = listener;
-        _handler = new KafkaRequestHandler(_log, _options, () => AdvertisedAddress, _logger);
+        _handler = new KafkaRequestHandler(_log, _options, () => AdvertisedAddress, _metrics, _logger);
         _credentials = _options.Users.Count > 0 ? new Internal.Sasl.ServerCredentials(new Dictionary<string, string>(_options.Users, StringComparer.Ordinal)) : null;
         _accepting = AcceptAsync(listener);
         var (local, advertised) = (LocalEndPoint.ToString(), AdvertisedAddress);
@@ -110,6 +144,7 @@ public sealed class HeraldServer : IAsyncDisposable
         }
 
         _stopping.Dispose();
+        _metrics.Dispose();
     }
 
     /// <inheritdoc/>
@@ -136,7 +171,7 @@ public sealed class HeraldServer : IAsyncDisposable
                 continue;
             }
 
-            var connection = new KafkaConnection(socket, _handler!, _options, _credentials, _logger);
+            var connection = new KafkaConnection(socket, _handler!, _options, _credentials, _metrics, _logger);
             lock (_sync)
             {
                 if (_stopped)

@@ -23,6 +23,7 @@ internal static class ServeCommand
         var json = new Option<bool>("--json") { Description = "Write the log as JSON lines on stderr" };
         var tlsCert = new Option<string?>("--tls-cert") { Description = "A PEM certificate (chain) that makes every connection TLS; needs --tls-key", HelpName = "FILE" };
         var tlsKey = new Option<string?>("--tls-key") { Description = "The PEM private key of --tls-cert", HelpName = "FILE" };
+        var metrics = new Option<string?>("--metrics") { Description = "Serve Prometheus metrics at /metrics and health at /health on this loopback address", HelpName = "HOST:PORT" };
         var users = new Option<string?>("--users") { Description = "A file of user:password lines; every client then authenticates with SASL (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512)", HelpName = "FILE" };
         var command = new Command(
             "serve",
@@ -36,15 +37,16 @@ internal static class ServeCommand
             tlsCert,
             tlsKey,
             users,
+            metrics,
         };
         command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(
             context,
-            () => RunAsync(context, parse.GetValue(data)!, parse.GetValue(listen)!, parse.GetValue(advertise), parse.GetValue(json), (parse.GetValue(tlsCert), parse.GetValue(tlsKey), parse.GetValue(users)), cancellationToken),
+            () => RunAsync(context, parse.GetValue(data)!, parse.GetValue(listen)!, parse.GetValue(advertise), parse.GetValue(json), (parse.GetValue(tlsCert), parse.GetValue(tlsKey), parse.GetValue(users)), parse.GetValue(metrics), cancellationToken),
             cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(CliContext context, string data, string listen, string? advertise, bool json, (string? Cert, string? Key, string? Users) security, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(CliContext context, string data, string listen, string? advertise, bool json, (string? Cert, string? Key, string? Users) security, string? metrics, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(data))
         {
@@ -54,11 +56,17 @@ internal static class ServeCommand
         var options = new HeraldServerOptions
         {
             DataDirectory = Path.GetFullPath(data),
-            Listen = ParseListen(listen),
+            Listen = ParseAddress("--listen", listen),
             Advertise = advertise,
             Log = new EmbeddedLogOptions { TimeProvider = context.Time },
         };
         Security.Apply(options, security.Cert, security.Key, security.Users);
+        var metricsAt = metrics is null ? null : ParseAddress("--metrics", metrics);
+        if (metricsAt is not null && !IPAddress.IsLoopback(metricsAt.Address))
+        {
+            throw CliException.Usage($"--metrics: {metricsAt} is not a loopback address; metrics and health are served on loopback only.");
+        }
+
         try
         {
             options.Validate();
@@ -97,7 +105,22 @@ internal static class ServeCommand
             throw new CliException(ExitCodes.UnexpectedError, $"cannot listen on {options.Listen}: {e.Message}");
         }
 
-        context.Out.WriteLine($"herald serve: Kafka protocol on {server.LocalEndPoint} (advertised {server.AdvertisedAddress}), data directory {options.DataDirectory}; Ctrl+C stops");
+        MetricsEndpoint? endpoint = null;
+        if (metricsAt is not null)
+        {
+            try
+            {
+                endpoint = MetricsEndpoint.Start(metricsAt, server);
+            }
+            catch (HttpListenerException e)
+            {
+                throw new CliException(ExitCodes.UnexpectedError, $"cannot serve metrics on {metricsAt}: {e.Message}");
+            }
+        }
+
+        await using var metricsEndpoint = endpoint;
+        var metricsNote = metricsAt is null ? "" : $", metrics and health on http://{metricsAt}/";
+        context.Out.WriteLine($"herald serve: Kafka protocol on {server.LocalEndPoint} (advertised {server.AdvertisedAddress}), data directory {options.DataDirectory}{metricsNote}; Ctrl+C stops");
         context.Out.Flush();
         try
         {
@@ -112,11 +135,11 @@ internal static class ServeCommand
         return ExitCodes.Success;
     }
 
-    private static IPEndPoint ParseListen(string listen)
+    private static IPEndPoint ParseAddress(string option, string address)
     {
-        var value = listen.StartsWith("localhost:", StringComparison.OrdinalIgnoreCase) ? "127.0.0.1" + listen["localhost".Length..] : listen;
+        var value = address.StartsWith("localhost:", StringComparison.OrdinalIgnoreCase) ? "127.0.0.1" + address["localhost".Length..] : address;
         return IPEndPoint.TryParse(value, out var endPoint) && endPoint.Port > 0 && value.Contains(':', StringComparison.Ordinal)
             ? endPoint
-            : throw CliException.Usage($"--listen: '{listen}' is not HOST:PORT with an IP address and a port (e.g. 127.0.0.1:9092).");
+            : throw CliException.Usage($"{option}: '{address}' is not HOST:PORT with an IP address and a port (e.g. 127.0.0.1:9092).");
     }
 }

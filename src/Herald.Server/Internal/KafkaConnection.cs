@@ -18,10 +18,12 @@ internal sealed class KafkaConnection : IAsyncDisposable
     private readonly IRequestHandler _handler;
     private readonly HeraldServerOptions _options;
     private readonly ILogger _logger;
+    private readonly ServerMetrics _metrics;
     private KafkaWriter _response = new(64 * 1024);
 
-    public KafkaConnection(Socket socket, IRequestHandler handler, HeraldServerOptions options, Sasl.ServerCredentials? credentials, ILogger logger)
+    public KafkaConnection(Socket socket, IRequestHandler handler, HeraldServerOptions options, Sasl.ServerCredentials? credentials, ServerMetrics metrics, ILogger logger)
     {
+        _metrics = metrics;
         (_socket, _handler, _options, _logger) = (socket, handler, options, logger);
         _socket.NoDelay = true;
         _stream = new NetworkStream(socket, ownsSocket: false);
@@ -37,6 +39,7 @@ internal sealed class KafkaConnection : IAsyncDisposable
     public async Task RunAsync(CancellationToken stopping)
     {
         var prefix = new byte[4];
+        _metrics.Connected();
         try
         {
             if (_options.Certificate is { } certificate && !await StartTlsAsync(certificate, stopping).ConfigureAwait(false))
@@ -50,7 +53,7 @@ internal sealed class KafkaConnection : IAsyncDisposable
                 var minimum = State.Sasl is { ExpectsBareToken: true } ? 0 : HeraldServerOptions.MinimumRequestSize;
                 if (size < minimum || size > _options.MaxRequestSize)
                 {
-                    ServerLog.FrameRefused(_logger, Remote, size < minimum
+                    Refuse(size < minimum
                         ? $"a request of {size} bytes is shorter than a request header"
                         : $"a request of {size} bytes is larger than MaxRequestSize ({_options.MaxRequestSize})");
                     return;
@@ -62,6 +65,7 @@ internal sealed class KafkaConnection : IAsyncDisposable
                     return;
                 }
 
+                _metrics.Received(size + prefix.Length);
                 try
                 {
                     _response.Clear();
@@ -75,6 +79,7 @@ internal sealed class KafkaConnection : IAsyncDisposable
                 if (_response.Length > 0)
                 {
                     await _stream.WriteAsync(_response.WrittenMemory, stopping).ConfigureAwait(false);
+                    _metrics.Sent(_response.Length);
                 }
 
                 if (_response.Length > 4 * 1024 * 1024)
@@ -91,7 +96,7 @@ internal sealed class KafkaConnection : IAsyncDisposable
         }
         catch (RequestRefusedException e)
         {
-            ServerLog.FrameRefused(_logger, Remote, e.Message);
+            Refuse(e.Message);
         }
         catch (IOException e)
         {
@@ -107,6 +112,17 @@ internal sealed class KafkaConnection : IAsyncDisposable
         {
             ServerLog.RequestFailed(_logger, Remote, e);
         }
+        finally
+        {
+            _metrics.Disconnected();
+        }
+    }
+
+    // Closes the connection for what the client sent: logged with the reason, and counted.
+    private void Refuse(string reason)
+    {
+        ServerLog.FrameRefused(_logger, Remote, reason);
+        _metrics.Refused();
     }
 
     public async ValueTask DisposeAsync()
@@ -131,7 +147,7 @@ internal sealed class KafkaConnection : IAsyncDisposable
         }
         catch (Exception e) when (e is System.Security.Authentication.AuthenticationException or IOException || (e is OperationCanceledException && !stopping.IsCancellationRequested))
         {
-            ServerLog.FrameRefused(_logger, Remote, $"the TLS handshake failed: {e.Message}");
+            Refuse($"the TLS handshake failed: {e.Message}");
             await tls.DisposeAsync().ConfigureAwait(false);
             return false;
         }
@@ -148,7 +164,7 @@ internal sealed class KafkaConnection : IAsyncDisposable
             {
                 if (read > 0)
                 {
-                    ServerLog.FrameRefused(_logger, Remote, "the connection closed inside a request's length prefix");
+                    Refuse("the connection closed inside a request's length prefix");
                 }
 
                 return false;
@@ -184,7 +200,7 @@ internal sealed class KafkaConnection : IAsyncDisposable
                 var n = await _stream.ReadAsync(frame.AsMemory(read, Math.Min(frame.Length, size) - read), timeout.Token).ConfigureAwait(false);
                 if (n == 0)
                 {
-                    ServerLog.FrameRefused(_logger, Remote, $"the connection closed inside a request of {size} bytes ({read} arrived)");
+                    Refuse($"the connection closed inside a request of {size} bytes ({read} arrived)");
                     break;
                 }
 
@@ -193,7 +209,7 @@ internal sealed class KafkaConnection : IAsyncDisposable
         }
         catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
         {
-            ServerLog.FrameRefused(_logger, Remote, $"a request of {size} bytes did not arrive within {_options.RequestReadTimeout.TotalSeconds:0.#} s ({read} arrived)");
+            Refuse($"a request of {size} bytes did not arrive within {_options.RequestReadTimeout.TotalSeconds:0.#} s ({read} arrived)");
         }
         catch
         {

@@ -11,7 +11,7 @@ internal sealed partial class KafkaRequestHandler
     private async Task<ProduceResponse?> ProduceAsync(ProduceRequest request, ConnectionState connection, CancellationToken cancellationToken)
     {
         var response = new ProduceResponse();
-        var appends = new List<(ProduceResponse.PartitionProduceResponse Answer, Task<PartitionAppender.Result> Append)>();
+        var appends = new List<(string Topic, ProduceResponse.PartitionProduceResponse Answer, Task<PartitionAppender.Result> Append)>();
         foreach (var topicData in request.TopicData)
         {
             var topicResponse = new ProduceResponse.TopicProduceResponse { Name = topicData.Name };
@@ -29,20 +29,26 @@ internal sealed partial class KafkaRequestHandler
                 if (refusal is { } refused)
                 {
                     (answer.ErrorCode, answer.ErrorMessage) = ((short)refused.Item1, refused.Item2);
+                    metrics.ProduceFailed(refused.Item1.ToString());
                     continue;
                 }
 
-                appends.Add((answer, _appender.AppendAsync(topic!.Partitions[data.Index], data.Records!.Value, cancellationToken)));
+                appends.Add((topicData.Name, answer, _appender.AppendAsync(topic!.Partitions[data.Index], data.Records!.Value, cancellationToken)));
             }
         }
 
-        foreach (var (answer, append) in appends)
+        foreach (var (topic, answer, append) in appends)
         {
             var result = await append.ConfigureAwait(false);
             (answer.ErrorCode, answer.BaseOffset, answer.ErrorMessage) = ((short)result.Error, result.BaseOffset, result.Message);
             if (result.Error != ErrorCode.None)
             {
                 ServerLog.ProduceRefused(logger, connection.Remote, result.Error.ToString(), result.Message ?? "");
+                metrics.ProduceFailed(result.Error.ToString());
+            }
+            else
+            {
+                metrics.Produced(topic, result.Records);
             }
         }
 

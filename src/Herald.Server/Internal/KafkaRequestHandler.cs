@@ -11,7 +11,7 @@ namespace Herald.Server.Internal;
 /// <remarks>An unknown API key, a version outside the ones advertised (except ApiVersions, which answers with
 /// UNSUPPORTED_VERSION and the versions served, as Kafka does) or a body that does not parse closes the connection, as
 /// Kafka does: a client that sent it cannot read what follows anyway.</remarks>
-internal sealed partial class KafkaRequestHandler(EmbeddedLog log, HeraldServerOptions options, Func<string> advertised, ILogger logger) : IRequestHandler
+internal sealed partial class KafkaRequestHandler(EmbeddedLog log, HeraldServerOptions options, Func<string> advertised, ServerMetrics metrics, ILogger logger) : IRequestHandler
 {
     /// <summary>The APIs served, with the versions advertised: only those with a handler here.</summary>
     private static readonly Dictionary<ApiKey, (short Min, short Max)> Served = new[]
@@ -81,9 +81,11 @@ internal sealed partial class KafkaRequestHandler(EmbeddedLog log, HeraldServerO
             throw new RequestRefusedException($"{key} before authenticating: this server requires SASL (SaslHandshake, then SaslAuthenticate) first");
         }
 
+        var started = ServerMetrics.Now();
         try
         {
             var body = await HandleAsync(key, version, reader, connection, cancellationToken).ConfigureAwait(false);
+            metrics.Served(key.ToString(), System.Diagnostics.Stopwatch.GetElapsedTime(started));
             if (body is not null)
             {
                 KafkaFrames.WriteResponse(response, key, version, header.CorrelationId, body);

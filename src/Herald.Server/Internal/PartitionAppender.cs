@@ -11,7 +11,7 @@ internal sealed class PartitionAppender
     private readonly ConcurrentDictionary<LogPartition, Gate> _gates = new();
 
     /// <summary>The outcome of one partition's produce: an error, or the offset of the first record appended.</summary>
-    public readonly record struct Result(ErrorCode Error, long BaseOffset, string? Message = null);
+    public readonly record struct Result(ErrorCode Error, long BaseOffset, string? Message = null, long Records = 0);
 
     /// <summary>Appends <paramref name="records"/> (whole RecordBatch v2) to <paramref name="partition"/> and completes once
     /// they are durable (per the topic's flush policy): a retried idempotent batch is answered with its first offset.</summary>
@@ -49,6 +49,7 @@ internal sealed class PartitionAppender
                 switch (gate.States.Check(first, out var original))
                 {
                     case ProducerStates.Verdict.Duplicate:
+                        // Appended before: counted then.
                         return new(ErrorCode.None, await original!.ConfigureAwait(false));
                     case ProducerStates.Verdict.OutOfOrderSequence:
                         return new(ErrorCode.OutOfOrderSequenceNumber, -1, $"producer {first.ProducerId}: sequence {first.BaseSequence} does not follow the last one appended");
@@ -75,7 +76,7 @@ internal sealed class PartitionAppender
 
         try
         {
-            return new(ErrorCode.None, await append.ConfigureAwait(false));
+            return new(ErrorCode.None, await append.ConfigureAwait(false), Records: headers.Sum(h => (long)h.RecordCount));
         }
         catch (LogFailedException e)
         {
