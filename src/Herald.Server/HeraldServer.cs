@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Herald.Log;
 using Herald.Server.Internal;
+using Herald.Server.Internal.Groups;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -22,6 +23,7 @@ public sealed class HeraldServer : IAsyncDisposable
     private Task _accepting = Task.CompletedTask;
     private EmbeddedLog? _log;
     private IRequestHandler? _handler;
+    private GroupCoordinator? _groups;
     private bool _stopped;
 
     /// <summary>Creates a server; nothing is opened until <see cref="StartAsync"/>.</summary>
@@ -73,7 +75,8 @@ public sealed class HeraldServer : IAsyncDisposable
         }
 
         _listener = listener;
-        _handler = new KafkaRequestHandler(_log, _options, () => AdvertisedAddress, _logger);
+        _groups = new GroupCoordinator(_options, _logger);
+        _handler = new KafkaRequestHandler(_log, _options, _groups, () => AdvertisedAddress, _logger);
         _accepting = AcceptAsync(listener);
         var (local, advertised) = (LocalEndPoint.ToString(), AdvertisedAddress);
         ServerLog.Started(_logger, local, advertised, _log.Directory);
@@ -100,6 +103,9 @@ public sealed class HeraldServer : IAsyncDisposable
         _listener?.Dispose();
         await _accepting.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         await Task.WhenAll(running).WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+
+        // After the connections: a JoinGroup or SyncGroup still waiting ended with its connection; the timers stop here.
+        _groups?.Dispose();
         if (_log is not null)
         {
             _log.Groups.Flush();
