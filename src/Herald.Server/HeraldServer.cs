@@ -10,8 +10,16 @@ namespace Herald.Server;
 
 /// <summary>A single-node Kafka-protocol broker over Herald's embedded log: any Kafka client, in any language and any
 /// process, produces to and consumes from the topics Herald applications use.</summary>
-/// <remarks>The server opens the data directory and holds its lock until it stops. Requests on one connection are served
-/// one at a time, in order; connections are served concurrently.</remarks>
+/// <remarks>
+/// <para>The server opens the data directory and holds its lock until it stops. Requests on one connection are served
+/// one at a time, in order; connections are served concurrently.</para>
+/// <para>Consumer groups follow Kafka's classic protocol (JoinGroup, SyncGroup, Heartbeat, LeaveGroup), static
+/// membership (<c>group.instance.id</c>) included; the server is every group's coordinator. Group membership lives in
+/// memory, so after a restart members rejoin. Committed offsets are the log's <see cref="EmbeddedLog.Groups"/>: a commit
+/// is on disk before it is acknowledged, and Kafka clients' groups and Herald's own share one namespace of group names
+/// (<c>herald log</c> shows a Kafka group's lag; a group name is best used from one side only). A commit's metadata
+/// string is not kept. Transactions are not supported: a transactional producer is refused.</para>
+/// </remarks>
 public sealed class HeraldServer : IAsyncDisposable
 {
     private readonly HeraldServerOptions _options;

@@ -39,11 +39,15 @@ public sealed partial class ConsumerGroups
     }
 
     /// <summary>Returns every committed offset of <paramref name="group"/>, by topic and partition; empty when it has none.</summary>
+    /// <remarks>Asking about a group does not make it one: <see cref="Names"/> lists it only once it has offsets or members.</remarks>
+    /// <exception cref="ArgumentException">The group cannot be named (see <see cref="IsValidName"/>).</exception>
+    /// <exception cref="LogCorruptedException">The group's offsets file is damaged.</exception>
     public IReadOnlyDictionary<(string Topic, int Partition), long> GetCommittedOffsets(string group)
     {
         lock (_lock)
         {
-            return new Dictionary<(string Topic, int Partition), long>(GetState(group).Committed);
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return new Dictionary<(string Topic, int Partition), long>(_groups.TryGetValue(group, out var state) ? state.Committed : Store.Load(group));
         }
     }
 

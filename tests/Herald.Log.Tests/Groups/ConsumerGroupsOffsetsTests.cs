@@ -38,6 +38,15 @@ public sealed class ConsumerGroupsOffsetsTests : IDisposable
         Assert.Equal(42, log.Groups.GetCommittedOffset("shared", "orders", 5));
     }
 
+    [Fact]
+    public void GetCommittedOffsets_OfAGroupWithoutAny_IsEmptyAndDoesNotListTheGroup()
+    {
+        using var log = EmbeddedLog.Open(_directory);
+
+        Assert.Empty(log.Groups.GetCommittedOffsets("never-committed"));
+        Assert.DoesNotContain("never-committed", log.Groups.Names);
+    }
+
     [Theory]
     [InlineData("", false)]
     [InlineData("payments", true)]

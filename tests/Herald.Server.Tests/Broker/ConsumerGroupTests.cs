@@ -132,9 +132,41 @@ public sealed class ConsumerGroupTests(ServerFixture fixture)
         }
     }
 
-    private static async Task<HeraldServer> StartAsync(string directory, int partitions)
+    [Fact]
+    public async Task Stop_WhileAJoinGroupWaitsForTheRebalance_EndsPromptly()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), $"herald-serve-group-{Guid.NewGuid():N}");
+        var server = await StartAsync(directory, 1, initialRebalanceDelay: TimeSpan.FromMinutes(5));
+        try
+        {
+            var (topic, group) = (ServerFixture.Unique("stopping"), ServerFixture.Unique("stopping"));
+            server.Log.GetOrCreateTopic(topic);
+            using var consumer = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig { BootstrapServers = server.AdvertisedAddress, GroupId = group }).Build();
+            consumer.Subscribe(topic);
+            using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = server.AdvertisedAddress }).Build();
+            var waited = Stopwatch.StartNew();
+            while ((await admin.DescribeConsumerGroupsAsync([group])).ConsumerGroupDescriptions[0].State != ConsumerGroupState.PreparingRebalance)
+            {
+                Assert.True(waited.Elapsed < TimeSpan.FromSeconds(20), "the consumer's JoinGroup never arrived");
+                consumer.Consume(TimeSpan.FromMilliseconds(100));
+            }
+
+            var stopping = Stopwatch.StartNew();
+            await server.StopAsync(TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+
+            Assert.True(stopping.Elapsed < TimeSpan.FromSeconds(5), $"stopping took {stopping.Elapsed.TotalSeconds:0.0} s");
+        }
+        finally
+        {
+            await server.DisposeAsync();
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    private static async Task<HeraldServer> StartAsync(string directory, int partitions, TimeSpan? initialRebalanceDelay = null)
     {
         var options = new HeraldServerOptions { DataDirectory = directory, Listen = new IPEndPoint(IPAddress.Loopback, 0) };
+        options.GroupInitialRebalanceDelay = initialRebalanceDelay ?? options.GroupInitialRebalanceDelay;
         options.Log.DefaultTopic.Partitions = partitions;
         var server = new HeraldServer(options);
         await server.StartAsync(TestContext.Current.CancellationToken);

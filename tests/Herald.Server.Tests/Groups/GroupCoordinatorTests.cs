@@ -136,6 +136,21 @@ public sealed class GroupCoordinatorTests : IDisposable
     }
 
     [Fact]
+    public void Join_MaxGroupsHeld_ANewGroupWaitsUntilAnEmptyOneCanBeForgotten()
+    {
+        using var coordinator = Coordinator(TimeSpan.Zero, maxGroups: 1);
+        var first = Answer(coordinator.JoinAsync(JoinRequest("", group: "first"), 3, "a", "/127.0.0.1"));
+
+        var refused = Answer(coordinator.JoinAsync(JoinRequest("", group: "second"), 3, "b", "/127.0.0.1"));
+        coordinator.Leave("first", [(first.MemberId, null)]);
+        var admitted = Answer(coordinator.JoinAsync(JoinRequest("", group: "second"), 3, "b", "/127.0.0.1"));
+
+        Assert.Equal(ErrorCode.CoordinatorNotAvailable, (ErrorCode)refused.ErrorCode);
+        Assert.Equal(ErrorCode.None, (ErrorCode)admitted.ErrorCode);
+        Assert.Null(coordinator.Describe("first"));
+    }
+
+    [Fact]
     public void Join_MemberIdRequiredButNeverUsed_LapsesAfterTheSessionTimeout()
     {
         var leader = JoinStable("a");
@@ -337,13 +352,14 @@ public sealed class GroupCoordinatorTests : IDisposable
         Assert.Equal(ErrorCode.NotCoordinator, (ErrorCode)Answer(waiting).ErrorCode);
     }
 
-    private GroupCoordinator Coordinator(TimeSpan initialDelay, TimeSpan? minSession = null, int maxSize = 1000) =>
+    private GroupCoordinator Coordinator(TimeSpan initialDelay, TimeSpan? minSession = null, int maxSize = 1000, int maxGroups = 100) =>
         new(new HeraldServerOptions
         {
             DataDirectory = "unused",
             GroupInitialRebalanceDelay = initialDelay,
             GroupMinSessionTimeout = minSession ?? TimeSpan.FromSeconds(1),
             GroupMaxSize = maxSize,
+            MaxGroups = maxGroups,
             Log = new EmbeddedLogOptions { TimeProvider = _time },
         }, NullLogger.Instance);
 
