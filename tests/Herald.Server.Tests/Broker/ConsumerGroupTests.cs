@@ -38,6 +38,11 @@ public sealed class ConsumerGroupTests(ServerFixture fixture)
         }
 
         Assert.Equal(Offset.Unset, fetched.Single(f => f.Partition.Value == 2).Offset);
+
+        // No partitions named: every partition the group has committed (OffsetFetch with null topics).
+        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = fixture.Bootstrap }).Build();
+        var all = (await admin.ListConsumerGroupOffsetsAsync([new ConsumerGroupTopicPartitions(group, null)])).Single();
+        Assert.Equal(committed.Select(c => (c.Partition.Value, c.Offset.Value)).Order(), all.Partitions.Select(p => (p.Partition.Value, p.Offset.Value)).Order());
     }
 
     [Fact]

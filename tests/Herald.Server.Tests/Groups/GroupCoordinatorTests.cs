@@ -80,6 +80,19 @@ public sealed class GroupCoordinatorTests : IDisposable
     }
 
     [Fact]
+    public void Join_AMemberGoneSilentWhileOthersWait_ItsSessionEndsTheRebalanceBeforeTheRebalanceTimeout()
+    {
+        JoinStable("a");
+        var second = JoinNew("b");
+
+        _time.Advance(Session + TimeSpan.FromSeconds(1));
+
+        var answer = Answer(second);
+        Assert.Equal((2, answer.MemberId), (answer.GenerationId, answer.Leader));
+        Assert.Equal([answer.MemberId], answer.Members.Select(m => m.MemberId));
+    }
+
+    [Fact]
     public void Join_NoProtocolEveryMemberSupports_InconsistentGroupProtocol()
     {
         JoinStable("a", "range");
