@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Herald.Log;
 using Herald.Server.Internal;
+using Herald.Server.Internal.Groups;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -9,8 +10,16 @@ namespace Herald.Server;
 
 /// <summary>A single-node Kafka-protocol broker over Herald's embedded log: any Kafka client, in any language and any
 /// process, produces to and consumes from the topics Herald applications use.</summary>
-/// <remarks>The server opens the data directory and holds its lock until it stops. Requests on one connection are served
-/// one at a time, in order; connections are served concurrently.</remarks>
+/// <remarks>
+/// <para>The server opens the data directory and holds its lock until it stops. Requests on one connection are served
+/// one at a time, in order; connections are served concurrently.</para>
+/// <para>Consumer groups follow Kafka's classic protocol (JoinGroup, SyncGroup, Heartbeat, LeaveGroup), static
+/// membership (<c>group.instance.id</c>) included; the server is every group's coordinator. Group membership lives in
+/// memory, so after a restart members rejoin. Committed offsets are the log's <see cref="EmbeddedLog.Groups"/>: a commit
+/// is on disk before it is acknowledged, and Kafka clients' groups and Herald's own share one namespace of group names
+/// (<c>herald log</c> shows a Kafka group's lag; a group name is best used from one side only). A commit's metadata
+/// string is not kept. Transactions are not supported: a transactional producer is refused.</para>
+/// </remarks>
 public sealed class HeraldServer : IAsyncDisposable
 {
     /// <summary>The name of the meter the server's instruments are on: connections, requests by API and their durations,
@@ -28,6 +37,7 @@ public sealed class HeraldServer : IAsyncDisposable
     private EmbeddedLog? _log;
     private IRequestHandler? _handler;
     private Internal.Sasl.ServerCredentials? _credentials;
+    private GroupCoordinator? _groups;
     private bool _stopped;
 
     /// <summary>Creates a server; nothing is opened until <see cref="StartAsync"/>.</summary>
@@ -108,7 +118,8 @@ public sealed class HeraldServer : IAsyncDisposable
         }
 
         _listener = listener;
-        _handler = new KafkaRequestHandler(_log, _options, () => AdvertisedAddress, _metrics, _logger);
+        _groups = new GroupCoordinator(_options, _logger);
+        _handler = new KafkaRequestHandler(_log, _options, _groups, () => AdvertisedAddress, _metrics, _logger);
         _credentials = _options.Users.Count > 0 ? new Internal.Sasl.ServerCredentials(new Dictionary<string, string>(_options.Users, StringComparer.Ordinal)) : null;
         _accepting = AcceptAsync(listener);
         var (local, advertised) = (LocalEndPoint.ToString(), AdvertisedAddress);
@@ -136,6 +147,9 @@ public sealed class HeraldServer : IAsyncDisposable
         _listener?.Dispose();
         await _accepting.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         await Task.WhenAll(running).WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+
+        // After the connections: a JoinGroup or SyncGroup still waiting ended with its connection; the timers stop here.
+        _groups?.Dispose();
         if (_log is not null)
         {
             _log.Groups.Flush();

@@ -37,6 +37,29 @@ public sealed class HeraldServerOptions
     /// SCRAM-SHA-256 or SCRAM-SHA-512) before anything else.</summary>
     public IDictionary<string, string> Users { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
+    /// <summary>Gets or sets the shortest session timeout a consumer group member may ask for (Kafka's
+    /// <c>group.min.session.timeout.ms</c>); 6 seconds by default. A JoinGroup outside the range gets INVALID_SESSION_TIMEOUT.</summary>
+    public TimeSpan GroupMinSessionTimeout { get; set; } = TimeSpan.FromSeconds(6);
+
+    /// <summary>Gets or sets the longest session timeout a consumer group member may ask for (Kafka's
+    /// <c>group.max.session.timeout.ms</c>); 30 minutes by default.</summary>
+    public TimeSpan GroupMaxSessionTimeout { get; set; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>Gets or sets how long an empty group's first rebalance waits for more members, again each time one
+    /// arrives, up to the rebalance timeout (Kafka's <c>group.initial.rebalance.delay.ms</c>); 3 seconds by default, zero
+    /// for none.</summary>
+    /// <remarks>Consumers started together then share one rebalance instead of one each.</remarks>
+    public TimeSpan GroupInitialRebalanceDelay { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>Gets or sets the most members a consumer group may have (Kafka's <c>group.max.size</c>); 1000 by default.
+    /// One more gets GROUP_MAX_SIZE_REACHED.</summary>
+    public int GroupMaxSize { get; set; } = 1000;
+
+    /// <summary>Gets or sets the most consumer groups the coordinator holds at once; 10000 by default.</summary>
+    /// <remarks>An empty group is forgotten to make room (its committed offsets stay); when every group has members, a
+    /// JoinGroup for a new one gets COORDINATOR_NOT_AVAILABLE and retries.</remarks>
+    public int MaxGroups { get; set; } = 10_000;
+
     /// <summary>Gets or sets the options of the embedded log; a topic created without a partition count gets its default.</summary>
     public EmbeddedLogOptions Log { get; set; } = new();
 
@@ -77,6 +100,21 @@ public sealed class HeraldServerOptions
         if (RequestReadTimeout <= TimeSpan.Zero)
         {
             throw new ArgumentOutOfRangeException(nameof(RequestReadTimeout), RequestReadTimeout, "RequestReadTimeout must be positive.");
+        }
+
+        if (GroupMinSessionTimeout <= TimeSpan.Zero || GroupMaxSessionTimeout < GroupMinSessionTimeout)
+        {
+            throw new ArgumentOutOfRangeException(nameof(GroupMinSessionTimeout), GroupMinSessionTimeout, $"GroupMinSessionTimeout must be positive and at most GroupMaxSessionTimeout ({GroupMaxSessionTimeout}).");
+        }
+
+        if (GroupInitialRebalanceDelay < TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(GroupInitialRebalanceDelay), GroupInitialRebalanceDelay, "GroupInitialRebalanceDelay cannot be negative.");
+        }
+
+        if (GroupMaxSize < 1 || MaxGroups < 1)
+        {
+            throw new ArgumentOutOfRangeException(GroupMaxSize < 1 ? nameof(GroupMaxSize) : nameof(MaxGroups), GroupMaxSize < 1 ? GroupMaxSize : MaxGroups, "GroupMaxSize and MaxGroups must be at least 1.");
         }
 
         if (Advertise is not null && !TryParseHostPort(Advertise, out _, out _))

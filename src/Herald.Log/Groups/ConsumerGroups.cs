@@ -7,9 +7,11 @@ namespace Herald.Log.Groups;
 /// <remarks>
 /// A new group starts at each partition's oldest stored record. Commits update memory at once and reach the disk every
 /// <see cref="CommitInterval"/>, when a member leaves, on <see cref="Flush"/> and when the log closes, so a crash can
-/// replay at most the last interval's events to the group (at-least-once).
+/// replay at most the last interval's events to the group (at-least-once). <see cref="CommitOffsets"/> (a Kafka client's
+/// commit, through <c>herald serve</c>) writes before it returns. Herald's groups and Kafka clients' groups share one
+/// namespace: a group's committed offsets are the same whichever side commits them.
 /// </remarks>
-public sealed class ConsumerGroups : IDisposable
+public sealed partial class ConsumerGroups : IDisposable
 {
     private readonly Lock _lock = new();
 

@@ -11,6 +11,9 @@ internal sealed class GroupState(string name)
 
     public bool Dirty { get; set; }
 
+    public bool TryGetMembers(string topic, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out List<GroupMember>? members) =>
+        _members.TryGetValue(topic, out members);
+
     public List<GroupMember> Members(string topic)
     {
         if (!_members.TryGetValue(topic, out var members))

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using Herald.Log;
+using Herald.Server.Internal.Groups;
 using Herald.Server.Protocol;
 using Microsoft.Extensions.Logging;
 
@@ -11,13 +12,15 @@ namespace Herald.Server.Internal;
 /// <remarks>An unknown API key, a version outside the ones advertised (except ApiVersions, which answers with
 /// UNSUPPORTED_VERSION and the versions served, as Kafka does) or a body that does not parse closes the connection, as
 /// Kafka does: a client that sent it cannot read what follows anyway.</remarks>
-internal sealed partial class KafkaRequestHandler(EmbeddedLog log, HeraldServerOptions options, Func<string> advertised, ServerMetrics metrics, ILogger logger) : IRequestHandler
+internal sealed partial class KafkaRequestHandler(EmbeddedLog log, HeraldServerOptions options, GroupCoordinator groups, Func<string> advertised, ServerMetrics metrics, ILogger logger) : IRequestHandler
 {
     /// <summary>The APIs served, with the versions advertised: only those with a handler here.</summary>
     private static readonly Dictionary<ApiKey, (short Min, short Max)> Served = new[]
     {
         ApiKey.ApiVersions, ApiKey.Metadata, ApiKey.Produce, ApiKey.Fetch, ApiKey.ListOffsets, ApiKey.CreateTopics,
-        ApiKey.InitProducerId, ApiKey.DescribeConfigs, ApiKey.SaslHandshake, ApiKey.SaslAuthenticate,
+        ApiKey.InitProducerId, ApiKey.DescribeConfigs, ApiKey.SaslHandshake, ApiKey.SaslAuthenticate, ApiKey.FindCoordinator,
+        ApiKey.JoinGroup, ApiKey.SyncGroup, ApiKey.Heartbeat, ApiKey.LeaveGroup, ApiKey.OffsetCommit, ApiKey.OffsetFetch,
+        ApiKey.ListGroups, ApiKey.DescribeGroups,
     }.ToDictionary(k => k, k => ApiKeys.TryGetVersions(k, out var v) ? (v.LowestVersion, v.HighestVersion) : throw new InvalidOperationException($"{k} has no codec"));
 
     private readonly PartitionAppender _appender = new();
@@ -140,6 +143,24 @@ internal sealed partial class KafkaRequestHandler(EmbeddedLog log, HeraldServerO
                 }
 
                 return answer;
+            case ApiKey.FindCoordinator:
+                return FindCoordinator(FindCoordinatorRequest.Read(ref reader, version), version);
+            case ApiKey.JoinGroup:
+                return await JoinGroupAsync(JoinGroupRequest.Read(ref reader, version), version, connection, cancellationToken).ConfigureAwait(false);
+            case ApiKey.SyncGroup:
+                return await SyncGroupAsync(SyncGroupRequest.Read(ref reader, version), cancellationToken).ConfigureAwait(false);
+            case ApiKey.Heartbeat:
+                return new HeartbeatResponse { ErrorCode = (short)groups.Heartbeat(HeartbeatRequest.Read(ref reader, version)) };
+            case ApiKey.LeaveGroup:
+                return LeaveGroup(LeaveGroupRequest.Read(ref reader, version), version);
+            case ApiKey.OffsetCommit:
+                return await OffsetCommitAsync(OffsetCommitRequest.Read(ref reader, version), cancellationToken).ConfigureAwait(false);
+            case ApiKey.OffsetFetch:
+                return OffsetFetch(OffsetFetchRequest.Read(ref reader, version), version);
+            case ApiKey.ListGroups:
+                return ListGroups(ListGroupsRequest.Read(ref reader, version));
+            case ApiKey.DescribeGroups:
+                return DescribeGroups(DescribeGroupsRequest.Read(ref reader, version));
             default:
                 throw new RequestRefusedException($"API key {(short)key} is not served");
         }

@@ -28,6 +28,24 @@ internal static partial class ServerLog
     [LoggerMessage(EventId = 8, Level = LogLevel.Warning, Message = "A produce from {Remote} was refused with {Error}: {Reason}")]
     public static partial void ProduceRefused(ILogger logger, string remote, string error, string reason);
 
-    [LoggerMessage(EventId = 9, Level = LogLevel.Warning, Message = "SASL authentication from {Remote} failed; its connection was closed")]
+    [LoggerMessage(EventId = 9, Level = LogLevel.Warning, Message = "A JoinGroup for group {Group} was refused: {Reason}")]
+    public static partial void GroupRefused(ILogger logger, string group, string reason);
+
+    [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "Group {Group} rebalances (generation {Generation} ends): {Reason}")]
+    public static partial void RebalanceStarted(ILogger logger, string group, int generation, string reason);
+
+    [LoggerMessage(EventId = 11, Level = LogLevel.Information, Message = "Group {Group} generation {Generation}: {Members} members, protocol {Protocol}")]
+    public static partial void GroupRebalanced(ILogger logger, string group, int generation, int members, string protocol);
+
+    [LoggerMessage(EventId = 12, Level = LogLevel.Information, Message = "Removed member {Member} from group {Group}: {Reason}")]
+    public static partial void MemberRemoved(ILogger logger, string member, string group, string reason);
+
+    [LoggerMessage(EventId = 13, Level = LogLevel.Debug, Message = "Group {Group} generation {Generation} is stable: the leader assigned {Members} members")]
+    public static partial void GroupStable(ILogger logger, string group, int generation, int members);
+
+    [LoggerMessage(EventId = 14, Level = LogLevel.Error, Message = "Committing offsets of group {Group} failed")]
+    public static partial void CommitFailed(ILogger logger, string group, Exception exception);
+
+    [LoggerMessage(EventId = 15, Level = LogLevel.Warning, Message = "SASL authentication from {Remote} failed; its connection was closed")]
     public static partial void AuthenticationFailed(ILogger logger, string remote);
 }

@@ -91,4 +91,20 @@ public sealed class ConfluentClientTests(ServerFixture fixture)
         Assert.Equal(0, result.Offset.Value);
         Assert.Equal(1, log.Partitions[0].EndOffset);
     }
+
+    [Fact]
+    public void TransactionalProducer_InitTransactions_FailsAtOnce_ForHeraldServeHasNoTransactionCoordinator()
+    {
+        using var producer = new ProducerBuilder<Null, string>(new ProducerConfig
+        {
+            BootstrapServers = fixture.Bootstrap,
+            TransactionalId = ServerFixture.Unique("transactional"),
+        }).Build();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        var refused = Assert.ThrowsAny<KafkaException>(() => producer.InitTransactions(TimeSpan.FromSeconds(20)));
+
+        Assert.Equal(ErrorCode.TransactionalIdAuthorizationFailed, refused.Error.Code);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"InitTransactions took {clock.Elapsed.TotalSeconds:0.0} s to fail");
+    }
 }

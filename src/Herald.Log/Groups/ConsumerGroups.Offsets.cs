@@ -1,0 +1,69 @@
+namespace Herald.Log.Groups;
+
+/// <summary>Committed offsets set from outside the process's members: a Kafka client's commit, through <c>herald serve</c>.</summary>
+public sealed partial class ConsumerGroups
+{
+    /// <summary>Sets a group's committed offsets on several partitions at once, as a Kafka client's commit does, and
+    /// returns once they are on disk.</summary>
+    /// <remarks>The partitions not named keep their offsets. Unlike <see cref="GroupMember.Commit"/>, an offset may move
+    /// backwards; members of the group in this process re-read from the new offsets, as after <see cref="ResetOffset"/>.</remarks>
+    /// <exception cref="ArgumentException">The group cannot be named (see <see cref="IsValidName"/>), or a topic is empty
+    /// or a partition or offset negative.</exception>
+    /// <exception cref="IOException">Writing failed: the offsets hold in memory and a later flush retries them, but a crash
+    /// before then loses them.</exception>
+    public void CommitOffsets(string group, IReadOnlyDictionary<(string Topic, int Partition), long> offsets)
+    {
+        ArgumentNullException.ThrowIfNull(offsets);
+        CommittedOffsetFile.Stem(group);
+        CommittedOffsetFile.Validate(offsets, nameof(offsets));
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var state = GetState(group);
+            foreach (var (key, offset) in offsets)
+            {
+                state.Committed[key] = offset;
+            }
+
+            state.Dirty = true;
+            foreach (var topic in offsets.Keys.Select(k => k.Topic).Distinct(StringComparer.Ordinal))
+            {
+                if (state.TryGetMembers(topic, out var members) && members.Count > 0)
+                {
+                    Rebalance(state, members[0].Topic, force: true);
+                }
+            }
+        }
+
+        Flush();
+    }
+
+    /// <summary>Returns every committed offset of <paramref name="group"/>, by topic and partition; empty when it has none.</summary>
+    /// <remarks>Asking about a group does not make it one: <see cref="Names"/> lists it only once it has offsets or members.</remarks>
+    /// <exception cref="ArgumentException">The group cannot be named (see <see cref="IsValidName"/>).</exception>
+    /// <exception cref="LogCorruptedException">The group's offsets file is damaged.</exception>
+    public IReadOnlyDictionary<(string Topic, int Partition), long> GetCommittedOffsets(string group)
+    {
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return new Dictionary<(string Topic, int Partition), long>(_groups.TryGetValue(group, out var state) ? state.Committed : Store.Load(group));
+        }
+    }
+
+    /// <summary>Returns whether <paramref name="group"/> can name a consumer group: its committed offsets are a file
+    /// named after it, so it must be non-empty, valid UTF-16, and at most 240 characters once escaped (a character other
+    /// than <c>a-z 0-9 . _ -</c> counts three per UTF-8 byte).</summary>
+    public static bool IsValidName(string group)
+    {
+        try
+        {
+            CommittedOffsetFile.Stem(group);
+            return true;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+}
