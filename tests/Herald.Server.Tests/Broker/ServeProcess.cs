@@ -21,14 +21,14 @@ internal sealed class ServeProcess : IDisposable
     }
 
     /// <summary>Starts <c>herald serve</c> on <paramref name="directory"/> and waits for its banner.</summary>
-    public static async Task<ServeProcess> StartAsync(string directory, int port)
+    public static async Task<ServeProcess> StartAsync(string directory, int port, params string[] more)
     {
         var start = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, OperatingSystem.IsWindows() ? "Herald.Cli.exe" : "Herald.Cli"))
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        foreach (var argument in (string[])["serve", "--data", directory, "--listen", $"127.0.0.1:{port}"])
+        foreach (var argument in (string[])["serve", "--data", directory, "--listen", $"127.0.0.1:{port}", .. more])
         {
             start.ArgumentList.Add(argument);
         }
