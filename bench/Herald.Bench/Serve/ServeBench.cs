@@ -51,7 +51,8 @@ internal static class ServeBench
                 + string.Join(", ", measured.Select(m => string.Create(CultureInfo.InvariantCulture, $"{m.Key} {m.Value:0.##}"))));
             if (run > 0)
             {
-                foreach (var (key, value) in measured)
+                // A row that was not asked for may have been measured on the way (produce, for consume): only rows asked for are kept.
+                foreach (var (key, value) in measured.Where(m => values.ContainsKey(m.Key)))
                 {
                     values[key].Add(value);
                 }
@@ -99,6 +100,12 @@ internal static class ServeBench
             {
                 var topic = scope.CreateTopic("throughput");
                 measured[ServeProduce] = await KafkaProduce.ThroughputAsync(scope.Bootstrap, topic, records);
+                var stored = scope.Server.Log.GetOrCreateTopic(topic).Partitions.Sum(p => p.EndOffset);
+                if (stored != records + 1)
+                {
+                    throw new InvalidOperationException($"The producer had {records + 1:N0} records acknowledged but topic '{topic}' holds {stored:N0}.");
+                }
+
                 measured["serve_produce_mb_per_s"] = measured[ServeProduce] * ServeClients.ValueBytes / 1e6;
                 if (Wanted("serve_consume"))
                 {
