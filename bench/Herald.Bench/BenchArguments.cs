@@ -12,30 +12,36 @@ internal sealed record BenchArguments(string Mode, long Events, int Repeat, stri
     /// <summary>Gets the key prefixes to run; empty runs everything.</summary>
     public IReadOnlyList<string> Only { get; init; } = [];
 
-    /// <summary>Gets the offered rate, events/s, of the <c>transports</c> mode's latency measurement. Default 5,000.</summary>
+    /// <summary>Gets the offered rate, events/s, of the <c>transports</c> and <c>serve</c> modes' latency measurements. Default 5,000 (<c>serve</c>: 10,000).</summary>
     public int Rate { get; init; } = 5_000;
 
-    private const string Usage = "usage: Herald.Bench log|baselines|transports|publish [--events N] [--repeat R] [--dir DIR] [--stream N] [--rate N] [--only KEY,…] [--json]";
+    /// <summary>Gets the partitions of the <c>serve</c> mode's topics; 0 when not given (the mode's default).</summary>
+    public int Partitions { get; init; }
+
+    private const string Usage = "usage: Herald.Bench log|baselines|transports|publish|serve [--events|--records N] [--repeat|--runs R] [--dir DIR] [--stream N] [--rate N] [--partitions N] [--only KEY,…] [--json]";
 
     public static BenchArguments? Parse(string[] args)
     {
         var result = new BenchArguments("baselines", 1_000_000, 3, Path.Combine(Environment.CurrentDirectory, "bench-data"), false);
         var eventsGiven = false;
+        var repeatGiven = false;
+        var rateGiven = false;
         for (var i = 0; i < args.Length; i++)
         {
             var value = i + 1 < args.Length ? args[i + 1] : null;
             switch (args[i])
             {
-                case "baselines" or "log" or "transports" or "publish":
+                case "baselines" or "log" or "transports" or "publish" or "serve":
                     result = result with { Mode = args[i] };
                     break;
-                case "--events" when long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var events) && events > 0:
+                case "--events" or "--records" when long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var events) && events > 0:
                     result = result with { Events = events };
                     eventsGiven = true;
                     i++;
                     break;
-                case "--repeat" when int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var repeat) && repeat > 0:
+                case "--repeat" or "--runs" when int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var repeat) && repeat > 0:
                     result = result with { Repeat = repeat };
+                    repeatGiven = true;
                     i++;
                     break;
                 case "--stream" when long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var stream) && stream > 0:
@@ -44,6 +50,11 @@ internal sealed record BenchArguments(string Mode, long Events, int Repeat, stri
                     break;
                 case "--rate" when int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var rate) && rate > 0:
                     result = result with { Rate = rate };
+                    rateGiven = true;
+                    i++;
+                    break;
+                case "--partitions" when int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var partitions) && partitions is > 0 and <= 10_000:
+                    result = result with { Partitions = partitions };
                     i++;
                     break;
                 case "--only" when value is not null:
@@ -61,6 +72,12 @@ internal sealed record BenchArguments(string Mode, long Events, int Repeat, stri
                     Console.Error.WriteLine($"Herald.Bench: unexpected argument '{args[i]}' (or a missing or invalid value after it). {Usage}");
                     return null;
             }
+        }
+
+        if (result.Mode == "serve")
+        {
+            // A serve run moves a million records through a broker and its baselines: one measured run unless asked for more.
+            result = result with { Repeat = repeatGiven ? result.Repeat : 1, Rate = rateGiven ? result.Rate : Serve.ServeBench.DefaultRate };
         }
 
         return eventsGiven ? result : result.Mode switch

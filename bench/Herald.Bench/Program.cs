@@ -2,10 +2,11 @@ using Herald.Bench;
 using Herald.Bench.Baselines;
 using Herald.Bench.Log;
 using Herald.Bench.Publishing;
+using Herald.Bench.Serve;
 using Herald.Bench.Transports;
 using Herald.Hosting;
 
-// Usage: dotnet run -c Release --project bench/Herald.Bench -- log|baselines|transports|publish [--events N] [--repeat R] [--dir DIR] [--stream N] [--rate N] [--only KEY,…] [--json]
+// Usage: dotnet run -c Release --project bench/Herald.Bench -- log|baselines|transports|publish|serve [--events N] [--repeat R] [--dir DIR] [--stream N] [--rate N] [--partitions N] [--only KEY,…] [--json]
 var arguments = BenchArguments.Parse(args);
 if (arguments is null)
 {
@@ -20,6 +21,18 @@ if (arguments.Mode == "transports")
     if (arguments.Json)
     {
         TransportsReport.WriteJson(transports);
+    }
+
+    return 0;
+}
+
+if (arguments.Mode == "serve")
+{
+    var serve = await ServeBench.RunAsync(arguments);
+    ServeReport.WriteTable(serve, arguments);
+    if (arguments.Json)
+    {
+        ServeReport.WriteJson(serve, arguments);
     }
 
     return 0;

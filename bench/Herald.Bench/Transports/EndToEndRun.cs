@@ -99,7 +99,7 @@ internal static class EndToEndRun
         return publisher.PublishAsync(item, new PublishOptions { PartitionKey = item.Key });
     }
 
-    private static double Percentile(double[] sorted, double p) => sorted[Math.Min(sorted.Length - 1, (int)(p * sorted.Length))];
+    internal static double Percentile(double[] sorted, double p) => sorted[Math.Min(sorted.Length - 1, (int)(p * sorted.Length))];
 
     /// <summary>A started Herald host: its consumers run until it is disposed.</summary>
     private sealed class Host(ServiceProvider provider, List<IHostedService> hosted) : IAsyncDisposable

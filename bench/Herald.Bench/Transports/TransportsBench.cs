@@ -99,7 +99,7 @@ internal static class TransportsBench
         }
     }
 
-    private static string RateLabel(int rate) =>
+    internal static string RateLabel(int rate) =>
         rate % 1000 == 0 ? string.Create(CultureInfo.InvariantCulture, $"{rate / 1000}k") : rate.ToString(CultureInfo.InvariantCulture);
 }
 
