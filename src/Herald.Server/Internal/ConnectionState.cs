@@ -6,6 +6,7 @@ namespace Herald.Server.Internal;
 internal sealed class ConnectionState(string remote, Sasl.SaslSession? sasl) : IDisposable
 {
     private readonly Dictionary<LogPartition, LogReader> _readers = [];
+    private readonly List<byte[]> _fetchBuffers = [];
 
     public string Remote { get; } = remote;
 
@@ -33,6 +34,26 @@ internal sealed class ConnectionState(string remote, Sasl.SaslSession? sasl) : I
         return reader;
     }
 
+    /// <summary>Lends a buffer of at least <paramref name="size"/> bytes until <see cref="ReturnFetchBuffers"/>: a fetch's
+    /// batches stay in it until its response is written, which comes before the connection's next request.</summary>
+    public byte[] RentFetchBuffer(int size)
+    {
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(size);
+        _fetchBuffers.Add(buffer);
+        return buffer;
+    }
+
+    /// <summary>Returns the buffers the last fetch borrowed.</summary>
+    public void ReturnFetchBuffers()
+    {
+        foreach (var buffer in _fetchBuffers)
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        _fetchBuffers.Clear();
+    }
+
     /// <summary>Forgets the reader of a partition that went away (its topic was deleted).</summary>
     public void Forget(LogPartition partition)
     {
@@ -44,6 +65,7 @@ internal sealed class ConnectionState(string remote, Sasl.SaslSession? sasl) : I
 
     public void Dispose()
     {
+        ReturnFetchBuffers();
         foreach (var reader in _readers.Values)
         {
             reader.Dispose();

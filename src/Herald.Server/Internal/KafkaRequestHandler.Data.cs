@@ -57,6 +57,8 @@ internal sealed partial class KafkaRequestHandler
 
     private async Task<FetchResponse> FetchAsync(FetchRequest request, ConnectionState connection, CancellationToken cancellationToken)
     {
+        // The previous fetch's response has been written: its buffers are free again.
+        connection.ReturnFetchBuffers();
         var fetches = new List<PartitionFetch>();
         foreach (var topicRequest in request.Topics)
         {
