@@ -185,7 +185,6 @@ public sealed class HeraldServer : IAsyncDisposable
                 continue;
             }
 
-            var connection = new KafkaConnection(socket, _handler!, _options, _credentials, _metrics, _logger);
             lock (_sync)
             {
                 if (_stopped)
@@ -194,6 +193,17 @@ public sealed class HeraldServer : IAsyncDisposable
                     return;
                 }
 
+                if (_connections.Count >= _options.MaxConnections)
+                {
+                    // Closed at once: idle or hostile sockets cannot pile up past the limit.
+                    var remote = socket.RemoteEndPoint?.ToString() ?? "unknown";
+                    socket.Dispose();
+                    _metrics.Refused();
+                    ServerLog.FrameRefused(_logger, remote, $"MaxConnections ({_options.MaxConnections}) connections are open");
+                    continue;
+                }
+
+                var connection = new KafkaConnection(socket, _handler!, _options, _credentials, _metrics, _logger);
                 _connections[connection] = ServeAsync(connection);
             }
         }

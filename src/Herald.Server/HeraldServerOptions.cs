@@ -24,6 +24,10 @@ public sealed class HeraldServerOptions
     /// <remarks>Checked against a frame's length prefix before anything is allocated for it: a larger frame closes the connection.</remarks>
     public int MaxRequestSize { get; set; } = 100 * 1024 * 1024;
 
+    /// <summary>Gets or sets the most client connections open at once; 1000 by default. One more is closed as it arrives,
+    /// with a logged reason.</summary>
+    public int MaxConnections { get; set; } = 1000;
+
     /// <summary>Gets or sets how long a client may take to send the rest of a request once its length arrived; 30 seconds by default.</summary>
     public TimeSpan RequestReadTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
@@ -95,6 +99,11 @@ public sealed class HeraldServerOptions
         if (MaxRequestSize < 1024)
         {
             throw new ArgumentOutOfRangeException(nameof(MaxRequestSize), MaxRequestSize, "MaxRequestSize must be at least 1024 bytes.");
+        }
+
+        if (MaxConnections < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxConnections), MaxConnections, "MaxConnections must be at least 1.");
         }
 
         if (RequestReadTimeout <= TimeSpan.Zero)

@@ -55,6 +55,56 @@ public sealed class HostileInputTests(ServerFixture fixture)
         Assert.True(grown < 64 * 1024 * 1024, $"managed memory grew by {grown / (1024 * 1024)} MiB");
     }
 
+    [Fact]
+    public async Task ConnectionsPastMaxConnections_ClosedAsTheyArrive_TheOpenOnesKeepWorking()
+    {
+        var token = TestContext.Current.CancellationToken;
+        var directory = Path.Combine(Path.GetTempPath(), $"herald-serve-max-{Guid.NewGuid():N}");
+        await using var server = new HeraldServer(new HeraldServerOptions { DataDirectory = directory, Listen = new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0), MaxConnections = 2 });
+        await server.StartAsync(token);
+        try
+        {
+            using var first = new Socket(SocketType.Stream, ProtocolType.Tcp);
+            using var second = new Socket(SocketType.Stream, ProtocolType.Tcp);
+            await first.ConnectAsync(server.LocalEndPoint, token);
+            await second.ConnectAsync(server.LocalEndPoint, token);
+            await Task.Delay(200, token);
+
+            // The third is accepted by the kernel, then closed by the server without a byte.
+            using (var third = new Socket(SocketType.Stream, ProtocolType.Tcp))
+            {
+                await third.ConnectAsync(server.LocalEndPoint, token);
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
+                timeout.CancelAfter(TimeSpan.FromSeconds(10));
+                Assert.Equal(0, await third.ReceiveAsync(new byte[16], timeout.Token));
+            }
+
+            // The open ones are served.
+            await first.SendAsync(ApiVersionsFrame(), token);
+            Assert.True(await first.ReceiveAsync(new byte[4096], token) > 0);
+
+            // Once one closes, a new connection is accepted again.
+            second.Close();
+            await Task.Delay(200, token);
+            using var fourth = new Socket(SocketType.Stream, ProtocolType.Tcp);
+            await fourth.ConnectAsync(server.LocalEndPoint, token);
+            await fourth.SendAsync(ApiVersionsFrame(), token);
+            Assert.True(await fourth.ReceiveAsync(new byte[4096], token) > 0);
+        }
+        finally
+        {
+            await server.StopAsync(token);
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    private static byte[] ApiVersionsFrame()
+    {
+        using var writer = new KafkaWriter();
+        KafkaFrames.WriteRequest(writer, new RequestHeader { RequestApiKey = (short)ApiKey.ApiVersions, RequestApiVersion = 3, CorrelationId = 1, ClientId = "max" }, new ApiVersionsRequest { ClientSoftwareName = "t", ClientSoftwareVersion = "1" });
+        return writer.WrittenSpan.ToArray();
+    }
+
     private enum Kind
     {
         Truncated,

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
@@ -130,27 +129,6 @@ public sealed class SecurityTests : IAsyncLifetime
     private Task<(int Code, string Output, string Error)> KcatAsync(string? input, string mechanism, string user, string password, params string[] arguments) =>
         RunKcatAsync(input, ["-X", "security.protocol=SASL_SSL", "-X", $"ssl.ca.location={_caFile}", "-X", $"sasl.mechanisms={mechanism}", "-X", $"sasl.username={user}", "-X", $"sasl.password={password}", .. arguments]);
 
-    private async Task<(int Code, string Output, string Error)> RunKcatAsync(string? input, string[] arguments)
-    {
-        Assert.True(File.Exists("/usr/bin/kcat"), "kcat is not installed: run eng/kafka-clients.sh (as root it installs Debian's kcat).");
-        var start = new ProcessStartInfo("/usr/bin/kcat", ["-b", $"localhost:{_server.LocalEndPoint.Port}", .. arguments])
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using var process = Process.Start(start)!;
-        if (input is not null)
-        {
-            await process.StandardInput.WriteAsync(input);
-        }
-
-        process.StandardInput.Close();
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        timeout.CancelAfter(TimeSpan.FromSeconds(30));
-        var output = process.StandardOutput.ReadToEndAsync(timeout.Token);
-        var error = process.StandardError.ReadToEndAsync(timeout.Token);
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await output, await error);
-    }
+    private Task<(int Code, string Output, string Error)> RunKcatAsync(string? input, string[] arguments) =>
+        Kcat.RunAsync($"localhost:{_server.LocalEndPoint.Port}", input, arguments);
 }

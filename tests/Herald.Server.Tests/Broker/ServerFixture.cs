@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 
 [assembly: AssemblyFixture(typeof(Herald.Server.Tests.Broker.ServerFixture))]
@@ -43,37 +42,8 @@ public sealed class ServerFixture : IAsyncLifetime
     /// <summary>Runs kcat with <paramref name="arguments"/> against the server, feeding <paramref name="input"/>; returns stdout, failing the test on a non-zero exit.</summary>
     public async Task<string> KcatWithInputAsync(string? input, params string[] arguments)
     {
-        var timeout = TimeSpan.FromSeconds(30);
-        var path = File.Exists("/usr/bin/kcat") ? "/usr/bin/kcat" : null;
-        Assert.True(path is not null, "kcat is not installed: run eng/kafka-clients.sh (as root it installs Debian's kcat).");
-        var start = new ProcessStartInfo(path!, ["-b", Bootstrap, .. arguments])
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using var process = Process.Start(start)!;
-        if (input is not null)
-        {
-            await process.StandardInput.WriteAsync(input);
-        }
-
-        process.StandardInput.Close();
-        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        cancel.CancelAfter(timeout);
-        var output = process.StandardOutput.ReadToEndAsync(cancel.Token);
-        var error = process.StandardError.ReadToEndAsync(cancel.Token);
-        try
-        {
-            await process.WaitForExitAsync(cancel.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail($"kcat {string.Join(' ', arguments)} did not end within {timeout.TotalSeconds} s");
-        }
-
-        Assert.True(process.ExitCode == 0, $"kcat {string.Join(' ', arguments)} exited with {process.ExitCode}: {await error}");
-        return await output;
+        var (code, output, error) = await Kcat.RunAsync(Bootstrap, input, arguments);
+        Assert.True(code == 0, $"kcat {string.Join(' ', arguments)} exited with {code}: {error}");
+        return output;
     }
 }
