@@ -1,5 +1,5 @@
 // Generates Herald.Server's Kafka protocol codecs from src/Herald.Server/Protocol/messages.kdef:
-//   src/Herald.Server/Protocol/Messages.g.cs        a class per message, with Read and Write at each version
+//   src/Herald.Server/Protocol/Messages/<Name>.g.cs  a file per message: its class, with Read and Write at each version
 //   src/Herald.Server/Protocol/ApiKeys.g.cs         the ApiKey enum, the versions served, request and response dispatch
 //   tests/Herald.Server.Tests/Protocol/MessageSamples.g.cs   version-aware random messages for the round-trip tests
 //
@@ -23,14 +23,40 @@ catch (FormatException e)
     return 2;
 }
 
+const string MessagesFolder = "src/Herald.Server/Protocol/Messages";
 var outputs = new Dictionary<string, string>
 {
-    ["src/Herald.Server/Protocol/Messages.g.cs"] = new MessageEmitter(messages).Emit(),
     ["src/Herald.Server/Protocol/ApiKeys.g.cs"] = ApiKeysEmitter.Emit(messages),
     ["tests/Herald.Server.Tests/Protocol/MessageSamples.g.cs"] = new SampleEmitter(messages).Emit(),
 };
+foreach (var message in messages)
+{
+    outputs[$"{MessagesFolder}/{message.Name}.g.cs"] = new MessageEmitter(message).Emit();
+}
 
 var stale = 0;
+// A generated file whose message left the description goes too.
+var folder = Path.Combine(root, MessagesFolder);
+foreach (var path in Directory.Exists(folder) ? Directory.EnumerateFiles(folder, "*.g.cs") : [])
+{
+    var relative = $"{MessagesFolder}/{Path.GetFileName(path)}";
+    if (outputs.ContainsKey(relative))
+    {
+        continue;
+    }
+
+    if (check)
+    {
+        Console.Error.WriteLine($"{relative} is generated for no message of messages.kdef: run 'dotnet run eng/kafka-codegen.cs'.");
+        stale++;
+    }
+    else
+    {
+        File.Delete(path);
+        Console.WriteLine($"deleted {relative}");
+    }
+}
+
 foreach (var (relative, text) in outputs)
 {
     var path = Path.Combine(root, relative);
@@ -47,6 +73,7 @@ foreach (var (relative, text) in outputs)
     }
     else
     {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         File.WriteAllText(path, text);
         Console.WriteLine($"wrote {relative}");
     }
@@ -628,23 +655,18 @@ internal class CodeText
     public override string ToString() => _text.ToString();
 }
 
-/// <summary>Writes Messages.g.cs: a class per message, a nested class per struct, each with Read and Write.</summary>
-internal sealed class MessageEmitter(List<MessageDef> messages) : CodeText
+/// <summary>Writes a message's file: its class, a nested class per struct, each with Read and Write.</summary>
+internal sealed class MessageEmitter(MessageDef message) : CodeText
 {
-    private MessageDef _message = null!;
+    private readonly MessageDef _message = message;
 
     public string Emit()
     {
         Line(Cs.Header.TrimEnd('\n'));
         Line();
         Line("namespace Herald.Server.Protocol;");
-        foreach (var message in messages)
-        {
-            _message = message;
-            Line();
-            EmitMessage(message);
-        }
-
+        Line();
+        EmitMessage(_message);
         return ToString();
     }
 
