@@ -126,7 +126,7 @@ internal sealed partial class KafkaRequestHandler(EmbeddedLog log, HeraldServerO
                 return DescribeConfigs(DescribeConfigsRequest.Read(ref reader, version));
             case ApiKey.SaslHandshake:
                 var handshake = SaslHandshakeRequest.Read(ref reader, version);
-                return connection.Sasl?.Handshake(handshake, version) ?? new SaslHandshakeResponse { ErrorCode = (short)ErrorCode.IllegalSaslState };
+                return connection.Sasl?.Handshake(handshake, version) ?? new SaslHandshakeResponse { ErrorCode = (short)ErrorCode.UnsupportedSaslMechanism };
             case ApiKey.SaslAuthenticate:
                 var authenticate = SaslAuthenticateRequest.Read(ref reader, version);
                 if (connection.Sasl is null)
