@@ -402,24 +402,37 @@ internal sealed class SegmentFile : IDisposable
             while (position < fileLength)
             {
                 var check = SegmentRecovery.ReadBatch(_log, position, fileLength - position, ref buffer, out var batch);
+                string? stale = null;
                 if (check.Status == RecordBatchStatus.Complete)
                 {
-                    var wrong = batch.BaseOffset != expected ? $"the batch's base offset is {batch.BaseOffset}, but the previous batch ends before offset {expected}."
-                        : batch.PartitionLeaderEpoch < None ? $"the batch's partition leader epoch is {batch.PartitionLeaderEpoch}; Kafka's are {None} (none) or at least 0."
-                        : position + check.Size > int.MaxValue ? "the segment is larger than int32 file positions allow."
-                        : null;
-                    if (wrong is not null)
+                    if (position + check.Size > int.MaxValue)
                     {
-                        throw new LogCorruptedException(LogPath, position, wrong);
+                        throw new LogCorruptedException(LogPath, position, "the segment is larger than int32 file positions allow.");
                     }
 
-                    Track(batch.BaseOffset, (int)position, check.Size, batch.MaxTimestamp);
-                    expected = batch.LastOffset + 1;
-                    position += check.Size;
-                    continue;
+                    stale = batch.BaseOffset != expected ? $"the batch's base offset is {batch.BaseOffset}, but the previous batch ends before offset {expected}."
+                        : batch.PartitionLeaderEpoch < None ? $"the batch's partition leader epoch is {batch.PartitionLeaderEpoch}; Kafka's are {None} (none) or at least 0."
+                        : null;
+                    if (stale is null || !(batch.BaseOffset == 0 && expected > 0 && isLastSegment))
+                    {
+                        if (stale is not null)
+                        {
+                            throw new LogCorruptedException(LogPath, position, stale);
+                        }
+
+                        Track(batch.BaseOffset, (int)position, check.Size, batch.MaxTimestamp);
+                        expected = batch.LastOffset + 1;
+                        position += check.Size;
+                        continue;
+                    }
+
+                    // The base offset lies before the CRC's range: a torn write can leave the batch's first bytes as the
+                    // zeros of a page written before the batch was, while the rest passes its CRC. In the last segment
+                    // that is a torn tail like any other, judged below by what follows it; any other wrong base offset
+                    // (a flipped bit) is damage.
                 }
 
-                var problem = check.Problem ?? (check.Size == 0
+                var problem = stale ?? check.Problem ?? (check.Size == 0
                     ? $"only {fileLength - position} bytes remain before the end of the file, fewer than a batch's {LogOverhead}-byte log overhead."
                     : $"the batch needs {check.Size} bytes but only {fileLength - position} remain before the end of the file.");
                 if (!isLastSegment)

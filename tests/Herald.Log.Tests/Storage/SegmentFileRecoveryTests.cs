@@ -129,11 +129,29 @@ public sealed class SegmentFileRecoveryTests : IDisposable
             }
             else
             {
-                // The base offset and leader epoch lie outside the CRC, so the batch still passes it: no torn write
-                // changes those fields of a batch whose other bytes are intact.
+                // The base offset and leader epoch lie outside the CRC, so the batch still passes it: a flipped bit
+                // there is damage (a torn write leaves zeros, below).
                 AssertCorruptAt(flipped, isLastSegment: true, last, $"header byte {field} of the last batch");
             }
         }
+    }
+
+    [Fact]
+    public void Open_LastSegmentWhoseLastBatchStartsOnAStaleZeroPage_CutsItAsATornWrite()
+    {
+        // A power cut kept the page holding the batch's first bytes as it was before the batch (zeros) and the next
+        // page, with the rest of the batch: it passes its CRC, which does not cover the base offset.
+        var (log, boundaries) = WriteSegment(SegmentFile.DefaultIndexIntervalBytes);
+        var last = (int)boundaries[LastBatch];
+        var torn = log.ToArray();
+        torn.AsSpan(last, RecordBatchLayout.BatchLengthPosition + 2).Clear();
+
+        RestoreFiles(torn);
+        using var segment = SegmentFile.Open(_directory, Base, isLastSegment: true, out var recovery);
+
+        Assert.Equal(log.Length - last, recovery.TruncatedBytes);
+        Assert.Equal(last, new FileInfo(LogPath).Length);
+        AssertCorruptAt(torn, isLastSegment: false, last, "the same stale page in a sealed segment");
     }
 
     [Fact]
