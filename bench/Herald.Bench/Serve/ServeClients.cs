@@ -42,7 +42,7 @@ internal static class ServeClients
         DeliveryReportFields = "none",
     };
 
-    /// <summary>A consumer built for throughput: partitions assigned (no group, no commits), large fetches, a deep prefetch queue,
+    /// <summary>A consumer built for throughput: partitions assigned (no group, no commits), 1 MiB fetches, a deep prefetch queue,
     /// results without the fields the bench does not read (headers, timestamp, topic).</summary>
     public static ConsumerConfig ThroughputConsumer(string bootstrap) => new()
     {
@@ -54,8 +54,10 @@ internal static class ServeClients
         EnableAutoOffsetStore = false,
         // The backlog is there before the first fetch: a fetch.min.bytes above 1 can only add waits, never fill a response.
         FetchMinBytes = 1,
-        FetchMaxBytes = 64 * 1024 * 1024,
-        MaxPartitionFetchBytes = 8 * 1024 * 1024,
+        // Responses of about 1 MiB keep server and client busy at once: the client parses one while the server reads the next.
+        // Measured on 2 cores (medians of 5): 64 MiB per fetch and 8 MiB per partition 0.73M records/s; 1 MiB and 1 MiB 1.38M/s.
+        FetchMaxBytes = 1024 * 1024,
+        MaxPartitionFetchBytes = 1024 * 1024,
         QueuedMinMessages = 1_000_000,
         QueuedMaxMessagesKbytes = 256 * 1024,
         ConsumeResultFields = "none",
