@@ -1,4 +1,5 @@
 using Herald.Cli.Brokers;
+using Herald.Log;
 using Spectre.Console;
 
 namespace Herald.Cli;
@@ -35,6 +36,15 @@ internal sealed class CliContext
     /// <see cref="BrokerConnection.OpenAsync"/> with <see cref="Time"/>.</summary>
     public Func<BrokerTarget, CancellationToken, Task<DeadLetterSession>>? OpenBroker { get; init; }
 
+    /// <summary>Gets the width tables take when stdout is a terminal, or <see langword="null"/> for the console's own.</summary>
+    public int? Width { get; init; }
+
+    /// <summary>Gets the directory a relative <c>--data</c> resolves against, or <see langword="null"/> for the process's.</summary>
+    public string? WorkingDirectory { get; init; }
+
+    /// <summary>Gets the log a <c>herald serve</c> running this command holds, or <see langword="null"/> when the command runs on its own.</summary>
+    public EmbeddedLog? ServedLog { get; init; }
+
     /// <summary>Gets the function that asks the operator a yes/no question, answering no by default.</summary>
     public required Func<string, CancellationToken, Task<bool>> Confirm { get; init; }
 
@@ -69,6 +79,10 @@ internal sealed class CliContext
         if (IsOutputRedirected)
         {
             console.Profile.Width = RedirectedWidth;
+        }
+        else if (Width is { } width)
+        {
+            console.Profile.Width = width;
         }
 
         return console;

@@ -1,3 +1,4 @@
+using Herald.Cli.Remote;
 using Herald.Log;
 
 namespace Herald.Cli;
@@ -10,6 +11,11 @@ internal static class CommandRunner
         try
         {
             return await body();
+        }
+        catch (DataDirectoryServedException)
+        {
+            // HeraldCli.RunAsync runs the command in the server, or refuses it.
+            throw;
         }
         catch (CliException e)
         {

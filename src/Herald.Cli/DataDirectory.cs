@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Herald.Cli.Remote;
 using Herald.Log;
 using Herald.Transports.Embedded;
 
@@ -28,7 +29,7 @@ internal static class DataDirectory
 
     /// <summary>Returns the full path of <paramref name="path"/> once it is known to be an existing Herald data directory.</summary>
     /// <exception cref="CliException">Exit code 4: the path is not valid, does not exist, is a file or is not a data directory; 2 when it is empty.</exception>
-    public static string Resolve(string path)
+    public static string Resolve(string path, string? workingDirectory = null)
     {
         if (string.IsNullOrWhiteSpace(path))
         {
@@ -38,7 +39,7 @@ internal static class DataDirectory
         string fullPath;
         try
         {
-            fullPath = Path.GetFullPath(path);
+            fullPath = Path.GetFullPath(path, workingDirectory ?? Environment.CurrentDirectory);
         }
         catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
         {
@@ -68,7 +69,7 @@ internal static class DataDirectory
     /// <exception cref="CliException">The directory is missing, locked or unreadable, or its dead-letter topic is damaged (exit code 9).</exception>
     public static async Task<DeadLetterSession> OpenAsync(string path, CliContext context, DataDirectoryAccess access)
     {
-        var fullPath = Resolve(path);
+        var fullPath = Resolve(path, context.WorkingDirectory);
         var session = Guard(fullPath, access, () => context.OpenDeadLetters(fullPath, access));
         if (session.Log is not { } log)
         {
@@ -78,7 +79,8 @@ internal static class DataDirectory
         try
         {
             // A writable open comes after a read-only one that warned about everything: only what it cut is new.
-            LogWarnings.Write(context, log, damage: access == DataDirectoryAccess.ReadOnly);
+            // A served log's torn tails were cut when the server opened it: the server said so then.
+            LogWarnings.Write(context, log, damage: access == DataDirectoryAccess.ReadOnly, tornTails: context.ServedLog is null);
             EnsureUndamaged(log, EmbeddedLogTransport.DeadLetterTopic, "the dead letters cannot be read");
             return session;
         }
@@ -128,6 +130,10 @@ internal static class DataDirectory
         {
             return open();
         }
+        catch (LogDirectoryLockedException e) when (ServedBy(fullPath, e.HolderProcessId) is { } served)
+        {
+            throw new DataDirectoryServedException(served, fullPath);
+        }
         catch (LogDirectoryLockedException e)
         {
             throw new CliException(ExitCodes.DataDirectoryLocked, Locked(e.Directory ?? fullPath, e.HolderProcessId, access), e);
@@ -166,6 +172,23 @@ internal static class DataDirectory
             ExitCodes.DamagedData,
             $"{(first.Partition < 0 ? "topic" : "partition")} {first.PartitionName} is damaged ({LogWarnings.Where(first)}), so {consequence}; nothing was changed. With the application stopped, {repair}");
     }
+
+    /// <summary>Returns <paramref name="log"/>'s directory when it is <paramref name="fullPath"/>: a served command works on the served directory only.</summary>
+    /// <exception cref="CliException">Exit code <see cref="ExitCodes.Usage"/>: the command names another directory.</exception>
+    public static void EnsureServed(EmbeddedLog log, string fullPath)
+    {
+        var comparison = OperatingSystem.IsLinux() ? StringComparison.Ordinal : StringComparison.OrdinalIgnoreCase;
+        if (!string.Equals(Path.TrimEndingDirectorySeparator(log.Directory), Path.TrimEndingDirectorySeparator(fullPath), comparison))
+        {
+            throw CliException.Usage($"this herald serve holds '{log.Directory}', not '{fullPath}'.");
+        }
+    }
+
+    // The server that holds the directory, when the lock's holder is the process its address file names.
+    private static ServedDirectory? ServedBy(string fullPath, int? holderProcessId) =>
+        ServedDirectory.Read(fullPath) is { } served && served.ProcessId != Environment.ProcessId && (holderProcessId is null || holderProcessId == served.ProcessId)
+            ? served
+            : null;
 
     private static string Locked(string directory, int? holderProcessId, DataDirectoryAccess access)
     {

@@ -1,7 +1,9 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using Herald.Cli.DeadLetterCommands;
 using Herald.Cli.LogCommands;
 using Herald.Cli.Parsing;
+using Herald.Cli.Remote;
 using Herald.Cli.SchemaCommands;
 using Herald.Cli.ServeCommands;
 
@@ -31,6 +33,34 @@ internal static class HeraldCli
         }
 
         var invocation = new InvocationConfiguration { Output = context.Out, Error = context.Error, EnableDefaultExceptionHandler = false };
-        return await parse.InvokeAsync(invocation, cancellationToken);
+        try
+        {
+            return await parse.InvokeAsync(invocation, cancellationToken);
+        }
+        catch (DataDirectoryServedException e) when (context.ServedLog is null && RunsInServer(parse))
+        {
+            // Nothing was written yet: the command opens the data directory before it says anything.
+            return await CommandRunner.RunAsync(context, () => ControlClient.RunAsync(e.Served, args, context, cancellationToken), cancellationToken);
+        }
+        catch (DataDirectoryServedException e)
+        {
+            CommandRunner.WriteError(context, e.Message);
+            return ExitCodes.DataDirectoryLocked;
+        }
+    }
+
+    /// <summary>Returns whether <paramref name="args"/> is a command that <c>herald serve</c> runs on the log it holds:
+    /// <c>herald log</c> and every <c>herald dlq</c> command.</summary>
+    public static bool RunsInServer(string[] args, CliContext context) => RunsInServer(Create(context).Parse(args));
+
+    private static bool RunsInServer(ParseResult parse)
+    {
+        var path = new List<string>();
+        for (var result = parse.CommandResult; result is not null; result = result.Parent as CommandResult)
+        {
+            path.Insert(0, result.Command.Name);
+        }
+
+        return path.Count >= 2 && (path[1] == "dlq" || (path[1] == "log" && path.Count == 2));
     }
 }

@@ -7,9 +7,9 @@ namespace Herald.Cli;
 internal static class LogWarnings
 {
     /// <summary>Writes a warning on stderr for every torn tail and (with <paramref name="damage"/>) damaged partition <paramref name="log"/> found.</summary>
-    public static void Write(CliContext context, EmbeddedLog log, bool damage = true)
+    public static void Write(CliContext context, EmbeddedLog log, bool damage = true, bool tornTails = true)
     {
-        foreach (var recovery in log.Recoveries)
+        foreach (var recovery in tornTails ? log.Recoveries : [])
         {
             CommandRunner.WriteWarning(context, TornTail(recovery));
         }

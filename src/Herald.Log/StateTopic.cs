@@ -12,16 +12,20 @@ namespace Herald.Log;
 /// from any thread.</remarks>
 public sealed class StateTopic : IDisposable
 {
-    private readonly LogPartition? _partition;
+    private readonly EmbeddedLog? _creator;
+    private readonly string? _name;
+    private LogPartition? _partition;
     private readonly Dictionary<string, byte[]> _entries = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _writeGate = new(1, 1);
     private readonly Lock _lock = new();
     private readonly TimeProvider _timeProvider;
     private bool _keysOnly;
 
-    private StateTopic(LogPartition? partition, TimeProvider timeProvider)
+    private StateTopic(LogPartition? partition, TimeProvider timeProvider, EmbeddedLog? creator = null, string? name = null)
     {
         _partition = partition;
+        _creator = creator;
+        _name = name;
         _timeProvider = timeProvider;
         if (partition is null || partition.Damage is not null)
         {
@@ -66,6 +70,20 @@ public sealed class StateTopic : IDisposable
         log.Options.ReadOnly && !log.TryGetTopic(name, out _)
             ? new(null, timeProvider)
             : new(log.GetOrCreateTopic(name).Partitions[0], timeProvider);
+
+    /// <summary>Opens <paramref name="name"/> on <paramref name="log"/> and replays it, creating the topic only with its first change.</summary>
+    /// <remarks>For a reader that must leave the log as it found it until it is asked to change something: a missing topic
+    /// reads as an empty map; on a read-only log it takes no changes.</remarks>
+    /// <param name="log">The open log; a missing topic is created with the options registered for it, else the default ones.</param>
+    /// <param name="name">The topic.</param>
+    /// <param name="timeProvider">The clock that timestamps the records.</param>
+    public static StateTopic OpenExisting(EmbeddedLog log, string name, TimeProvider timeProvider)
+    {
+        ArgumentNullException.ThrowIfNull(log);
+        return log.TryGetTopic(name, out var topic)
+            ? new(topic.Partitions[0], timeProvider)
+            : new(null, timeProvider, log.Options.ReadOnly ? null : log, name);
+    }
 
     /// <summary>Gets the damage that keeps the topic from serving, if any.</summary>
     public LogDamage? Damage => _partition?.Damage;
@@ -190,5 +208,8 @@ public sealed class StateTopic : IDisposable
     /// <summary>Releases the write gate; the log keeps the topic.</summary>
     public void Dispose() => _writeGate.Dispose();
 
-    private LogPartition Partition => _partition ?? throw new InvalidOperationException("The state topic is open read-only and does not exist; nothing can be written to it.");
+    // Called under the write gate, so a topic created on first change is created once.
+    private LogPartition Partition => _partition ??= _creator is not null
+        ? _creator.GetOrCreateTopic(_name!).Partitions[0]
+        : throw new InvalidOperationException("The state topic is open read-only and does not exist; nothing can be written to it.");
 }

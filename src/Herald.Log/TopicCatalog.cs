@@ -104,8 +104,10 @@ internal static class TopicCatalog
     }
 
     /// <summary>Returns whether <paramref name="name"/>, an entry of the data directory, belongs to the log itself rather than to a topic.</summary>
+    /// <remarks>Hidden entries (a name starting with '.', such as the lock or the address file of a server holding the
+    /// directory) are never topics.</remarks>
     public static bool IsOwnEntry(string name) =>
-        name is DirectoryName or DirectoryName + TemporarySuffix or DirectoryLock.FileName or Groups.CommittedOffsetStore.DirectoryName or LogRepair.RepairsDirectoryName;
+        name.StartsWith('.') || name is DirectoryName or DirectoryName + TemporarySuffix or DirectoryLock.FileName or Groups.CommittedOffsetStore.DirectoryName or LogRepair.RepairsDirectoryName;
 
     private static int Parse(string path, string stem)
     {

@@ -33,6 +33,39 @@ public sealed class StateTopicTests : IDisposable
     }
 
     [Fact]
+    public async Task OpenExisting_MissingTopic_ReadsEmpty_AndIsCreatedOnlyWithItsFirstChange()
+    {
+        var token = TestContext.Current.CancellationToken;
+        using var log = Open();
+        log.Options.Topics["__herald.state-test"] = StateTopic.Options;
+        using var topic = StateTopic.OpenExisting(log, "__herald.state-test", TimeProvider.System);
+
+        Assert.Empty(topic.Entries());
+        Assert.False(await topic.SetAsync("missing", null, token));
+        Assert.False(log.TryGetTopic("__herald.state-test", out _));
+
+        await topic.SetAsync("a", [1], token);
+        Assert.True(log.TryGetTopic("__herald.state-test", out var created));
+        Assert.Equal(1, created.CountRecords());
+        using var replayed = StateTopic.OpenExisting(log, "__herald.state-test", TimeProvider.System);
+        Assert.Equal(["a"], replayed.Entries().Select(e => e.Key));
+    }
+
+    [Fact]
+    public async Task OpenExisting_MissingTopicOnAReadOnlyLog_RefusesChanges()
+    {
+        using (Open())
+        {
+        }
+
+        using var log = EmbeddedLog.Open(_directory, new EmbeddedLogOptions { ReadOnly = true });
+        using var topic = StateTopic.OpenExisting(log, "__herald.state-test", TimeProvider.System);
+
+        Assert.Empty(topic.Entries());
+        await Assert.ThrowsAsync<InvalidOperationException>(async () => await topic.SetAsync("a", [1], TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
     public async Task Open_TopicHoldingCompressedBatchesOfAKafkaClient_ReplaysTheirRecords()
     {
         using (var log = Open())

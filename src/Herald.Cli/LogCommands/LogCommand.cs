@@ -28,10 +28,16 @@ internal static class LogCommand
 
     private static int Run(CliContext context, string path, bool json)
     {
-        var fullPath = DataDirectory.Resolve(path);
+        var fullPath = DataDirectory.Resolve(path, context.WorkingDirectory);
         LogReport report;
-        using (var log = DataDirectory.OpenLog(fullPath, context.Time))
+        if (context.ServedLog is { } served)
         {
+            DataDirectory.EnsureServed(served, fullPath);
+            report = LogReport.Read(served);
+        }
+        else
+        {
+            using var log = DataDirectory.OpenLog(fullPath, context.Time);
             report = LogReport.Read(log);
         }
 

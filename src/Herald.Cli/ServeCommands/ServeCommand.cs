@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Net;
 using System.Net.Sockets;
+using Herald.Cli.Remote;
 using Herald.Log;
 using Herald.Server;
 using Microsoft.Extensions.Logging;
@@ -119,6 +120,9 @@ internal static class ServeCommand
         }
 
         await using var metricsEndpoint = endpoint;
+
+        // 'herald log' and 'herald dlq' on this data directory run in this process from now on.
+        await using var control = ControlServer.Start(server.Log, server.AdvertisedAddress, context.Time, logging.CreateLogger("Herald.Cli.Serve"));
         var metricsNote = metricsAt is null ? "" : $", metrics and health on http://{metricsAt}/";
         context.Out.WriteLine($"herald serve: Kafka protocol on {server.LocalEndPoint} (advertised {server.AdvertisedAddress}), data directory {options.DataDirectory}{metricsNote}; Ctrl+C stops");
         context.Out.Flush();
@@ -131,6 +135,7 @@ internal static class ServeCommand
             // Interrupted: stop gracefully below; that is this command's normal end.
         }
 
+        await control.DisposeAsync();
         await server.StopAsync(CancellationToken.None);
         return ExitCodes.Success;
     }

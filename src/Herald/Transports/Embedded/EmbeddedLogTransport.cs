@@ -34,6 +34,7 @@ public sealed partial class EmbeddedLogTransport : PartitionedTransport, ITransp
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly EventLimits _limits;
+    private readonly bool _ownsLog;
 
     /// <summary>Opens the log in the options' data directory, recovering it, and logs any torn tail it truncated and any damaged partition.</summary>
     /// <remarks>
@@ -49,35 +50,8 @@ public sealed partial class EmbeddedLogTransport : PartitionedTransport, ITransp
     /// <exception cref="LogDirectoryLockedException">Another process has the data directory open.</exception>
     /// <exception cref="InvalidOperationException">A limit is out of range.</exception>
     public EmbeddedLogTransport(EmbeddedLogTransportOptions? options = null, TimeProvider? timeProvider = null, ILogger<EmbeddedLogTransport>? logger = null, EventLimits? limits = null)
-        : base(timeProvider)
+        : this(Open(options ?? new EmbeddedLogTransportOptions()), ownsLog: true, timeProvider, logger, limits)
     {
-        options ??= new EmbeddedLogTransportOptions();
-        _limits = limits ?? new EventLimits();
-        _limits.Validate();
-        _timeProvider = timeProvider ?? TimeProvider.System;
-        _logger = logger ?? NullLogger<EmbeddedLogTransport>.Instance;
-        // Herald's own topics: one partition each, the state ones compacted and kept until removed.
-        options.Log.Topics.TryAdd(EmbeddedDeadLetterStore.TopicName, StateTopic.Options);
-        options.Log.Topics.TryAdd(RetryStates.TopicName, StateTopic.Options);
-        options.Log.Topics.TryAdd(EmbeddedSequencePositions.TopicName, StateTopic.Options);
-        Log = EmbeddedLog.Open(options.DataDirectory, options.Log);
-        try
-        {
-            _deadLetters = StateTopic.Open(Log, EmbeddedDeadLetterStore.TopicName, _timeProvider);
-            _retries = StateTopic.Open(Log, RetryStates.TopicName, _timeProvider);
-            _sequences = StateTopic.Open(Log, EmbeddedSequencePositions.TopicName, _timeProvider);
-        }
-        catch
-        {
-            Log.Dispose();
-            throw;
-        }
-
-        _retryStates = new RetryStates(_retries);
-        _deadLetterStore = new EmbeddedDeadLetterStore(_deadLetters, _logger);
-        SequencePositions = new EmbeddedSequencePositions(_sequences, _timeProvider);
-        Log.PartitionFailed += (partition, exception) => PartitionFailed(_logger, exception, partition.Topic, partition.Id);
-        Log.PartitionDamaged += damage => PartitionDamaged(_logger, damage.PartitionName, damage.FileName, damage.Position, damage.Problem, damage.RepairCommand(Log.Directory));
         foreach (var recovery in Log.Recoveries)
         {
             TailTruncated(_logger, recovery.FileName, recovery.Position, recovery.TruncatedBytes, recovery.Reason);
@@ -94,6 +68,60 @@ public sealed partial class EmbeddedLogTransport : PartitionedTransport, ITransp
         }
 
         Opened(_logger, Log.Directory, Log.Topics.Count);
+    }
+
+    /// <summary>Creates a transport over a log that something else in the process opened and keeps, such as a <c>HeraldServer</c>.</summary>
+    /// <remarks>
+    /// The log stays its opener's: disposing the transport leaves it open, and what its open found (torn tails, damage) is
+    /// the opener's to report. Herald's state topics (dead letters, redelivery schedules, sequence positions) are created
+    /// with their first change rather than here, so a transport that only reads leaves the log as it found it.
+    /// </remarks>
+    /// <param name="log">The open log.</param>
+    /// <param name="timeProvider">The clock. Default: the system's.</param>
+    /// <param name="logger">Where partition failures are logged.</param>
+    /// <param name="limits">The limits a record read is held to. Default: <see cref="EventLimits"/>'s defaults.</param>
+    /// <returns>The transport, to dispose before the log is.</returns>
+    /// <exception cref="InvalidOperationException">A limit is out of range.</exception>
+    public static EmbeddedLogTransport Attach(EmbeddedLog log, TimeProvider? timeProvider = null, ILogger<EmbeddedLogTransport>? logger = null, EventLimits? limits = null) =>
+        new(log ?? throw new ArgumentNullException(nameof(log)), ownsLog: false, timeProvider, logger, limits);
+
+    private EmbeddedLogTransport(EmbeddedLog log, bool ownsLog, TimeProvider? timeProvider, ILogger<EmbeddedLogTransport>? logger, EventLimits? limits)
+        : base(timeProvider)
+    {
+        _limits = limits ?? new EventLimits();
+        _timeProvider = timeProvider ?? TimeProvider.System;
+        _logger = logger ?? NullLogger<EmbeddedLogTransport>.Instance;
+        _ownsLog = ownsLog;
+        Log = log;
+        try
+        {
+            _limits.Validate();
+            foreach (var name in (ReadOnlySpan<string>)[EmbeddedDeadLetterStore.TopicName, RetryStates.TopicName, EmbeddedSequencePositions.TopicName])
+            {
+                Log.Options.Topics.TryAdd(name, StateTopic.Options);
+            }
+
+            _deadLetters = OpenState(EmbeddedDeadLetterStore.TopicName);
+            _retries = OpenState(RetryStates.TopicName);
+            _sequences = OpenState(EmbeddedSequencePositions.TopicName);
+        }
+        catch
+        {
+            if (ownsLog)
+            {
+                Log.Dispose();
+            }
+
+            throw;
+        }
+
+        _retryStates = new RetryStates(_retries);
+        _deadLetterStore = new EmbeddedDeadLetterStore(_deadLetters, _logger);
+        SequencePositions = new EmbeddedSequencePositions(_sequences, _timeProvider);
+        Log.PartitionFailed += OnPartitionFailed;
+        Log.PartitionDamaged += OnPartitionDamaged;
+
+        StateTopic OpenState(string name) => ownsLog ? StateTopic.Open(Log, name, _timeProvider) : StateTopic.OpenExisting(Log, name, _timeProvider);
     }
 
     /// <summary>The log topic that holds the dead letters: one compacted partition, kept until removed.</summary>
@@ -152,10 +180,16 @@ public sealed partial class EmbeddedLogTransport : PartitionedTransport, ITransp
     /// <summary>Returns the events of <paramref name="topic"/> that <paramref name="group"/> has not committed yet.</summary>
     public long GetBacklog(string topic, string group) => Log.Groups.GetLag(group, topic);
 
-    /// <summary>Flushes committed offsets and closes the log.</summary>
+    /// <summary>Flushes committed offsets and closes the log, unless it was opened elsewhere (then it stays open).</summary>
     public void Dispose()
     {
-        Log.Dispose();
+        Log.PartitionFailed -= OnPartitionFailed;
+        Log.PartitionDamaged -= OnPartitionDamaged;
+        if (_ownsLog)
+        {
+            Log.Dispose();
+        }
+
         _deadLetters.Dispose();
         _retries.Dispose();
         _sequences.Dispose();
@@ -164,6 +198,19 @@ public sealed partial class EmbeddedLogTransport : PartitionedTransport, ITransp
 
     /// <inheritdoc/>
     public ValueTask DisposeAsync() => new(Task.Run(Dispose));
+
+    private static EmbeddedLog Open(EmbeddedLogTransportOptions options)
+    {
+        // Herald's own topics: one partition each, the state ones compacted and kept until removed.
+        options.Log.Topics.TryAdd(EmbeddedDeadLetterStore.TopicName, StateTopic.Options);
+        options.Log.Topics.TryAdd(RetryStates.TopicName, StateTopic.Options);
+        options.Log.Topics.TryAdd(EmbeddedSequencePositions.TopicName, StateTopic.Options);
+        return EmbeddedLog.Open(options.DataDirectory, options.Log);
+    }
+
+    private void OnPartitionFailed(LogPartition partition, Exception exception) => PartitionFailed(_logger, exception, partition.Topic, partition.Id);
+
+    private void OnPartitionDamaged(LogDamage damage) => PartitionDamaged(_logger, damage.PartitionName, damage.FileName, damage.Position, damage.Problem, damage.RepairCommand(Log.Directory));
 
     private LogTopic Topic(string name)
     {
