@@ -14,7 +14,7 @@ namespace Herald.Log;
 /// explain keeps only that partition from serving, reported in <see cref="Damaged"/>, while every other one opens.
 /// </para>
 /// </remarks>
-public sealed class EmbeddedLog : IDisposable, IAsyncDisposable
+public sealed partial class EmbeddedLog : IDisposable, IAsyncDisposable
 {
     private const string GroupsDirectoryName = "__groups";
     private readonly Lock _lock = new();
@@ -132,6 +132,7 @@ public sealed class EmbeddedLog : IDisposable, IAsyncDisposable
     /// <exception cref="ArgumentException">The name is not a valid topic name, or the topic's options are invalid.</exception>
     /// <exception cref="LogCorruptedException">The topic's file is damaged (see <see cref="Damaged"/>).</exception>
     /// <exception cref="InvalidOperationException">The log is open read-only and has no such topic.</exception>
+    /// <exception cref="TopicDeletedException">The topic is being deleted (see <see cref="DeleteTopicAsync"/>).</exception>
     public LogTopic GetOrCreateTopic(string name)
     {
         LogTopic.ValidateName(name);
@@ -146,6 +147,12 @@ public sealed class EmbeddedLog : IDisposable, IAsyncDisposable
             if (_damaged.Find(d => d.Topic == name && d.Partition < 0) is { } damage)
             {
                 throw new LogCorruptedException($"{damage} Repair it with '{damage.RepairCommand(Directory)}' or move it away.");
+            }
+
+            if (_deleting.Contains(name))
+            {
+                throw new TopicDeletedException(name,
+                    $"Topic '{name}' is being deleted; it can be created again once the deletion has completed (if the deletion failed, once the log has been reopened).");
             }
 
             if (Options.ReadOnly)
@@ -179,7 +186,7 @@ public sealed class EmbeddedLog : IDisposable, IAsyncDisposable
             {
                 foreach (var partition in topic.Partitions)
                 {
-                    if (!partition.IsClosed && partition.Damage is null)
+                    if (!partition.IsClosed && !partition.IsDeleted && partition.Damage is null)
                     {
                         partition.CleanUp(now);
                     }
@@ -217,6 +224,7 @@ public sealed class EmbeddedLog : IDisposable, IAsyncDisposable
             finally
             {
                 _directoryLock.Dispose();
+                _released = true;
             }
         }
     }
@@ -226,6 +234,7 @@ public sealed class EmbeddedLog : IDisposable, IAsyncDisposable
 
     private void OpenTopics()
     {
+        FinishDeletions();
         foreach (var (topic, partitions) in TopicCatalog.Load(Directory, Options.ReadOnly, _damaged))
         {
             if (!Options.ReadOnly && Options.Topics.TryGetValue(topic, out var configured) && configured.Partitions != partitions)
@@ -242,7 +251,7 @@ public sealed class EmbeddedLog : IDisposable, IAsyncDisposable
         foreach (var path in System.IO.Directory.EnumerateFileSystemEntries(Directory))
         {
             var name = Path.GetFileName(path);
-            if (!TopicCatalog.IsOwnEntry(name) && !IsPartitionDirectory(name))
+            if (!TopicCatalog.IsOwnEntry(name) && !IsPartitionDirectory(name) && !IsDeletedPartitionDirectory(name))
             {
                 _skipped.Add(path);
             }

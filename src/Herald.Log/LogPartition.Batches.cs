@@ -36,6 +36,7 @@ public sealed partial class LogPartition
     /// <param name="cancellationToken">Stops waiting for the acknowledgement.</param>
     /// <exception cref="InvalidRecordBatchException">A batch is invalid; nothing was appended.</exception>
     /// <exception cref="LogFailedException">The partition failed to write or fsync.</exception>
+    /// <exception cref="TopicDeletedException">The topic was deleted before the append was written.</exception>
     /// <exception cref="ObjectDisposedException">The log is closed.</exception>
     public ValueTask<long> AppendBatchesAsync(ReadOnlyMemory<byte> batches, CancellationToken cancellationToken = default)
     {

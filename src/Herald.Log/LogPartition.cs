@@ -116,6 +116,7 @@ public sealed partial class LogPartition : IDisposable
     /// <summary>Appends a record and returns its offset once the append is acknowledged under the topic's flush policy.</summary>
     /// <remarks>The record's bytes are copied before this method returns. Cancelling stops the wait, not the append.</remarks>
     /// <exception cref="LogFailedException">The partition failed to write or fsync.</exception>
+    /// <exception cref="TopicDeletedException">The topic was deleted before the append was written.</exception>
     /// <exception cref="ObjectDisposedException">The log is closed.</exception>
     public ValueTask<long> AppendAsync(LogRecord record, CancellationToken cancellationToken = default)
     {
@@ -143,6 +144,7 @@ public sealed partial class LogPartition : IDisposable
     /// <summary>Appends records as consecutive offsets and returns the first offset once all are acknowledged.</summary>
     /// <exception cref="ArgumentException"><paramref name="records"/> is empty or holds an invalid record; nothing was appended.</exception>
     /// <exception cref="LogFailedException">The partition failed to write or fsync.</exception>
+    /// <exception cref="TopicDeletedException">The topic was deleted before the append was written.</exception>
     public ValueTask<long> AppendAsync(ReadOnlySpan<LogRecord> records, CancellationToken cancellationToken = default)
     {
         if (records.IsEmpty)
@@ -175,15 +177,19 @@ public sealed partial class LogPartition : IDisposable
 
     /// <summary>Opens a reader positioned at <paramref name="offset"/>, clamped to the stored range.</summary>
     /// <exception cref="LogCorruptedException">The partition is damaged (see <see cref="Damage"/>).</exception>
+    /// <exception cref="TopicDeletedException">The topic was deleted.</exception>
     public LogReader OpenReader(long offset)
     {
+        ThrowIfDeleted();
         ThrowIfDamaged();
         return new(this, offset);
     }
 
     /// <summary>Returns the offset of the first record whose batch holds a timestamp at or after <paramref name="timestamp"/>, or <see cref="EndOffset"/> when none does.</summary>
+    /// <exception cref="TopicDeletedException">The topic was deleted.</exception>
     public long FindOffset(DateTimeOffset timestamp)
     {
+        ThrowIfDeleted();
         var milliseconds = timestamp.ToUnixTimeMilliseconds();
         var visibleEnd = EndOffset;
         foreach (var segment in Volatile.Read(ref _segments))
@@ -223,7 +229,8 @@ public sealed partial class LogPartition : IDisposable
         _writer?.Join();
         lock (_segmentLock)
         {
-            if (_failure is null && _writer is not null)
+            // A deleted partition's files go next: flushing them would only delay that.
+            if (_failure is null && _writer is not null && !IsDeleted)
             {
                 try
                 {
@@ -290,6 +297,7 @@ public sealed partial class LogPartition : IDisposable
 
     private void ThrowIfUnavailable()
     {
+        ThrowIfDeleted();
         ThrowIfDamaged();
         if (_readOnly)
         {

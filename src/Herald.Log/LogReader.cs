@@ -56,6 +56,7 @@ public sealed class LogReader : IDisposable
     /// <param name="records">The records read, valid until the next call on this reader; the first is at <see cref="Position"/> as it was.</param>
     /// <returns><see langword="false"/> when no acknowledged record is beyond <see cref="Position"/>.</returns>
     /// <exception cref="LogCorruptedException">A stored batch fails its CRC or framing; the message names the file and byte offset.</exception>
+    /// <exception cref="TopicDeletedException">The partition's topic was deleted.</exception>
     public bool TryRead(out RecordSet records)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -64,7 +65,17 @@ public sealed class LogReader : IDisposable
         {
             try
             {
+                if (_partition.IsDeleted)
+                {
+                    throw _partition.Deleted();
+                }
+
                 return TryReadCore(out records);
+            }
+            catch (ObjectDisposedException) when (_partition.IsDeleted)
+            {
+                // The deletion closed the segment being read.
+                throw _partition.Deleted();
             }
             catch (LogCorruptedException exception) when (exception.FileName is not null)
             {
@@ -82,7 +93,8 @@ public sealed class LogReader : IDisposable
     }
 
     /// <summary>Waits until an acknowledged record is beyond <see cref="Position"/>.</summary>
-    /// <returns><see langword="true"/> when there is something to read; <see langword="false"/> when the log closed.</returns>
+    /// <returns><see langword="true"/> when there is something to read; <see langword="false"/> when the log closed or
+    /// the partition's topic was deleted.</returns>
     public async ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -90,6 +102,11 @@ public sealed class LogReader : IDisposable
         {
             // Take the signal before checking the end: a commit after the check completes this signal.
             var signal = _partition.Signal;
+            if (_partition.IsDeleted)
+            {
+                return false;
+            }
+
             if (Position < _partition.EndOffset)
             {
                 return true;
@@ -104,7 +121,8 @@ public sealed class LogReader : IDisposable
 
     /// <summary>
     /// Returns <see langword="null"/> when an acknowledged record is beyond <see cref="Position"/>, else a task that
-    /// completes with <see langword="true"/> at the partition's next commit or <see langword="false"/> when the log closes.
+    /// completes with <see langword="true"/> at the partition's next commit or <see langword="false"/> when the log closes
+    /// or the partition's topic is deleted.
     /// </summary>
     /// <remarks>
     /// For consumers waiting on many partitions at once: the task is the partition's shared signal, so waiting costs no
@@ -114,6 +132,11 @@ public sealed class LogReader : IDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         var signal = _partition.Signal;
+        if (_partition.IsDeleted)
+        {
+            return Task.FromResult(false);
+        }
+
         if (Position < _partition.EndOffset)
         {
             return null;

@@ -12,7 +12,8 @@ namespace Herald.Log;
 /// <para>
 /// A file is <c>__topics/{topic}.json</c> holding <c>{"name":"orders","partitions":4}</c>; it is replaced atomically
 /// (temporary file, fsync, rename, directory fsync). Only topics with a file exist: a directory of the data directory
-/// that belongs to none is reported and skipped, never guessed at.
+/// that belongs to none is reported and skipped, never guessed at. A deleted topic's file is renamed to
+/// <c>{topic}.deleted</c> until its files are gone (see <see cref="TopicDeletion"/>).
 /// </para>
 /// <para>
 /// A data directory written before topics had files has no <c>__topics</c>: its topics are inferred once from the
@@ -94,7 +95,7 @@ internal static class TopicCatalog
             LogDirectory.Sync(dataDirectory);
         }
 
-        var path = Path.Combine(catalog, topic + Extension);
+        var path = PathOf(dataDirectory, topic);
         WriteFile(path + TemporarySuffix, topic, partitions);
         Step?.Invoke("topic file written");
         File.Move(path + TemporarySuffix, path, overwrite: true);
@@ -102,6 +103,9 @@ internal static class TopicCatalog
         LogDirectory.Sync(catalog);
         Step?.Invoke("topic file durable");
     }
+
+    /// <summary>Returns the path of <paramref name="topic"/>'s file in the catalog of <paramref name="dataDirectory"/>.</summary>
+    public static string PathOf(string dataDirectory, string topic) => Path.Combine(dataDirectory, DirectoryName, topic + Extension);
 
     /// <summary>Returns whether <paramref name="name"/>, an entry of the data directory, belongs to the log itself rather than to a topic.</summary>
     /// <remarks>Hidden entries (a name starting with '.', such as the lock or the address file of a server holding the

@@ -143,6 +143,35 @@ internal sealed class CommittedOffsetStore : IDisposable
         }
     }
 
+    /// <summary>Durably removes every group's committed offsets on <paramref name="topic"/>, one group's file at a time.</summary>
+    /// <remarks>A damaged group file is left as it is: its offsets are unknown, and the group refuses to load until it is repaired.</remarks>
+    public void RemoveTopic(string topic)
+    {
+        ThrowIfReadOnly();
+        foreach (var group in Groups())
+        {
+            var file = FileOf(group);
+            lock (file.Gate)
+            {
+                ObjectDisposedException.ThrowIf(_disposed, this);
+                FrozenDictionary<(string Topic, int Partition), long> current;
+                try
+                {
+                    current = Current(file);
+                }
+                catch (LogCorruptedException)
+                {
+                    continue;
+                }
+
+                if (current.Keys.Any(key => key.Topic == topic))
+                {
+                    Replace(file, current.Where(entry => entry.Key.Topic != topic).ToFrozenDictionary());
+                }
+            }
+        }
+    }
+
     /// <summary>Closes the store; later calls throw <see cref="ObjectDisposedException"/>.</summary>
     public void Dispose() => _disposed = true;
 

@@ -6,9 +6,11 @@ public sealed partial class ConsumerGroups
     /// <summary>Sets a group's committed offsets on several partitions at once, as a Kafka client's commit does, and
     /// returns once they are on disk.</summary>
     /// <remarks>The partitions not named keep their offsets. Unlike <see cref="GroupMember.Commit"/>, an offset may move
-    /// backwards; members of the group in this process re-read from the new offsets, as after <see cref="ResetOffset"/>.</remarks>
-    /// <exception cref="ArgumentException">The group cannot be named (see <see cref="IsValidName"/>), or a topic is empty
-    /// or a partition or offset negative.</exception>
+    /// backwards; members of the group in this process re-read from the new offsets, as after <see cref="ResetOffset"/>.
+    /// As Kafka's OffsetCommit, only partitions the log has take offsets: a topic deleted before the commit takes none,
+    /// and one deleted after it takes its offsets along.</remarks>
+    /// <exception cref="ArgumentException">The group cannot be named (see <see cref="IsValidName"/>), a topic is empty or
+    /// a partition or offset negative, or the log has no such topic or partition; nothing was committed.</exception>
     /// <exception cref="IOException">Writing failed: the offsets hold in memory and a later flush retries them, but a crash
     /// before then loses them.</exception>
     public void CommitOffsets(string group, IReadOnlyDictionary<(string Topic, int Partition), long> offsets)
@@ -19,6 +21,17 @@ public sealed partial class ConsumerGroups
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
+
+            // Checked under the lock a topic's deletion takes to remove its offsets (after the topic left the log): an
+            // offset this lets through is there for the deletion to remove, and none can follow the deletion.
+            foreach (var (topic, partition) in offsets.Keys)
+            {
+                if (!_log.TryGetTopic(topic, out var logTopic) || partition >= logTopic.Partitions.Count)
+                {
+                    throw new ArgumentException($"The log has no partition {partition} of topic '{topic}': offsets are committed on existing partitions only.", nameof(offsets));
+                }
+            }
+
             var state = GetState(group);
             foreach (var (key, offset) in offsets)
             {
@@ -47,7 +60,7 @@ public sealed partial class ConsumerGroups
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            return new Dictionary<(string Topic, int Partition), long>(_groups.TryGetValue(group, out var state) ? state.Committed : Store.Load(group));
+            return new Dictionary<(string Topic, int Partition), long>(_groups.TryGetValue(group, out var state) ? state.Committed : Visible(Store.Load(group)));
         }
     }
 

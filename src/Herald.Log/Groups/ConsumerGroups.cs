@@ -231,7 +231,7 @@ public sealed partial class ConsumerGroups : IDisposable
         if (!_groups.TryGetValue(group, out var state))
         {
             state = new GroupState(group);
-            foreach (var (key, offset) in Store.Load(group))
+            foreach (var (key, offset) in Visible(Store.Load(group)))
             {
                 state.Committed[key] = offset;
             }

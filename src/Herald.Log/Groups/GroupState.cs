@@ -14,6 +14,23 @@ internal sealed class GroupState(string name)
     public bool TryGetMembers(string topic, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out List<GroupMember>? members) =>
         _members.TryGetValue(topic, out members);
 
+    /// <summary>Forgets the committed offsets on <paramref name="topic"/> and takes its partitions from the group's members.</summary>
+    public void RemoveTopic(string topic)
+    {
+        foreach (var key in Committed.Keys.Where(key => key.Topic == topic).ToList())
+        {
+            Committed.Remove(key);
+        }
+
+        if (_members.Remove(topic, out var members))
+        {
+            foreach (var member in members)
+            {
+                member.Assign([], force: true);
+            }
+        }
+    }
+
     public List<GroupMember> Members(string topic)
     {
         if (!_members.TryGetValue(topic, out var members))

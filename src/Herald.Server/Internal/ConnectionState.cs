@@ -54,6 +54,18 @@ internal sealed class ConnectionState(string remote, Sasl.SaslSession? sasl) : I
         _fetchBuffers.Clear();
     }
 
+    /// <summary>Gets or sets how many topic deletions the readers were last checked against.</summary>
+    public int DeletionsSeen { get; set; }
+
+    /// <summary>Forgets the readers of the partitions <paramref name="gone"/> says went away.</summary>
+    public void ForgetReaders(Func<LogPartition, bool> gone)
+    {
+        foreach (var partition in _readers.Keys.Where(gone).ToList())
+        {
+            Forget(partition);
+        }
+    }
+
     /// <summary>Forgets the reader of a partition that went away (its topic was deleted).</summary>
     public void Forget(LogPartition partition)
     {

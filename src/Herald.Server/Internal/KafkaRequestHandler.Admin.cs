@@ -36,7 +36,13 @@ internal sealed partial class KafkaRequestHandler
                 continue;
             }
 
-            TryCreate(creatable.Name, partitions, connection, out var topic, out var existed);
+            if (!TryCreate(creatable.Name, partitions, connection, out var topic, out var existed))
+            {
+                // Kafka's answer while a topic of the name is being deleted.
+                (result.ErrorCode, result.ErrorMessage) = ((short)ErrorCode.TopicAlreadyExists, $"topic '{creatable.Name}' is marked for deletion");
+                continue;
+            }
+
             result.NumPartitions = topic.Partitions.Count;
             if (existed)
             {

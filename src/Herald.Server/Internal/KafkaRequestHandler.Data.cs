@@ -59,6 +59,7 @@ internal sealed partial class KafkaRequestHandler
     {
         // The previous fetch's response has been written: its buffers are free again.
         connection.ReturnFetchBuffers();
+        ForgetDeletedReaders(connection);
         var fetches = new List<PartitionFetch>();
         foreach (var topicRequest in request.Topics)
         {
@@ -116,23 +117,31 @@ internal sealed partial class KafkaRequestHandler
                 }
 
                 var logPartition = topic.Partitions[partition.PartitionIndex];
-                switch (partition.Timestamp)
+                try
                 {
-                    case Latest:
-                        answer.Offset = logPartition.EndOffset;
-                        break;
-                    case Earliest:
-                        answer.Offset = logPartition.StartOffset;
-                        break;
-                    case MaxTimestamp:
-                        (answer.Offset, answer.Timestamp) = RecordWithLargestTimestamp(logPartition);
-                        break;
-                    case >= 0:
-                        (answer.Offset, answer.Timestamp) = FirstRecordAtOrAfter(logPartition, partition.Timestamp);
-                        break;
-                    default:
-                        answer.ErrorCode = (short)ErrorCode.InvalidRequest;
-                        break;
+                    switch (partition.Timestamp)
+                    {
+                        case Latest:
+                            answer.Offset = logPartition.EndOffset;
+                            break;
+                        case Earliest:
+                            answer.Offset = logPartition.StartOffset;
+                            break;
+                        case MaxTimestamp:
+                            (answer.Offset, answer.Timestamp) = RecordWithLargestTimestamp(logPartition);
+                            break;
+                        case >= 0:
+                            (answer.Offset, answer.Timestamp) = FirstRecordAtOrAfter(logPartition, partition.Timestamp);
+                            break;
+                        default:
+                            answer.ErrorCode = (short)ErrorCode.InvalidRequest;
+                            break;
+                    }
+                }
+                catch (TopicDeletedException)
+                {
+                    // Deleted since the lookup above.
+                    (answer.ErrorCode, answer.Offset, answer.Timestamp) = ((short)ErrorCode.UnknownTopicOrPartition, -1, -1);
                 }
             }
         }

@@ -61,6 +61,11 @@ internal sealed partial class KafkaRequestHandler
             ServerLog.CommitFailed(logger, group, e);
             return ErrorCode.UnknownServerError;
         }
+        catch (ArgumentException)
+        {
+            // The log has no such partition any more: its topic was deleted since the check above.
+            return ErrorCode.UnknownTopicOrPartition;
+        }
         catch (IOException e)
         {
             // Retriable, as Kafka answers a commit its offsets topic could not take.

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Diagnostics.CodeAnalysis;
 using Herald.Log;
 using Herald.Server.Internal.Groups;
 using Herald.Server.Protocol;
@@ -18,13 +19,17 @@ internal sealed partial class KafkaRequestHandler(EmbeddedLog log, HeraldServerO
     private static readonly Dictionary<ApiKey, (short Min, short Max)> Served = new[]
     {
         ApiKey.ApiVersions, ApiKey.Metadata, ApiKey.Produce, ApiKey.Fetch, ApiKey.ListOffsets, ApiKey.CreateTopics,
-        ApiKey.InitProducerId, ApiKey.DescribeConfigs, ApiKey.SaslHandshake, ApiKey.SaslAuthenticate, ApiKey.FindCoordinator,
+        ApiKey.DeleteTopics, ApiKey.InitProducerId, ApiKey.DescribeConfigs, ApiKey.SaslHandshake, ApiKey.SaslAuthenticate, ApiKey.FindCoordinator,
         ApiKey.JoinGroup, ApiKey.SyncGroup, ApiKey.Heartbeat, ApiKey.LeaveGroup, ApiKey.OffsetCommit, ApiKey.OffsetFetch,
         ApiKey.ListGroups, ApiKey.DescribeGroups,
     }.ToDictionary(k => k, k => ApiKeys.TryGetVersions(k, out var v) ? (v.LowestVersion, v.HighestVersion) : throw new InvalidOperationException($"{k} has no codec"));
 
     private readonly PartitionAppender _appender = new();
     private readonly Lock _topics = new();
+
+    // The topic options the server was started with: CreateTopics replaces a topic's entry, and deleting the topic
+    // brings back this one (or none).
+    private readonly Dictionary<string, TopicOptions> _configuredTopics = new(options.Log.Topics, StringComparer.Ordinal);
     private readonly TimeProvider _time = options.Log.TimeProvider;
     private string? _clusterId;
     private long _lastProducerId;
@@ -120,6 +125,8 @@ internal sealed partial class KafkaRequestHandler(EmbeddedLog log, HeraldServerO
                 return ListOffsets(ListOffsetsRequest.Read(ref reader, version), version);
             case ApiKey.CreateTopics:
                 return CreateTopics(CreateTopicsRequest.Read(ref reader, version), connection);
+            case ApiKey.DeleteTopics:
+                return await DeleteTopicsAsync(DeleteTopicsRequest.Read(ref reader, version), version, connection, cancellationToken).ConfigureAwait(false);
             case ApiKey.InitProducerId:
                 return InitProducerId(InitProducerIdRequest.Read(ref reader, version));
             case ApiKey.DescribeConfigs:
@@ -228,23 +235,47 @@ internal sealed partial class KafkaRequestHandler(EmbeddedLog log, HeraldServerO
         })],
     };
 
-    /// <summary>Creates a topic with <paramref name="partitions"/> partitions (the log's default when null).</summary>
-    private bool TryCreate(string name, int? partitions, ConnectionState connection, out LogTopic topic, out bool existed)
+    /// <summary>Creates a topic with <paramref name="partitions"/> partitions (the log's default when null); false while
+    /// a topic of that name is being deleted.</summary>
+    private bool TryCreate(string name, int? partitions, ConnectionState connection, [NotNullWhen(true)] out LogTopic? topic, out bool existed)
     {
         lock (_topics)
         {
-            existed = log.TryGetTopic(name, out topic!);
-            if (existed)
+            existed = false;
+            if (log.TryGetTopic(name, out topic))
             {
+                existed = true;
                 return true;
             }
 
             var topicOptions = log.Options.For(name).Clone();
             topicOptions.Partitions = partitions ?? topicOptions.Partitions;
             log.Options.Topics[name] = topicOptions;
-            topic = log.GetOrCreateTopic(name);
+            try
+            {
+                topic = log.GetOrCreateTopic(name);
+            }
+            catch (TopicDeletedException)
+            {
+                RestoreOptions(name);
+                return false;
+            }
+
             ServerLog.TopicCreated(logger, name, topic.Partitions.Count, connection.Remote);
             return true;
+        }
+    }
+
+    // Under _topics.
+    private void RestoreOptions(string name)
+    {
+        if (_configuredTopics.TryGetValue(name, out var configured))
+        {
+            log.Options.Topics[name] = configured;
+        }
+        else
+        {
+            log.Options.Topics.Remove(name);
         }
     }
 

@@ -10,6 +10,9 @@ internal sealed class PartitionAppender
 {
     private readonly ConcurrentDictionary<LogPartition, Gate> _gates = new();
 
+    /// <summary>Drops the idempotent producers' states of a partition whose topic was deleted.</summary>
+    public void Forget(LogPartition partition) => _gates.TryRemove(partition, out _);
+
     /// <summary>The outcome of one partition's produce: an error, or the offset of the first record appended.</summary>
     public readonly record struct Result(ErrorCode Error, long BaseOffset, string? Message = null, long Records = 0);
 
@@ -44,13 +47,21 @@ internal sealed class PartitionAppender
             try
             {
                 // Loaded under the gate, on the first idempotent batch since the server started.
-                gate.States ??= await Task.Run(() => ProducerStates.Load(partition), cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    gate.States ??= await Task.Run(() => ProducerStates.Load(partition), cancellationToken).ConfigureAwait(false);
+                }
+                catch (TopicDeletedException e)
+                {
+                    return Deleted(partition, e);
+                }
+
                 var first = headers[0];
                 switch (gate.States.Check(first, out var original))
                 {
                     case ProducerStates.Verdict.Duplicate:
                         // Appended before: counted then.
-                        return new(ErrorCode.None, await original!.ConfigureAwait(false));
+                        return await SettleAsync(partition, original!, 0).ConfigureAwait(false);
                     case ProducerStates.Verdict.OutOfOrderSequence:
                         return new(ErrorCode.OutOfOrderSequenceNumber, -1, $"producer {first.ProducerId}: sequence {first.BaseSequence} does not follow the last one appended");
                     case ProducerStates.Verdict.StaleEpoch:
@@ -74,13 +85,23 @@ internal sealed class PartitionAppender
             }
         }
 
+        return await SettleAsync(partition, append, headers.Sum(h => (long)h.RecordCount)).ConfigureAwait(false);
+    }
+
+    // The answer once the append is durable, or why it is not.
+    private async Task<Result> SettleAsync(LogPartition partition, Task<long> append, long records)
+    {
         try
         {
-            return new(ErrorCode.None, await append.ConfigureAwait(false), Records: headers.Sum(h => (long)h.RecordCount));
+            return new(ErrorCode.None, await append.ConfigureAwait(false), Records: records);
         }
         catch (LogFailedException e)
         {
             return new(ErrorCode.KafkaStorageError, -1, e.Message);
+        }
+        catch (TopicDeletedException e)
+        {
+            return Deleted(partition, e);
         }
         catch (ObjectDisposedException)
         {
@@ -88,8 +109,15 @@ internal sealed class PartitionAppender
         }
     }
 
+    // The topic was deleted while the produce ran: a gate made for it since the deletion goes too.
+    private Result Deleted(LogPartition partition, TopicDeletedException e)
+    {
+        Forget(partition);
+        return new(ErrorCode.UnknownTopicOrPartition, -1, e.Message);
+    }
+
     // Starts the append (offsets are assigned in the order appends start); a batch the log refuses is answered at once.
-    private static Task<long> Start(LogPartition partition, ReadOnlyMemory<byte> records, CancellationToken cancellationToken, out Result? refused)
+    private Task<long> Start(LogPartition partition, ReadOnlyMemory<byte> records, CancellationToken cancellationToken, out Result? refused)
     {
         refused = null;
         try
@@ -111,6 +139,11 @@ internal sealed class PartitionAppender
         catch (LogFailedException e)
         {
             refused = new(ErrorCode.KafkaStorageError, -1, e.Message);
+            return Task.FromResult(-1L);
+        }
+        catch (TopicDeletedException e)
+        {
+            refused = Deleted(partition, e);
             return Task.FromResult(-1L);
         }
     }

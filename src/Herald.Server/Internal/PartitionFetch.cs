@@ -27,9 +27,9 @@ internal sealed class PartitionFetch(string topic, int partitionIndex, LogPartit
     /// <summary>Gets the batches read, or null when none; valid until the connection's next fetch.</summary>
     public ReadOnlyMemory<byte>? Records => _length > 0 ? _buffer.AsMemory(0, _length) : null;
 
-    public long HighWatermark => Partition?.EndOffset ?? -1;
+    public long HighWatermark => Partition is { } partition && Error != ErrorCode.UnknownTopicOrPartition ? partition.EndOffset : -1;
 
-    public long LogStartOffset => Partition?.StartOffset ?? -1;
+    public long LogStartOffset => Partition is { } partition && Error != ErrorCode.UnknownTopicOrPartition ? partition.StartOffset : -1;
 
     private bool Open => Error == ErrorCode.None && _length < MaxBytes;
 
@@ -70,9 +70,9 @@ internal sealed class PartitionFetch(string topic, int partitionIndex, LogPartit
             var ready = false;
             foreach (var fetch in fetches)
             {
-                if (fetch.Open)
+                if (fetch.Open && fetch.ReaderOf(connection) is { } reader)
                 {
-                    if (connection.Reader(fetch.Partition!, fetch._next).GetDataSignal() is { } signal)
+                    if (reader.GetDataSignal() is { } signal)
                     {
                         signals.Add(signal);
                     }
@@ -94,6 +94,19 @@ internal sealed class PartitionFetch(string topic, int partitionIndex, LogPartit
 
     // Appends whole batches past the next offset, up to this partition's and the response's room; returns the bytes added.
     private int Read(ConnectionState connection, int room, bool firstInResponse)
+    {
+        try
+        {
+            return ReadCore(connection, room, firstInResponse);
+        }
+        catch (TopicDeletedException)
+        {
+            Gone(connection);
+            return 0;
+        }
+    }
+
+    private int ReadCore(ConnectionState connection, int room, bool firstInResponse)
     {
         var reader = connection.Reader(Partition!, _next);
         var added = 0;
@@ -133,6 +146,28 @@ internal sealed class PartitionFetch(string topic, int partitionIndex, LogPartit
         }
 
         return added;
+    }
+
+    private LogReader? ReaderOf(ConnectionState connection)
+    {
+        try
+        {
+            return connection.Reader(Partition!, _next);
+        }
+        catch (TopicDeletedException)
+        {
+            Gone(connection);
+            return null;
+        }
+    }
+
+    // The topic was deleted while the fetch ran: the partition is answered as one the server does not have, as Kafka
+    // answers a fetch from a deleted topic, with nothing read from it.
+    private void Gone(ConnectionState connection)
+    {
+        Error = ErrorCode.UnknownTopicOrPartition;
+        _length = 0;
+        connection.Forget(Partition!);
     }
 
     private void Append(ConnectionState connection, ReadOnlySpan<byte> batches)

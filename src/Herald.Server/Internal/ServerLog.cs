@@ -46,6 +46,12 @@ internal static partial class ServerLog
     [LoggerMessage(EventId = 14, Level = LogLevel.Error, Message = "Committing offsets of group {Group} failed")]
     public static partial void CommitFailed(ILogger logger, string group, Exception exception);
 
+    [LoggerMessage(EventId = 16, Level = LogLevel.Information, Message = "Deleted topic {Topic} ({Partitions} partitions, their files and committed offsets) for {Remote}")]
+    public static partial void TopicDeleted(ILogger logger, string topic, int partitions, string remote);
+
+    [LoggerMessage(EventId = 17, Level = LogLevel.Error, Message = "Deleting topic {Topic} failed; it is gone from the log, and the next start finishes removing its files if the deletion was committed")]
+    public static partial void TopicDeletionFailed(ILogger logger, string topic, Exception exception);
+
     [LoggerMessage(EventId = 15, Level = LogLevel.Warning, Message = "SASL authentication from {Remote} failed; its connection was closed")]
     public static partial void AuthenticationFailed(ILogger logger, string remote);
 }

@@ -12,6 +12,8 @@ public sealed class ConsumerGroupsOffsetsTests : IDisposable
     public void CommitOffsets_IsOnDiskWhenItReturns_AndMayGoBackwards()
     {
         using var log = EmbeddedLog.Open(_directory);
+        log.GetOrCreateTopic("orders");
+        log.GetOrCreateTopic("payments");
         log.Groups.CommitOffsets("kafka-app", new Dictionary<(string, int), long> { [("orders", 0)] = 10, [("orders", 3)] = 7, [("payments", 1)] = 2 });
         log.Groups.CommitOffsets("kafka-app", new Dictionary<(string, int), long> { [("orders", 0)] = 4 });
 
@@ -36,6 +38,18 @@ public sealed class ConsumerGroupsOffsetsTests : IDisposable
         Assert.True(changed.IsCompleted);
         Assert.Equal(42, member.Assignment.Partitions.Single(p => p.Partition.Id == 5).StartOffset);
         Assert.Equal(42, log.Groups.GetCommittedOffset("shared", "orders", 5));
+    }
+
+    [Fact]
+    public void CommitOffsets_OnATopicOrPartitionTheLogLacks_IsRefusedWhole()
+    {
+        using var log = EmbeddedLog.Open(_directory);
+        log.GetOrCreateTopic("orders");
+
+        Assert.Throws<ArgumentException>(() => log.Groups.CommitOffsets("kafka-app", new Dictionary<(string, int), long> { [("orders", 0)] = 1, [("missing", 0)] = 1 }));
+        Assert.Throws<ArgumentException>(() => log.Groups.CommitOffsets("kafka-app", new Dictionary<(string, int), long> { [("orders", 8)] = 1 }));
+
+        Assert.Empty(log.Groups.GetCommittedOffsets("kafka-app"));
     }
 
     [Fact]
