@@ -31,6 +31,11 @@ public sealed class HeraldServerOptions
     /// <summary>Gets or sets how long a client may take to send the rest of a request once its length arrived; 30 seconds by default.</summary>
     public TimeSpan RequestReadTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>Gets or sets how long a connection may stay open without sending a request before the server closes it;
+    /// 10 minutes by default, as Kafka's <c>connections.max.idle.ms</c>; <see cref="Timeout.InfiniteTimeSpan"/> never closes one.</summary>
+    /// <remarks>Clients reconnect when they next need the server. A request being served (a long-polling fetch) is not idle.</remarks>
+    public TimeSpan ConnectionsMaxIdle { get; set; } = TimeSpan.FromMinutes(10);
+
     /// <summary>Gets or sets whether a topic a client asks for (metadata with auto-creation allowed) is created; true by default, as Kafka's <c>auto.create.topics.enable</c>.</summary>
     public bool AutoCreateTopics { get; set; } = true;
 
@@ -109,6 +114,11 @@ public sealed class HeraldServerOptions
         if (RequestReadTimeout <= TimeSpan.Zero)
         {
             throw new ArgumentOutOfRangeException(nameof(RequestReadTimeout), RequestReadTimeout, "RequestReadTimeout must be positive.");
+        }
+
+        if (ConnectionsMaxIdle <= TimeSpan.Zero && ConnectionsMaxIdle != Timeout.InfiniteTimeSpan)
+        {
+            throw new ArgumentOutOfRangeException(nameof(ConnectionsMaxIdle), ConnectionsMaxIdle, "ConnectionsMaxIdle must be positive, or Timeout.InfiniteTimeSpan.");
         }
 
         if (GroupMinSessionTimeout <= TimeSpan.Zero || GroupMaxSessionTimeout < GroupMinSessionTimeout)

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Diagnostics;
 using System.Net.Sockets;
 using Herald.Server.Protocol;
 using Microsoft.Extensions.Logging;
@@ -39,6 +40,7 @@ internal sealed class KafkaConnection : IAsyncDisposable
     public async Task RunAsync(CancellationToken stopping)
     {
         var prefix = new byte[4];
+        using var idle = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         _metrics.Connected();
         try
         {
@@ -47,7 +49,7 @@ internal sealed class KafkaConnection : IAsyncDisposable
                 return;
             }
 
-            while (!State.CloseAfterResponse && await ReadPrefixAsync(prefix, stopping).ConfigureAwait(false))
+            while (!State.CloseAfterResponse && await ReadPrefixAsync(prefix, idle, stopping).ConfigureAwait(false))
             {
                 var size = BinaryPrimitives.ReadInt32BigEndian(prefix);
                 var minimum = State.Sasl is { ExpectsBareToken: true } ? 0 : HeraldServerOptions.MinimumRequestSize;
@@ -153,13 +155,28 @@ internal sealed class KafkaConnection : IAsyncDisposable
         }
     }
 
-    // False at a clean end of stream between frames.
-    private async ValueTask<bool> ReadPrefixAsync(byte[] prefix, CancellationToken stopping)
+    // False at a clean end of stream between frames, or once the connection sent nothing for ConnectionsMaxIdle.
+    private async ValueTask<bool> ReadPrefixAsync(byte[] prefix, CancellationTokenSource idle, CancellationToken stopping)
     {
         var read = 0;
+        var idleSince = Stopwatch.GetTimestamp();
+        idle.CancelAfter(_options.ConnectionsMaxIdle);
         while (read < prefix.Length)
         {
-            var n = await _stream.ReadAsync(prefix.AsMemory(read), stopping).ConfigureAwait(false);
+            int n;
+            try
+            {
+                n = await _stream.ReadAsync(prefix.AsMemory(read), idle.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
+            {
+                var seconds = Stopwatch.GetElapsedTime(idleSince).TotalSeconds;
+                ServerLog.ConnectionIdle(_logger, Remote, seconds);
+                return false;
+            }
+
+            // The timer runs between requests only: one being read or served is not idle.
+            idle.CancelAfter(Timeout.InfiniteTimeSpan);
             if (n == 0)
             {
                 if (read > 0)

@@ -16,6 +16,9 @@ internal static partial class ServerLog
     [LoggerMessage(EventId = 4, Level = LogLevel.Debug, Message = "The connection from {Remote} ended: {Reason}")]
     public static partial void ConnectionLost(ILogger logger, string remote, string reason);
 
+    [LoggerMessage(EventId = 18, Level = LogLevel.Debug, Message = "Closed the connection from {Remote}: it sent nothing for {Seconds:0.#} s (ConnectionsMaxIdle)")]
+    public static partial void ConnectionIdle(ILogger logger, string remote, double seconds);
+
     [LoggerMessage(EventId = 5, Level = LogLevel.Error, Message = "Serving a request from {Remote} failed; its connection was closed")]
     public static partial void RequestFailed(ILogger logger, string remote, Exception exception);
 

@@ -98,6 +98,49 @@ public sealed class HostileInputTests(ServerFixture fixture)
         }
     }
 
+    [Fact]
+    public async Task AConnectionThatSendsNothingForConnectionsMaxIdle_IsClosed_OneThatKeepsAskingIsNot()
+    {
+        var token = TestContext.Current.CancellationToken;
+        var directory = Path.Combine(Path.GetTempPath(), $"herald-serve-idle-{Guid.NewGuid():N}");
+        var options = new HeraldServerOptions { DataDirectory = directory, Listen = new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0), ConnectionsMaxIdle = TimeSpan.FromMilliseconds(500) };
+        await using var server = new HeraldServer(options);
+        await server.StartAsync(token);
+        try
+        {
+            using var quiet = new Socket(SocketType.Stream, ProtocolType.Tcp);
+            using var busy = new Socket(SocketType.Stream, ProtocolType.Tcp);
+            await quiet.ConnectAsync(server.LocalEndPoint, token);
+            await busy.ConnectAsync(server.LocalEndPoint, token);
+            var closed = quiet.ReceiveAsync(new byte[16], token).AsTask();
+
+            // Asking every 200 ms for 1.5 s: three times the idle limit, never idle for it.
+            for (var i = 0; i < 8; i++)
+            {
+                await busy.SendAsync(ApiVersionsFrame(), token);
+                Assert.True(await busy.ReceiveAsync(new byte[4096], token) > 0, $"the busy connection was closed after {i} requests");
+                await Task.Delay(200, token);
+            }
+
+            Assert.True(closed.IsCompleted, "the quiet connection is still open after three times ConnectionsMaxIdle");
+            Assert.Equal(0, await closed);
+        }
+        finally
+        {
+            await server.StopAsync(token);
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void ConnectionsMaxIdle_ZeroOrNegative_IsRefused_InfiniteIsAllowed()
+    {
+        var options = new HeraldServerOptions { DataDirectory = Path.GetTempPath(), ConnectionsMaxIdle = TimeSpan.Zero };
+        Assert.Contains("ConnectionsMaxIdle", Assert.Throws<ArgumentOutOfRangeException>(options.Validate).Message, StringComparison.Ordinal);
+        options.ConnectionsMaxIdle = Timeout.InfiniteTimeSpan;
+        options.Validate();
+    }
+
     private static byte[] ApiVersionsFrame()
     {
         using var writer = new KafkaWriter();
