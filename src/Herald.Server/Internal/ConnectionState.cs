@@ -5,7 +5,15 @@ namespace Herald.Server.Internal;
 /// <summary>What the server keeps per connection: the client's name and the log readers its fetches left where they stopped.</summary>
 internal sealed class ConnectionState(string remote, Sasl.SaslSession? sasl) : IDisposable
 {
-    private readonly Dictionary<LogPartition, LogReader> _readers = [];
+    /// <summary>The most readers a connection keeps between fetches; each holds a buffer of at least 256 KiB.</summary>
+    public const int MaxReaders = 64;
+
+    /// <summary>How many fetches a reader outlives without being used: a client that stopped fetching a partition
+    /// (revoked, paused, its topic deleted) does not keep its buffer.</summary>
+    public const int UnusedFetches = 8;
+
+    private readonly Dictionary<LogPartition, (LogReader Reader, long LastFetch)> _readers = [];
+    private long _fetches;
     private readonly List<byte[]> _fetchBuffers = [];
 
     public string Remote { get; } = remote;
@@ -19,20 +27,47 @@ internal sealed class ConnectionState(string remote, Sasl.SaslSession? sasl) : I
     public bool CloseAfterResponse { get; set; }
 
     /// <summary>A reader of <paramref name="partition"/> at <paramref name="offset"/>: the one the last fetch used when it is there, so consecutive fetches read on.</summary>
+    /// <remarks>At most <see cref="MaxReaders"/> are kept: one more closes the least recently used.</remarks>
     public LogReader Reader(LogPartition partition, long offset)
     {
-        if (!_readers.TryGetValue(partition, out var reader))
+        if (!_readers.TryGetValue(partition, out var kept))
         {
-            reader = partition.OpenReader(offset);
-            _readers[partition] = reader;
+            if (_readers.Count >= MaxReaders)
+            {
+                // A fetch of more partitions than that reads on by reopening: memory stays bounded whatever it names.
+                Forget(_readers.MinBy(r => r.Value.LastFetch).Key);
+            }
+
+            kept = (partition.OpenReader(offset), _fetches);
         }
-        else if (reader.Position != offset)
+        else if (kept.Reader.Position != offset)
         {
-            reader.Seek(offset);
+            kept.Reader.Seek(offset);
         }
 
-        return reader;
+        _readers[partition] = (kept.Reader, _fetches);
+        return kept.Reader;
     }
+
+    /// <summary>Starts a fetch: returns the previous fetch's buffers (its response has been written) and closes the
+    /// readers unused for <see cref="UnusedFetches"/> fetches.</summary>
+    public void BeginFetch()
+    {
+        ReturnFetchBuffers();
+        _fetches++;
+        if (_readers.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var partition in _readers.Where(r => r.Value.LastFetch < _fetches - UnusedFetches).Select(r => r.Key).ToList())
+        {
+            Forget(partition);
+        }
+    }
+
+    /// <summary>Gets how many readers the connection keeps.</summary>
+    public int ReaderCount => _readers.Count;
 
     /// <summary>Lends a buffer of at least <paramref name="size"/> bytes until <see cref="ReturnFetchBuffers"/>: a fetch's
     /// batches stay in it until its response is written, which comes before the connection's next request.</summary>
@@ -69,16 +104,16 @@ internal sealed class ConnectionState(string remote, Sasl.SaslSession? sasl) : I
     /// <summary>Forgets the reader of a partition that went away (its topic was deleted).</summary>
     public void Forget(LogPartition partition)
     {
-        if (_readers.Remove(partition, out var reader))
+        if (_readers.Remove(partition, out var kept))
         {
-            reader.Dispose();
+            kept.Reader.Dispose();
         }
     }
 
     public void Dispose()
     {
         ReturnFetchBuffers();
-        foreach (var reader in _readers.Values)
+        foreach (var (reader, _) in _readers.Values)
         {
             reader.Dispose();
         }

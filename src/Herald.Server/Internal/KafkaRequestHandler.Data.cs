@@ -58,7 +58,7 @@ internal sealed partial class KafkaRequestHandler
     private async Task<FetchResponse> FetchAsync(FetchRequest request, ConnectionState connection, CancellationToken cancellationToken)
     {
         // The previous fetch's response has been written: its buffers are free again.
-        connection.ReturnFetchBuffers();
+        connection.BeginFetch();
         ForgetDeletedReaders(connection);
         var fetches = new List<PartitionFetch>();
         foreach (var topicRequest in request.Topics)
