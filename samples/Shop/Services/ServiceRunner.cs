@@ -127,6 +127,8 @@ internal sealed class ServiceRunner(IHost host, ShopOptions options, TextWriter 
             }
         }
 
+        // RabbitMQ binds a group's last queue just after declaring it, and the lag reads only declarations: a moment more.
+        await Task.Delay(PollInterval, _timeProvider, cancellationToken);
         var orders = host.Services.GetRequiredService<OrderService>();
         orders.ResumeAfter(placed);
         var count = options.Orders - placed;
@@ -169,7 +171,7 @@ internal sealed class ServiceRunner(IHost host, ShopOptions options, TextWriter 
             InventoryFailed = counts.InventoryFailed,
             NotificationsSent = counts.NotificationsSent,
         };
-        return ShopSummary.Create(outcome, _transport.GetType().Name, Path.GetFullPath(options.DatabaseDirectory), snapshot, counts.PaymentsCharged, elapsed, [], 0)
-            with { Service = _service.Name(), Run = _run.Id };
+        var summary = ShopSummary.Create(outcome, _transport.GetType().Name, Path.GetFullPath(options.DatabaseDirectory), snapshot, counts.PaymentsCharged, elapsed, [], 0);
+        return summary with { Service = _service.Name(), Run = _run.Id };
     }
 }
