@@ -6,7 +6,9 @@
 #                             [--data DIR] [--timeout S] [--json]
 #   --transport   the broker (default rabbitmq; eng/services.sh rabbitmq nats starts both locally)
 #   --orders      orders in the run (default 1000); --rate R places them at R a second (default: as fast as possible)
-#   --connection, --prefix, --data, --timeout   given to every service as they are (see Shop --help)
+#   --connection, --prefix, --timeout   given to every service as they are (see Shop --help)
+#   --data        the data directory the services share (default herald-data-<transport>, as the Shop's), each in
+#                 a directory of its own; the script writes to DIR/logs
 #   --json        end with the combined summary as one JSON line
 # A service killed with SIGKILL (kill -9 PID; the "started" lines on stderr give each PID) is started again with the same
 # arguments, up to 3 times per service, as a supervisor would: it goes on where its database says it stopped, its broker
@@ -37,7 +39,7 @@ while [ $# -gt 0 ]; do
   shift
 done
 [[ $orders =~ ^[1-9][0-9]*$ ]] || fail "--orders must be a whole number from 1, not '$orders'"
-data=${data:-herald-data-$transport-services}
+data=${data:-herald-data-$transport}
 
 # The hook for brokers that need a process of their own next to the services. Kafka (once the Shop has
 # `--transport kafka`, on Herald.Kafka): `herald serve` holds the embedded log of a data directory and shares it with

@@ -58,7 +58,7 @@ internal sealed class ServiceRunner(IHost host, ShopOptions options, TextWriter 
         var before = await ServiceCounts.ReadAsync(_database, _run, CancellationToken.None);
         await diagnostics.WriteLineAsync(string.Create(
             CultureInfo.InvariantCulture,
-            $"Shop: {_service.Name()} service of run {_run.Id} ({options.Orders} orders) on {options.Prefix}, database {_database.Path}{Resuming(before)}."));
+            $"Shop: {_service.Name()} service of run {_run.Id} ({options.Orders} orders), prefix {options.Prefix}, database {_database.Path}{Resuming(before)}."));
         await host.StartAsync();
         var stopping = host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
         var started = _timeProvider.GetTimestamp();
