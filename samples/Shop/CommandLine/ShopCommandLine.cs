@@ -24,8 +24,9 @@ internal static class ShopCommandLine
         Usage: Shop [--orders N] [--rate R] [--duplicates D] [--poison P]
                     [--transport embedded|inmemory|rabbitmq|nats] [--data DIR] [--fresh]
                     [--connection URI] [--prefix NAME] [--json] [--metrics-port P]
-                    [--timeout S] [--service orders|payment|inventory|notification --run ID]
-           Shop --combine FILE [--json]
+                    [--timeout S]
+                    [--service orders|payment|inventory|notification --run ID]
+               Shop --combine FILE [--json]
 
           --orders N     orders to publish (default 1000); 0 publishes until Ctrl+C
           --rate R       orders per second, 1 to 1000000 (default: as fast as possible,
