@@ -3,6 +3,8 @@ using System.Globalization;
 using Herald.Log;
 using Shop.Brokers;
 using Shop.CommandLine;
+using Shop.Reporting;
+using Shop.Services;
 
 namespace Shop;
 
@@ -36,6 +38,11 @@ internal static class ShopApplication
             return Done;
         }
 
+        if (options.Combine is { } summaries)
+        {
+            return await CombineAsync(summaries, options.Json, output, diagnostics);
+        }
+
         try
         {
             if (options.Fresh)
@@ -52,10 +59,13 @@ internal static class ShopApplication
                 }
             }
 
-            // The embedded log locks its own directory when it opens; on a broker the shop locks the database's.
-            using var directoryLock = options.UsesBroker ? BrokerDataDirectory.Lock(options.DataDirectory) : null;
+            // The embedded log locks its own directory when it opens; on a broker the shop locks the database's (with
+            // --service, the service's own directory: four services share a data directory, never a database).
+            using var directoryLock = options.UsesBroker ? BrokerDataDirectory.Lock(options.DatabaseDirectory) : null;
             using var host = ShopHost.Build(options);
-            var summary = await new ShopRunner(host, options, output, diagnostics).RunAsync();
+            var summary = options.Service is null
+                ? await new ShopRunner(host, options, output, diagnostics).RunAsync()
+                : await new ServiceRunner(host, options, output, diagnostics).RunAsync();
             return ExitCode(summary.Status);
         }
         catch (LogDirectoryLockedException exception)
@@ -93,6 +103,24 @@ internal static class ShopApplication
             : string.Create(
                 CultureInfo.InvariantCulture,
                 $"{start}; kept {kept.Count} entries the Shop did not create: {string.Join(", ", kept)}.");
+    }
+
+    // The four services' summaries, added up as the one-process shop would have printed them; its status is theirs.
+    private static async Task<int> CombineAsync(string path, bool json, TextWriter output, TextWriter diagnostics)
+    {
+        ShopSummary summary;
+        try
+        {
+            summary = ServiceSummaries.Read(path);
+        }
+        catch (Exception exception) when (exception is FormatException or IOException or UnauthorizedAccessException)
+        {
+            await diagnostics.WriteLineAsync($"Shop: cannot combine the summaries: {exception.Message}.");
+            return BadArguments;
+        }
+
+        SummaryWriter.Write(output, summary, json);
+        return ExitCode(summary.Status);
     }
 
     private static int ExitCode(RunOutcome outcome) => outcome switch

@@ -18,6 +18,7 @@ using Shop.Inventory;
 using Shop.Notification;
 using Shop.Orders;
 using Shop.Payment;
+using Shop.Services;
 using Shop.Statistics;
 using Shop.Storage;
 
@@ -55,11 +56,13 @@ internal static class ShopHost
         // broker the data directory holds only the database, and ShopApplication has locked it already.
         var database = options.Transport == ShopTransport.InMemory
             ? ShopDatabase.InTempFile()
-            : ShopDatabase.InDataDirectory(Path.GetFullPath(options.DataDirectory));
+            : ShopDatabase.InDataDirectory(Path.GetFullPath(options.DatabaseDirectory));
 
         builder.Services
             .AddSingleton(options)
-            .AddSingleton(sp => new ShopRun(sp.GetRequiredService<TimeProvider>().GetUtcNow()))
+            .AddSingleton(sp => options.RunId is { } runId
+                ? new ShopRun(runId, sp.GetRequiredService<TimeProvider>().GetUtcNow())
+                : new ShopRun(sp.GetRequiredService<TimeProvider>().GetUtcNow()))
             .AddSingleton<ShopStatistics>()
             .AddSingleton<IEventObserver, DeliveryObserver>()
             .AddSingleton(sp =>
@@ -82,7 +85,7 @@ internal static class ShopHost
         {
             // The source of every event the shop publishes, whichever assembly hosts it (the shop or its tests).
             herald.Options.ServiceName = "shop";
-            herald.AddShopEvents().AddHandlersFromAssembly(typeof(ShopHost).Assembly);
+            herald.AddShopEvents().AddShopHandlers(options.Service);
 
             // The relay polls the outbox while it is empty and claims again at once after a batch: a short poll keeps an
             // order's latency low, and a large batch amortizes the claim and the mark over many sends.
@@ -99,12 +102,16 @@ internal static class ShopHost
 
             // The issuer's timeouts are transient: redeliver after a short pause rather than at once (which would hit
             // an issuer that has just failed to answer) or after the default second (which would slow the run down).
-            herald.ConfigureGroup(PaymentHandler.Group, group =>
+            if (options.Service is null or ShopService.Payment)
             {
-                group.ImmediateRetries = 0;
-                group.RedeliveryDelay = PaymentRedeliveryDelay;
-                group.MaxRedeliveryDelay = TimeSpan.FromSeconds(2);
-            });
+                herald.ConfigureGroup(PaymentHandler.Group, group =>
+                {
+                    group.ImmediateRetries = 0;
+                    group.RedeliveryDelay = PaymentRedeliveryDelay;
+                    group.MaxRedeliveryDelay = TimeSpan.FromSeconds(2);
+                });
+            }
+
             if (options.Transport == ShopTransport.InMemory)
             {
                 herald.UseInMemoryTransport();
@@ -134,4 +141,15 @@ internal static class ShopHost
 
         return builder.Build();
     }
+
+    /// <summary>Registers the handlers of <paramref name="service"/>, or of every service when null; the orders service has none.</summary>
+    private static HeraldBuilder AddShopHandlers(this HeraldBuilder herald, ShopService? service) => service switch
+    {
+        null => herald.AddHandlersFromAssembly(typeof(ShopHost).Assembly),
+        ShopService.Orders => herald,
+        ShopService.Payment => herald.AddHandler<PaymentHandler>(),
+        ShopService.Inventory => herald.AddHandler<InventoryHandler>(),
+        ShopService.Notification => herald.AddHandler<NotificationHandler>(),
+        _ => throw new ArgumentOutOfRangeException(nameof(service), service, "Not one of the shop's services."),
+    };
 }

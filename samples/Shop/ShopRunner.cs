@@ -175,7 +175,7 @@ internal sealed class ShopRunner(IHost host, ShopOptions options, TextWriter out
                 // NATS the run waits for nothing left instead (below), and the inboxes skip only what got through.
                 work = work with
                 {
-                    DuplicatesSkipped = options.Transport == ShopTransport.Nats ? 0 : (long)options.Duplicates * OrderCreatedGroups,
+                    DuplicatesSkipped = ShopBroker.Find(options.Transport)?.DropsRepublishedEvents == true ? 0 : (long)options.Duplicates * OrderCreatedGroups,
                     DeadLetterEntries = (long)options.Poison * OrderCreatedGroups,
                 };
                 await _waiter.WaitAsync(work, options.CompletionTimeout, stopping);

@@ -26,13 +26,11 @@ internal static class BrokerProbe
         }
         catch (Exception e)
         {
-            var (name, service, variable) = options.Transport == ShopTransport.Nats
-                ? ("NATS", "nats", ShopBroker.NatsEnvironmentVariable)
-                : ("RabbitMQ", "rabbitmq", ShopBroker.RabbitMQEnvironmentVariable);
+            var broker = ShopBroker.Find(options.Transport)!;
             var reason = e is OperationCanceledException ? $"no answer within {Timeout.TotalSeconds:0} s" : FirstLine(e);
             var at = ConnectionStrings.Redact(ShopBroker.Connection(options, Environment.GetEnvironmentVariable));
             throw new BrokerUnreachableException(
-                $"cannot reach {name} at {at} ({reason}); start it (eng/services.sh {service}) or point --connection or {variable} at a running broker.", e);
+                $"cannot reach {broker.Product} at {at} ({reason}); start it ({broker.StartCommand}) or point --connection or {broker.EnvironmentVariable} at a running broker.", e);
         }
     }
 

@@ -6,12 +6,13 @@ using Shop.CommandLine;
 
 namespace Shop.Brokers;
 
-/// <summary>Connects the shop to RabbitMQ or NATS: where the broker is, and the names the shop uses on it.</summary>
+/// <summary>The brokers the shop runs on: where each is, and the names the shop uses on it.</summary>
 /// <remarks>
 /// Every name the shop declares starts with <see cref="ShopOptions.Prefix"/>: RabbitMQ exchanges and queues
 /// <c>&lt;prefix&gt;.&lt;topic&gt;…</c> and the dead-letter stream <c>&lt;prefix&gt;.__herald.dead-letters</c>; NATS streams
 /// <c>&lt;prefix&gt;_&lt;topic&gt;</c>, subjects <c>&lt;prefix&gt;.&lt;topic&gt;.&lt;n&gt;</c> and the buckets
 /// <c>&lt;prefix&gt;-dead-letters</c> and <c>&lt;prefix&gt;-sequences</c>. <c>herald dlq --prefix</c> maps a prefix the same way.
+/// A broker is one row of <see cref="All"/>: the command line, the connection defaults, the messages and the host read it.
 /// </remarks>
 internal static class ShopBroker
 {
@@ -20,15 +21,23 @@ internal static class ShopBroker
     public const string DefaultRabbitMQ = "amqp://guest:guest@127.0.0.1:5672/";
     public const string DefaultNats = "nats://127.0.0.1:4222";
 
+    /// <summary>Gets every broker, in the order the usage and the messages name them.</summary>
+    public static IReadOnlyList<ShopBrokerKind> All { get; } =
+    [
+        new(ShopTransport.RabbitMQ, "rabbitmq", "RabbitMQ", RabbitMQEnvironmentVariable, DefaultRabbitMQ, "eng/services.sh rabbitmq", UseRabbitMQ),
+        new(ShopTransport.Nats, "nats", "NATS", NatsEnvironmentVariable, DefaultNats, "eng/services.sh nats", UseNats, DropsRepublishedEvents: true),
+    ];
+
+    /// <summary>Returns the broker of <paramref name="transport"/>, or null for a transport inside the process.</summary>
+    public static ShopBrokerKind? Find(ShopTransport transport) => All.FirstOrDefault(b => b.Transport == transport);
+
     /// <summary>Returns the broker's URI: <c>--connection</c>, else the transport's environment variable, else the local default.</summary>
     public static string Connection(ShopOptions options, Func<string, string?> environment)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(environment);
-        var (variable, fallback) = options.Transport == ShopTransport.Nats
-            ? (NatsEnvironmentVariable, DefaultNats)
-            : (RabbitMQEnvironmentVariable, DefaultRabbitMQ);
-        return options.Connection ?? (environment(variable) is { Length: > 0 } fromEnvironment ? fromEnvironment : fallback);
+        var broker = Find(options.Transport) ?? throw new ArgumentException($"{options.Transport} is not a broker.", nameof(options));
+        return options.Connection ?? (environment(broker.EnvironmentVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment : broker.DefaultConnection);
     }
 
     /// <summary>Makes <paramref name="herald"/> use the broker of <paramref name="options"/> at <paramref name="connection"/>.</summary>
@@ -36,23 +45,27 @@ internal static class ShopBroker
     public static HeraldBuilder UseShopBroker(this HeraldBuilder herald, ShopOptions options, string connection)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (options.Transport == ShopTransport.Nats)
+        var broker = Find(options.Transport) ?? throw new ArgumentException($"{options.Transport} is not a broker.", nameof(options));
+        return broker.Use(herald, options, connection);
+    }
+
+    private static HeraldBuilder UseNats(HeraldBuilder herald, ShopOptions options, string connection) =>
+        herald.UseNats(nats =>
         {
-            return herald.UseNats(nats =>
-            {
-                nats.Url = connection;
-                nats.StreamPrefix = options.Prefix;
-                nats.SubjectPrefix = options.Prefix;
-                nats.DeadLetterBucket = options.Prefix + "-dead-letters";
-                nats.SequenceBucket = options.Prefix + "-sequences";
+            nats.Url = connection;
+            nats.StreamPrefix = options.Prefix;
+            nats.SubjectPrefix = options.Prefix;
+            nats.DeadLetterBucket = options.Prefix + "-dead-letters";
+            nats.SequenceBucket = options.Prefix + "-sequences";
 
-                // The shop's handlers take milliseconds. A delivery the client lost (seen on a loaded machine) comes back
-                // only after AckWait, and a restarted reader holds its partition until then to keep order: 30 s instead
-                // of the default 5 minutes keeps such a stall well inside the run's 2-minute limit.
-                nats.AckWait = TimeSpan.FromSeconds(30);
-            });
-        }
+            // The shop's handlers take milliseconds. A delivery the client lost (seen on a loaded machine) comes back
+            // only after AckWait, and a restarted reader holds its partition until then to keep order: 30 s instead
+            // of the default 5 minutes keeps such a stall well inside the run's 2-minute limit.
+            nats.AckWait = TimeSpan.FromSeconds(30);
+        });
 
+    private static HeraldBuilder UseRabbitMQ(HeraldBuilder herald, ShopOptions options, string connection)
+    {
         if (!Uri.TryCreate(connection, UriKind.Absolute, out var uri) || uri.Scheme is not ("amqp" or "amqps"))
         {
             throw new BrokerUnreachableException($"'{ConnectionStrings.Redact(connection)}' is not an AMQP URI such as {DefaultRabbitMQ}");

@@ -1,5 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
+using Shop.Brokers;
+using Shop.Services;
 
 namespace Shop.CommandLine;
 
@@ -23,6 +25,8 @@ internal static class ShopCommandLine
                     [--transport embedded|inmemory|rabbitmq|nats] [--data DIR] [--fresh]
                     [--connection URI] [--prefix NAME] [--json] [--metrics-port P]
                     [--timeout S]
+                    [--service orders|payment|inventory|notification --run ID]
+               Shop --combine FILE [--json]
 
           --orders N     orders to publish (default 1000); 0 publishes until Ctrl+C
           --rate R       orders per second, 1 to 1000000 (default: as fast as possible,
@@ -56,6 +60,16 @@ internal static class ShopCommandLine
           --timeout S    seconds to wait for the services to handle the run's orders
                          and what earlier runs left (default 120, 1 to 86400); raise
                          it to catch up on a large backlog
+          --service S    run one service alone, as a process of its own (orders,
+                         payment, inventory or notification), on a broker the four
+                         share (not the embedded log, which one process holds); each
+                         keeps its database in DIR/S and ends once it has done its part
+                         of the run's --orders; default prefix herald-shop-services
+          --run ID       the run the services take part in (letters and digits; give
+                         all four the same); the orders service makes one up if not
+                         given, and prints it
+          --combine FILE add up the JSON lines the four services printed (one per line
+                         in FILE) into one summary, as the one-process Shop prints it
           --help         show this help
 
         Each option may be given once.
@@ -91,7 +105,7 @@ internal static class ShopCommandLine
     private static readonly string[] Options =
     [
         "--orders", "--rate", "--duplicates", "--poison", "--transport", "--data", "--fresh", "--connection", "--prefix",
-        "--json", "--metrics-port", "--timeout", "--help",
+        "--json", "--metrics-port", "--timeout", "--service", "--run", "--combine", "--help",
     ];
 
     public static bool TryParse(IReadOnlyList<string> args, [NotNullWhen(true)] out ShopOptions? options, [NotNullWhen(false)] out string? error)
@@ -163,6 +177,22 @@ internal static class ShopCommandLine
                     error = IsValidPrefix(prefix) ? null : $"--prefix must be 1 to {MaxPrefixLength} letters, digits, '-' or '_', not '{prefix}'";
                     options = options with { Prefix = prefix ?? string.Empty };
                     break;
+                case "--service":
+                    var serviceName = ReadValue(args, ref i, inlineValue);
+                    var service = ShopServiceNames.Parse(serviceName);
+                    error = service is null ? $"--service must be one of {string.Join(", ", ShopServiceNames.All.Select(s => s.Name()))}, not '{serviceName}'" : null;
+                    options = options with { Service = service };
+                    break;
+                case "--run":
+                    var runId = ReadValue(args, ref i, inlineValue);
+                    error = ServiceCommandLine.IsValidRunId(runId) ? null : $"--run must be 1 to {ServiceCommandLine.MaxRunIdLength} letters and digits, not '{runId}'";
+                    options = options with { RunId = runId };
+                    break;
+                case "--combine":
+                    var combine = ReadValue(args, ref i, inlineValue);
+                    error = string.IsNullOrWhiteSpace(combine) ? "--combine needs a file" : null;
+                    options = options with { Combine = combine };
+                    break;
                 case "--data":
                     var directory = ReadValue(args, ref i, inlineValue);
                     error = string.IsNullOrWhiteSpace(directory) ? "--data needs a directory" : null;
@@ -177,10 +207,17 @@ internal static class ShopCommandLine
             }
         }
 
+        error ??= ServiceCommandLine.CheckCombine(options, given);
         error ??= CheckTransport(options, dataGiven, args);
+        error ??= ServiceCommandLine.Check(options);
         if (error is null && !dataGiven)
         {
             options = options with { DataDirectory = ShopOptions.DefaultDataDirectoryFor(options.Transport) };
+        }
+
+        if (error is null && options.Service is not null && !given.Contains("--prefix"))
+        {
+            options = options with { Prefix = ShopOptions.DefaultServicesPrefix };
         }
 
         error ??= CheckInjections(options);
@@ -204,7 +241,7 @@ internal static class ShopCommandLine
         }
 
         var brokerOptionGiven = options.Connection is not null || args.Any(a => a == "--prefix" || a.StartsWith("--prefix=", StringComparison.Ordinal));
-        return !options.UsesBroker && brokerOptionGiven ? "--connection and --prefix apply to --transport rabbitmq and nats" : null;
+        return !options.UsesBroker && brokerOptionGiven ? $"--connection and --prefix apply to --transport {BrokerNames("and")}" : null;
     }
 
     private static bool IsValidPrefix(string? prefix) =>
@@ -259,17 +296,24 @@ internal static class ShopCommandLine
         transport = ShopTransport.Embedded;
         if (text is null)
         {
-            return "--transport needs a value: embedded, inmemory, rabbitmq or nats";
+            return $"--transport needs a value: embedded, inmemory, {BrokerNames("or")}";
         }
 
         transport = text.ToUpperInvariant() switch
         {
             "EMBEDDED" => ShopTransport.Embedded,
             "INMEMORY" => ShopTransport.InMemory,
-            "RABBITMQ" => ShopTransport.RabbitMQ,
-            "NATS" => ShopTransport.Nats,
-            _ => (ShopTransport)(-1),
+            _ => ShopBroker.All.FirstOrDefault(b => string.Equals(b.Name, text, StringComparison.OrdinalIgnoreCase))?.Transport ?? (ShopTransport)(-1),
         };
-        return Enum.IsDefined(transport) ? null : $"--transport must be 'embedded', 'inmemory', 'rabbitmq' or 'nats', not '{text}'";
+        return Enum.IsDefined(transport)
+            ? null
+            : $"--transport must be 'embedded', 'inmemory', {BrokerNames("or", quoted: true)}, not '{text}'";
+    }
+
+    /// <summary>Returns the brokers' names as a list: <c>rabbitmq and nats</c>, or <c>'rabbitmq' or 'nats'</c>.</summary>
+    internal static string BrokerNames(string conjunction, bool quoted = false)
+    {
+        var names = ShopBroker.All.Select(b => quoted ? $"'{b.Name}'" : b.Name).ToList();
+        return names.Count == 1 ? names[0] : $"{string.Join(", ", names[..^1])} {conjunction} {names[^1]}";
     }
 }

@@ -8,8 +8,8 @@ using Shop.Storage;
 
 namespace Shop.Inventory;
 
-/// <summary>Reserves each order's stock once and announces the outcome; the inbox record and the outcome event commit in
-/// one transaction, so a duplicate delivery neither reserves nor announces again.</summary>
+/// <summary>Reserves each order's stock once and announces the outcome; the inbox record, the reservation (or its
+/// shortage) and the outcome event commit in one transaction, so a duplicate delivery neither reserves nor announces again.</summary>
 /// <remarks>The stock itself lives in memory (<see cref="Stock"/>), idempotent per order id, so a rolled-back attempt
 /// gets the same answer when it is retried.</remarks>
 [ConsumerGroup(Group)]
@@ -29,6 +29,15 @@ internal sealed class InventoryHandler(IInbox inbox, IOutboxPublisher outbox, Sh
         }
 
         var reserved = stock.TryReserve(order.OrderId, order.Lines, out var shortage);
+        await using (var reservation = connection.CreateCommand())
+        {
+            reservation.Transaction = transaction;
+            reservation.CommandText = "INSERT INTO reservations (order_id, shortage) VALUES ($order, $shortage);";
+            reservation.Parameters.AddWithValue("$order", order.OrderId);
+            reservation.Parameters.AddWithValue("$shortage", (object?)shortage ?? DBNull.Value);
+            await reservation.ExecuteNonQueryAsync(cancellationToken);
+        }
+
         if (reserved)
         {
             await outbox.PublishAsync(transaction, new InventoryReserved(order.OrderId, order.Lines), cancellationToken: cancellationToken);

@@ -17,7 +17,7 @@ internal sealed partial class NotificationHandler(EmailOutbox outbox, ShopStatis
     public Task HandleAsync(EventContext<PaymentCompleted> context)
     {
         var payment = context.Event;
-        return SendAsync(payment.OrderId, new Email(
+        return SendAsync(payment.OrderId, context, new Email(
             context.Envelope.EventId,
             payment.CustomerEmail,
             $"Thank you for order {payment.OrderId}",
@@ -27,22 +27,21 @@ internal sealed partial class NotificationHandler(EmailOutbox outbox, ShopStatis
     public Task HandleAsync(EventContext<PaymentFailed> context)
     {
         var payment = context.Event;
-        return SendAsync(payment.OrderId, new Email(
+        return SendAsync(payment.OrderId, context, new Email(
             context.Envelope.EventId,
             payment.CustomerEmail,
             $"Payment for order {payment.OrderId} failed",
             string.Create(CultureInfo.InvariantCulture, $"We could not charge {payment.Amount:0.00} EUR: {payment.Reason}.")));
     }
 
-    private Task SendAsync(string orderId, Email email)
+    private async Task SendAsync<TEvent>(string orderId, EventContext<TEvent> context, Email email)
+        where TEvent : notnull
     {
         // NotificationSent is null for an earlier run's order, and null <= n is false: only this run's first e-mails are logged.
-        if (outbox.TryAdd(email) && statistics.NotificationSent(orderId) <= EmailsToLog)
+        if (await outbox.TryAddAsync(orderId, email, context.CancellationToken) && statistics.NotificationSent(orderId) <= EmailsToLog)
         {
             LogEmail(email.To, email.Subject, email.Body);
         }
-
-        return Task.CompletedTask;
     }
 
     [LoggerMessage(LogLevel.Debug, "E-mail to {To}: {Subject}. {Body}")]

@@ -27,6 +27,16 @@ internal sealed class OrderService(IOutboxPublisher outbox, ShopDatabase databas
     /// <summary>Gets the envelopes of this run's first orders, as many as <c>--duplicates</c> asks to send again.</summary>
     public IReadOnlyList<EventEnvelope> SentEnvelopes => _sent;
 
+    /// <summary>Goes on after the first <paramref name="placed"/> orders of the run, which an earlier process placed: the
+    /// next order is number <paramref name="placed"/> + 1, with the card and lines it had in a run never interrupted.</summary>
+    public void ResumeAfter(long placed)
+    {
+        for (long i = 0; i < placed; i++)
+        {
+            _generator.Next();
+        }
+    }
+
     /// <summary>Publishes <paramref name="count"/> orders as fast as the database commits them.</summary>
     public async Task PublishAsync(long count, CancellationToken cancellationToken)
     {

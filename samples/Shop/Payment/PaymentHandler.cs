@@ -8,7 +8,8 @@ using Shop.Storage;
 
 namespace Shop.Payment;
 
-/// <summary>Charges each order once: the inbox record, the charge and the payment outcome event commit in one transaction.</summary>
+/// <summary>Charges each order once: the inbox record, the charge (or the decline) and the payment outcome event commit in
+/// one transaction.</summary>
 /// <remarks>
 /// A delivery of an order already charged (a duplicate, or a redelivery after a crash) finds its inbox record and
 /// changes nothing. A failure anywhere (the issuer's timeout included) rolls back all three, so Herald's redelivery
@@ -46,6 +47,12 @@ internal sealed class PaymentHandler(IInbox inbox, IOutboxPublisher outbox, Shop
         }
         else
         {
+            await using var decline = connection.CreateCommand();
+            decline.Transaction = transaction;
+            decline.CommandText = "INSERT INTO declines (order_id, reason) VALUES ($order, $reason);";
+            decline.Parameters.AddWithValue("$order", order.OrderId);
+            decline.Parameters.AddWithValue("$reason", declineReason!);
+            await decline.ExecuteNonQueryAsync(cancellationToken);
             await outbox.PublishAsync(transaction, new PaymentFailed(order.OrderId, order.CustomerEmail, order.Total, declineReason!), cancellationToken: cancellationToken);
         }
 

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Shop.Statistics;
 
 namespace Shop.Reporting;
@@ -11,7 +12,9 @@ namespace Shop.Reporting;
 /// the handler failures Herald retried; <see cref="DeadLettered"/> the events it dead-lettered during the run (each
 /// has one dead-letter entry per consumer group that gave up on it). <see cref="DamagedPartitions"/> lists the embedded
 /// log's damaged partitions (empty on a healthy log), and <see cref="EventsHeld"/> the events, of any run, that wait in
-/// the outbox for one of them to be repaired.
+/// the outbox for one of them to be repaired. <see cref="Service"/> and <see cref="Run"/> are set for one service run as a
+/// process of its own (its counters are those of its own tables, the others 0) and for the sum of the four (no service);
+/// the JSON line leaves them out otherwise.
 /// </remarks>
 internal sealed record ShopSummary(
     RunOutcome Status,
@@ -33,7 +36,9 @@ internal sealed record ShopSummary(
     double ElapsedSeconds,
     double OrdersPerSecond,
     IReadOnlyList<DamagedPartition> DamagedPartitions,
-    long EventsHeld)
+    long EventsHeld,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Service = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Run = null)
 {
     public static ShopSummary Create(
         RunOutcome status,

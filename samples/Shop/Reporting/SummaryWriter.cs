@@ -13,7 +13,7 @@ internal static class SummaryWriter
     public const string SimulatedNote =
         "(simulated): failures the Shop makes on purpose: about one card in ten is declined, one product sells out, and the card issuer times out once on about one order in twenty (retried); --poison events fail too, and are dead-lettered.";
 
-    private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web)
+    internal static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web)
     {
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
     };
@@ -24,29 +24,38 @@ internal static class SummaryWriter
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(summary);
         var culture = CultureInfo.InvariantCulture;
-        output.WriteLine(string.Create(culture, $"Herald Shop on {summary.Transport}: {Describe(summary.Status)}"));
+        output.WriteLine(string.Create(culture, $"{Title(summary)}: {Describe(summary.Status)}"));
         if (summary.DataDirectory is { } directory)
         {
             output.WriteLine($"Data directory: {directory}");
         }
 
         output.WriteLine();
-        Row(output, "Orders published", summary.Orders);
-        Row(output, "Payments completed", summary.PaymentsCompleted);
-        Row(output, "Payments declined (simulated)", summary.PaymentsFailed);
-        Row(output, "Inventory reserved", summary.InventoryReserved);
-        Row(output, "Out of stock (simulated)", summary.InventoryFailed);
-        Row(output, "Notifications sent", summary.NotificationsSent);
-        Row(output, "Earlier-run events", summary.EarlierRunEvents);
-        Row(output, "Handler failures (simulated)", summary.HandlerFailures);
-        Row(output, "Retries", summary.Retries);
-        Row(output, "Duplicates injected", summary.DuplicatesInjected);
-        Row(output, "Duplicates skipped", summary.DuplicatesSkipped);
-        Row(output, "Payments charged", summary.PaymentsCharged);
-        Row(output, "Dead-lettered", summary.DeadLettered);
+        // One service's summary shows its own counters (and those every service has); the others are not its to count.
+        void Row(string label, long value, string? service = null)
+        {
+            if (summary.Service is null || service is null || service == summary.Service)
+            {
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {label,-LabelWidth}{value,10:N0}"));
+            }
+        }
+
+        Row("Orders published", summary.Orders, "orders");
+        Row("Payments completed", summary.PaymentsCompleted, "payment");
+        Row("Payments declined (simulated)", summary.PaymentsFailed, "payment");
+        Row("Inventory reserved", summary.InventoryReserved, "inventory");
+        Row("Out of stock (simulated)", summary.InventoryFailed, "inventory");
+        Row("Notifications sent", summary.NotificationsSent, "notification");
+        Row("Earlier-run events", summary.EarlierRunEvents);
+        Row("Handler failures (simulated)", summary.HandlerFailures);
+        Row("Retries", summary.Retries);
+        Row("Duplicates injected", summary.DuplicatesInjected, "orders");
+        Row("Duplicates skipped", summary.DuplicatesSkipped);
+        Row("Payments charged", summary.PaymentsCharged, "payment");
+        Row("Dead-lettered", summary.DeadLettered);
         if (summary.DamagedPartitions.Count > 0)
         {
-            Row(output, "Events held", summary.EventsHeld);
+            Row("Events held", summary.EventsHeld);
         }
 
         output.WriteLine(string.Create(culture, $"  {"Elapsed",-LabelWidth}{summary.ElapsedSeconds,10:0.000} s"));
@@ -70,6 +79,13 @@ internal static class SummaryWriter
         }
     }
 
+    private static string Title(ShopSummary summary) => (summary.Service, summary.Run) switch
+    {
+        ({ } service, { } run) => $"Herald Shop, {service} service of run {run}, on {summary.Transport}",
+        (null, { } run) => $"Herald Shop, four services of run {run}, on {summary.Transport}",
+        _ => $"Herald Shop on {summary.Transport}",
+    };
+
     private static string Describe(RunOutcome status) => status switch
     {
         RunOutcome.Completed => "every order handled",
@@ -79,7 +95,4 @@ internal static class SummaryWriter
         RunOutcome.Degraded => "degraded: damaged partitions kept some events from being handled",
         _ => status.ToString(),
     };
-
-    private static void Row(TextWriter output, string label, long value) =>
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {label,-LabelWidth}{value,10:N0}"));
 }

@@ -4,11 +4,14 @@ using Microsoft.Data.Sqlite;
 
 namespace Shop.Storage;
 
-/// <summary>The shop's SQLite database: its <c>orders</c> and <c>charges</c> tables and Herald's outbox and inbox, so that
-/// business rows, outgoing events and inbox records commit in one transaction.</summary>
+/// <summary>The shop's SQLite database: the services' tables (<c>orders</c>; <c>charges</c> and <c>declines</c>;
+/// <c>reservations</c>; <c>emails</c>) and Herald's outbox and inbox, so that business rows, outgoing events and inbox
+/// records commit in one transaction.</summary>
 /// <remarks>
 /// With the embedded log the database is <c>shop.db</c> in the data directory: it outlives the run with the log, and
-/// <c>--fresh</c> deletes both. With the in-memory transport it is a temp file deleted when the shop stops. Thread-safe.
+/// <c>--fresh</c> deletes both. With the in-memory transport it is a temp file deleted when the shop stops. A service run
+/// as a process of its own has a database of its own, in its directory of the data directory, and uses only its tables.
+/// Thread-safe.
 /// </remarks>
 internal sealed class ShopDatabase : IDisposable
 {
@@ -18,7 +21,8 @@ internal sealed class ShopDatabase : IDisposable
     // Orders are keyed by order id. An order id carries the id of the run that placed it, and so does the run_id column,
     // which is what lets a run count its own charges in a database earlier runs wrote to. Charges have no unique key on
     // purpose: the payment handler's inbox alone keeps an order from being charged twice, and if it failed, the second
-    // row would show in the counts instead of a key violation quietly retried away.
+    // row would show in the counts instead of a key violation quietly retried away; so do declines and reservations,
+    // kept by their inboxes. An e-mail is keyed by the event it answers: that key is the notification's de-duplication.
     private const string CreateTables = """
         CREATE TABLE IF NOT EXISTS orders (
             order_id TEXT PRIMARY KEY,
@@ -30,6 +34,20 @@ internal sealed class ShopDatabase : IDisposable
             order_id TEXT NOT NULL,
             amount TEXT NOT NULL);
         CREATE INDEX IF NOT EXISTS charges_order ON charges (order_id);
+        CREATE TABLE IF NOT EXISTS declines (
+            order_id TEXT NOT NULL,
+            reason TEXT NOT NULL);
+        CREATE INDEX IF NOT EXISTS declines_order ON declines (order_id);
+        CREATE TABLE IF NOT EXISTS reservations (
+            order_id TEXT NOT NULL,
+            shortage TEXT);
+        CREATE INDEX IF NOT EXISTS reservations_order ON reservations (order_id);
+        CREATE TABLE IF NOT EXISTS emails (
+            message_id TEXT PRIMARY KEY,
+            order_id TEXT NOT NULL,
+            recipient TEXT NOT NULL,
+            subject TEXT NOT NULL);
+        CREATE INDEX IF NOT EXISTS emails_order ON emails (order_id);
         """;
 
     // SQLite's companions of the database file: the write-ahead log, its shared-memory index, a rollback journal.
