@@ -69,8 +69,17 @@ internal sealed class CommittedOffsetStore : IDisposable
     /// <summary>Returns the committed offsets of <paramref name="group"/>, empty when it has none.</summary>
     /// <exception cref="ArgumentException"><paramref name="group"/> is empty or cannot name a file.</exception>
     /// <exception cref="LogCorruptedException">The group's file is damaged.</exception>
+    /// <remarks>A group that has no file and was never committed here is not remembered: asking about any number of
+    /// names that are no group costs nothing afterwards. A commit writes its file by rename, so a load that races it
+    /// reads the whole old file or the whole new one.</remarks>
     public IReadOnlyDictionary<(string Topic, int Partition), long> Load(string group)
     {
+        if (!_groups.ContainsKey(group) && !File.Exists(Path.Combine(Directory, CommittedOffsetFile.Stem(group) + CommittedOffsetFile.Extension)))
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return FrozenDictionary<(string Topic, int Partition), long>.Empty;
+        }
+
         var file = FileOf(group);
         lock (file.Gate)
         {

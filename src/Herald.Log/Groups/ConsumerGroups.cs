@@ -74,7 +74,10 @@ public sealed partial class ConsumerGroups : IDisposable
     {
         lock (_lock)
         {
-            return GetState(group).Committed.TryGetValue((topic, partition), out var offset) ? offset : -1;
+            // A group that is not open here is read, not remembered: asking about many names (a client's OffsetFetch,
+            // a lag query) leaves nothing behind.
+            var committed = _groups.TryGetValue(group, out var state) ? state.Committed : Visible(Store.Load(group));
+            return committed.TryGetValue((topic, partition), out var offset) ? offset : -1;
         }
     }
 

@@ -27,6 +27,23 @@ public sealed class ConsumerGroupsOffsetsTests : IDisposable
     }
 
     [Fact]
+    public void AskingAboutGroupsThatDoNotExist_LeavesNoGroupBehind_AndACommitLaterIsSeen()
+    {
+        using var log = EmbeddedLog.Open(_directory);
+        log.GetOrCreateTopic("orders");
+        for (var i = 0; i < 1000; i++)
+        {
+            Assert.Equal(-1, log.Groups.GetCommittedOffset($"nobody-{i}", "orders", 0));
+            Assert.Empty(log.Groups.GetCommittedOffsets($"nobody-{i}"));
+        }
+
+        Assert.Empty(log.Groups.Names);
+        log.Groups.CommitOffsets("nobody-7", new Dictionary<(string, int), long> { [("orders", 0)] = 3 });
+        Assert.Equal(3, log.Groups.GetCommittedOffset("nobody-7", "orders", 0));
+        Assert.Equal(["nobody-7"], log.Groups.Names);
+    }
+
+    [Fact]
     public void CommitOffsets_AMemberOfTheGroupInThisProcess_RereadsFromTheNewOffset()
     {
         using var log = EmbeddedLog.Open(_directory);
