@@ -26,6 +26,16 @@ internal static class ServeCommand
         var tlsKey = new Option<string?>("--tls-key") { Description = "The PEM private key of --tls-cert", HelpName = "FILE" };
         var metrics = new Option<string?>("--metrics") { Description = "Serve Prometheus metrics at /metrics and health at /health on this loopback address", HelpName = "HOST:PORT" };
         var users = new Option<string?>("--users") { Description = "A file of user:password lines; every client then authenticates with SASL (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512)", HelpName = "FILE" };
+        var rebalanceDelay = new Option<int?>("--group-initial-rebalance-delay")
+        {
+            Description = "How long a new consumer group waits for more members before its first assignment, in ms (default 3000; Kafka's group.initial.rebalance.delay.ms)",
+            HelpName = "MS",
+        };
+        var minSession = new Option<int?>("--group-min-session-timeout")
+        {
+            Description = "The shortest session timeout a group member may ask for, in ms (default 6000; Kafka's group.min.session.timeout.ms)",
+            HelpName = "MS",
+        };
         var command = new Command(
             "serve",
             "Serve the embedded log of a data directory to Kafka clients (any language, any process) until interrupted; " +
@@ -39,15 +49,18 @@ internal static class ServeCommand
             tlsKey,
             users,
             metrics,
+            rebalanceDelay,
+            minSession,
         };
         command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(
             context,
-            () => RunAsync(context, parse.GetValue(data)!, parse.GetValue(listen)!, parse.GetValue(advertise), parse.GetValue(json), (parse.GetValue(tlsCert), parse.GetValue(tlsKey), parse.GetValue(users)), parse.GetValue(metrics), cancellationToken),
+            () => RunAsync(context, parse.GetValue(data)!, parse.GetValue(listen)!, parse.GetValue(advertise), parse.GetValue(json), (parse.GetValue(tlsCert), parse.GetValue(tlsKey), parse.GetValue(users)), parse.GetValue(metrics), (parse.GetValue(rebalanceDelay), parse.GetValue(minSession)), cancellationToken),
             cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(CliContext context, string data, string listen, string? advertise, bool json, (string? Cert, string? Key, string? Users) security, string? metrics, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(
+        CliContext context, string data, string listen, string? advertise, bool json, (string? Cert, string? Key, string? Users) security, string? metrics, (int? RebalanceDelay, int? MinSession) groups, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(data))
         {
@@ -62,6 +75,15 @@ internal static class ServeCommand
             Log = new EmbeddedLogOptions { TimeProvider = context.Time },
         };
         Security.Apply(options, security.Cert, security.Key, security.Users);
+        if (groups.RebalanceDelay is { } delay)
+        {
+            options.GroupInitialRebalanceDelay = delay >= 0 ? TimeSpan.FromMilliseconds(delay) : throw CliException.Usage($"--group-initial-rebalance-delay: {delay} is negative; give milliseconds, 0 or more.");
+        }
+
+        if (groups.MinSession is { } minSession)
+        {
+            options.GroupMinSessionTimeout = minSession > 0 ? TimeSpan.FromMilliseconds(minSession) : throw CliException.Usage($"--group-min-session-timeout: {minSession} is not positive; give milliseconds, more than 0.");
+        }
         var metricsAt = metrics is null ? null : ParseAddress("--metrics", metrics);
         if (metricsAt is not null && !IPAddress.IsLoopback(metricsAt.Address))
         {

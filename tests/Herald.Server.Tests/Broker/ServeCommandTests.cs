@@ -67,6 +67,52 @@ public sealed class ServeCommandTests : IDisposable
         Assert.Contains("--tls-cert and --tls-key go together", error, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("--group-initial-rebalance-delay", "-1", "is negative")]
+    [InlineData("--group-min-session-timeout", "0", "is not positive")]
+    public async Task GroupOptionOutOfRange_RefusedWithExitCode2(string option, string value, string expected)
+    {
+        var (code, _, error) = await ServeProcess.RunAsync("serve", "--data", _directory, option, value);
+
+        Assert.Equal(2, code);
+        Assert.Contains($"{option}: {value} {expected}", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task GroupOptions_AShortSessionIsAccepted_AndTheFirstAssignmentDoesNotWaitTheDefaultDelay()
+    {
+        using var server = await ServeProcess.StartAsync(_directory, ServeProcess.FreePort(), "--group-initial-rebalance-delay", "0", "--group-min-session-timeout", "1000");
+        using (var producer = new ProducerBuilder<Null, string>(new ProducerConfig { BootstrapServers = server.Bootstrap }).Build())
+        {
+            await producer.ProduceAsync("quick-topic", new Message<Null, string> { Value = "one" }, TestContext.Current.CancellationToken);
+        }
+
+        var config = new ConsumerConfig
+        {
+            BootstrapServers = server.Bootstrap,
+            GroupId = "quick",
+            SessionTimeoutMs = 1500,
+            HeartbeatIntervalMs = 300,
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+        };
+        var assigned = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var errors = new List<string>();
+        using var consumer = new ConsumerBuilder<Ignore, Ignore>(config)
+            .SetPartitionsAssignedHandler((_, partitions) => assigned.TrySetResult())
+            .SetErrorHandler((_, e) => errors.Add(e.Reason))
+            .Build();
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        consumer.Subscribe("quick-topic");
+        while (!assigned.Task.IsCompleted && started.Elapsed < TimeSpan.FromSeconds(20))
+        {
+            consumer.Consume(TimeSpan.FromMilliseconds(100));
+        }
+
+        Assert.True(assigned.Task.IsCompleted, $"no assignment within 20 s: {string.Join("; ", errors)}");
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(2.5), $"the first assignment took {started.Elapsed.TotalSeconds:0.0} s");
+        consumer.Close();
+    }
+
     [Fact]
     public async Task DirectoryHeldByAnotherWriter_ExitCode3()
     {
