@@ -9,7 +9,7 @@ namespace Herald.Kafka.Internal;
 /// <c>&lt;group&gt;\n&lt;dead-letter id&gt;</c>, value <see cref="DeadLetterJson"/>, a tombstone for a removed letter.</summary>
 /// <remarks>
 /// The letters are parsed as they are read and kept in memory parsed. A listing first reads the topic up to its end, so
-/// it shows other processes' letters; that reading is shared by concurrent callers and kept for
+/// it shows other processes' letters (a single letter is read as of the last listing); that reading is shared by concurrent callers and kept for
 /// <see cref="KafkaTransportOptions.DeadLetterListCacheDuration"/>. This process's own writes apply at once, each with the
 /// record's offset, so an older record of the same key read later never undoes them. A value that cannot be read is set
 /// aside (logged once, named in <see cref="Unreadable"/>). A letter stored under the earlier (group, event id) key is read
@@ -90,9 +90,11 @@ internal sealed class KafkaDeadLetterStore : IDeadLetterStore, IDisposable
         }
     }
 
+    // As of the last listing and this process's own writes: the pipeline reads a letter before it replaces it (a redrive
+    // lists first), and a read of the whole topic per dead letter would cost a round trip to its end each time.
     public async ValueTask<DeadLetter?> GetAsync(string group, string id, CancellationToken cancellationToken = default)
     {
-        await _catchUp.GetAsync(cancellationToken).ConfigureAwait(false);
+        await LoadedAsync(cancellationToken).ConfigureAwait(false);
         return Find(group, id)?.Letter;
     }
 
