@@ -1,4 +1,5 @@
 using Confluent.Kafka;
+using Confluent.Kafka.Admin;
 using Herald.Conformance.DeadLetters;
 using Herald.DeadLetters;
 
@@ -21,9 +22,16 @@ public sealed class KafkaDeadLetterStoreFixture(KafkaServer server) : IDeadLette
 
         public async ValueTask<IDeadLetterStore> OpenAsync(CancellationToken cancellationToken)
         {
+            if (_transports.Count == 0)
+            {
+                // As the transport creates it with the first letter; created here so that raw records can go first.
+                using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = server.Bootstrap }).Build();
+                await admin.CreateTopicsAsync([new TopicSpecification { Name = options.DeadLetterTopic, NumPartitions = 1, ReplicationFactor = 1 }]);
+            }
+
             var transport = new KafkaTransport(options);
             _transports.Add(transport);
-            await transport.DeadLetterStore.GetAllAsync(cancellationToken); // creates the topic
+            await transport.DeadLetterStore.GetAllAsync(cancellationToken);
             return transport.DeadLetterStore;
         }
 

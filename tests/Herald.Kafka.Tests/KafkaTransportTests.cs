@@ -1,5 +1,6 @@
 using Confluent.Kafka;
 using Confluent.Kafka.Admin;
+using Herald.DeadLetters;
 using Herald.Hosting;
 using Herald.Transports;
 using Microsoft.Extensions.DependencyInjection;
@@ -66,7 +67,11 @@ public sealed class KafkaTransportTests(KafkaServer server)
         options.DeadLetterTopicConfigs["cleanup.policy"] = "compact";
         await using var transport = new KafkaTransport(options);
 
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(async () => await transport.DeadLetterStore.GetAllAsync(TestContext.Current.CancellationToken));
+        // Reading creates nothing: the topic is created with the first letter.
+        Assert.Empty(await transport.DeadLetterStore.GetAllAsync(TestContext.Current.CancellationToken));
+        Assert.False(server.Server.Log.TryGetTopic(options.DeadLetterTopic, out _));
+        var letter = new DeadLetter { Group = "billing", Topic = "orders", Envelope = Envelope("k", 0), Failure = new DeadLetterFailure(DeadLetterReason.HandlerFailed, "System.TimeoutException", "slow", null, "Handler", 1, DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch) };
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(async () => await transport.DeadLetterStore.SaveAsync(letter, TestContext.Current.CancellationToken));
 
         Assert.Contains($"Kafka refused to create topic '{options.DeadLetterTopic}'", error.Message, StringComparison.Ordinal);
         Assert.Contains("cleanup.policy=compact", error.Message, StringComparison.Ordinal);

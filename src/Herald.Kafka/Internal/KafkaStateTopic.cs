@@ -30,9 +30,14 @@ internal sealed class KafkaStateTopic(
     /// <summary>Reads every record from where the last catch-up stopped up to the topic's current end, in offset order per
     /// partition, calling <paramref name="apply"/> for each (key, value or null, position).</summary>
     /// <exception cref="TimeoutException">The end was not reached within a minute.</exception>
+    /// <remarks>A topic that does not exist reads as empty and is not created: it is created with its first change.</remarks>
     public async Task CatchUpAsync(Action<string, byte[]?, StatePosition> apply, CancellationToken cancellationToken)
     {
-        var count = await topics().EnsureAsync(name, 1, configs, cancellationToken).ConfigureAwait(false);
+        if (await topics().FindAsync(name, cancellationToken).ConfigureAwait(false) is not { } count)
+        {
+            return;
+        }
+
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {

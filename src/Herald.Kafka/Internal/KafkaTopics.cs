@@ -44,6 +44,25 @@ internal sealed class KafkaTopics(IAdminClient admin, KafkaTransportOptions opti
         }
     }
 
+    /// <summary>Returns the partition count of <paramref name="topic"/>, or <see langword="null"/> when it does not exist;
+    /// never creates it (a reader must leave the broker as it found it).</summary>
+    public async Task<int?> FindAsync(string topic, CancellationToken cancellationToken)
+    {
+        if (_counts.TryGetValue(topic, out var known))
+        {
+            return known;
+        }
+
+        KafkaNames.Validate(topic);
+        var count = await Task.Run(() => Count(topic), cancellationToken).ConfigureAwait(false);
+        if (count is { } found)
+        {
+            _counts[topic] = found;
+        }
+
+        return count;
+    }
+
     public void Dispose() => admin.Dispose();
 
     private async Task<int> LookUpAsync(string topic, int partitions, IDictionary<string, string> configs)
