@@ -1,22 +1,26 @@
 using Herald.DeadLetters;
+using Herald.Kafka;
 using Herald.Nats;
 using Herald.RabbitMQ;
 using Herald.Transports;
 
 namespace Herald.Cli.Brokers;
 
-/// <summary>Opens the dead letters a RabbitMQ or NATS application keeps on its broker; redrives go through the same transport.</summary>
+/// <summary>Opens the dead letters a RabbitMQ, NATS or Kafka application keeps on its broker; redrives go through the same transport.</summary>
 /// <remarks>
 /// A prefix <c>P</c> names what the application configured: RabbitMQ <c>NamePrefix = "P."</c>; NATS
 /// <c>StreamPrefix = SubjectPrefix = "P"</c>, <c>DeadLetterBucket = "P-dead-letters"</c>. The default, <c>herald</c>,
-/// gives both transports' defaults; the Shop sample uses <c>herald-shop</c>.
+/// gives both transports' defaults; the Shop sample uses <c>herald-shop</c>. Kafka takes no prefix: its dead letters are
+/// in the topic <c>__herald.dead-letters</c> and <c>--connection</c> is the bootstrap servers.
 /// </remarks>
 internal static class BrokerConnection
 {
     public const string RabbitMQEnvironmentVariable = "HERALD_RABBITMQ";
     public const string NatsEnvironmentVariable = "HERALD_NATS";
+    public const string KafkaEnvironmentVariable = "HERALD_KAFKA";
     public const string DefaultRabbitMQ = "amqp://guest:guest@127.0.0.1:5672/";
     public const string DefaultNats = "nats://127.0.0.1:4222";
+    public const string DefaultKafka = "localhost:9092";
     public const string DefaultPrefix = "herald";
 
     // Long enough for a broker far away or busy replaying a long dead-letter stream, short enough for a wrong address.
@@ -51,6 +55,13 @@ internal static class BrokerConnection
 
     private static (ITransport Transport, IDeadLetterStore Store, IAsyncDisposable Owner) Create(BrokerTarget target, TimeProvider timeProvider)
     {
+        if (target.Kind == BrokerKind.Kafka)
+        {
+            // Listing reads the dead-letter topic and creates nothing; a redrive creates the redrive topic as the application would.
+            var kafka = new KafkaTransport(new KafkaTransportOptions { BootstrapServers = target.Connection, ClientId = "herald-cli" }, timeProvider);
+            return (kafka, kafka.DeadLetterStore, kafka);
+        }
+
         if (target.Kind == BrokerKind.Nats)
         {
             var nats = new NatsTransport(

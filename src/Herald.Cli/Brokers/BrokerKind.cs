@@ -11,4 +11,7 @@ internal enum BrokerKind
 
     /// <summary>NATS JetStream at <c>--connection</c>: the key-value bucket <c>&lt;prefix&gt;-dead-letters</c>.</summary>
     Nats,
+
+    /// <summary>Kafka (or <c>herald serve</c>) at <c>--connection</c>, bootstrap servers: the topic <c>__herald.dead-letters</c>.</summary>
+    Kafka,
 }

@@ -13,7 +13,7 @@ internal sealed record BrokerTarget(BrokerKind Kind, string Connection, string P
     public const int DefaultPartitions = 4;
 
     /// <summary>Gets the broker's product name.</summary>
-    public string Name => Kind == BrokerKind.Nats ? "NATS" : "RabbitMQ";
+    public string Name => Kind switch { BrokerKind.Nats => "NATS", BrokerKind.Kafka => "Kafka", _ => "RabbitMQ" };
 
     /// <summary>Gets the connection string with its credentials hidden, fit for messages, whether or not it is a valid URI.</summary>
     public string Display => ConnectionStrings.Redact(Connection);

@@ -9,7 +9,7 @@ internal sealed class CommonOptions
 {
     // As the docs and --help spell them.
     private static readonly (string Word, BrokerKind Value)[] Transports =
-        [("embedded", BrokerKind.Embedded), ("rabbitmq", BrokerKind.RabbitMQ), ("nats", BrokerKind.Nats)];
+        [("embedded", BrokerKind.Embedded), ("rabbitmq", BrokerKind.RabbitMQ), ("nats", BrokerKind.Nats), ("kafka", BrokerKind.Kafka)];
 
     private readonly CliContext _context;
 
@@ -22,13 +22,13 @@ internal sealed class CommonOptions
             // No DefaultValueFactory: help would print the default as the enum spells it (Embedded). Not given, the
             // option's value is default(BrokerKind), Embedded.
             Description = "Where the dead letters are: the embedded log in --data, or the broker at --connection [default: embedded]",
-            HelpName = "embedded|rabbitmq|nats",
+            HelpName = "embedded|rabbitmq|nats|kafka",
             CustomParser = result => Choice.Parse(result, "transport", Transports),
         };
         Connection = new Option<string?>("--connection")
         {
-            Description = $"The broker's URI [env: {BrokerConnection.RabbitMQEnvironmentVariable} or {BrokerConnection.NatsEnvironmentVariable}; " +
-                $"default: {BrokerConnection.DefaultRabbitMQ} or {BrokerConnection.DefaultNats}]",
+            Description = $"The broker's URI, or Kafka's bootstrap servers [env: {BrokerConnection.RabbitMQEnvironmentVariable}, {BrokerConnection.NatsEnvironmentVariable} or {BrokerConnection.KafkaEnvironmentVariable}; " +
+                $"default: {BrokerConnection.DefaultRabbitMQ}, {BrokerConnection.DefaultNats} or {BrokerConnection.DefaultKafka}]",
             HelpName = "URI",
         };
         Prefix = new Option<string>("--prefix")
@@ -60,7 +60,7 @@ internal sealed class CommonOptions
     /// <summary>Gets <c>--data DIR</c>.</summary>
     public Option<string> Data { get; }
 
-    /// <summary>Gets <c>--transport embedded|rabbitmq|nats</c>.</summary>
+    /// <summary>Gets <c>--transport embedded|rabbitmq|nats|kafka</c>.</summary>
     public Option<BrokerKind> Transport { get; }
 
     /// <summary>Gets <c>--connection URI</c>.</summary>
@@ -98,12 +98,17 @@ internal sealed class CommonOptions
 
         if (!broker && (parse.GetResult(Connection) is { Implicit: false } || parse.GetResult(Prefix) is { Implicit: false }))
         {
-            throw CliException.Usage("--connection and --prefix apply to --transport rabbitmq and nats.");
+            throw CliException.Usage("--connection and --prefix apply to --transport rabbitmq, nats and kafka.");
+        }
+
+        if (parse.GetValue(Transport) == BrokerKind.Kafka && parse.GetResult(Prefix) is { Implicit: false })
+        {
+            throw CliException.Usage("--prefix applies to --transport rabbitmq and nats; Kafka's dead letters are in the topic __herald.dead-letters at --connection.");
         }
 
         if (parse.GetValue(Transport) != BrokerKind.RabbitMQ && parse.GetResult(Partitions) is { Implicit: false })
         {
-            throw CliException.Usage("--partitions applies to --transport rabbitmq (NATS reads each topic's partition count from its stream).");
+            throw CliException.Usage("--partitions applies to --transport rabbitmq (NATS and Kafka read each topic's partition count from the broker).");
         }
     }
 
@@ -117,9 +122,12 @@ internal sealed class CommonOptions
             return await DataDirectory.OpenAsync(parse.GetValue(Data)!, _context, access);
         }
 
-        var (variable, fallback) = kind == BrokerKind.Nats
-            ? (BrokerConnection.NatsEnvironmentVariable, BrokerConnection.DefaultNats)
-            : (BrokerConnection.RabbitMQEnvironmentVariable, BrokerConnection.DefaultRabbitMQ);
+        var (variable, fallback) = kind switch
+        {
+            BrokerKind.Nats => (BrokerConnection.NatsEnvironmentVariable, BrokerConnection.DefaultNats),
+            BrokerKind.Kafka => (BrokerConnection.KafkaEnvironmentVariable, BrokerConnection.DefaultKafka),
+            _ => (BrokerConnection.RabbitMQEnvironmentVariable, BrokerConnection.DefaultRabbitMQ),
+        };
         var connection = parse.GetValue(Connection) is { Length: > 0 } given ? given
             : _context.GetEnvironmentVariable(variable) is { Length: > 0 } fromEnvironment ? fromEnvironment
             : fallback;

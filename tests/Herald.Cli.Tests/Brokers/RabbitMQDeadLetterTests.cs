@@ -90,7 +90,8 @@ public sealed class RabbitMQDeadLetterTests(RabbitMQBroker broker) : IDisposable
     [InlineData("dlq", "list", "--connection", "amqp://x/")]
     [InlineData("dlq", "list", "--transport", "nats", "--partitions", "2")]
     [InlineData("dlq", "list", "--transport", "rabbitmq", "--partitions", "0")]
-    [InlineData("dlq", "list", "--transport", "kafka")]
+    [InlineData("dlq", "list", "--transport", "kafka", "--prefix", "p")]
+    [InlineData("dlq", "list", "--transport", "kafka", "--partitions", "2")]
     [InlineData("dlq", "redrive", "--all", "--yes", "--transport", "rabbitmq", "--data", "d")]
     public async Task Run_LocationOptionsThatDoNotFit_ExitsTwoWithoutConnecting(params string[] args)
     {

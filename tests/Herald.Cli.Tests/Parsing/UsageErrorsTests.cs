@@ -24,14 +24,14 @@ public sealed class UsageErrorsTests : IDisposable
     }
 
     [Theory]
-    [InlineData("kafka", "dlq", "list", "--transport", "kafka")]
-    [InlineData("KAFKA", "dlq", "redrive", "--all", "--transport=KAFKA")]
+    [InlineData("sqs", "dlq", "list", "--transport", "sqs")]
+    [InlineData("SQS", "dlq", "redrive", "--all", "--transport=SQS")]
     public async Task Run_UnknownTransport_ListsTheTransportsAsTheDocsSpellThem(string typed, params string[] args)
     {
         var code = await _cli.RunAsync(args);
 
         Assert.Equal(ExitCodes.Usage, code);
-        Assert.StartsWith($"herald: unknown transport '{typed}'; use one of: embedded, rabbitmq, nats.", _cli.Error, StringComparison.Ordinal);
+        Assert.StartsWith($"herald: unknown transport '{typed}'; use one of: embedded, rabbitmq, nats, kafka.", _cli.Error, StringComparison.Ordinal);
         Assert.DoesNotContain("BrokerKind", _cli.Error, StringComparison.Ordinal);
         Assert.DoesNotContain("RabbitMQ", _cli.Error, StringComparison.Ordinal);
     }
@@ -51,7 +51,7 @@ public sealed class UsageErrorsTests : IDisposable
 
         Assert.Equal(ExitCodes.Success, code);
         var line = Assert.Single(_cli.Output.Split('\n'), l => l.Contains("--transport <", StringComparison.Ordinal));
-        Assert.Contains("<embedded|rabbitmq|nats>", line, StringComparison.Ordinal);
+        Assert.Contains("<embedded|rabbitmq|nats|kafka>", line, StringComparison.Ordinal);
         Assert.Contains("[default: embedded]", line, StringComparison.Ordinal);
         Assert.DoesNotContain("Embedded", line, StringComparison.Ordinal);
     }

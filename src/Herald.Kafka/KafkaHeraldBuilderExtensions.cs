@@ -1,0 +1,13 @@
+using Herald.Hosting;
+
+namespace Herald.Kafka;
+
+/// <summary>Registers <see cref="KafkaTransport"/> with Herald.</summary>
+public static class KafkaHeraldBuilderExtensions
+{
+    /// <summary>Uses Kafka (or a broker that speaks its protocol, such as <c>herald serve</c>) as the transport (see
+    /// <see cref="KafkaTransport"/> for what it guarantees).</summary>
+    /// <exception cref="ArgumentException">An option is out of range: checked here, at configuration.</exception>
+    public static HeraldBuilder UseKafka(this HeraldBuilder builder, Action<KafkaTransportOptions>? configure = null) =>
+        (builder ?? throw new ArgumentNullException(nameof(builder))).UseTransport<KafkaTransport, KafkaTransportOptions>(configure, o => o.Validated());
+}

@@ -1,0 +1,56 @@
+using System.Net;
+using Herald.Kafka.Tests;
+using Herald.Server;
+
+[assembly: AssemblyFixture(typeof(KafkaServer))]
+
+namespace Herald.Kafka.Tests;
+
+/// <summary>The Kafka broker of the test run: <c>herald serve</c> hosted in this process on a free loopback port over a
+/// temporary data directory, deleted at the end. Every test uses topics and groups of its own.</summary>
+/// <remarks>No service to install: the broker is Herald's own, so these tests never skip. Groups rebalance at once
+/// (no initial delay), so a test's consumers get their partitions within a round trip or two.</remarks>
+public sealed class KafkaServer : IAsyncLifetime
+{
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), $"herald-kafka-tests-{Guid.NewGuid():N}");
+
+    public HeraldServer Server { get; private set; } = null!;
+
+    /// <summary>Gets the address Kafka clients bootstrap from.</summary>
+    public string Bootstrap => Server.AdvertisedAddress;
+
+    /// <summary>Creates transport options for this server with a dead-letter topic of their own.</summary>
+    public KafkaTransportOptions NewOptions()
+    {
+        var options = new KafkaTransportOptions
+        {
+            BootstrapServers = Bootstrap,
+            Partitions = 4,
+            DeadLetterTopic = KafkaTestSupport.Unique("dead-letters"),
+            SessionTimeout = TimeSpan.FromSeconds(6),
+            // Tests watch the lag move.
+            LagCacheDuration = TimeSpan.Zero,
+            DeadLetterListCacheDuration = TimeSpan.Zero,
+        };
+        // herald serve takes no topic configs: its log keeps every record of the dead-letter topic.
+        options.DeadLetterTopicConfigs.Clear();
+        return options;
+    }
+
+    public async ValueTask InitializeAsync()
+    {
+        Server = new HeraldServer(new HeraldServerOptions
+        {
+            DataDirectory = _directory,
+            Listen = new IPEndPoint(IPAddress.Loopback, 0),
+            GroupInitialRebalanceDelay = TimeSpan.Zero,
+        });
+        await Server.StartAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Server.DisposeAsync();
+        Directory.Delete(_directory, recursive: true);
+    }
+}
