@@ -102,6 +102,13 @@ public sealed class HeraldServer : IAsyncDisposable
         }
 
         cancellationToken.ThrowIfCancellationRequested();
+
+        // Herald applications keep their dead letters and schedules in these; the log's default retention would delete them.
+        foreach (var name in StateTopic.HeraldTopics)
+        {
+            _options.Log.Topics.TryAdd(name, StateTopic.Options);
+        }
+
         _log = EmbeddedLog.Open(_options.DataDirectory, _options.Log);
         var listener = new Socket(_options.Listen.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try

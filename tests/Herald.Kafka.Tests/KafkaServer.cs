@@ -32,7 +32,7 @@ public sealed class KafkaServer : IAsyncLifetime
             LagCacheDuration = TimeSpan.Zero,
             DeadLetterListCacheDuration = TimeSpan.Zero,
         };
-        // herald serve takes no topic configs: its log keeps every record of the dead-letter topic.
+        // A dead-letter topic of its own name gets the server's default options there, not a compacted one: no configs.
         options.DeadLetterTopicConfigs.Clear();
         return options;
     }

@@ -61,6 +61,21 @@ public sealed class KafkaTransportTests(KafkaServer server)
     }
 
     [Fact]
+    public async Task DefaultDeadLetterTopic_WithItsDefaultConfigs_IsCreatedCompactedOnHeraldServe()
+    {
+        var options = server.NewOptions();
+        options.DeadLetterTopic = new KafkaTransportOptions().DeadLetterTopic;
+        options.DeadLetterTopicConfigs["cleanup.policy"] = "compact";
+        await using var transport = new KafkaTransport(options);
+        var letter = new DeadLetter { Group = "billing", Topic = "orders", Envelope = Envelope("k", 0), Failure = new DeadLetterFailure(DeadLetterReason.HandlerFailed, "System.TimeoutException", "slow", null, "Handler", 1, DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch) };
+
+        await transport.DeadLetterStore.SaveAsync(letter, TestContext.Current.CancellationToken);
+
+        Assert.True(server.Server.Log.TryGetTopic("__herald.dead-letters", out _));
+        Assert.Equal(Herald.Log.CleanupPolicy.Compact, server.Server.Log.Options.For("__herald.dead-letters").CleanupPolicy);
+    }
+
+    [Fact]
     public async Task DeadLetterTopicConfigs_RefusedByTheBroker_FailWithTheBrokersReason()
     {
         var options = server.NewOptions();

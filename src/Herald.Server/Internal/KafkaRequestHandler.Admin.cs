@@ -20,7 +20,7 @@ internal sealed partial class KafkaRequestHandler
                 : creatable.Assignments.Count > 0 ? (ErrorCode.InvalidRequest, "manual replica assignments are not supported: herald serve is a single node")
                 : creatable.NumPartitions is 0 or < -1 or > 10_000 ? (ErrorCode.InvalidPartitions, $"{creatable.NumPartitions} partitions: give 1 to 10000, or -1 for the default")
                 : creatable.ReplicationFactor is not (-1 or 1) ? (ErrorCode.InvalidReplicationFactor, $"replication factor {creatable.ReplicationFactor}: herald serve is a single node, so 1 (or -1 for the default)")
-                : creatable.Configs.Count > 0 ? (ErrorCode.InvalidConfig, $"topic configs ({string.Join(", ", creatable.Configs.Select(c => c.Name))}) are not supported; the log's options apply")
+                : ConfigProblem(creatable) is { } configProblem ? (ErrorCode.InvalidConfig, configProblem)
                 : log.TryGetTopic(creatable.Name, out _) ? (ErrorCode.TopicAlreadyExists, $"topic '{creatable.Name}' already exists")
                 : ((ErrorCode, string)?)null;
             if (refusal is { } refused)
@@ -51,6 +51,36 @@ internal sealed partial class KafkaRequestHandler
         }
 
         return response;
+    }
+
+    // A topic's options are the server's (HeraldServerOptions.Log), not the client's: a config is accepted when it asks
+    // for what the topic gets anyway (a Herald state topic asked to be compacted), and refused, naming the value it
+    // would get, otherwise.
+    private string? ConfigProblem(CreateTopicsRequest.CreatableTopic creatable)
+    {
+        var options = log.Options.For(creatable.Name);
+        foreach (var config in creatable.Configs)
+        {
+            string? actual = config.Name switch
+            {
+                "cleanup.policy" => options.CleanupPolicy == CleanupPolicy.Compact ? "compact" : "delete",
+                "retention.ms" => options.RetentionTime is { } time ? ((long)time.TotalMilliseconds).ToString(CultureInfo.InvariantCulture) : "-1",
+                "retention.bytes" => options.RetentionBytes?.ToString(CultureInfo.InvariantCulture) ?? "-1",
+                "segment.bytes" => options.SegmentBytes.ToString(CultureInfo.InvariantCulture),
+                _ => null,
+            };
+            if (actual is null)
+            {
+                return $"topic config {config.Name} is not supported; the server's options for the topic apply";
+            }
+
+            if (!string.Equals(config.Value, actual, StringComparison.Ordinal))
+            {
+                return $"topic config {config.Name}={config.Value} differs from the server's option for the topic ({actual}); set it in the server's options";
+            }
+        }
+
+        return null;
     }
 
     /// <summary>Hands out a producer id no earlier producer of this data directory had (milliseconds since the epoch,

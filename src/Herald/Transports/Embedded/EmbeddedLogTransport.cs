@@ -96,7 +96,7 @@ public sealed partial class EmbeddedLogTransport : PartitionedTransport, ITransp
         try
         {
             _limits.Validate();
-            foreach (var name in (ReadOnlySpan<string>)[EmbeddedDeadLetterStore.TopicName, RetryStates.TopicName, EmbeddedSequencePositions.TopicName])
+            foreach (var name in StateTopic.HeraldTopics)
             {
                 Log.Options.Topics.TryAdd(name, StateTopic.Options);
             }
@@ -202,9 +202,10 @@ public sealed partial class EmbeddedLogTransport : PartitionedTransport, ITransp
     private static EmbeddedLog Open(EmbeddedLogTransportOptions options)
     {
         // Herald's own topics: one partition each, the state ones compacted and kept until removed.
-        options.Log.Topics.TryAdd(EmbeddedDeadLetterStore.TopicName, StateTopic.Options);
-        options.Log.Topics.TryAdd(RetryStates.TopicName, StateTopic.Options);
-        options.Log.Topics.TryAdd(EmbeddedSequencePositions.TopicName, StateTopic.Options);
+        foreach (var name in StateTopic.HeraldTopics)
+        {
+            options.Log.Topics.TryAdd(name, StateTopic.Options);
+        }
         return EmbeddedLog.Open(options.DataDirectory, options.Log);
     }
 

@@ -17,6 +17,12 @@ public sealed class EmbeddedDeadLetterStoreTests : IDisposable
     private EmbeddedLogTransport Open() => new(new EmbeddedLogTransportOptions { DataDirectory = _directory });
 
     [Fact]
+    public void TheStateTopicsEveryHolderOfADirectoryRegisters_AreTheOnesTheTransportKeeps()
+    {
+        Assert.Equal([EmbeddedDeadLetterStore.TopicName, RetryStates.TopicName, EmbeddedSequencePositions.TopicName], Herald.Log.StateTopic.HeraldTopics);
+    }
+
+    [Fact]
     public async Task GetAll_AfterReopening_ReadsALetterWhosePayloadIsNested63Deep()
     {
         var token = TestContext.Current.CancellationToken;
