@@ -2,9 +2,10 @@
 # Runs the Shop as four processes on one machine: the orders, payment, inventory and notification services, each its own
 # `Shop --service`, on a broker they share, for one run of N orders. Waits for them, then prints the combined summary
 # (the counters of the one-process Shop) and exits with 0, or non-zero when a service failed.
-# Usage: eng/shop-services.sh [--transport rabbitmq|nats] [--orders N] [--rate R] [--connection URI] [--prefix NAME]
+# Usage: eng/shop-services.sh [--transport rabbitmq|nats|kafka] [--orders N] [--rate R] [--connection URI] [--prefix NAME]
 #                             [--data DIR] [--timeout S] [--json]
-#   --transport   the broker (default rabbitmq; eng/services.sh rabbitmq nats starts both locally)
+#   --transport   the broker (default rabbitmq; eng/services.sh rabbitmq nats starts both locally; kafka starts
+#                 herald serve unless --connection names a Kafka)
 #   --orders      orders in the run (default 1000); --rate R places them at R a second (default: as fast as possible)
 #   --connection, --prefix, --timeout   given to every service as they are (see Shop --help)
 #   --data        the data directory the services share (default herald-data-<transport>, as the Shop's), each in
@@ -41,14 +42,30 @@ done
 [[ $orders =~ ^[1-9][0-9]*$ ]] || fail "--orders must be a whole number from 1, not '$orders'"
 data=${data:-herald-data-$transport}
 
-# The hook for brokers that need a process of their own next to the services. Kafka (once the Shop has
-# `--transport kafka`, on Herald.Kafka): `herald serve` holds the embedded log of a data directory and shares it with
-# the four services over the Kafka protocol; start it here and stop it in stop_broker.
+# Kafka without --connection: `herald serve` holds the embedded log of DIR/serve and shares it with the four services
+# over the Kafka protocol on 127.0.0.1:9092 (HERALD=PATH runs that herald executable instead of building
+# src/Herald.Cli); it is stopped with the services. With --connection the services use that Kafka as it is.
 broker_pid=""
 start_broker() {
   case "$transport" in
     kafka)
-      fail "--transport kafka is not in the Shop yet; when it is, this starts 'herald serve --data $data/serve --listen 127.0.0.1:9092' and the services connect with --connection localhost:9092"
+      local given=0 i
+      for ((i = 0; i < ${#passed[@]}; i++)); do [ "${passed[$i]}" = --connection ] && given=1; done
+      [ "$given" -eq 0 ] || return 0
+      if [ -z "${HERALD:-}" ]; then
+        dotnet build "$root/src/Herald.Cli" -c Release -v quiet -nologo >&2 || fail "building src/Herald.Cli failed (see above)"
+        HERALD=$root/src/Herald.Cli/bin/Release/net10.0/Herald.Cli
+      fi
+      "$HERALD" serve --data "$data/serve" --listen 127.0.0.1:9092 --group-initial-rebalance-delay 0 >"$logs/serve.out" 2>"$logs/serve.err" &
+      broker_pid=$!
+      local waited=0
+      until grep -q "^herald serve: Kafka protocol on" "$logs/serve.out" 2>/dev/null; do
+        kill -0 "$broker_pid" 2>/dev/null || fail "herald serve did not start: $(tail -n 3 "$logs/serve.err")"
+        [ "$waited" -lt 300 ] || { kill "$broker_pid"; fail "herald serve did not start within 30 s"; }
+        sleep 0.1; waited=$((waited + 1))
+      done
+      say "herald serve started (pid $broker_pid) on 127.0.0.1:9092, data directory $data/serve"
+      passed+=(--connection 127.0.0.1:9092)
       ;;
   esac
 }

@@ -1,4 +1,5 @@
 using Herald.Hosting;
+using Herald.Kafka;
 using Herald.Nats;
 using Herald.RabbitMQ;
 using Herald.Transports;
@@ -20,12 +21,15 @@ internal static class ShopBroker
     public const string NatsEnvironmentVariable = "HERALD_NATS";
     public const string DefaultRabbitMQ = "amqp://guest:guest@127.0.0.1:5672/";
     public const string DefaultNats = "nats://127.0.0.1:4222";
+    public const string KafkaEnvironmentVariable = "HERALD_KAFKA";
+    public const string DefaultKafka = "localhost:9092";
 
     /// <summary>Gets every broker, in the order the usage and the messages name them.</summary>
     public static IReadOnlyList<ShopBrokerKind> All { get; } =
     [
         new(ShopTransport.RabbitMQ, "rabbitmq", "RabbitMQ", RabbitMQEnvironmentVariable, DefaultRabbitMQ, "eng/services.sh rabbitmq", UseRabbitMQ),
         new(ShopTransport.Nats, "nats", "NATS", NatsEnvironmentVariable, DefaultNats, "eng/services.sh nats", UseNats, DropsRepublishedEvents: true),
+        new(ShopTransport.Kafka, "kafka", "Kafka", KafkaEnvironmentVariable, DefaultKafka, "herald serve --data herald-serve", UseKafka),
     ];
 
     /// <summary>Returns the broker of <paramref name="transport"/>, or null for a transport inside the process.</summary>
@@ -62,6 +66,14 @@ internal static class ShopBroker
             // only after AckWait, and a restarted reader holds its partition until then to keep order: 30 s instead
             // of the default 5 minutes keeps such a stall well inside the run's 2-minute limit.
             nats.AckWait = TimeSpan.FromSeconds(30);
+        });
+
+    // Kafka has no name prefix: the shop's topics and groups are its own names, so runs on one broker share them.
+    private static HeraldBuilder UseKafka(HeraldBuilder herald, ShopOptions options, string connection) =>
+        herald.UseKafka(kafka =>
+        {
+            kafka.BootstrapServers = connection;
+            kafka.ClientId = "herald-shop";
         });
 
     private static HeraldBuilder UseRabbitMQ(HeraldBuilder herald, ShopOptions options, string connection)

@@ -22,7 +22,7 @@ internal static class ShopCommandLine
         Herald Shop: orders flow to payment, inventory and notification services over Herald.
 
         Usage: Shop [--orders N] [--rate R] [--duplicates D] [--poison P]
-                    [--transport embedded|inmemory|rabbitmq|nats] [--data DIR] [--fresh]
+                    [--transport embedded|inmemory|rabbitmq|nats|kafka] [--data DIR] [--fresh]
                     [--connection URI] [--prefix NAME] [--json] [--metrics-port P]
                     [--timeout S]
                     [--service orders|payment|inventory|notification --run ID]
@@ -38,7 +38,8 @@ internal static class ShopCommandLine
                          to the transport (default 0); Herald dead-letters them at once
           --transport T  embedded (default): Herald's durable log in the data directory;
                          inmemory: nothing outlives the run (no --data, no --fresh);
-                         rabbitmq, nats: the broker at --connection
+                         rabbitmq, nats, kafka: the broker at --connection
+                         (kafka: Kafka or herald serve)
           --data DIR     the data directory (default herald-data, or herald-data-rabbitmq
                          and herald-data-nats on a broker, relative to the working
                          directory); the shop's SQLite database (orders, charges,
@@ -47,8 +48,9 @@ internal static class ShopCommandLine
                          shop.db), to start from nothing; anything else in it is kept
                          (embedded only; on a broker, choose a new --prefix instead)
           --connection URI
-                         the broker (default: env HERALD_RABBITMQ or HERALD_NATS, else
-                         amqp://guest:guest@127.0.0.1:5672/ or nats://127.0.0.1:4222)
+                         the broker (default: env HERALD_RABBITMQ, HERALD_NATS or
+                         HERALD_KAFKA, else amqp://guest:guest@127.0.0.1:5672/,
+                         nats://127.0.0.1:4222 or localhost:9092)
           --prefix NAME  the first part of every queue, stream and bucket name on the
                          broker (default herald-shop; letters, digits, - and _); runs
                          with the same prefix share them and resume each other's work

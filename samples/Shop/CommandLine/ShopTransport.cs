@@ -14,4 +14,7 @@ internal enum ShopTransport
 
     /// <summary>NATS JetStream: streams and consumers named after <see cref="ShopOptions.Prefix"/>, which outlive the run on the server.</summary>
     Nats,
+
+    /// <summary>Kafka (or <c>herald serve</c>): topics named as the shop's events, consumer groups as its services.</summary>
+    Kafka,
 }
