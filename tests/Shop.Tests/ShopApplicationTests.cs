@@ -28,11 +28,11 @@ public sealed class ShopApplicationTests : IDisposable
     [Fact]
     public async Task RunAsync_UnknownTransport_ReturnsBadArgumentsWithOneLine()
     {
-        var exitCode = await RunAsync("--transport", "kafka");
+        var exitCode = await RunAsync("--transport", "sqs");
 
         Assert.Equal(ShopApplication.BadArguments, exitCode);
         Assert.Equal(
-            "Shop: --transport must be 'embedded', 'inmemory', 'rabbitmq' or 'nats', not 'kafka'. Run with --help for usage.",
+            "Shop: --transport must be 'embedded', 'inmemory', 'rabbitmq', 'nats' or 'kafka', not 'sqs'. Run with --help for usage.",
             Assert.Single(Lines(_diagnostics)));
         Assert.Empty(_output.ToString());
     }

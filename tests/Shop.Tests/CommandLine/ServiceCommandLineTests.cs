@@ -31,7 +31,7 @@ public sealed class ServiceCommandLineTests
 
         Assert.Equal(
             "--service runs each service in a process of its own, and processes cannot share the embedded log (one process holds its data directory): " +
-            "run the services on a broker they all reach, --transport rabbitmq (start it with eng/services.sh rabbitmq) or --transport nats (start it with eng/services.sh nats)",
+            "run the services on a broker they all reach, --transport rabbitmq (start it with eng/services.sh rabbitmq) or --transport nats (start it with eng/services.sh nats) or --transport kafka (start it with herald serve --data herald-serve)",
             error);
     }
 

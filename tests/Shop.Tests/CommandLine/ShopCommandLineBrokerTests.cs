@@ -48,7 +48,7 @@ public sealed class ShopCommandLineBrokerTests
     {
         Assert.False(ShopCommandLine.TryParse(args, out _, out var error));
 
-        Assert.Equal("--connection and --prefix apply to --transport rabbitmq and nats", error);
+        Assert.Equal("--connection and --prefix apply to --transport rabbitmq, nats and kafka", error);
     }
 
     [Fact]

@@ -34,14 +34,14 @@ public sealed class ShopCommandLineTests
     }
 
     [Theory]
-    [InlineData("--transport", "kafka")]
+    [InlineData("--transport", "sqs")]
     [InlineData("--transport=")]
     public void TryParse_UnknownTransport_FailsNamingTheChoices(params string[] args)
     {
         Assert.False(ShopCommandLine.TryParse(args, out var options, out var error));
 
         Assert.Null(options);
-        Assert.Contains("--transport must be 'embedded', 'inmemory', 'rabbitmq' or 'nats'", error, StringComparison.Ordinal);
+        Assert.Contains("--transport must be 'embedded', 'inmemory', 'rabbitmq', 'nats' or 'kafka'", error, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -51,7 +51,7 @@ public sealed class ShopCommandLineTests
     {
         Assert.False(ShopCommandLine.TryParse(args, out _, out var error));
 
-        Assert.Equal("--transport needs a value: embedded, inmemory, rabbitmq or nats", error);
+        Assert.Equal("--transport needs a value: embedded, inmemory, rabbitmq, nats or kafka", error);
     }
 
     [Theory]
