@@ -55,14 +55,14 @@ internal sealed class ConnectionState(string remote, Sasl.SaslSession? sasl) : I
     {
         ReturnFetchBuffers();
         _fetches++;
-        if (_readers.Count == 0)
+        // Every fetch passes here: no list, no LINQ (a Dictionary may lose entries while it is enumerated).
+        foreach (var (partition, kept) in _readers)
         {
-            return;
-        }
-
-        foreach (var partition in _readers.Where(r => r.Value.LastFetch < _fetches - UnusedFetches).Select(r => r.Key).ToList())
-        {
-            Forget(partition);
+            if (kept.LastFetch < _fetches - UnusedFetches)
+            {
+                _readers.Remove(partition);
+                kept.Reader.Dispose();
+            }
         }
     }
 
