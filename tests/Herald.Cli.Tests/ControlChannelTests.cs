@@ -66,6 +66,25 @@ public sealed class ControlChannelTests : IAsyncDisposable
         }
     }
 
+    [Fact]
+    public async Task AServerThatDoesNotAnswer_Exit3_NamingItAndThatNothingChanged()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var closed = (System.Net.IPEndPoint)listener.LocalEndpoint;
+        listener.Stop();
+        var served = new ServedDirectory(12345, "127.0.0.1:9092", closed, "secret");
+        Directory.CreateDirectory(_directory);
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+
+        var refused = await Assert.ThrowsAsync<CliException>(() => ControlClient.RunAsync(served, ["dlq", "list"], Context(output, error, (_, _) => Task.FromResult(false)), TestContext.Current.CancellationToken));
+
+        Assert.Equal(ExitCodes.DataDirectoryLocked, refused.ExitCode);
+        Assert.Contains($"herald serve (pid 12345, Kafka on 127.0.0.1:9092), which did not answer at {closed}", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("nothing was changed", refused.Message, StringComparison.Ordinal);
+    }
+
     private async Task<ServedDirectory> ServeAsync()
     {
         await SeededDataDirectory.WriteAsync(_directory, deadLetters: 2);

@@ -25,13 +25,11 @@ internal static class ControlClient
         }
 
         var stream = client.GetStream();
+        // The one variable a served command reads: the default of --data.
         var environment = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var name in new[] { DataDirectory.EnvironmentVariable })
+        if (context.GetEnvironmentVariable(DataDirectory.EnvironmentVariable) is { } data)
         {
-            if (context.GetEnvironmentVariable(name) is { } value)
-            {
-                environment[name] = value;
-            }
+            environment[DataDirectory.EnvironmentVariable] = data;
         }
 
         var request = new ControlRequest(
