@@ -68,7 +68,7 @@ public sealed class KafkaTransport : BrokerTransport, ITransport, IAsyncDisposab
         _options = (options ?? new KafkaTransportOptions()).Validated();
         _timeProvider = timeProvider ?? TimeProvider.System;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
-        _clients = new KafkaClients(_options, _logger);
+        _clients = new KafkaClients(_options, _logger, _timeProvider);
         _producer = new(_clients.BuildProducer);
         _reader = new(() => _clients.BuildReader("metadata"));
         _topics = new(() => new KafkaTopics(new DependentAdminClientBuilder(_reader.Value.Handle).Build(), _options));

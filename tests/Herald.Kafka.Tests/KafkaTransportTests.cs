@@ -1,9 +1,11 @@
 using Confluent.Kafka;
 using Confluent.Kafka.Admin;
+using Herald.Conformance.Transports;
 using Herald.DeadLetters;
 using Herald.Hosting;
 using Herald.Transports;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using static Herald.Kafka.Tests.KafkaTestSupport;
 
 namespace Herald.Kafka.Tests;
@@ -126,5 +128,25 @@ public sealed class KafkaTransportTests(KafkaServer server)
         Assert.Equal("kafka", contract.MessagingSystem);
         Assert.Null(contract.SequencePositions);
         Assert.NotNull(contract.DeadLetterStore);
+    }
+
+    [Fact]
+    public async Task BrokerDown_ClientsRetrying_LogEachKindOfLineOncePerWindowNotOnEveryAttempt()
+    {
+        // Nothing listens on port 1: librdkafka fails every connect at once and tries again, many times a second.
+        using var logs = new CapturingLoggerProvider();
+        using var factory = LoggerFactory.Create(b => b.AddProvider(logs));
+        await using var transport = new KafkaTransport(new KafkaTransportOptions { BootstrapServers = "127.0.0.1:1" }, logger: factory.CreateLogger<KafkaTransport>());
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(6));
+
+        await Assert.ThrowsAnyAsync<Exception>(async () => await transport.GetLagAsync("orders", "billing", timeout.Token));
+
+        var lines = logs.Entries.Select(e => e.Message).ToList();
+        var connects = lines.Where(m => m.Contains("Connect to", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(connects);
+        // One line per kind and client within the 30-second window: the failed connect of the bootstrap broker.
+        Assert.True(connects.Count <= 2, $"{connects.Count} lines about failed connects in 6 s:\n{string.Join('\n', connects)}");
+        Assert.True(lines.Count <= 10, $"{lines.Count} lines in 6 s:\n{string.Join('\n', lines)}");
     }
 }

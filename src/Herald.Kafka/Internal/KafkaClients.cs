@@ -4,8 +4,10 @@ using Microsoft.Extensions.Logging;
 namespace Herald.Kafka.Internal;
 
 /// <summary>Builds the librdkafka clients of one transport from its options: Herald's settings first, the user's last.</summary>
-internal sealed class KafkaClients(KafkaTransportOptions options, ILogger logger)
+internal sealed class KafkaClients(KafkaTransportOptions options, ILogger logger, TimeProvider timeProvider)
 {
+    private readonly KafkaLogThrottle _throttle = new(timeProvider);
+
     public KafkaTransportOptions Options => options;
 
     /// <summary>The transport's producer: idempotent, acks from every in-sync replica.</summary>
@@ -105,9 +107,38 @@ internal sealed class KafkaClients(KafkaTransportOptions options, ILogger logger
             SyslogLevel.Notice or SyslogLevel.Info => LogLevel.Information,
             _ => LogLevel.Debug,
         };
-        KafkaLog.Client(logger, level, message.Name, message.Facility, message.Message);
+        if (!logger.IsEnabled(level) || !_throttle.ShouldLog(message.Name, message.Facility, message.Message, out var suppressed))
+        {
+            return;
+        }
+
+        if (suppressed > 0)
+        {
+            KafkaLog.ClientRepeated(logger, level, message.Name, message.Facility, message.Message, suppressed);
+        }
+        else
+        {
+            KafkaLog.Client(logger, level, message.Name, message.Facility, message.Message);
+        }
     }
 
-    private void Error<TClient>(TClient client, Error error) =>
-        KafkaLog.ClientError(logger, error.IsFatal ? LogLevel.Critical : LogLevel.Warning, error.Code, error.Reason, error.IsFatal);
+    private void Error<TClient>(TClient client, Error error)
+    {
+        // A fatal error is always told; the others (all brokers down, a timed-out request) repeat as the client retries.
+        if (error.IsFatal)
+        {
+            KafkaLog.ClientError(logger, LogLevel.Critical, error.Code, error.Reason, fatal: true);
+        }
+        else if (_throttle.ShouldLog(client is IClient named ? named.Name : "", "ERROR", error.Reason, out var suppressed))
+        {
+            if (suppressed > 0)
+            {
+                KafkaLog.ClientErrorRepeated(logger, LogLevel.Warning, error.Code, error.Reason, suppressed);
+            }
+            else
+            {
+                KafkaLog.ClientError(logger, LogLevel.Warning, error.Code, error.Reason, fatal: false);
+            }
+        }
+    }
 }

@@ -10,6 +10,12 @@ internal static partial class KafkaLog
     [LoggerMessage(EventId = 2, Message = "Kafka client error {Code}: {Reason} (fatal: {Fatal})")]
     public static partial void ClientError(ILogger logger, LogLevel level, Confluent.Kafka.ErrorCode code, string reason, bool fatal);
 
+    [LoggerMessage(EventId = 9, Message = "librdkafka {Client} [{Facility}]: {Message} ({Suppressed} more like it not logged since the last one logged)")]
+    public static partial void ClientRepeated(ILogger logger, LogLevel level, string client, string facility, string message, int suppressed);
+
+    [LoggerMessage(EventId = 10, Message = "Kafka client error {Code}: {Reason} (fatal: false; {Suppressed} more like it not logged since the last one logged)")]
+    public static partial void ClientErrorRepeated(ILogger logger, LogLevel level, Confluent.Kafka.ErrorCode code, string reason, int suppressed);
+
     [LoggerMessage(3, LogLevel.Error, "Record {Topic}[{Partition}]@{Offset} is not a CloudEvent Herald can read; it is handed to group {Group} to be dead-lettered as event {EventId}.")]
     public static partial void Unreadable(ILogger logger, string topic, int partition, long offset, string group, string eventId, Exception exception);
 
