@@ -29,7 +29,7 @@ internal static class ShopBroker
     [
         new(ShopTransport.RabbitMQ, "rabbitmq", "RabbitMQ", RabbitMQEnvironmentVariable, DefaultRabbitMQ, "eng/services.sh rabbitmq", UseRabbitMQ),
         new(ShopTransport.Nats, "nats", "NATS", NatsEnvironmentVariable, DefaultNats, "eng/services.sh nats", UseNats, DropsRepublishedEvents: true),
-        new(ShopTransport.Kafka, "kafka", "Kafka", KafkaEnvironmentVariable, DefaultKafka, "herald serve --data herald-serve", UseKafka),
+        new(ShopTransport.Kafka, "kafka", "Kafka", KafkaEnvironmentVariable, DefaultKafka, "herald serve --data herald-serve", UseKafka, NamesByPrefix: false),
     ];
 
     /// <summary>Returns the broker of <paramref name="transport"/>, or null for a transport inside the process.</summary>

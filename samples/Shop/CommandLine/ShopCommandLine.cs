@@ -40,20 +40,21 @@ internal static class ShopCommandLine
                          inmemory: nothing outlives the run (no --data, no --fresh);
                          rabbitmq, nats, kafka: the broker at --connection
                          (kafka: Kafka or herald serve)
-          --data DIR     the data directory (default herald-data, or herald-data-rabbitmq
-                         and herald-data-nats on a broker, relative to the working
-                         directory); the shop's SQLite database (orders, charges,
+          --data DIR     the data directory (default herald-data, or on a broker
+                         herald-data-<transport> such as herald-data-kafka,
+                         relative to the working directory); the shop's SQLite database (orders, charges,
                          outbox, inbox) is DIR/shop.db, the embedded log is the rest
           --fresh        delete what earlier runs left in the data directory (the log,
                          shop.db), to start from nothing; anything else in it is kept
-                         (embedded only; on a broker, choose a new --prefix instead)
+                         (embedded only; on rabbitmq and nats, choose a new --prefix)
           --connection URI
                          the broker (default: env HERALD_RABBITMQ, HERALD_NATS or
                          HERALD_KAFKA, else amqp://guest:guest@127.0.0.1:5672/,
                          nats://127.0.0.1:4222 or localhost:9092)
-          --prefix NAME  the first part of every queue, stream and bucket name on the
-                         broker (default herald-shop; letters, digits, - and _); runs
-                         with the same prefix share them and resume each other's work
+          --prefix NAME  the first part of every queue, stream and bucket name on
+                         rabbitmq and nats (default herald-shop; letters, digits, -
+                         and _); runs with the same prefix share them and resume each
+                         other's work (kafka: the topics are the events' names)
           --json         end the output with one JSON line holding the counters
           --metrics-port P
                          serve Herald's metrics as Prometheus text at
@@ -236,14 +237,25 @@ internal static class ShopCommandLine
             return "--data and --fresh apply to the embedded transport; --transport inmemory keeps nothing";
         }
 
-        if (options.UsesBroker && options.Fresh)
+        var broker = ShopBroker.Find(options.Transport);
+        if (broker is not null && options.Fresh)
         {
             // Deleting the database but not the broker's queues would leave their events without the inbox that skips them.
-            return "--fresh applies to the embedded transport; on a broker, choose a new --prefix to start from nothing";
+            return broker.NamesByPrefix
+                ? "--fresh applies to the embedded transport; on a broker, choose a new --prefix to start from nothing"
+                : $"--fresh applies to the embedded transport; on {broker.Product}, use a broker (or a herald serve data directory) no earlier run used to start from nothing";
         }
 
-        var brokerOptionGiven = options.Connection is not null || args.Any(a => a == "--prefix" || a.StartsWith("--prefix=", StringComparison.Ordinal));
-        return !options.UsesBroker && brokerOptionGiven ? $"--connection and --prefix apply to --transport {BrokerNames("and")}" : null;
+        var prefixGiven = args.Any(a => a == "--prefix" || a.StartsWith("--prefix=", StringComparison.Ordinal));
+        if (broker is null && (options.Connection is not null || prefixGiven))
+        {
+            return $"--connection and --prefix apply to --transport {BrokerNames("and")}";
+        }
+
+        // A prefix the shop cannot put on the broker's names would let two runs believe they were kept apart.
+        return broker is { NamesByPrefix: false } && prefixGiven
+            ? $"--prefix applies to --transport {BrokerNames("and", prefixed: true)}; on {broker.Product} the topics are the events' names and the groups the services': use another broker (or herald serve data directory) to keep runs apart"
+            : null;
     }
 
     private static bool IsValidPrefix(string? prefix) =>
@@ -313,9 +325,9 @@ internal static class ShopCommandLine
     }
 
     /// <summary>Returns the brokers' names as a list: <c>rabbitmq and nats</c>, or <c>'rabbitmq' or 'nats'</c>.</summary>
-    internal static string BrokerNames(string conjunction, bool quoted = false)
+    internal static string BrokerNames(string conjunction, bool quoted = false, bool prefixed = false)
     {
-        var names = ShopBroker.All.Select(b => quoted ? $"'{b.Name}'" : b.Name).ToList();
+        var names = ShopBroker.All.Where(b => !prefixed || b.NamesByPrefix).Select(b => quoted ? $"'{b.Name}'" : b.Name).ToList();
         return names.Count == 1 ? names[0] : $"{string.Join(", ", names[..^1])} {conjunction} {names[^1]}";
     }
 }

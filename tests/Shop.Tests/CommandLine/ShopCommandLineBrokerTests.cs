@@ -9,6 +9,7 @@ public sealed class ShopCommandLineBrokerTests
     [InlineData("rabbitmq", "RabbitMQ", "herald-data-rabbitmq")]
     [InlineData("RabbitMQ", "RabbitMQ", "herald-data-rabbitmq")]
     [InlineData("nats", "Nats", "herald-data-nats")]
+    [InlineData("kafka", "Kafka", "herald-data-kafka")]
     public void TryParse_BrokerTransport_UsesADataDirectoryOfItsOwn(string name, string transport, string dataDirectory)
     {
         Assert.True(ShopCommandLine.TryParse(["--transport", name], out var options, out var error), error);
@@ -59,8 +60,35 @@ public sealed class ShopCommandLineBrokerTests
         Assert.Contains("choose a new --prefix", error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void TryParse_FreshOnKafka_FailsPointingAtAnotherBroker()
+    {
+        Assert.False(ShopCommandLine.TryParse(["--transport", "kafka", "--fresh"], out _, out var error));
+
+        Assert.Equal("--fresh applies to the embedded transport; on Kafka, use a broker (or a herald serve data directory) no earlier run used to start from nothing", error);
+    }
+
     [Theory]
-    [InlineData("--transport embedded|inmemory|rabbitmq|nats")]
+    [InlineData("--transport", "kafka", "--prefix", "p")]
+    [InlineData("--transport=kafka", "--prefix=p")]
+    [InlineData("--transport", "kafka", "--service", "payment", "--run", "R1", "--prefix", "p")]
+    public void TryParse_PrefixOnKafka_FailsSayingTheNamesAreTheEvents(params string[] args)
+    {
+        Assert.False(ShopCommandLine.TryParse(args, out _, out var error));
+
+        Assert.Equal("--prefix applies to --transport rabbitmq and nats; on Kafka the topics are the events' names and the groups the services': use another broker (or herald serve data directory) to keep runs apart", error);
+    }
+
+    [Fact]
+    public void TryParse_KafkaWithoutPrefix_UsesTheDefaultConnection()
+    {
+        Assert.True(ShopCommandLine.TryParse(["--transport", "kafka", "--connection", "127.0.0.1:19092"], out var options, out var error), error);
+
+        Assert.Equal(("127.0.0.1:19092", "herald-data-kafka"), (options.Connection, options.DataDirectory));
+    }
+
+    [Theory]
+    [InlineData("--transport embedded|inmemory|rabbitmq|nats|kafka")]
     [InlineData("--connection URI")]
     [InlineData("--prefix NAME")]
     [InlineData("4 the broker cannot be")]
