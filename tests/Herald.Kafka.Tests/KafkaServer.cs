@@ -20,11 +20,14 @@ public sealed class KafkaServer : IAsyncLifetime
     public string Bootstrap => Server.AdvertisedAddress;
 
     /// <summary>Creates transport options for this server with a dead-letter topic of their own.</summary>
-    public KafkaTransportOptions NewOptions()
+    public KafkaTransportOptions NewOptions() => NewOptions(Bootstrap);
+
+    /// <summary>Creates transport options for the server at <paramref name="bootstrap"/> with a dead-letter topic of their own.</summary>
+    public static KafkaTransportOptions NewOptions(string bootstrap)
     {
         var options = new KafkaTransportOptions
         {
-            BootstrapServers = Bootstrap,
+            BootstrapServers = bootstrap,
             Partitions = 4,
             DeadLetterTopic = KafkaTestSupport.Unique("dead-letters"),
             SessionTimeout = TimeSpan.FromSeconds(6),
@@ -37,14 +40,17 @@ public sealed class KafkaServer : IAsyncLifetime
         return options;
     }
 
+    /// <summary>The options the tests' servers run with: <paramref name="directory"/> on <paramref name="port"/> (0: a free one), groups rebalancing at once.</summary>
+    public static HeraldServerOptions ServerOptions(string directory, int port = 0) => new()
+    {
+        DataDirectory = directory,
+        Listen = new IPEndPoint(IPAddress.Loopback, port),
+        GroupInitialRebalanceDelay = TimeSpan.Zero,
+    };
+
     public async ValueTask InitializeAsync()
     {
-        Server = new HeraldServer(new HeraldServerOptions
-        {
-            DataDirectory = _directory,
-            Listen = new IPEndPoint(IPAddress.Loopback, 0),
-            GroupInitialRebalanceDelay = TimeSpan.Zero,
-        });
+        Server = new HeraldServer(ServerOptions(_directory));
         await Server.StartAsync();
     }
 
