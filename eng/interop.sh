@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the JavaScript interop sample (samples/interop/js) needs: node and npm when missing (Debian's
 # nodejs and npm packages, as root), then the sample's packages exactly as its package-lock.json pins them.
-# The Herald.RabbitMQ and Herald.Nats interop tests run the sample with node; eng/test.sh calls this script first.
+# The Herald.RabbitMQ, Herald.Nats and Herald.Kafka interop tests run the sample with node; eng/test.sh calls this script first.
 # Usage: eng/interop.sh          Idempotent; prints one "interop sample ready" line, or exits non-zero saying why.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive

@@ -13,15 +13,16 @@ public sealed partial class LogPartition
     /// <para>
     /// Every batch is checked before anything is appended: whole batches with no trailing bytes, magic 2, CRC32C, a
     /// <c>batchLength</c> within <see cref="TopicOptions.MaxBatchBytes"/>, at least one record, <c>lastOffsetDelta</c> =
-    /// records - 1, CreateTime, no control batch (transaction markers), producer fields that agree (without a producer id,
-    /// epoch and sequence are -1), and every record parsed (decompressed first, up to
+    /// records - 1, CreateTime, no control batch (transaction markers), no transactional batch without a producer id,
+    /// and every record parsed (decompressed first, up to
     /// <see cref="TopicOptions.MaxUncompressedBatchBytes"/>) with offset deltas 0, 1, 2... and the greatest timestamp
     /// equal to the batch's <c>maxTimestamp</c>, which the time index uses.
     /// </para>
     /// <para>
     /// The batches then take consecutive offsets and are stored byte for byte as given, except <c>baseOffset</c> and
     /// <c>partitionLeaderEpoch</c> (set to 0), which lie outside the CRC: compression, timestamps and producer id, epoch and
-    /// sequence stay the client's. The append joins the same commit group as <see cref="AppendAsync(LogRecord, CancellationToken)"/>
+    /// sequence stay the client's. Without a producer id, epoch and sequence mean nothing (Kafka's clients write -1, kafkajs
+    /// writes 0): they are stored as -1, with the CRC computed again. The append joins the same commit group as <see cref="AppendAsync(LogRecord, CancellationToken)"/>
     /// and is acknowledged the same way. The bytes are copied before this method returns. Cancelling stops the wait, not
     /// the append.
     /// </para>

@@ -2,28 +2,35 @@
 'use strict';
 // A producer and a consumer of Herald's events in JavaScript. Prints one JSON document per line.
 //
-//   node interop.js partition --partitions 8 KEY...              the partition of each key (Kafka's murmur2)
+//   node interop.js partition --partitions 8 KEY...              the partition of each key (Kafka's murmur2; and
+//                                                                kafkajs's DefaultPartitioner's choice)
 //   node interop.js rabbitmq publish --topic orders [options]    publish one CloudEvent to a Herald topic
 //   node interop.js rabbitmq consume --topic orders --count 1    read events Herald published
 //   node interop.js nats publish --topic orders [options]
 //   node interop.js nats consume --topic orders --count 1
+//   node interop.js kafka publish --topic orders --key order-42 [options]
+//   node interop.js kafka consume --topic orders --count 1 [--group interop-js]
 //
 // Options (defaults as Herald's):
 //   --url URL                amqp://guest:guest@127.0.0.1:5672 or nats://127.0.0.1:4222
-//   --partitions N           RabbitMQTransportOptions.Partitions (4) or NatsTransportOptions.PartitionsPerTopic (8)
+//   --brokers HOST:PORT,...  Kafka: KafkaTransportOptions.BootstrapServers (127.0.0.1:9092, herald serve's default)
+//   --partitions N           RabbitMQTransportOptions.Partitions (4) or NatsTransportOptions.PartitionsPerTopic (8);
+//                            Kafka: the count a missing topic is created with (KafkaTransportOptions.Partitions, 8)
 //   --prefix P               RabbitMQTransportOptions.NamePrefix (herald.)
 //   --stream-prefix P        NatsTransportOptions.StreamPrefix (herald)
 //   --subject-prefix P       NatsTransportOptions.SubjectPrefix (herald)
 //   publish: --id --type --source --time --key --correlation --user --sequence --data JSON --extension name=value
 //            --native-time (RabbitMQ: time as an AMQP timestamp) --header-case mixed (NATS: Ce-Id, CE-TYPE, ...)
 //   consume: --count N --timeout MS --queue NAME (RabbitMQ: the queue '<exchange>:NAME') --delete-queue
+//            --group NAME (Kafka: this reader's consumer group, interop-js)
 const { murmur2, partition } = require('./murmur2');
 
-const transports = { rabbitmq: require('./rabbitmq'), nats: require('./nats') };
-const usage = 'usage: node interop.js partition --partitions N KEY... | node interop.js (rabbitmq|nats) (publish|consume) --topic TOPIC [options]';
+// Loaded when used: a command loads one broker's client, not all three.
+const transports = { rabbitmq: () => require('./rabbitmq'), nats: () => require('./nats'), kafka: () => require('./kafka') };
+const usage = 'usage: node interop.js partition --partitions N KEY... | node interop.js (rabbitmq|nats|kafka) (publish|consume) --topic TOPIC [options]';
 
 function parse(argv) {
-  const options = { extensions: [], positional: [], data: '{"orderId":"js-1"}', count: 1, timeout: 10000, queue: 'interop-js' };
+  const options = { extensions: [], positional: [], data: '{"orderId":"js-1"}', count: 1, timeout: 10000, queue: 'interop-js', group: 'interop-js' };
   const flags = new Set(['native-time', 'delete-queue']);
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -64,15 +71,24 @@ async function main(argv) {
   if (command === 'partition') {
     const options = parse([action, ...rest].filter((a) => a !== undefined));
     if (!options.partitions || options.positional.length === 0) throw new Error(usage);
-    print({ partitions: options.partitions, keys: options.positional.map((key) => ({ key, murmur2: murmur2(Buffer.from(key, 'utf8')), partition: partition(key, options.partitions) })) });
+    print({
+      partitions: options.partitions,
+      keys: options.positional.map((key) => ({
+        key,
+        murmur2: murmur2(Buffer.from(key, 'utf8')),
+        partition: partition(key, options.partitions),
+        kafkajs: transports.kafka().kafkajsPartition(key, options.partitions),
+      })),
+    });
     return;
   }
-  const transport = transports[command];
-  if (!transport || !(action in transport)) throw new Error(usage);
+  const transport = Object.hasOwn(transports, command) ? transports[command]() : undefined;
+  if (!transport || !['publish', 'consume'].includes(action)) throw new Error(usage);
   const options = parse(rest);
   if (!options.topic) throw new Error(`The option '--topic' is required. ${usage}`);
   const rabbit = command === 'rabbitmq';
   options.url ??= rabbit ? 'amqp://guest:guest@127.0.0.1:5672' : 'nats://127.0.0.1:4222';
+  options.brokers ??= '127.0.0.1:9092';
   options.partitions ??= rabbit ? 4 : 8;
   options.prefix ??= 'herald.';
   options.streamPrefix ??= 'herald';

@@ -73,8 +73,10 @@ internal sealed class PendingBatches(int maxBatchBytes)
 
     /// <summary>Copies a batch a Kafka client produced, already validated, as the batch at <paramref name="baseOffset"/>.</summary>
     /// <remarks>
-    /// Only <c>baseOffset</c> and <c>partitionLeaderEpoch</c> (0) are rewritten: both lie outside the CRC, so the batch is
-    /// otherwise stored as it came, its producer fields included, and <see cref="Seal"/> leaves it alone.
+    /// <c>baseOffset</c> and <c>partitionLeaderEpoch</c> (0) are rewritten: both lie outside the CRC, so the batch is
+    /// otherwise stored as it came, its producer fields included, and <see cref="Seal"/> leaves it alone. A batch without
+    /// a producer id whose epoch or sequence is not -1 (kafkajs writes 0 and 0; they mean nothing without a producer) gets
+    /// -1 in both and a new CRC: a sequence there would read as the writer's commit-group stamp (<see cref="CommitGroup"/>).
     /// </remarks>
     public void AddProduced(ReadOnlySpan<byte> batch, long baseOffset, int count)
     {
@@ -84,6 +86,14 @@ internal sealed class PendingBatches(int maxBatchBytes)
         batch.CopyTo(copy);
         BinaryPrimitives.WriteInt64BigEndian(copy[BaseOffsetPosition..], baseOffset);
         BinaryPrimitives.WriteInt32BigEndian(copy[PartitionLeaderEpochPosition..], 0);
+        if (BinaryPrimitives.ReadInt64BigEndian(copy[ProducerIdPosition..]) == None &&
+            (BinaryPrimitives.ReadInt16BigEndian(copy[ProducerEpochPosition..]) != None || BinaryPrimitives.ReadInt32BigEndian(copy[BaseSequencePosition..]) != None))
+        {
+            BinaryPrimitives.WriteInt16BigEndian(copy[ProducerEpochPosition..], (short)None);
+            BinaryPrimitives.WriteInt32BigEndian(copy[BaseSequencePosition..], None);
+            BinaryPrimitives.WriteUInt32BigEndian(copy[CrcPosition..], Crc32C.Compute(copy[AttributesPosition..]));
+        }
+
         _length += batch.Length;
         var maxTimestamp = BinaryPrimitives.ReadInt64BigEndian(copy[MaxTimestampPosition..]);
         var baseTimestamp = BinaryPrimitives.ReadInt64BigEndian(copy[BaseTimestampPosition..]);

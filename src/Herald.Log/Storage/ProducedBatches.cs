@@ -8,9 +8,11 @@ namespace Herald.Log.Storage;
 /// framing, magic, CRC, attributes, producer fields, and every record, decompressed when the batch is compressed.
 /// </summary>
 /// <remarks>
-/// The checks are those a Kafka broker makes, plus two that Herald.Log relies on: the batch's <c>maxTimestamp</c> must be
-/// its records' greatest timestamp (the time index trusts it), and a batch without a producer id must carry no sequence
-/// (recovery reads a sequence without a producer as the writer's commit-group stamp, see <see cref="CommitGroup"/>).
+/// The checks are those a Kafka broker makes, plus one that Herald.Log relies on: the batch's <c>maxTimestamp</c> must be
+/// its records' greatest timestamp (the time index trusts it). A batch without a producer id may carry any epoch and
+/// sequence, as Kafka allows (kafkajs writes 0 and 0): they mean nothing there, and <see cref="PendingBatches.AddProduced"/>
+/// stores them as -1, since recovery reads a sequence without a producer as the writer's commit-group stamp (see
+/// <see cref="CommitGroup"/>).
 /// </remarks>
 internal static class ProducedBatches
 {
@@ -87,8 +89,6 @@ internal static class ProducedBatches
             : batch.Count < 1 ? $"recordCount is {batch.Count}; a batch holds at least one record"
             : batch.LastOffsetDelta != batch.Count - 1 ? $"lastOffsetDelta is {batch.LastOffsetDelta}, but a batch of {batch.Count} records has {batch.Count - 1}"
             : batch.ProducerId < None ? $"producerId is {batch.ProducerId}; it is -1 (none) or at least 0"
-            : batch.ProducerId == None && (batch.ProducerEpoch != None || batch.BaseSequence != None)
-                ? $"it has no producerId but producerEpoch {batch.ProducerEpoch} and baseSequence {batch.BaseSequence}; without a producer both are -1"
             : (attributes & TransactionalFlag) != 0 && batch.ProducerId == None ? "it is transactional but has no producerId"
             : null;
         if (problem is not null)

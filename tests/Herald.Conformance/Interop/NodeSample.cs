@@ -24,6 +24,7 @@ public static class NodeSample
         Require(FindNode() is not null,
             "node is not on the PATH: the JavaScript interop sample cannot run. Run `eng/interop.sh` (as root it installs node and npm).");
         Require(System.IO.Directory.Exists(Path.Combine(Directory, "node_modules", "amqplib")) &&
+            System.IO.Directory.Exists(Path.Combine(Directory, "node_modules", "kafkajs")) &&
             System.IO.Directory.Exists(Path.Combine(Directory, "node_modules", "nats")),
             $"The JavaScript interop sample's packages are not installed in {Directory}. Run `eng/interop.sh`.");
     }

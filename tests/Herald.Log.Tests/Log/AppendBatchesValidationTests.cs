@@ -36,7 +36,6 @@ public sealed class AppendBatchesValidationTests : IDisposable
     [InlineData("offset delta", InvalidRecordBatchReason.InvalidRecord, "record 1 has offsetDelta 2")]
     [InlineData("malformed record", InvalidRecordBatchReason.InvalidRecord, "record 0: Malformed record batch")]
     [InlineData("max timestamp", InvalidRecordBatchReason.InvalidRecord, $"maxTimestamp is 5, but the records' greatest timestamp is 1700000000002")]
-    [InlineData("sequence without producer", InvalidRecordBatchReason.InvalidRecord, "no producerId but producerEpoch -1 and baseSequence 3")]
     [InlineData("transactional without producer", InvalidRecordBatchReason.InvalidRecord, "transactional but has no producerId")]
     [InlineData("gzip garbage", InvalidRecordBatchReason.InvalidRecord, "gzip payload does not decompress")]
     [InlineData("lz4 garbage", InvalidRecordBatchReason.InvalidRecord, "lz4 payload does not decompress")]
@@ -109,6 +108,35 @@ public sealed class AppendBatchesValidationTests : IDisposable
         Assert.True(header.IsTransactional);
     }
 
+    [Theory]
+    [InlineData(ProducerCodec.None, 0, 0)]
+    [InlineData(ProducerCodec.Gzip, 0, 0)]
+    [InlineData(ProducerCodec.None, -1, 3)]
+    public async Task AppendBatchesAsync_EpochOrSequenceWithoutAProducer_StoredAsMinusOneWithANewCrcAndKeptOnReopen(ProducerCodec codec, short epoch, int sequence)
+    {
+        // kafkajs writes producerEpoch 0 and baseSequence 0 without a producer id; Kafka ignores both there.
+        var batch = ProducedBatchBytes.Build(codec, Three, producerEpoch: epoch, baseSequence: sequence);
+        using (var log = EmbeddedLog.Open(_directory))
+        {
+            var partition = log.GetOrCreateTopic("orders").Partitions[0];
+            await partition.AppendAsync(Record(T, "herald", "before"), TestContext.Current.CancellationToken);
+
+            Assert.Equal(1, await partition.AppendBatchesAsync(batch, TestContext.Current.CancellationToken));
+
+            var stored = StoredBatches(partition)[1];
+            Assert.True(RecordBatchHeader.TryRead(stored, out var header));
+            // A sequence left there would read as the writer's commit-group stamp on recovery.
+            Assert.Equal((-1L, (short)-1, -1), (header.ProducerId, header.ProducerEpoch, header.BaseSequence));
+            Assert.Equal(Crc32C.Compute(stored.AsSpan(AttributesPosition)), BinaryPrimitives.ReadUInt32BigEndian(stored.AsSpan(CrcPosition)));
+            Assert.Equal(batch.AsSpan(AttributesPosition, ProducerIdPosition - AttributesPosition), stored.AsSpan(AttributesPosition, ProducerIdPosition - AttributesPosition));
+            Assert.Equal(batch.AsSpan(RecordsPosition), stored.AsSpan(RecordsPosition));
+        }
+
+        using var reopened = EmbeddedLog.Open(_directory);
+        Assert.Empty(reopened.Damaged);
+        Assert.Equal(["before", "1", "2", "3"], ReadAll(reopened.GetOrCreateTopic("orders").Partitions[0]).Select(s => s.Value));
+    }
+
     private static byte[] Build(string problem)
     {
         switch (problem)
@@ -150,8 +178,6 @@ public sealed class AppendBatchesValidationTests : IDisposable
                 return Patch(Valid(), b => b[RecordsPosition] = 0x7E);
             case "max timestamp":
                 return Patch(Valid(), b => BinaryPrimitives.WriteInt64BigEndian(b.AsSpan(MaxTimestampPosition), 5));
-            case "sequence without producer":
-                return Patch(Valid(), b => BinaryPrimitives.WriteInt32BigEndian(b.AsSpan(BaseSequencePosition), 3));
             case "transactional without producer":
                 return Patch(Valid(), b => b[AttributesPosition + 1] |= (byte)TransactionalFlag);
             case "gzip garbage":
