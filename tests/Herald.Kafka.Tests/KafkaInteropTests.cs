@@ -78,6 +78,29 @@ public sealed class KafkaInteropTests(KafkaServer server) : IAsyncDisposable
     }
 
     [Fact]
+    public async Task PlainProducerWithKeyButNoPartitionKeyHeader_HeraldReadsTheKeyAsThePartitionKey()
+    {
+        var token = TestContext.Current.CancellationToken;
+        var topic = Unique("interop");
+        await using var listener = await _transport.ListenAsync(topic, Unique("billing"), token);
+        using (var producer = new ProducerBuilder<string, string>(new ProducerConfig { BootstrapServers = server.Bootstrap, Partitioner = Partitioner.Murmur2Random }).Build())
+        {
+            var headers = new Headers();
+            foreach (var (name, value) in new[] { ("ce_specversion", "1.0"), ("ce_id", "keyed-1"), ("ce_source", "/java/orders"), ("ce_type", "order.placed") })
+            {
+                headers.Add(name, Encoding.UTF8.GetBytes(value));
+            }
+
+            await producer.ProduceAsync(topic, new Message<string, string> { Key = "customer-7", Value = "{}", Headers = headers }, token);
+        }
+
+        var received = Assert.Single(await ReceiveAsync(listener, 1));
+
+        Assert.Equal(("keyed-1", "customer-7"), (received.Envelope.EventId, received.Envelope.PartitionKey));
+        Assert.Equal(KeyPartitioner.Partition("customer-7", 4), received.Partition);
+    }
+
+    [Fact]
     public async Task PlainRecordThatIsNotACloudEvent_HandedOutInItsPlaceAsUnreadable()
     {
         var token = TestContext.Current.CancellationToken;

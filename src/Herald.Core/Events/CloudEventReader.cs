@@ -70,6 +70,20 @@ public ref struct CloudEventReader
         }
     }
 
+    /// <summary>Reads a message's own key (a Kafka record's) as its partition key: a producer that is not Herald often sets
+    /// the key and no <c>partitionkey</c> header. Read it before the headers: a <c>partitionkey</c> header replaces it.</summary>
+    /// <param name="key">The key's bytes. One that is empty, not UTF-8, or longer than
+    /// <see cref="EventLimits.MaxIdentifierLength"/> is not a partition key Herald can use: it is ignored, and the event read
+    /// without one.</param>
+    public void ReadKey(ReadOnlySpan<byte> key)
+    {
+        var max = _builder.Limits?.MaxIdentifierLength ?? int.MaxValue;
+        if (!key.IsEmpty && key.Length <= (long)max * 4 && System.Text.Unicode.Utf8.IsValid(key) && Encoding.UTF8.GetCharCount(key) <= max)
+        {
+            _builder.Set(KnownAttribute.PartitionKey, Encoding.UTF8.GetString(key));
+        }
+    }
+
     /// <summary>Reads one header whose value is UTF-8; a value over its limit is measured, never decoded.</summary>
     public void ReadHeader(string name, ReadOnlySpan<byte> value)
     {

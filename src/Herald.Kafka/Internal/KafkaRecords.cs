@@ -37,6 +37,7 @@ internal static class KafkaRecords
     public static EventEnvelope FromRecord(ConsumeResult<byte[]?, byte[]?> record, EventLimits limits, out Exception? error)
     {
         var reader = new CloudEventReader(CloudEventsBinding.Kafka, limits);
+        reader.ReadKey(record.Message.Key);
         if (record.Message.Headers is { } headers)
         {
             foreach (var header in headers)

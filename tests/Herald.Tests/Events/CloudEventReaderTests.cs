@@ -142,6 +142,70 @@ public sealed class CloudEventReaderTests
         Assert.Equal("e1", read.EventId);
     }
 
+    [Fact]
+    public void ReadKey_NoPartitionKeyHeader_TheKeyIsThePartitionKey()
+    {
+        var reader = new CloudEventReader(CloudEventsBinding.Kafka, new EventLimits());
+        reader.ReadKey("zoë-42"u8);
+        foreach (var (name, value) in Required)
+        {
+            reader.ReadHeader(CloudEventsBinding.Kafka.HeaderName(name), value);
+        }
+
+        Assert.Equal("zoë-42", reader.Build(default).PartitionKey);
+    }
+
+    [Fact]
+    public void ReadKey_PartitionKeyHeaderAfterIt_TheHeaderWins()
+    {
+        var reader = new CloudEventReader(CloudEventsBinding.Kafka);
+        reader.ReadKey("from-key"u8);
+        foreach (var (name, value) in Required)
+        {
+            reader.ReadHeader(CloudEventsBinding.Kafka.HeaderName(name), value);
+        }
+
+        reader.ReadHeader("ce_partitionkey", "from-header");
+
+        Assert.Equal("from-header", reader.Build(default).PartitionKey);
+    }
+
+    [Theory]
+    [InlineData(new byte[0])]
+    [InlineData(new byte[] { 0xC3, 0x28 })]
+    [InlineData(new byte[] { 0, 0, 0, 0, 0, 0, 0, 42 })]
+    public void ReadKey_EmptyOrNotUtf8_IgnoredAndTheEventStillReads(byte[] key)
+    {
+        var reader = new CloudEventReader(CloudEventsBinding.Kafka, new EventLimits());
+        reader.ReadKey(key);
+        foreach (var (name, value) in Required)
+        {
+            reader.ReadHeader(CloudEventsBinding.Kafka.HeaderName(name), value);
+        }
+
+        var read = reader.Build(default, "fallback", out var error);
+
+        Assert.Null(error);
+        // Eight bytes of zeros and 42 are valid UTF-8 (control characters): such a key is text, and used.
+        Assert.Equal(key.Length == 8 ? Encoding.UTF8.GetString(key) : null, read.PartitionKey);
+    }
+
+    [Fact]
+    public void ReadKey_LongerThanAnIdentifier_IgnoredNotRefused()
+    {
+        var reader = new CloudEventReader(CloudEventsBinding.Kafka, new EventLimits { MaxIdentifierLength = 36 });
+        reader.ReadKey(Encoding.UTF8.GetBytes(new string('k', 37)));
+        foreach (var (name, value) in Required)
+        {
+            reader.ReadHeader(CloudEventsBinding.Kafka.HeaderName(name), value);
+        }
+
+        var read = reader.Build(default, "fallback", out var error);
+
+        Assert.Null(error);
+        Assert.Null(read.PartitionKey);
+    }
+
     private static CloudEventReader Started(CloudEventsBinding binding, EventLimits? limits = null)
     {
         var reader = new CloudEventReader(binding, limits);

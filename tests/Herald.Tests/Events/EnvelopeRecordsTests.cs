@@ -371,6 +371,23 @@ public sealed class EnvelopeRecordsTests : IDisposable
         Assert.True(actual.Data.IsEmpty);
     }
 
+    [Fact]
+    public async Task FromRecord_KeyWithoutPartitionKeyHeader_TheKeyIsThePartitionKey()
+    {
+        // What kcat -K: or any Kafka producer writes through herald serve: a key, and no ce_partitionkey header.
+        LogRecord record = new(0, "customer-7"u8.ToArray(), null, new RecordHeader[]
+        {
+            new("ce_specversion", "1.0"u8.ToArray()),
+            new("ce_id", "id-1"u8.ToArray()),
+            new("ce_type", "order.placed"u8.ToArray()),
+            new("ce_source", "orders"u8.ToArray()),
+        });
+
+        var actual = await ReadAsync(record);
+
+        Assert.Equal("customer-7", actual.PartitionKey);
+    }
+
     private static List<KeyValuePair<string, string?>> BaseHeaders() =>
         [.. BinaryHeaders.ToHeaders(FullEnvelope()).Select(h => new KeyValuePair<string, string?>(h.Key, h.Value))];
 

@@ -46,6 +46,7 @@ internal static class EnvelopeRecords
     private static CloudEventReader Collect(RecordView record, EventLimits? limits)
     {
         var reader = new CloudEventReader(CloudEventsBinding.Kafka, limits);
+        reader.ReadKey(record.Key);
         foreach (var header in record.Headers)
         {
             // A null header value reads as empty, as it always has.
