@@ -11,7 +11,7 @@ namespace Herald.Bench.Transports;
 /// <summary>
 /// Herald.Kafka with its default client settings, against a <c>herald serve</c> the bench starts in process (loopback, a free
 /// port, a fresh data directory under <c>--dir</c>, deleted after the row) or against the brokers of <c>--kafka</c>. Each run
-/// has a topic and a consumer group of its own, deleted after it.
+/// has a topic and a consumer group of its own; its topics are deleted after it.
 /// </summary>
 internal sealed class KafkaCase
 {
@@ -130,9 +130,9 @@ internal sealed class KafkaCase
 
     /// <summary>Deletes the run's topic and its group's redrive topic.</summary>
     /// <remarks>The group is left, empty: Kafka drops the offsets of deleted topics and then the group; herald serve forgets an
-    /// empty group when it needs room. No DeleteGroups: herald serve does not serve it, and librdkafka 2.16 fails an
-    /// assertion (rd_kafka_q_destroy0, aborting the process) when a broker refuses it. herald serve keeps Herald's own
-    /// topics (<c>__herald.*</c>, the redrive topic): those go with the row's server and its data directory.</remarks>
+    /// empty group when it needs room. No DeleteGroups: herald serve does not serve it, and against a broker that does not,
+    /// librdkafka 2.16 fails the call and then aborts the process on an assertion (rd_kafka_q_destroy0). herald serve keeps
+    /// Herald's own topics (<c>__herald.*</c>, the redrive topic): those go with the row's server and its data directory.</remarks>
     private async Task CleanUpAsync(string name)
     {
         using var admin = Admin();
