@@ -18,7 +18,11 @@ internal sealed record BenchArguments(string Mode, long Events, int Repeat, stri
     /// <summary>Gets the partitions of the <c>serve</c> mode's topics; 0 when not given (the mode's default).</summary>
     public int Partitions { get; init; }
 
-    private const string Usage = "usage: Herald.Bench log|baselines|transports|publish|serve [--events|--records N] [--repeat|--runs R] [--dir DIR] [--stream N] [--rate N] [--partitions N] [--only KEY,…] [--json]";
+    /// <summary>Gets the Kafka brokers (<c>host:port</c>, comma-separated) the <c>transports</c> mode's Kafka row runs against;
+    /// null when not given: a <c>herald serve</c> started in process.</summary>
+    public string? Kafka { get; init; }
+
+    private const string Usage = "usage: Herald.Bench log|baselines|transports|publish|serve [--events|--records N] [--repeat|--runs R] [--dir DIR] [--stream N] [--rate N] [--partitions N] [--kafka HOST:PORT] [--only KEY,…] [--json]";
 
     public static BenchArguments? Parse(string[] args)
     {
@@ -55,6 +59,10 @@ internal sealed record BenchArguments(string Mode, long Events, int Repeat, stri
                     break;
                 case "--partitions" when int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var partitions) && partitions is > 0 and <= 10_000:
                     result = result with { Partitions = partitions };
+                    i++;
+                    break;
+                case "--kafka" when !string.IsNullOrWhiteSpace(value) && !value.StartsWith('-'):
+                    result = result with { Kafka = value };
                     i++;
                     break;
                 case "--only" when value is not null:

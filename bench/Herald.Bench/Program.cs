@@ -6,7 +6,7 @@ using Herald.Bench.Serve;
 using Herald.Bench.Transports;
 using Herald.Hosting;
 
-// Usage: dotnet run -c Release --project bench/Herald.Bench -- log|baselines|transports|publish|serve [--events N] [--repeat R] [--dir DIR] [--stream N] [--rate N] [--partitions N] [--only KEY,…] [--json]
+// Usage: dotnet run -c Release --project bench/Herald.Bench -- log|baselines|transports|publish|serve [--events N] [--repeat R] [--dir DIR] [--stream N] [--rate N] [--partitions N] [--kafka HOST:PORT] [--only KEY,…] [--json]
 var arguments = BenchArguments.Parse(args);
 if (arguments is null)
 {
@@ -17,10 +17,10 @@ Directory.CreateDirectory(arguments.Directory);
 if (arguments.Mode == "transports")
 {
     var transports = await TransportsBench.RunAsync(arguments);
-    TransportsReport.WriteTable(transports);
+    TransportsReport.WriteTable(transports, arguments);
     if (arguments.Json)
     {
-        TransportsReport.WriteJson(transports);
+        TransportsReport.WriteJson(transports, arguments);
     }
 
     return 0;

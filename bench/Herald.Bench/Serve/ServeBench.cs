@@ -35,7 +35,7 @@ internal static class ServeBench
         var partitions = arguments.Partitions > 0 ? arguments.Partitions : DefaultPartitions;
         var label = TransportsBench.RateLabel(arguments.Rate);
         var rows = Rows(arguments, partitions, label).Where(r => Selected(arguments, r.Key)).ToList();
-        var loadBefore = LoadAverage();
+        var loadBefore = MachineLoad.LoadAverage();
         Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Herald bench 'serve': {arguments.Events:N0} records of {ServeClients.ValueBytes} B on {partitions} partitions, then {arguments.Rate:N0}/s offered for {PacedDuration.TotalSeconds:0} s; "
             + $"{arguments.Repeat} run(s) after a warm-up run, data in {arguments.Directory}; load average {loadBefore:0.00} on {Environment.ProcessorCount} cores"));
@@ -60,7 +60,7 @@ internal static class ServeBench
         }
 
         var measurements = rows.Select(r => r with { Runs = values[r.Key] }).ToList();
-        return new ServeResult(measurements, notes, partitions, loadBefore, LoadAverage());
+        return new ServeResult(measurements, notes, partitions, loadBefore, MachineLoad.LoadAverage());
     }
 
     private static IEnumerable<Measurement> Rows(BenchArguments arguments, int partitions, string label) =>
@@ -152,7 +152,7 @@ internal static class ServeBench
     private static async Task<HashSet<string>> ProbeBrokersAsync(BenchArguments arguments, List<Measurement> rows, List<string> notes)
     {
         var reachable = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var broker in TransportCases.All(arguments.Directory).Where(c => c.Key is "rabbitmq" or "nats"))
+        foreach (var broker in TransportCases.All(arguments.Directory, arguments.Kafka).Where(c => c.Key is "rabbitmq" or "nats"))
         {
             if (!rows.Exists(r => r.Key.StartsWith(broker.Key + "_", StringComparison.Ordinal)))
             {
@@ -179,13 +179,6 @@ internal static class ServeBench
 
     private static bool Selected(BenchArguments arguments, string key) =>
         arguments.Only.Count == 0 || arguments.Only.Any(o => key.StartsWith(o, StringComparison.Ordinal));
-
-    /// <summary>The machine's one-minute load average, or null where /proc/loadavg does not exist.</summary>
-    private static double? LoadAverage()
-    {
-        const string Path = "/proc/loadavg";
-        return File.Exists(Path) && double.TryParse(File.ReadAllText(Path).Split(' ')[0], NumberStyles.Float, CultureInfo.InvariantCulture, out var load) ? load : null;
-    }
 }
 
 /// <summary>The rows of one <c>serve</c> invocation (medians of its runs), what was skipped and why, and the conditions it ran in.</summary>

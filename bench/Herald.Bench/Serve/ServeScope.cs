@@ -6,7 +6,7 @@ namespace Herald.Bench.Serve;
 
 /// <summary>An in-process <see cref="HeraldServer"/> on a free loopback port over a fresh data directory, deleted when disposed.</summary>
 /// <remarks>The server keeps its defaults (FlushPolicy.Always: a produce is answered once fsynced) except the partitions of
-/// its topics.</remarks>
+/// the topics it creates itself and, when given, the groups' initial rebalance delay.</remarks>
 internal sealed class ServeScope : IAsyncDisposable
 {
     private readonly string _directory;
@@ -22,12 +22,18 @@ internal sealed class ServeScope : IAsyncDisposable
     /// <summary>Gets the address Kafka clients bootstrap from.</summary>
     public string Bootstrap => Server.AdvertisedAddress;
 
-    public static async Task<ServeScope> StartAsync(string root, int partitions)
+    public static async Task<ServeScope> StartAsync(string root, int partitions, TimeSpan? groupInitialRebalanceDelay = null)
     {
         var directory = Path.Combine(root, $"serve-{Guid.NewGuid():N}");
         var log = new EmbeddedLogOptions();
         log.DefaultTopic.Partitions = partitions;
-        var server = new HeraldServer(new HeraldServerOptions { DataDirectory = directory, Listen = new IPEndPoint(IPAddress.Loopback, 0), Log = log });
+        var options = new HeraldServerOptions { DataDirectory = directory, Listen = new IPEndPoint(IPAddress.Loopback, 0), Log = log };
+        if (groupInitialRebalanceDelay is { } delay)
+        {
+            options.GroupInitialRebalanceDelay = delay;
+        }
+
+        var server = new HeraldServer(options);
         await server.StartAsync();
         return new ServeScope(directory, server);
     }

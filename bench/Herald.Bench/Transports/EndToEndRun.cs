@@ -22,10 +22,10 @@ internal static class EndToEndRun
 
     /// <summary>Publishes <paramref name="events"/> as fast as the transport acknowledges them and returns events/s from the
     /// first publish to the last event handled.</summary>
-    public static async Task<double> ThroughputAsync(Action<HeraldBuilder> useTransport, long events)
+    public static async Task<double> ThroughputAsync(RunSetup run, long events)
     {
         var probe = new HandledProbe(events, ticksPerEvent: 0);
-        await using var host = await Host.StartAsync(useTransport, probe);
+        await using var host = await Host.StartAsync(run, probe);
         var stopwatch = Stopwatch.StartNew();
         var inFlight = new Queue<Task>(MaxInFlight);
         for (long i = 0; i < events; i++)
@@ -51,11 +51,11 @@ internal static class EndToEndRun
     /// Offers <paramref name="events"/> at <paramref name="rate"/> per second and returns the publish → handle latencies.
     /// Each latency counts from the event's intended send time, so a publisher that falls behind cannot hide it.
     /// </summary>
-    public static async Task<PacedResult> PacedAsync(Action<HeraldBuilder> useTransport, long events, int rate)
+    public static async Task<PacedResult> PacedAsync(RunSetup run, long events, int rate)
     {
         var ticksPerEvent = (double)Stopwatch.Frequency / rate;
         var probe = new HandledProbe(events, ticksPerEvent);
-        await using var host = await Host.StartAsync(useTransport, probe);
+        await using var host = await Host.StartAsync(run, probe);
         var start = probe.Begin();
         var publishes = new List<Task>();
 
@@ -106,14 +106,14 @@ internal static class EndToEndRun
     {
         public IEventPublisher Publisher { get; } = provider.GetRequiredService<IEventPublisher>();
 
-        public static async Task<Host> StartAsync(Action<HeraldBuilder> useTransport, HandledProbe probe)
+        public static async Task<Host> StartAsync(RunSetup run, HandledProbe probe)
         {
             var services = new ServiceCollection();
             services.AddSingleton(probe);
             services.AddHerald(h =>
             {
-                useTransport(h);
-                h.AddHandler<ProbeHandler>(Group);
+                run.UseTransport(h);
+                h.AddHandler<ProbeHandler>(run.Group);
             });
             var provider = services.BuildServiceProvider();
             var hosted = provider.GetServices<IHostedService>().ToList();
@@ -131,7 +131,20 @@ internal static class EndToEndRun
                 throw;
             }
 
-            return new Host(provider, hosted);
+            var host = new Host(provider, hosted);
+            try
+            {
+                // A Kafka consumer joins its group in the background: the first publish waits for its partitions, as it
+                // would wait for a queue's declaration elsewhere, so no row's clock includes a group's join.
+                await run.ReadyAsync();
+            }
+            catch
+            {
+                await host.DisposeAsync();
+                throw;
+            }
+
+            return host;
         }
 
         public async ValueTask DisposeAsync()

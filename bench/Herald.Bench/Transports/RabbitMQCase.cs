@@ -46,7 +46,7 @@ internal static class RabbitMQCase
     private static async Task CleanUpAsync(string name)
     {
         var prefix = Prefix(name);
-        var topic = "bench.measured";
+        var topic = BenchEvent.EventName;
         string[] topics = [topic, DeadLetterQueues.RedriveTopic(topic, EndToEndRun.Group)];
         await using var connection = await ConnectAsync();
         await using var channel = await connection.CreateChannelAsync();

@@ -15,4 +15,17 @@ internal sealed record TransportCase(
     string Acknowledged,
     Func<Task<string?>> ProbeAsync,
     Action<HeraldBuilder, string> Configure,
-    Func<string, Task> CleanUpAsync);
+    Func<string, Task> CleanUpAsync)
+{
+    /// <summary>Gets the consumer group of the run with the given unique name. Default: <see cref="EndToEndRun.Group"/>, which
+    /// the transports whose queues or streams carry the run's name as a prefix keep.</summary>
+    public Func<string, string> Group { get; init; } = _ => EndToEndRun.Group;
+
+    /// <summary>Gets what completes, once the run's host has started, when its group has been given every partition.
+    /// Default: nothing to wait for (starting the host joins the group).</summary>
+    public Func<string, Task> ReadyAsync { get; init; } = _ => Task.CompletedTask;
+
+    /// <summary>Gets what starts the broker the row's runs share, when the bench hosts it itself, and returns what stops it.
+    /// Default: nothing to start (the broker is a service of its own).</summary>
+    public Func<Task<IAsyncDisposable?>> OpenAsync { get; init; } = () => Task.FromResult<IAsyncDisposable?>(null);
+}

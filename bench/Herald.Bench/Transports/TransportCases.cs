@@ -8,7 +8,7 @@ internal static class TransportCases
     /// <summary>The partitions of every topic on every transport: RabbitMQ's default, so the brokers' topology is the one users get.</summary>
     public const int Partitions = 4;
 
-    public static IReadOnlyList<TransportCase> All(string directory) =>
+    public static IReadOnlyList<TransportCase> All(string directory, string? kafka) =>
     [
         new("inmemory", "in-memory",
             "in this process's memory only, not durable",
@@ -35,5 +35,6 @@ internal static class TransportCases
             }),
         RabbitMQCase.Create(),
         NatsCase.Create(),
+        KafkaCase.Create(directory, kafka),
     ];
 }

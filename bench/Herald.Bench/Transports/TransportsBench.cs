@@ -1,5 +1,4 @@
 using System.Globalization;
-using Herald.Hosting;
 
 namespace Herald.Bench.Transports;
 
@@ -12,41 +11,56 @@ internal static class TransportsBench
     // The paced run lasts this long at the offered rate, or N events if fewer: long enough for a p99 of thousands of events.
     private static readonly TimeSpan PacedDuration = TimeSpan.FromSeconds(4);
 
-    public static async Task<IReadOnlyList<TransportResult>> RunAsync(BenchArguments arguments)
+    public static async Task<TransportsResult> RunAsync(BenchArguments arguments)
     {
         var paced = Math.Min(arguments.Events, (long)(arguments.Rate * PacedDuration.TotalSeconds));
         var label = RateLabel(arguments.Rate);
+        var loadBefore = MachineLoad.LoadAverage();
         Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Herald bench 'transports': {arguments.Events:N0} events of {EndToEndRun.PayloadBytes} B over 1,024 keys and {TransportCases.Partitions} partitions, "
-            + $"one consumer group; then {paced:N0} events offered at {arguments.Rate:N0}/s; median of {arguments.Repeat} runs after a warm-up run"));
+            + $"one consumer group; then {paced:N0} events offered at {arguments.Rate:N0}/s; median of {arguments.Repeat} runs after a warm-up run; "
+            + $"load average {loadBefore:0.00} on {Environment.ProcessorCount} cores"));
         var results = new List<TransportResult>();
-        foreach (var transport in TransportCases.All(arguments.Directory))
+        foreach (var transport in TransportCases.All(arguments.Directory, arguments.Kafka))
         {
             if (arguments.Only.Count > 0 && !arguments.Only.Any(o => transport.Key.StartsWith(o, StringComparison.Ordinal)))
             {
                 continue;
             }
 
+            results.Add(await RunRowAsync(transport, arguments, paced, label));
+        }
+
+        return new TransportsResult(results, loadBefore, MachineLoad.LoadAverage());
+    }
+
+    private static async Task<TransportResult> RunRowAsync(TransportCase transport, BenchArguments arguments, long paced, string label)
+    {
+        IAsyncDisposable? broker = null;
+        try
+        {
+            broker = await transport.OpenAsync();
             if (await transport.ProbeAsync() is { } reason)
             {
                 Console.Error.WriteLine($"{transport.Name}: not available: {reason}");
-                results.Add(new TransportResult(transport, $"not available: {reason}", []));
-                continue;
+                return new TransportResult(transport, $"not available: {reason}", []);
             }
 
-            try
+            return new TransportResult(transport, null, await MeasureAsync(transport, arguments, paced, label));
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // A broker that goes away mid-run (or a transport that fails) ends its row, not the whole comparison.
+            Console.Error.WriteLine($"{transport.Name}: failed: {e}");
+            return new TransportResult(transport, $"failed: {e.GetBaseException().Message}", []);
+        }
+        finally
+        {
+            if (broker is not null)
             {
-                results.Add(new TransportResult(transport, null, await MeasureAsync(transport, arguments, paced, label)));
-            }
-            catch (Exception e) when (e is not OutOfMemoryException)
-            {
-                // A broker that goes away mid-run (or a transport that fails) ends its row, not the whole comparison.
-                Console.Error.WriteLine($"{transport.Name}: failed: {e}");
-                results.Add(new TransportResult(transport, $"failed: {e.GetBaseException().Message}", []));
+                await broker.DisposeAsync();
             }
         }
-
-        return results;
     }
 
     private static async Task<IReadOnlyList<Measurement>> MeasureAsync(TransportCase transport, BenchArguments arguments, long paced, string label)
@@ -55,8 +69,8 @@ internal static class TransportsBench
         var runs = new List<PacedResult>();
         for (var i = 0; i <= arguments.Repeat; i++)
         {
-            var rate = await OnFreshTopologyAsync(transport, use => EndToEndRun.ThroughputAsync(use, arguments.Events));
-            var result = await OnFreshTopologyAsync(transport, use => EndToEndRun.PacedAsync(use, paced, arguments.Rate));
+            var rate = await OnFreshTopologyAsync(transport, run => EndToEndRun.ThroughputAsync(run, arguments.Events));
+            var result = await OnFreshTopologyAsync(transport, run => EndToEndRun.PacedAsync(run, paced, arguments.Rate));
             Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{transport.Name} {(i == 0 ? "warm-up" : $"run {i}")}: {rate:N0} ev/s; at {label}/s: achieved {result.AchievedRate:N0}/s, p50 {result.P50:0.00} ms, p99 {result.P99:0.00} ms"));
             // The first run is thrown away: it pays for JIT tiering, cold caches and the broker's first declarations.
@@ -78,12 +92,12 @@ internal static class TransportsBench
     }
 
     /// <summary>Runs <paramref name="run"/> under a name of its own (fresh queues, streams or directory) and deletes what it left.</summary>
-    private static async Task<T> OnFreshTopologyAsync<T>(TransportCase transport, Func<Action<HeraldBuilder>, Task<T>> run)
+    private static async Task<T> OnFreshTopologyAsync<T>(TransportCase transport, Func<RunSetup, Task<T>> run)
     {
         var name = $"transports-{Guid.NewGuid():N}"[..23];
         try
         {
-            return await run(h => transport.Configure(h, name));
+            return await run(new RunSetup(h => transport.Configure(h, name), transport.Group(name), () => transport.ReadyAsync(name)));
         }
         finally
         {
@@ -105,3 +119,6 @@ internal static class TransportsBench
 
 /// <summary>One transport's measurements, or why it has none.</summary>
 internal sealed record TransportResult(TransportCase Transport, string? Unavailable, IReadOnlyList<Measurement> Measurements);
+
+/// <summary>Every transport's row of one invocation and the machine's load average before and after it.</summary>
+internal sealed record TransportsResult(IReadOnlyList<TransportResult> Rows, double? LoadBefore, double? LoadAfter);
