@@ -1,4 +1,8 @@
 using Herald.Hosting;
+using Herald.Kafka.Internal;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 
 namespace Herald.Kafka;
 
@@ -6,8 +10,13 @@ namespace Herald.Kafka;
 public static class KafkaHeraldBuilderExtensions
 {
     /// <summary>Uses Kafka (or a broker that speaks its protocol, such as <c>herald serve</c>) as the transport (see
-    /// <see cref="KafkaTransport"/> for what it guarantees).</summary>
+    /// <see cref="KafkaTransport"/> for what it guarantees). The producer starts with the host.</summary>
     /// <exception cref="ArgumentException">An option is out of range: checked here, at configuration.</exception>
-    public static HeraldBuilder UseKafka(this HeraldBuilder builder, Action<KafkaTransportOptions>? configure = null) =>
-        (builder ?? throw new ArgumentNullException(nameof(builder))).UseTransport<KafkaTransport, KafkaTransportOptions>(configure, o => o.Validated());
+    public static HeraldBuilder UseKafka(this HeraldBuilder builder, Action<KafkaTransportOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.UseTransport<KafkaTransport, KafkaTransportOptions>(configure, o => o.Validated());
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, KafkaProducerStart>());
+        return builder;
+    }
 }

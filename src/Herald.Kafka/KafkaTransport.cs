@@ -51,6 +51,7 @@ public sealed class KafkaTransport : BrokerTransport, ITransport, IAsyncDisposab
     private readonly ConcurrentDictionary<(string Topic, string Group), KafkaGroupSource> _groups = new();
     private readonly ConcurrentDictionary<(string Topic, string Group), SharedRead<IReadOnlyList<PartitionLag>?>> _lags = new();
     private readonly CancellationTokenSource _closing = new();
+    private Task _warmingUp = Task.CompletedTask;
 
     /// <summary>Creates a transport; it connects on first use.</summary>
     /// <param name="options">The brokers, the topics, the clients' settings. Default: <see cref="KafkaTransportOptions"/>'s defaults.</param>
@@ -119,6 +120,18 @@ public sealed class KafkaTransport : BrokerTransport, ITransport, IAsyncDisposab
         return await reading.GetAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Starts the producer in the background, so that the first publish does not wait for it to connect and get
+    /// its idempotent producer id (librdkafka asks again 500 ms after a first attempt made before any broker connection).</summary>
+    /// <remarks><c>UseKafka</c> calls it when the host starts; the call returns at once and never fails (a broker that is
+    /// down is reported by the first publish and by the client's log).</remarks>
+    internal void StartProducer()
+    {
+        if (!_closing.IsCancellationRequested && !_producer.IsValueCreated)
+        {
+            _warmingUp = Task.Run(() => _ = _producer.Value);
+        }
+    }
+
     /// <inheritdoc />
     /// <remarks>Every group's consumer hands its partitions back, commits what was completed and leaves its Kafka group;
     /// then the producer delivers what it still holds (up to 10 seconds) and the clients close.</remarks>
@@ -132,6 +145,7 @@ public sealed class KafkaTransport : BrokerTransport, ITransport, IAsyncDisposab
         await _closing.CancelAsync().ConfigureAwait(false);
         await Task.WhenAll(_groups.Values.Select(g => g.Stopped)).WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         _deadLetters.Dispose();
+        await _warmingUp.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         if (_producer.IsValueCreated)
         {
             await Task.Run(() => _producer.Value.Flush(TimeSpan.FromSeconds(10))).ConfigureAwait(false);

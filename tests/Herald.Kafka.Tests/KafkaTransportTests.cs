@@ -5,6 +5,7 @@ using Herald.DeadLetters;
 using Herald.Hosting;
 using Herald.Transports;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using static Herald.Kafka.Tests.KafkaTestSupport;
 
@@ -148,5 +149,54 @@ public sealed class KafkaTransportTests(KafkaServer server)
         // One line per kind and client within the 30-second window: the failed connect of the bootstrap broker.
         Assert.True(connects.Count <= 2, $"{connects.Count} lines about failed connects in 6 s:\n{string.Join('\n', connects)}");
         Assert.True(lines.Count <= 10, $"{lines.Count} lines in 6 s:\n{string.Join('\n', lines)}");
+    }
+
+    [Fact]
+    public async Task UseKafka_HostStarts_ProducerGetsItsIdBeforeAnyPublish()
+    {
+        // librdkafka's idempotence debug lines show when the producer asks for and gets its id; nothing is published here.
+        using var logs = new AllLevelsLogger();
+        var options = server.NewOptions();
+        await using var services = new ServiceCollection()
+            .AddLogging(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Debug))
+            .AddHerald(h => h.UseKafka(o =>
+            {
+                o.BootstrapServers = options.BootstrapServers;
+                o.Settings["debug"] = "eos";
+            }))
+            .BuildServiceProvider();
+        foreach (var service in services.GetServices<IHostedService>())
+        {
+            await service.StartAsync(TestContext.Current.CancellationToken);
+        }
+
+        var deadline = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(20);
+        while (!logs.Lines.Any(l => l.Contains("#producer-", StringComparison.Ordinal) && l.Contains("Acquired PID", StringComparison.Ordinal)))
+        {
+            Assert.True(DateTimeOffset.UtcNow < deadline, $"The producer got no id within 20 s of the host's start:\n{string.Join('\n', logs.Lines.TakeLast(20))}");
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
+    }
+
+    private sealed class AllLevelsLogger : ILoggerProvider
+    {
+        public System.Collections.Concurrent.ConcurrentQueue<string> Lines { get; } = new();
+
+        public ILogger CreateLogger(string categoryName) => new Logger(Lines);
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class Logger(System.Collections.Concurrent.ConcurrentQueue<string> lines) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state)
+                where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => true;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+                lines.Enqueue(formatter(state, exception));
+        }
     }
 }
