@@ -51,10 +51,10 @@ public sealed class StateTopic : IDisposable
         }
     }
 
-    /// <summary>Gets the names of the state topics Herald's transports keep (dead letters, redelivery schedules, sequence
-    /// positions): whoever opens a data directory registers them with <see cref="Options"/>, so that retention never
-    /// deletes what they hold, whichever process holds the directory.</summary>
-    public static IReadOnlyList<string> HeraldTopics { get; } = ["__herald.dead-letters", "__herald.retries", "__herald.sequences"];
+    /// <summary>Gets the names of the state topics Herald keeps (the embedded transport's dead letters, redelivery
+    /// schedules and sequence positions; herald serve's consumer groups): whoever opens a data directory registers them
+    /// with <see cref="Options"/>, so that retention never deletes what they hold, whichever process holds the directory.</summary>
+    public static IReadOnlyList<string> HeraldTopics { get; } = ["__herald.dead-letters", "__herald.retries", "__herald.sequences", "__herald.groups"];
 
     /// <summary>Gets the options of state topics: one partition, compacted, kept until removed.</summary>
     public static TopicOptions Options => new()

@@ -14,8 +14,9 @@ namespace Herald.Server;
 /// <para>The server opens the data directory and holds its lock until it stops. Requests on one connection are served
 /// one at a time, in order; connections are served concurrently.</para>
 /// <para>Consumer groups follow Kafka's classic protocol (JoinGroup, SyncGroup, Heartbeat, LeaveGroup), static
-/// membership (<c>group.instance.id</c>) included; the server is every group's coordinator. Group membership lives in
-/// memory, so after a restart members rejoin. Committed offsets are the log's <see cref="EmbeddedLog.Groups"/>: a commit
+/// membership (<c>group.instance.id</c>) included; the server is every group's coordinator. As Kafka does, it keeps each
+/// stable group's generation, members and assignments in the data directory (the state topic <c>__herald.groups</c>),
+/// so after a restart members go on with their assignments, and those that do not come back time out. Committed offsets are the log's <see cref="EmbeddedLog.Groups"/>: a commit
 /// is on disk before it is acknowledged, and Kafka clients' groups and Herald's own share one namespace of group names
 /// (<c>herald log</c> shows a Kafka group's lag; a group name is best used from one side only). A commit's metadata
 /// string is not kept. Transactions are not supported: a transactional producer is refused.</para>
@@ -38,6 +39,7 @@ public sealed class HeraldServer : IAsyncDisposable
     private IRequestHandler? _handler;
     private Internal.Sasl.ServerCredentials? _credentials;
     private GroupCoordinator? _groups;
+    private GroupStore? _groupStore;
     private bool _stopped;
 
     /// <summary>Creates a server; nothing is opened until <see cref="StartAsync"/>.</summary>
@@ -125,7 +127,9 @@ public sealed class HeraldServer : IAsyncDisposable
         }
 
         _listener = listener;
-        _groups = new GroupCoordinator(_options, _logger);
+        _groupStore = GroupStore.Open(_log, _logger);
+        _groups = new GroupCoordinator(_options, _logger, _groupStore);
+        _groups.Load();
         _handler = new KafkaRequestHandler(_log, _options, _groups, () => AdvertisedAddress, _metrics, _logger);
         _credentials = _options.Users.Count > 0 ? new Internal.Sasl.ServerCredentials(new Dictionary<string, string>(_options.Users, StringComparer.Ordinal)) : null;
         _accepting = AcceptAsync(listener);
@@ -135,7 +139,8 @@ public sealed class HeraldServer : IAsyncDisposable
     }
 
     /// <summary>Stops accepting, lets each connection finish the request it is serving (a produce is answered once durable
-    /// or failed), closes the connections, flushes committed offsets and releases the data directory.</summary>
+    /// or failed), closes the connections, flushes committed offsets and the groups' last stable generations, and releases
+    /// the data directory.</summary>
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {
         Task[] running;
@@ -157,6 +162,12 @@ public sealed class HeraldServer : IAsyncDisposable
 
         // After the connections: a JoinGroup or SyncGroup still waiting ended with its connection; the timers stop here.
         _groups?.Dispose();
+        if (_groupStore is not null)
+        {
+            // The last stable generations reach the disk before the log closes.
+            await _groupStore.DisposeAsync().ConfigureAwait(false);
+        }
+
         if (_log is not null)
         {
             _log.Groups.Flush();

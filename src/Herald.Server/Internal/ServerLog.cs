@@ -57,4 +57,16 @@ internal static partial class ServerLog
 
     [LoggerMessage(EventId = 15, Level = LogLevel.Warning, Message = "SASL authentication from {Remote} failed; its connection was closed")]
     public static partial void AuthenticationFailed(ILogger logger, string remote);
+
+    [LoggerMessage(EventId = 19, Level = LogLevel.Information, Message = "Loaded {Groups} consumer groups as stable at their last generation; members that do not return within their session timeout are removed")]
+    public static partial void GroupsLoaded(ILogger logger, int groups);
+
+    [LoggerMessage(EventId = 20, Level = LogLevel.Warning, Message = "Group {Group} was not loaded, its stored record is unreadable ({Problem}): the group starts empty and its members rejoin; its committed offsets are kept")]
+    public static partial void GroupNotLoaded(ILogger logger, string group, string problem);
+
+    [LoggerMessage(EventId = 21, Level = LogLevel.Warning, Message = "The consumer groups' topic {Topic} is damaged ({Problem}): groups live in memory only, and their members rejoin after a restart")]
+    public static partial void GroupStoreDamaged(ILogger logger, string topic, string problem);
+
+    [LoggerMessage(EventId = 22, Level = LogLevel.Warning, Message = "Storing groups {Groups} failed: they go on in memory, and their members rejoin after a restart")]
+    public static partial void GroupsNotSaved(ILogger logger, string groups, Exception exception);
 }

@@ -6,7 +6,7 @@ internal static class TopicNames
     public const int MaxLength = 249;
 
     /// <summary>The prefix of the topics that hold Herald's own state (dead letters, redelivery schedules, sequence
-    /// positions): herald serve reports them as internal and does not delete them.</summary>
+    /// positions, consumer groups): herald serve reports them as internal and does not delete them.</summary>
     public const string HeraldPrefix = "__herald.";
 
     /// <summary>Returns what is wrong with <paramref name="name"/>, or <see langword="null"/>.</summary>

@@ -49,6 +49,22 @@ internal sealed class ClassicGroupMember(string? instanceId)
         };
     }
 
+    /// <summary>A member as a group's persisted record describes it (see <see cref="ClassicGroupRecord"/>).</summary>
+    public static ClassicGroupMember Restore(
+        string memberId, string? instanceId, string clientId, string clientHost, TimeSpan sessionTimeout, TimeSpan rebalanceTimeout,
+        string protocolType, IReadOnlyList<(string Name, byte[] Metadata)> protocols, byte[] assignment) =>
+        new(instanceId)
+        {
+            MemberId = memberId,
+            ClientId = clientId,
+            ClientHost = clientHost,
+            SessionTimeout = sessionTimeout,
+            RebalanceTimeout = rebalanceTimeout,
+            ProtocolType = protocolType,
+            Protocols = protocols,
+            Assignment = assignment,
+        };
+
     /// <summary>Takes the JoinGroup fields of <paramref name="other"/>, a member that a JoinGroup described.</summary>
     public void Update(ClassicGroupMember other)
     {

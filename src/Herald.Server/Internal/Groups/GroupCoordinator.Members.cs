@@ -196,6 +196,7 @@ internal sealed partial class GroupCoordinator
         }
 
         ServerLog.GroupStable(logger, group.Id, group.Generation, group.Members.Count);
+        Save(group);
     }
 
     private static SyncGroupResponse SyncAnswer(ClassicGroup group, ClassicGroupMember member) =>

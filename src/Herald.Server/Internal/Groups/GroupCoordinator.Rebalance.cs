@@ -81,6 +81,7 @@ internal sealed partial class GroupCoordinator
         {
             (group.State, group.ProtocolName, group.LeaderId) = (ClassicGroupState.Empty, null, null);
             ServerLog.GroupRebalanced(logger, group.Id, group.Generation, 0, "none");
+            Save(group);
             return;
         }
 

@@ -16,12 +16,15 @@ namespace Herald.Server.Internal.Groups;
 /// without its member id takes over its old id's place (the old id is fenced with FENCED_INSTANCE_ID) and, when the
 /// group is stable and its protocols still fit, gets its old assignment back without a rebalance; one that is missing
 /// when a rebalance completes stays a member until its session times out.</para>
-/// <para>Groups live in memory: a restart of the server forgets their members (clients rejoin on UNKNOWN_MEMBER_ID),
-/// while committed offsets live in the log's <see cref="ConsumerGroups"/>. Timers run on the options' time provider. One
-/// lock guards every group: each operation is a few dictionary and list steps, nothing waits under it, and answers
-/// complete their waiters' continuations asynchronously.</para>
+/// <para>As Kafka keeps groups in <c>__consumer_offsets</c>, each group's generation, leader, members and assignments are
+/// saved to the <see cref="GroupStore"/> when the group becomes stable (and removed when it becomes empty), and
+/// <see cref="Load"/> brings them back as stable groups after a restart: members that heartbeat or commit with their
+/// member id and generation go on, those that do not come back time out and the group rebalances. Committed offsets live
+/// in the log's <see cref="ConsumerGroups"/>. Timers run on the options' time provider. One lock guards every group:
+/// each operation is a few dictionary and list steps, nothing waits under it, and answers complete their waiters'
+/// continuations asynchronously.</para>
 /// </remarks>
-internal sealed partial class GroupCoordinator(HeraldServerOptions options, ILogger logger) : IDisposable
+internal sealed partial class GroupCoordinator(HeraldServerOptions options, ILogger logger, GroupStore? store = null) : IDisposable
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<string, ClassicGroup> _groups = new(StringComparer.Ordinal);
@@ -187,6 +190,7 @@ internal sealed partial class GroupCoordinator(HeraldServerOptions options, ILog
         {
             // Its assignment stands. As in Kafka, a leader that can skip assigning (v9) gets the members, and an older
             // one none: either way its SyncGroup in a stable group only fetches its assignment.
+            Save(group);
             var answer = JoinAnswer(group, member, skipAssignment: version >= 9);
             if (version < 9)
             {

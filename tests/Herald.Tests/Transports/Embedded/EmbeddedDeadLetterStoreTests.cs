@@ -19,7 +19,8 @@ public sealed class EmbeddedDeadLetterStoreTests : IDisposable
     [Fact]
     public void TheStateTopicsEveryHolderOfADirectoryRegisters_AreTheOnesTheTransportKeeps()
     {
-        Assert.Equal([EmbeddedDeadLetterStore.TopicName, RetryStates.TopicName, EmbeddedSequencePositions.TopicName], Herald.Log.StateTopic.HeraldTopics);
+        // And herald serve's consumer groups, kept in the same data directory.
+        Assert.Equal([EmbeddedDeadLetterStore.TopicName, RetryStates.TopicName, EmbeddedSequencePositions.TopicName, "__herald.groups"], Herald.Log.StateTopic.HeraldTopics);
     }
 
     [Fact]
