@@ -26,8 +26,9 @@ namespace Herald.Kafka;
 /// coordinator gives it over the group's members in the process (the partitioned-consumer kernel,
 /// <see cref="PartitionedTransport"/>). A completed event's offset is stored, in offset order and never past an unsettled
 /// event, and committed every <see cref="KafkaTransportOptions.CommitInterval"/>; a partition revoked in a rebalance stops
-/// handing out events and its completed position is committed before the revocation completes. A redelivery re-reads the
-/// records the process holds from the failed one on, after its delay, so a key's order holds through retries.</para>
+/// handing out events, finishes those in flight (up to <see cref="KafkaTransportOptions.RevocationTimeout"/>) and its
+/// completed position is committed before the revocation completes. A redelivery re-reads the records the process holds
+/// from the failed one on, after its delay, so a key's order holds through retries.</para>
 /// <para><b>Guarantees.</b> A completed <see cref="SendAsync"/> has the broker's acknowledgement from every in-sync
 /// replica (the producer is idempotent: a retried send is stored once). Delivery is at-least-once: what was completed
 /// but not yet committed when a process dies comes again. Per-key order holds across the group's processes: a partition

@@ -90,6 +90,14 @@ public sealed class KafkaTransportOptions
     /// <remarks>Handlers never hold up the heartbeat: Herald consumes on a thread of its own, whatever a handler does.</remarks>
     public TimeSpan SessionTimeout { get; set; } = TimeSpan.FromSeconds(45);
 
+    /// <summary>Gets or sets how long a partition revoked in a rebalance waits for the events this process is handling from
+    /// it. Default 10 seconds, from zero (hand it over at once) to 1 minute.</summary>
+    /// <remarks>A revoked partition hands out nothing more; what this process already handed out is finished, committed,
+    /// and only then does the partition move, so its next owner neither handles those events again nor runs beside this
+    /// process. Events still unsettled when this passes (a slow handler, a retry waiting out its delay) come again to the
+    /// next owner (at-least-once). The rebalance waits meanwhile for the partitions that move; the others keep flowing.</remarks>
+    public TimeSpan RevocationTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Gets or sets how partitions are spread over a group's processes (<c>partition.assignment.strategy</c>).
     /// Default <see cref="PartitionAssignmentStrategy.CooperativeSticky"/>: a rebalance moves only the partitions that change
     /// owner, the others keep being consumed.</summary>
@@ -124,6 +132,8 @@ public sealed class KafkaTransportOptions
         ArgumentOutOfRangeException.ThrowIfGreaterThan(CommitInterval, TimeSpan.FromMinutes(1), nameof(CommitInterval));
         ArgumentOutOfRangeException.ThrowIfLessThan(SessionTimeout, TimeSpan.FromSeconds(1), nameof(SessionTimeout));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(SessionTimeout, TimeSpan.FromMinutes(30), nameof(SessionTimeout));
+        ArgumentOutOfRangeException.ThrowIfLessThan(RevocationTimeout, TimeSpan.Zero, nameof(RevocationTimeout));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(RevocationTimeout, TimeSpan.FromMinutes(1), nameof(RevocationTimeout));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxBufferedPerPartition, 1, nameof(MaxBufferedPerPartition));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(MaxBufferedPerPartition, 100_000, nameof(MaxBufferedPerPartition));
         return this;

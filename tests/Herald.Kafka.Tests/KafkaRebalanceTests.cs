@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using Herald.Transports;
+using Microsoft.Extensions.Logging;
 using static Herald.Kafka.Tests.KafkaTestSupport;
 
 namespace Herald.Kafka.Tests;
@@ -9,6 +11,85 @@ namespace Herald.Kafka.Tests;
 public sealed class KafkaRebalanceTests(KafkaServer server)
 {
     private const int BatchSize = 16;
+
+    [Fact]
+    public async Task PartitionRevokedWithEventsInFlight_TheyAreFinishedAndCommittedBeforeItMoves_NoneComesAgain()
+    {
+        var token = TestContext.Current.CancellationToken;
+        var (topic, group) = (Unique("draining"), Unique("billing"));
+        var keys = Enumerable.Range(0, 16).Select(i => $"order-{i}").ToArray();
+        var watcher = new RebalanceWatcher(DrainingEventId);
+        var options = server.NewOptions();
+        options.RevocationTimeout = TimeSpan.FromMinutes(1);
+        await using var first = new KafkaTransport(options, logger: watcher);
+        await using var second = new KafkaTransport(server.NewOptions());
+        await first.SendManyAsync(topic, [.. keys.Select(k => Envelope(k, 0))], token);
+        await first.SendManyAsync(topic, [.. keys.Select(k => Envelope(k, 1))], token);
+        await using var leaving = await first.ListenAsync(topic, group, token);
+        var held = await ReceiveAsync(leaving, 2 * keys.Length);
+
+        // Step 0 is completed and committed by the background commit, so the consumer has an offset stored for each
+        // partition; step 1 stays in flight.
+        foreach (var delivery in held.Where(d => d.Envelope.Sequence == 0))
+        {
+            await leaving.CompleteAsync(delivery, token);
+        }
+
+        while (Enumerable.Range(0, 4).Sum(p => Math.Max(0, server.Server.Log.Groups.GetCommittedOffset(group, topic, p))) < keys.Length)
+        {
+            // The commit goes out every CommitInterval (1 s), in the background: nothing to await but the broker's state.
+            await Task.Delay(20, token);
+        }
+
+        // The second member's join revokes some partitions from the first: the revocation waits for step 1, and the
+        // partitions hand out nothing meanwhile.
+        await using var staying = await second.ListenAsync(topic, group, token);
+        var moving = await watcher.Partitions.WaitAsync(TimeSpan.FromSeconds(30), token);
+        await first.SendManyAsync(topic, [.. keys.Select(k => Envelope(k, 2))], token);
+        Assert.Equal(0, staying.TryReceive([], 100));
+        foreach (var delivery in held.Where(d => d.Envelope.Sequence == 1))
+        {
+            await leaving.CompleteAsync(delivery, token);
+        }
+
+        // Then the partitions move, committed past step 1 (the offset stored before it does not win when the client
+        // commits what it stored on unassigning them): their next owner starts at step 2.
+        var movedKeys = keys.Where(k => moving.Contains(KeyPartitioner.Partition(k, 4))).Order().ToList();
+        var received = await ReceiveAsync(staying, movedKeys.Count);
+        Assert.NotEmpty(movedKeys);
+        Assert.All(received, d => Assert.Equal(2, d.Envelope.Sequence));
+        Assert.Equal(movedKeys, received.Select(d => d.Envelope.PartitionKey).Order());
+    }
+
+    [Fact]
+    public async Task PartitionRevokedWithEventsInFlight_NotFinishedWithinTheTimeout_ComeAgainToTheNextOwner()
+    {
+        var token = TestContext.Current.CancellationToken;
+        var (topic, group) = (Unique("undrained"), Unique("billing"));
+        var keys = Enumerable.Range(0, 16).Select(i => $"order-{i}").ToArray();
+        var watcher = new RebalanceWatcher(TimedOutEventId);
+        var options = server.NewOptions();
+        options.RevocationTimeout = TimeSpan.Zero;
+        await using var first = new KafkaTransport(options, logger: watcher);
+        await using var second = new KafkaTransport(server.NewOptions());
+        await first.SendManyAsync(topic, [.. keys.Select(k => Envelope(k, 0))], token);
+        await using var leaving = await first.ListenAsync(topic, group, token);
+        var held = await ReceiveAsync(leaving, keys.Length);
+
+        await using var staying = await second.ListenAsync(topic, group, token);
+        var moving = await watcher.Partitions.WaitAsync(TimeSpan.FromSeconds(30), token);
+        var movedKeys = keys.Where(k => moving.Contains(KeyPartitioner.Partition(k, 4))).Order().ToList();
+        var again = await ReceiveAsync(staying, movedKeys.Count);
+        foreach (var delivery in held)
+        {
+            // Too late for the partitions that moved: ignored there, as the next owner has them.
+            await leaving.CompleteAsync(delivery, token);
+        }
+
+        Assert.NotEmpty(movedKeys);
+        Assert.All(again, d => Assert.Equal(0, d.Envelope.Sequence));
+        Assert.Equal(movedKeys, again.Select(d => d.Envelope.PartitionKey).Order());
+    }
 
     [Fact]
     public async Task MemberJoinsAndAnotherLeavesMidStream_EveryEventHandled_KeysInOrder_DuplicatesOnlyFromBatchesInFlight()
@@ -99,6 +180,32 @@ public sealed class KafkaRebalanceTests(KafkaServer server)
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
+            }
+        }
+    }
+
+    // KafkaLog.Draining and KafkaLog.RevocationTimedOut: their entries name the partitions.
+    private const int DrainingEventId = 10;
+    private const int TimedOutEventId = 9;
+
+    /// <summary>Hears of the first revocation the transport logs with <c>eventId</c>, and gives its partitions.</summary>
+    private sealed class RebalanceWatcher(int eventId) : ILogger<KafkaTransport>
+    {
+        private readonly TaskCompletionSource<HashSet<int>> _partitions = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task<HashSet<int>> Partitions => _partitions.Task;
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId id, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (id.Id == eventId && state is IReadOnlyList<KeyValuePair<string, object?>> values)
+            {
+                var partitions = (string)values.Single(v => v.Key == "Partitions").Value!;
+                _partitions.TrySetResult([.. partitions.Split(',').Select(p => int.Parse(p, CultureInfo.InvariantCulture))]);
             }
         }
     }

@@ -8,7 +8,8 @@ namespace Herald.Kafka.Tests;
 
 /// <summary>The Kafka broker of the test run: <c>herald serve</c> hosted in this process on a free loopback port over a
 /// temporary data directory, deleted at the end. Every test uses topics and groups of its own.</summary>
-/// <remarks>No service to install: the broker is Herald's own, so these tests never skip. Groups rebalance at once
+/// <remarks>No broker to install: it is Herald's own, so these tests never skip for want of one (the member-process test
+/// charges through PostgreSQL as well, see <see cref="ChargeDatabase"/>). Groups rebalance at once
 /// (no initial delay), so a test's consumers get their partitions within a round trip or two.</remarks>
 public sealed class KafkaServer : IAsyncLifetime
 {

@@ -18,6 +18,7 @@ public sealed class KafkaTransportTests(KafkaServer server)
     [InlineData("Partitions")]
     [InlineData("ReplicationFactor")]
     [InlineData("CommitInterval")]
+    [InlineData("RevocationTimeout")]
     [InlineData("DeadLetterTopic")]
     [InlineData("BootstrapServers")]
     public void UseKafka_OptionOutOfRange_FailsAtConfigurationNamingIt(string option)
@@ -29,6 +30,7 @@ public sealed class KafkaTransportTests(KafkaServer server)
                 "Partitions" => o.Partitions = 0,
                 "ReplicationFactor" => o.ReplicationFactor = 0,
                 "CommitInterval" => (o.CommitInterval = TimeSpan.Zero).Milliseconds,
+                "RevocationTimeout" => (o.RevocationTimeout = TimeSpan.FromMinutes(2)).Milliseconds,
                 "DeadLetterTopic" => (o.DeadLetterTopic = "dead letters").Length,
                 _ => (o.BootstrapServers = " ").Length,
             };

@@ -33,4 +33,10 @@ internal static partial class KafkaLog
 
     [LoggerMessage(8, LogLevel.Information, "Group {Group} on {Topic}: partitions {Partitions} {Change}.")]
     public static partial void Rebalanced(ILogger logger, string group, string topic, string partitions, string change);
+
+    [LoggerMessage(9, LogLevel.Warning, "Group {Group} on {Topic}: partitions {Partitions} were revoked with events still in flight after {Timeout}; they are handed over, and those events come again to the next owner.")]
+    public static partial void RevocationTimedOut(ILogger logger, string group, string topic, string partitions, TimeSpan timeout);
+
+    [LoggerMessage(10, LogLevel.Debug, "Group {Group} on {Topic}: partitions {Partitions} revoked; the events this process handed out of them are finished before they move.")]
+    public static partial void Draining(ILogger logger, string group, string topic, string partitions);
 }

@@ -13,8 +13,9 @@ namespace Herald.Kafka.Internal;
 /// the next one joins again after <see cref="RetryInterval"/>.</para>
 /// <para>Every call into the consumer is made on its thread: librdkafka runs the rebalance callbacks inside
 /// <c>Consume</c>, so an assignment is acquired and a revocation released before the client goes on. A revoked partition
-/// stops handing out events first (the kernel ignores settlements of what was in flight), then the position the group
-/// completed is committed, synchronously, before the callback returns and the coordinator moves the partition.</para>
+/// stops handing out events and waits (up to <see cref="KafkaTransportOptions.RevocationTimeout"/>) for those in flight
+/// to settle, then the position the group completed is committed, synchronously, and the partition released before the
+/// callback returns and the coordinator moves it. A lost partition is released at once, without a commit.</para>
 /// </remarks>
 internal sealed class KafkaMembership : PartitionLeases
 {
@@ -77,7 +78,7 @@ internal sealed class KafkaMembership : PartitionLeases
     {
         using var consumer = _clients.GroupConsumer(_source.Group)
             .SetPartitionsAssignedHandler((c, partitions) => Assigned(partitions))
-            .SetPartitionsRevokedHandler((c, partitions) => GiveUp(c, partitions.Select(p => p.Partition.Value), "revoked", commit: true))
+            .SetPartitionsRevokedHandler((c, partitions) => Revoke(c, partitions.Select(p => p.Partition.Value)))
             .SetPartitionsLostHandler((c, partitions) => GiveUp(c, partitions.Select(p => p.Partition.Value), "lost", commit: false))
             .Build();
         var clean = false;
@@ -190,6 +191,26 @@ internal sealed class KafkaMembership : PartitionLeases
         KafkaLog.Rebalanced(_logger, _source.Group, _source.Topic, string.Join(",", partitions.Select(p => p.Partition.Value)), "assigned");
     }
 
+    // The coordinator moves a revoked partition once this callback returns: it is drained first (all of them at once), so
+    // what this process handed out is finished here and committed, not handled again by the next owner beside it.
+    private void Revoke(IConsumer<byte[]?, byte[]?> consumer, IEnumerable<int> partitions)
+    {
+        var revoked = partitions.Where(_held.Contains).ToList();
+        if (revoked.Count > 0)
+        {
+            KafkaLog.Draining(_logger, _source.Group, _source.Topic, string.Join(",", revoked));
+        }
+
+        var drains = revoked.Select(p => Ownership.DrainAsync(p, _clients.Options.RevocationTimeout)).ToList();
+        var drained = Task.WhenAll(drains).GetAwaiter().GetResult();
+        if (drained.Contains(false))
+        {
+            KafkaLog.RevocationTimedOut(_logger, _source.Group, _source.Topic, string.Join(",", revoked.Where((_, i) => !drained[i])), _clients.Options.RevocationTimeout);
+        }
+
+        GiveUp(consumer, revoked, "revoked", commit: true);
+    }
+
     private void GiveUp(IConsumer<byte[]?, byte[]?> consumer, IEnumerable<int> partitions, string change, bool commit)
     {
         var offsets = new List<TopicPartitionOffset>();
@@ -213,6 +234,13 @@ internal sealed class KafkaMembership : PartitionLeases
 
         if (commit && offsets.Count > 0)
         {
+            // Stored as well: librdkafka commits the stored offsets of the partitions it unassigns once this callback
+            // returns, and one stored before the last settlements would move the group's position back.
+            foreach (var offset in offsets)
+            {
+                Store(consumer, offset.Partition.Value, offset.Offset.Value);
+            }
+
             try
             {
                 consumer.Commit(offsets);

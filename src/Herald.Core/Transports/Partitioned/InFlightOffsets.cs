@@ -33,6 +33,9 @@ internal sealed class InFlightOffsets
         _last = offset;
     }
 
+    /// <summary>Gets whether every offset handed out is settled (or voided).</summary>
+    public bool IsEmpty => _count == 0;
+
     /// <summary>Returns whether <paramref name="offset"/>, read in <paramref name="generation"/>, is in flight and unsettled.</summary>
     public bool Contains(long offset, int generation) => IndexOf(offset, generation) >= 0;
 

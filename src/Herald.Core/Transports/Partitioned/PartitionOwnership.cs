@@ -28,6 +28,25 @@ public sealed class PartitionOwnership
         return _group.AcquireAsync(partition, cancellationToken);
     }
 
+    /// <summary>Stops handing out <paramref name="partition"/>'s events in this process and waits until those in flight are
+    /// settled, so that the position its cursor was last told to commit includes every event the group completed.</summary>
+    /// <remarks>For a broker that moves a partition once its owner lets go (a Kafka rebalance): drain, commit the cursor's
+    /// position, then <see cref="ReleaseAsync"/>, and the next owner neither handles again what this process finished nor
+    /// handles the partition while this process still does. The partition stays held meanwhile: its deliveries in flight
+    /// still settle, and an event whose redelivery is requested is left, with those after it, to the next owner.</remarks>
+    /// <param name="partition">The partition.</param>
+    /// <param name="timeout">How long to wait for the deliveries in flight; those still unsettled then come again to the next owner.</param>
+    /// <returns><see langword="true"/> when nothing is in flight (or the partition is not held, or was released meanwhile);
+    /// <see langword="false"/> when <paramref name="timeout"/> passed first.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="partition"/> is not a partition of the topic, or <paramref name="timeout"/> is negative.</exception>
+    public Task<bool> DrainAsync(int partition, TimeSpan timeout)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(partition);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(partition, PartitionCount);
+        ArgumentOutOfRangeException.ThrowIfLessThan(timeout, TimeSpan.Zero);
+        return _group.DrainAsync(partition, timeout);
+    }
+
     /// <summary>Stops reading <paramref name="partition"/> in this process; settlements of its deliveries in flight are ignored from now on.</summary>
     /// <remarks>Completes once the partition's cursor is closed, so another process may take it.</remarks>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="partition"/> is not a partition of the topic.</exception>

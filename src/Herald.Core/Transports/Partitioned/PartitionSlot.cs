@@ -8,6 +8,7 @@ internal sealed class PartitionSlot(int partition)
 {
     private readonly InFlightOffsets _inFlight = new();
     private DeliveryTicket? _ticket;
+    private TaskCompletionSource? _drained;
     private long _failedOffset = -1;
     private int _failedCount;
     private DateTimeOffset _failedSince;
@@ -21,6 +22,10 @@ internal sealed class PartitionSlot(int partition)
 
     /// <summary>Gets the offset after the last completed event with none unsettled before it: the group's position.</summary>
     public long Committed { get; private set; }
+
+    /// <summary>Gets whether the partition is being drained: nothing more of it is handed out, and what is in flight
+    /// still settles, until it is released.</summary>
+    public bool Draining { get; private set; }
 
     /// <summary>Gets when the partition may be handed out again after a redelivery request.</summary>
     public DateTimeOffset NotBefore { get; private set; }
@@ -47,8 +52,16 @@ internal sealed class PartitionSlot(int partition)
         var cursor = Cursor;
         Cursor = null;
         Owner = null;
+        Draining = false;
         Restart();
         return cursor;
+    }
+
+    /// <summary>Stops handing the partition out; the task completes once nothing read from it is unsettled.</summary>
+    public Task Drain()
+    {
+        Draining = true;
+        return _inFlight.IsEmpty ? Task.CompletedTask : (_drained ??= new(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
     }
 
     /// <summary>Gives the partition to another member (or none): it restarts at the committed position.</summary>
@@ -111,6 +124,8 @@ internal sealed class PartitionSlot(int partition)
             _failedOffset = -1;
             _failedCount = 0;
         }
+
+        SignalIfDrained();
     }
 
     public void Rewind(PartitionRedelivery redelivery)
@@ -122,6 +137,7 @@ internal sealed class PartitionSlot(int partition)
         _inFlight.Truncate(redelivery.Offset);
         _ticket = null;
         Generation++;
+        SignalIfDrained();
     }
 
     private void Fail(PartitionRedelivery redelivery)
@@ -137,5 +153,17 @@ internal sealed class PartitionSlot(int partition)
         _inFlight.Clear();
         _ticket = null;
         Generation++;
+        SignalIfDrained();
+    }
+
+    // Every way in flight empties ends a drain: the last settlement, a rewind (the failed event and those after it are
+    // then the next owner's), a change of member or the release.
+    private void SignalIfDrained()
+    {
+        if (_drained is not null && _inFlight.IsEmpty)
+        {
+            _drained.TrySetResult();
+            _drained = null;
+        }
     }
 }

@@ -95,6 +95,23 @@ internal sealed class PartitionedGroup
         }
     }
 
+    /// <summary>Stops handing <paramref name="partition"/> out; true once what is in flight settled, false after <paramref name="timeout"/>.</summary>
+    public async Task<bool> DrainAsync(int partition, TimeSpan timeout)
+    {
+        Task drained;
+        lock (Sync)
+        {
+            drained = Slots[partition].Cursor is null ? Task.CompletedTask : Slots[partition].Drain();
+        }
+
+        if (!drained.IsCompleted)
+        {
+            await drained.WaitAsync(timeout, TimeProvider).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+
+        return drained.IsCompleted;
+    }
+
     public async ValueTask ReleaseAsync(int partition)
     {
         PartitionCursor? cursor;

@@ -28,7 +28,7 @@ internal sealed class PartitionedListener(PartitionedGroup group, Func<Partition
             for (var i = 0; i < slots.Length && added < maxCount; i++)
             {
                 var slot = slots[(start + i) % slots.Length];
-                if (ReferenceEquals(slot.Owner, this) && slot.NotBefore <= now)
+                if (ReferenceEquals(slot.Owner, this) && slot.NotBefore <= now && !slot.Draining)
                 {
                     added += slot.Read(_scratch, deliveries, maxCount - added);
                 }
@@ -56,7 +56,7 @@ internal sealed class PartitionedListener(PartitionedGroup group, Func<Partition
                 var now = group.TimeProvider.GetUtcNow();
                 foreach (var slot in group.Slots)
                 {
-                    if (!ReferenceEquals(slot.Owner, this))
+                    if (!ReferenceEquals(slot.Owner, this) || slot.Draining)
                     {
                         continue;
                     }

@@ -72,6 +72,89 @@ public sealed class PartitionLeasesTests
         Assert.Equal("source closed", transport.Events[^1]);
     }
 
+    [Fact]
+    public async Task Drain_StopsHandingOutAndEndsOnceInFlightSettled_WithThePositionPastThem()
+    {
+        var (transport, leases, listener, _) = await HoldOnePartitionAsync(4);
+        await using var owned = listener;
+        var batch = new List<TransportDelivery>();
+        listener.TryReceive(batch, 2);
+
+        var drain = leases.Kernel.DrainAsync(0, TimeSpan.FromMinutes(1));
+
+        // Two more wait in the partition: none is handed out, and waiting for them does not return at once (a busy loop).
+        Assert.Equal(0, listener.TryReceive([], 10));
+        Assert.False(listener.WaitToReceiveAsync(Cancellation).AsTask().IsCompleted);
+        await listener.CompleteAsync(batch[0], Cancellation);
+        Assert.False(drain.IsCompleted);
+        await listener.CompleteAsync(batch[1], Cancellation);
+        Assert.True(await drain);
+        Assert.Equal(2, transport.Commits[0][^1]);
+    }
+
+    [Fact]
+    public async Task Drain_NothingSettledInTime_ReturnsFalse_AndAfterTheReleaseTheLateSettlementIsIgnored()
+    {
+        var (transport, leases, listener, clock) = await HoldOnePartitionAsync(2);
+        await using var owned = listener;
+        var batch = new List<TransportDelivery>();
+        listener.TryReceive(batch, 1);
+
+        var drain = leases.Kernel.DrainAsync(0, TimeSpan.FromSeconds(10));
+        clock.Advance(TimeSpan.FromSeconds(10));
+
+        Assert.False(await drain);
+        await leases.Kernel.ReleaseAsync(0);
+        await listener.CompleteAsync(batch[0], Cancellation);
+        Assert.False(transport.Commits.ContainsKey(0));
+    }
+
+    [Fact]
+    public async Task Drain_RedeliveryRequested_EndsTheDrainAndLeavesTheEventToTheNextOwner()
+    {
+        var (transport, leases, listener, _) = await HoldOnePartitionAsync(3);
+        await using var owned = listener;
+        var batch = new List<TransportDelivery>();
+        listener.TryReceive(batch, 3);
+        await listener.CompleteAsync(batch[0], Cancellation);
+
+        var drain = leases.Kernel.DrainAsync(0, TimeSpan.FromMinutes(1));
+        await listener.RedeliverAsync(batch[1], TimeSpan.FromSeconds(1), Cancellation);
+
+        // The third was read after the failed one: void, so nothing is in flight; the position stays before the failure.
+        Assert.True(await drain);
+        Assert.Equal(1, transport.Commits[0][^1]);
+    }
+
+    [Fact]
+    public async Task Drain_NothingInFlight_EndsAtOnce_AndAPartitionTakenAgainIsHandedOut()
+    {
+        var (_, leases, listener, _) = await HoldOnePartitionAsync(1);
+        await using var owned = listener;
+
+        Assert.True(await leases.Kernel.DrainAsync(0, TimeSpan.Zero));
+        await leases.Kernel.ReleaseAsync(0);
+        await leases.Kernel.AcquireAsync(0, Cancellation);
+
+        Assert.Equal([0], Receive(listener));
+    }
+
+    // A transport of one partition holding `events` events, whose leases have taken the partition for the member returned.
+    private static async Task<(ScriptedTransport Transport, TakeTurns Leases, ITransportListener Listener, FakeTimeProvider Clock)> HoldOnePartitionAsync(int events)
+    {
+        var clock = new FakeTimeProvider(Start);
+        TakeTurns? leases = null;
+        var transport = new ScriptedTransport(1, clock, ownership => leases = new TakeTurns(ownership, clock));
+        for (var i = 0; i < events; i++)
+        {
+            transport.Add(0, Envelope("a"));
+        }
+
+        var listener = await transport.ListenAsync("orders", "billing", Cancellation);
+        await leases!.Rounds.Reader.ReadAsync(Cancellation);
+        return (transport, leases, listener, clock);
+    }
+
     // The run registers its delay just after it reports a round, so one advance may come too early: advance until the next round reports.
     private static async Task<int> NextRoundAsync(TakeTurns leases, FakeTimeProvider time)
     {
@@ -116,6 +199,9 @@ public sealed class PartitionLeasesTests
         public System.Threading.Channels.Channel<int> Rounds { get; } = System.Threading.Channels.Channel.CreateUnbounded<int>();
 
         public bool FailFirst { get; init; }
+
+        /// <summary>Gets the kernel's side of the group, for a test to drain and release through as a broker's rebalance would.</summary>
+        public PartitionOwnership Kernel => Ownership;
 
         public int Failures { get; private set; }
 
