@@ -11,7 +11,7 @@ namespace Herald.Bench.Transports;
 /// <summary>
 /// Herald.Kafka with its default client settings, against a <c>herald serve</c> the bench starts in process (loopback, a free
 /// port, a fresh data directory under <c>--dir</c>, deleted after the row) or against the brokers of <c>--kafka</c>. Each run
-/// has a topic and a consumer group of its own; its topics are deleted after it.
+/// has a topic and a consumer group of its own, deleted after it.
 /// </summary>
 internal sealed class KafkaCase
 {
@@ -128,11 +128,9 @@ internal sealed class KafkaCase
         throw new TimeoutException($"group '{Group(name)}' was not given the {TransportCases.Partitions} partitions of '{topic}' within {AssignmentTimeout.TotalSeconds:0} s ({seen})");
     }
 
-    /// <summary>Deletes the run's topic and its group's redrive topic.</summary>
-    /// <remarks>The group is left, empty: Kafka drops the offsets of deleted topics and then the group; herald serve forgets an
-    /// empty group when it needs room. No DeleteGroups: herald serve does not serve it, and against a broker that does not,
-    /// librdkafka 2.16 fails the call and then aborts the process on an assertion (rd_kafka_q_destroy0). herald serve keeps
-    /// Herald's own topics (<c>__herald.*</c>, the redrive topic): those go with the row's server and its data directory.</remarks>
+    /// <summary>Deletes the run's topic, its group's redrive topic, then the group.</summary>
+    /// <remarks>herald serve keeps Herald's own topics (<c>__herald.*</c>, the redrive topic): those go with the row's server
+    /// and its data directory.</remarks>
     private async Task CleanUpAsync(string name)
     {
         using var admin = Admin();
@@ -147,6 +145,15 @@ internal sealed class KafkaCase
         {
             // A topic the run never created (the redrive topic when the group never listened) is already gone, and
             // herald serve keeps Herald's own topics.
+        }
+
+        try
+        {
+            await admin.DeleteGroupsAsync([Group(name)], new DeleteGroupsOptions { RequestTimeout = ConnectTimeout });
+        }
+        catch (DeleteGroupsException e) when (e.Results.All(r => r.Error.Code is ErrorCode.NoError or ErrorCode.GroupIdNotFound))
+        {
+            // Gone already: Kafka may drop an emptied group with the offsets of its deleted topics.
         }
     }
 

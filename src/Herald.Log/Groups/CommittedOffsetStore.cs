@@ -137,18 +137,24 @@ internal sealed class CommittedOffsetStore : IDisposable
         return groups;
     }
 
-    /// <summary>Deletes the committed offsets of <paramref name="group"/>; nothing happens when it has none.</summary>
+    /// <summary>Durably deletes the committed offsets of <paramref name="group"/>, returning whether it had a file.</summary>
+    /// <remarks>Removing the file is atomic, and the directory is flushed before this returns: a crash leaves the whole
+    /// file or none of it.</remarks>
     /// <exception cref="ArgumentException"><paramref name="group"/> is empty or cannot name a file.</exception>
-    public void Delete(string group)
+    /// <exception cref="IOException">Removing the file or flushing the directory failed; the file may or may not be
+    /// gone after a crash.</exception>
+    public bool Delete(string group)
     {
         ThrowIfReadOnly();
         var file = FileOf(group);
         lock (file.Gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
+            var existed = File.Exists(file.Path);
             File.Delete(file.Path);
             file.Offsets = FrozenDictionary<(string Topic, int Partition), long>.Empty;
             LogDirectory.Sync(Directory);
+            return existed;
         }
     }
 

@@ -11,6 +11,9 @@ internal sealed class GroupState(string name)
 
     public bool Dirty { get; set; }
 
+    /// <summary>Gets whether the group has a member in this process, on any topic.</summary>
+    public bool HasMembers => _members.Values.Any(members => members.Count > 0);
+
     public bool TryGetMembers(string topic, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out List<GroupMember>? members) =>
         _members.TryGetValue(topic, out members);
 

@@ -21,7 +21,7 @@ internal sealed partial class KafkaRequestHandler(EmbeddedLog log, HeraldServerO
         ApiKey.ApiVersions, ApiKey.Metadata, ApiKey.Produce, ApiKey.Fetch, ApiKey.ListOffsets, ApiKey.CreateTopics,
         ApiKey.DeleteTopics, ApiKey.InitProducerId, ApiKey.DescribeConfigs, ApiKey.SaslHandshake, ApiKey.SaslAuthenticate, ApiKey.FindCoordinator,
         ApiKey.JoinGroup, ApiKey.SyncGroup, ApiKey.Heartbeat, ApiKey.LeaveGroup, ApiKey.OffsetCommit, ApiKey.OffsetFetch,
-        ApiKey.ListGroups, ApiKey.DescribeGroups,
+        ApiKey.ListGroups, ApiKey.DescribeGroups, ApiKey.DeleteGroups,
     }.ToDictionary(k => k, k => ApiKeys.TryGetVersions(k, out var v) ? (v.LowestVersion, v.HighestVersion) : throw new InvalidOperationException($"{k} has no codec"));
 
     private readonly PartitionAppender _appender = new();
@@ -168,6 +168,8 @@ internal sealed partial class KafkaRequestHandler(EmbeddedLog log, HeraldServerO
                 return ListGroups(ListGroupsRequest.Read(ref reader, version));
             case ApiKey.DescribeGroups:
                 return DescribeGroups(DescribeGroupsRequest.Read(ref reader, version));
+            case ApiKey.DeleteGroups:
+                return await DeleteGroupsAsync(DeleteGroupsRequest.Read(ref reader, version), connection).ConfigureAwait(false);
             default:
                 throw new RequestRefusedException($"API key {(short)key} is not served");
         }

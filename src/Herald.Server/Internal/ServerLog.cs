@@ -69,4 +69,10 @@ internal static partial class ServerLog
 
     [LoggerMessage(EventId = 22, Level = LogLevel.Warning, Message = "Storing groups {Groups} failed: they go on in memory, and their members rejoin after a restart")]
     public static partial void GroupsNotSaved(ILogger logger, string groups, Exception exception);
+
+    [LoggerMessage(EventId = 23, Level = LogLevel.Information, Message = "Deleted group {Group} (its committed offsets and coordinator state) for {Remote}")]
+    public static partial void GroupDeleted(ILogger logger, string group, string remote);
+
+    [LoggerMessage(EventId = 24, Level = LogLevel.Error, Message = "Deleting group {Group} failed: its committed offsets may remain, and a retry removes them")]
+    public static partial void GroupDeletionFailed(ILogger logger, string group, Exception exception);
 }

@@ -68,6 +68,9 @@ internal enum ApiKey : short
 
     /// <summary>SaslAuthenticate: SaslAuthenticateRequest and its response.</summary>
     SaslAuthenticate = 36,
+
+    /// <summary>DeleteGroups: DeleteGroupsRequest and its response.</summary>
+    DeleteGroups = 42,
 }
 
 /// <content>The versions served and reading by API, generated from messages.kdef.</content>
@@ -95,6 +98,7 @@ internal static partial class ApiKeys
         new(ApiKey.InitProducerId, 0, 4, 2),
         new(ApiKey.DescribeConfigs, 0, 4, 4),
         new(ApiKey.SaslAuthenticate, 0, 2, 2),
+        new(ApiKey.DeleteGroups, 0, 2, 2),
     ];
 
     /// <summary>Reads the body of a request of <paramref name="api"/> at <paramref name="version"/>.</summary>
@@ -121,6 +125,7 @@ internal static partial class ApiKeys
         ApiKey.InitProducerId => InitProducerIdRequest.Read(ref reader, version),
         ApiKey.DescribeConfigs => DescribeConfigsRequest.Read(ref reader, version),
         ApiKey.SaslAuthenticate => SaslAuthenticateRequest.Read(ref reader, version),
+        ApiKey.DeleteGroups => DeleteGroupsRequest.Read(ref reader, version),
         _ => throw UnknownApi(api),
     };
 
@@ -148,6 +153,7 @@ internal static partial class ApiKeys
         ApiKey.InitProducerId => InitProducerIdResponse.Read(ref reader, version),
         ApiKey.DescribeConfigs => DescribeConfigsResponse.Read(ref reader, version),
         ApiKey.SaslAuthenticate => SaslAuthenticateResponse.Read(ref reader, version),
+        ApiKey.DeleteGroups => DeleteGroupsResponse.Read(ref reader, version),
         _ => throw UnknownApi(api),
     };
 }

@@ -132,8 +132,8 @@ public sealed class CommittedOffsetStoreTests : IDisposable
         store.Commit("payment", Offsets(("orders", 0, 1)));
         store.Commit("shipping", Offsets(("orders", 0, 2)));
 
-        store.Delete("payment");
-        store.Delete("never-committed");
+        Assert.True(store.Delete("payment"));
+        Assert.False(store.Delete("never-committed"));
 
         Assert.Empty(store.Load("payment"));
         Assert.Equal(["shipping"], store.Groups());

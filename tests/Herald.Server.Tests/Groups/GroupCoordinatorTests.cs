@@ -365,6 +365,43 @@ public sealed class GroupCoordinatorTests : IDisposable
         Assert.Equal(ErrorCode.NotCoordinator, (ErrorCode)Answer(waiting).ErrorCode);
     }
 
+    [Fact]
+    public void BeginDelete_AGroupWithMembersIsRefused_AnEmptyOneIsDeadUntilEndDelete_ThenGone()
+    {
+        var member = JoinStable("a");
+        Assert.Equal(ErrorCode.NonEmptyGroup, _coordinator.BeginDelete(Group, out _));
+        _coordinator.Leave(Group, [(member, null)]);
+
+        Assert.Equal(ErrorCode.None, _coordinator.BeginDelete(Group, out var known));
+
+        Assert.True(known);
+        Assert.Equal(ErrorCode.CoordinatorNotAvailable, (ErrorCode)Answer(_coordinator.JoinAsync(JoinRequest(""), 5, "b", "/127.0.0.1")).ErrorCode);
+        Assert.Equal(ErrorCode.CoordinatorNotAvailable, _coordinator.CheckCommit(Group, -1, "", null));
+        Assert.Equal(ErrorCode.CoordinatorNotAvailable, _coordinator.BeginDelete(Group, out _));
+        Assert.Empty(_coordinator.List());
+        Assert.Null(_coordinator.Describe(Group));
+        _coordinator.EndDelete(Group, known, deleted: true);
+        Assert.Empty(_coordinator.List());
+        Assert.Equal(ErrorCode.None, _coordinator.CheckCommit(Group, -1, "", null));
+        Assert.Equal(1, Answer(JoinNew("b")).GenerationId);
+    }
+
+    [Fact]
+    public void EndDelete_NotDeleted_BringsAnEmptyGroupBackWithItsPendingMember_AndDropsAPlaceholder()
+    {
+        Assert.Equal(ErrorCode.None, _coordinator.BeginDelete("unknown", out var unknownKnown));
+        Assert.False(unknownKnown);
+        _coordinator.EndDelete("unknown", unknownKnown, deleted: false);
+        Assert.Empty(_coordinator.List());
+
+        var required = Answer(_coordinator.JoinAsync(JoinRequest(""), 5, "a", "/127.0.0.1"));
+        Assert.Equal(ErrorCode.None, _coordinator.BeginDelete(Group, out var known));
+        _coordinator.EndDelete(Group, known, deleted: false);
+
+        Assert.Equal([(Group, "", ClassicGroupState.Empty)], _coordinator.List());
+        Assert.Equal(1, Answer(_coordinator.JoinAsync(JoinRequest(required.MemberId), 5, "a", "/127.0.0.1")).GenerationId);
+    }
+
     private GroupCoordinator Coordinator(TimeSpan initialDelay, TimeSpan? minSession = null, int maxSize = 1000, int maxGroups = 100) =>
         new(new HeraldServerOptions
         {

@@ -28,6 +28,7 @@ public sealed class ApiKeysTests
         { "InitProducerId", 22, 0, 4, 2 },
         { "DescribeConfigs", 32, 0, 4, 4 },
         { "SaslAuthenticate", 36, 0, 2, 2 },
+        { "DeleteGroups", 42, 0, 2, 2 },
     };
 
     [Theory]

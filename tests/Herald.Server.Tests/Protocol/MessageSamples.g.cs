@@ -42,6 +42,8 @@ internal static class MessageSamples
         new("ListGroupsResponse", "response", ApiKey.ListGroups, 0, 4, SampleListGroupsResponse, ListGroupsResponse.Read),
         new("DescribeGroupsRequest", "request", ApiKey.DescribeGroups, 0, 5, SampleDescribeGroupsRequest, DescribeGroupsRequest.Read),
         new("DescribeGroupsResponse", "response", ApiKey.DescribeGroups, 0, 5, SampleDescribeGroupsResponse, DescribeGroupsResponse.Read),
+        new("DeleteGroupsRequest", "request", ApiKey.DeleteGroups, 0, 2, SampleDeleteGroupsRequest, DeleteGroupsRequest.Read),
+        new("DeleteGroupsResponse", "response", ApiKey.DeleteGroups, 0, 2, SampleDeleteGroupsResponse, DeleteGroupsResponse.Read),
         new("CreateTopicsRequest", "request", ApiKey.CreateTopics, 0, 7, SampleCreateTopicsRequest, CreateTopicsRequest.Read),
         new("CreateTopicsResponse", "response", ApiKey.CreateTopics, 0, 7, SampleCreateTopicsResponse, CreateTopicsResponse.Read),
         new("DeleteTopicsRequest", "request", ApiKey.DeleteTopics, 0, 6, SampleDeleteTopicsRequest, DeleteTopicsRequest.Read),
@@ -1107,6 +1109,29 @@ internal static class MessageSamples
         result.ClientHost = s.String();
         result.MemberMetadata = s.Bytes();
         result.MemberAssignment = s.Bytes();
+        return result;
+    }
+
+    public static DeleteGroupsRequest SampleDeleteGroupsRequest(SampleSource s, short version)
+    {
+        var result = new DeleteGroupsRequest();
+        result.GroupsNames = s.List(() => s.String());
+        return result;
+    }
+
+    public static DeleteGroupsResponse SampleDeleteGroupsResponse(SampleSource s, short version)
+    {
+        var result = new DeleteGroupsResponse();
+        result.ThrottleTimeMs = s.Int32();
+        result.Results = s.List(() => SampleDeleteGroupsResponseDeletableGroupResult(s, version));
+        return result;
+    }
+
+    public static DeleteGroupsResponse.DeletableGroupResult SampleDeleteGroupsResponseDeletableGroupResult(SampleSource s, short version)
+    {
+        var result = new DeleteGroupsResponse.DeletableGroupResult();
+        result.GroupId = s.String();
+        result.ErrorCode = s.Int16();
         return result;
     }
 

@@ -5,12 +5,12 @@ namespace Herald.Server.Internal.Groups;
 /// <summary>ListGroups and DescribeGroups: the groups with members, as the coordinator knows them.</summary>
 internal sealed partial class GroupCoordinator
 {
-    /// <summary>Lists the groups the coordinator knows, with their protocol type and state.</summary>
+    /// <summary>Lists the groups the coordinator knows, with their protocol type and state (none being deleted).</summary>
     public List<(string GroupId, string ProtocolType, ClassicGroupState State)> List()
     {
         lock (_lock)
         {
-            return [.. _groups.Values.Select(g => (g.Id, g.ProtocolType ?? "", g.State))];
+            return [.. _groups.Values.Where(g => g.State != ClassicGroupState.Dead).Select(g => (g.Id, g.ProtocolType ?? "", g.State))];
         }
     }
 
@@ -20,7 +20,7 @@ internal sealed partial class GroupCoordinator
     {
         lock (_lock)
         {
-            if (!_groups.TryGetValue(groupId, out var group))
+            if (!_groups.TryGetValue(groupId, out var group) || group.State == ClassicGroupState.Dead)
             {
                 return null;
             }

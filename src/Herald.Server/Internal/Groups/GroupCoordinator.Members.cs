@@ -70,6 +70,12 @@ internal sealed partial class GroupCoordinator
         lock (_lock)
         {
             var group = _groups.GetValueOrDefault(groupId);
+            if (!_disposed && group is { State: ClassicGroupState.Dead })
+            {
+                // Being deleted: the commit would outlive the deletion, or be lost with it.
+                return ErrorCode.CoordinatorNotAvailable;
+            }
+
             if (!_disposed && (group is null || group.State == ClassicGroupState.Empty) && generation < 0)
             {
                 return ErrorCode.None;

@@ -74,6 +74,7 @@ internal sealed partial class GroupCoordinator(HeraldServerOptions options, ILog
         var known = request.MemberId.Length > 0;
         var refusal = _disposed ? ErrorCode.NotCoordinator
             : !ConsumerGroups.IsValidName(request.GroupId) ? ErrorCode.InvalidGroupId
+            : group is { State: ClassicGroupState.Dead } ? ErrorCode.CoordinatorNotAvailable
             : sessionTimeout < options.GroupMinSessionTimeout || sessionTimeout > options.GroupMaxSessionTimeout ? ErrorCode.InvalidSessionTimeout
             : group is null && known ? ErrorCode.UnknownMemberId
             : !(group ?? new ClassicGroup(request.GroupId)).SupportsProtocols(request.ProtocolType, request.Protocols.Select(p => p.Name)) ? ErrorCode.InconsistentGroupProtocol
