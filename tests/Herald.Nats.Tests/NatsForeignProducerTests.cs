@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text;
+using Herald.Conformance.Consuming;
 using Herald.DeadLetters;
 using Herald.Events;
 using Herald.Hosting;
@@ -75,13 +76,13 @@ public sealed class NatsForeignProducerTests(NatsServer server)
         {
             ["CE-SPECVERSION"] = "\"1.0\"",
             ["Ce-Id"] = Unique("foreign"),
-            ["Ce-Type"] = "\"nats-test.order-placed\"",
+            ["Ce-Type"] = "\"conformance.order-placed\"",
             ["Ce-Source"] = "/legacy-billing",
             ["Content-Type"] = "application/json",
         };
         await PublishAsync(options, topic, partition: 5, headers, """{"orderId":"f2"}""");
 
-        await PipelineProbe.WaitUntilAsync(() => probe.Handled.Contains((group, "f2")));
+        await probe.WaitUntilHandledAsync(() => probe.Handled.Contains((group, "f2")), TimeSpan.FromSeconds(15));
         await StopAsync(hosted);
     }
 
@@ -127,11 +128,11 @@ public sealed class NatsForeignProducerTests(NatsServer server)
 
         var id = Unique("unreadable");
         var unreadable = new NatsHeaders { ["Ce-Id"] = id, ["Ce-Type"] = "legacy.thing", ["X-Trace"] = "abc" };
-        var readable = new NatsHeaders { ["ce-specversion"] = "1.0", ["ce-id"] = Unique("readable"), ["ce-type"] = "nats-test.order-placed", ["ce-source"] = "/s" };
+        var readable = new NatsHeaders { ["ce-specversion"] = "1.0", ["ce-id"] = Unique("readable"), ["ce-type"] = "conformance.order-placed", ["ce-source"] = "/s" };
         var place = await PublishAsync(options, topic, partition: 2, unreadable, "not a cloud event");
         await PublishAsync(options, topic, partition: 2, readable, """{"orderId":"r1"}""");
 
-        await PipelineProbe.WaitUntilAsync(() => probe.Handled.Contains((group, "r1")));
+        await probe.WaitUntilHandledAsync(() => probe.Handled.Contains((group, "r1")), TimeSpan.FromSeconds(15));
         var transport = (NatsTransport)services.GetRequiredService<ITransport>();
         var letterId = $"{NatsNames.Stream(options, topic)}-{place}";
         DeadLetter? letter = null;

@@ -16,8 +16,9 @@ public sealed class RabbitMQTransportFixture(RabbitMQBroker broker) : ITransport
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
-    /// <summary>The transport under test, deleting its queues and exchanges when the suite disposes it.</summary>
-    private sealed class Cleaning(RabbitMQTransport transport) : ITransport, IAsyncDisposable
+    /// <summary>The transport under test, deleting its queues, exchanges and dead-letter stream when the suite (or a host's
+    /// container) disposes it.</summary>
+    internal sealed class Cleaning(RabbitMQTransport transport) : ITransport, IAsyncDisposable
     {
         public string MessagingSystem => transport.MessagingSystem;
 

@@ -41,16 +41,7 @@ public abstract partial class TransportConformance<TFixture> : IAsyncLifetime
             await listener.DisposeAsync();
         }
 
-        switch (_transport)
-        {
-            case IAsyncDisposable asyncDisposable:
-                await asyncDisposable.DisposeAsync();
-                break;
-            case IDisposable disposable:
-                disposable.Dispose();
-                break;
-        }
-
+        await TransportDisposal.DisposeAsync(_transport);
         _timeout?.Dispose();
         GC.SuppressFinalize(this);
     }

@@ -1,0 +1,5 @@
+using Herald.Conformance.Consuming;
+
+namespace Herald.Kafka.Tests;
+
+public sealed class KafkaPipelineConformanceTests(KafkaPipelineFixture fixture) : PipelineConformance<KafkaPipelineFixture>(fixture);
