@@ -70,6 +70,9 @@ public sealed class GroupRestartTests : IAsyncDisposable
         goes.Subscribe(_names.Topic);
         PollUntil(() => stays.Assignment.Count == Partitions / 2 && goes.Assignment.Count == Partitions / 2, "the two consumers never shared the partitions", stays, goes);
         var kept = stays.Assignment.ToList();
+        // Before the restart the staying consumer may have held every partition and given two up to the other: only
+        // what happens from the restart on is checked.
+        var beforeRestart = staying.Count;
 
         var port = server.LocalEndPoint.Port;
         await server.DisposeAsync();
@@ -82,7 +85,7 @@ public sealed class GroupRestartTests : IAsyncDisposable
 
         Assert.True(sinceRestart.Elapsed >= Session - TimeSpan.FromSeconds(1), $"the partitions moved {sinceRestart.Elapsed.TotalSeconds:0.0} s after the restart, before the session could end");
         Assert.Subset(stays.Assignment.ToHashSet(), kept.ToHashSet());
-        Assert.DoesNotContain(staying, e => e.StartsWith("lost", StringComparison.Ordinal) || (e.StartsWith("revoked", StringComparison.Ordinal) && e != "revoked 0"));
+        Assert.DoesNotContain(staying.Skip(beforeRestart), e => e.StartsWith("lost", StringComparison.Ordinal) || (e.StartsWith("revoked", StringComparison.Ordinal) && e != "revoked 0"));
         Assert.Equal(ErrorCode.NoError, Commit(stays));
     }
 
