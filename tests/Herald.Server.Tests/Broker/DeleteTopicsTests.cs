@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Net.Sockets;
 using System.Text;
 using Confluent.Kafka;
@@ -309,35 +308,8 @@ public sealed class DeleteTopicsTests(ServerFixture fixture)
         Topics = [new FetchRequest.FetchTopic { Topic = topic, Partitions = [new FetchRequest.FetchPartition { Partition = 0, FetchOffset = offset, PartitionMaxBytes = 1 << 20 }] }],
     };
 
-    private async Task<Socket> ConnectAsync()
-    {
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
-        await socket.ConnectAsync(fixture.Server.LocalEndPoint, Token);
-        return socket;
-    }
+    private Task<Socket> ConnectAsync() => RawRequests.ConnectAsync(fixture.Server.LocalEndPoint);
 
-    private static async Task<TResponse> SendAsync<TResponse>(Socket socket, ApiKey key, short version, IKafkaRequest request)
-        where TResponse : IKafkaMessage<TResponse>
-    {
-        using var writer = new KafkaWriter();
-        KafkaFrames.WriteRequest(writer, new RequestHeader { RequestApiKey = (short)key, RequestApiVersion = version, CorrelationId = 7, ClientId = "delete-test" }, request);
-        await socket.SendAsync(writer.WrittenMemory, Token);
-        var prefix = new byte[4];
-        await ReceiveExactlyAsync(socket, prefix);
-        var frame = new byte[BinaryPrimitives.ReadInt32BigEndian(prefix)];
-        await ReceiveExactlyAsync(socket, frame);
-        var response = KafkaFrames.ReadResponse<TResponse>(frame, key, version, out var correlation);
-        Assert.Equal(7, correlation);
-        return response;
-    }
-
-    private static async Task ReceiveExactlyAsync(Socket socket, Memory<byte> buffer)
-    {
-        while (buffer.Length > 0)
-        {
-            var read = await socket.ReceiveAsync(buffer, Token);
-            Assert.True(read > 0, "the server closed the connection");
-            buffer = buffer[read..];
-        }
-    }
+    private static Task<TResponse> SendAsync<TResponse>(Socket socket, ApiKey key, short version, IKafkaRequest request)
+        where TResponse : IKafkaMessage<TResponse> => RawRequests.SendAsync<TResponse>(socket, key, version, request, "delete-test");
 }
